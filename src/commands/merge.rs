@@ -1,0 +1,249 @@
+//! `poolmerge merge`: the git merge driver. Reads the three versions, runs the engine
+//! (a panic or an error there becomes git's plain merge with a warning), writes the
+//! result into OURS atomically, and reports every pool-region decision.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::cli::MergeArgs;
+use crate::conflict::{DEFAULT_MARKER_SIZE, Markers, Style};
+use crate::exit::Status;
+use crate::fsutil::atomic_write;
+use crate::merge::line::{GitMergeFile, LineMerge};
+use crate::merge::{self, Input, MergeOutcome, Options, Plain};
+use crate::repo;
+use crate::report;
+
+/// Everything `merge` needs, converted once from the arguments, the environment and
+/// git's configuration.
+#[derive(Debug, Clone)]
+pub struct MergeSettings {
+    /// The common ancestor's file.
+    pub base: PathBuf,
+    /// Our file, which receives the result.
+    pub ours: PathBuf,
+    /// Their file.
+    pub theirs: PathBuf,
+    /// The path shown in messages.
+    pub path: String,
+    /// Conflict markers.
+    pub markers: Markers,
+    /// Print the result instead of writing OURS.
+    pub stdout: bool,
+    /// Keep stderr quiet.
+    pub quiet: bool,
+    /// False when `POOLMERGE=0` turns the driver into git's plain merge.
+    pub enabled: bool,
+    /// Where to log decisions, when inside a repository.
+    pub log: Option<PathBuf>,
+    /// Warnings met while reading the settings.
+    pub warnings: Vec<String>,
+}
+
+/// A label as git passes it: empty, or the literal `%S`/`%X`/`%Y` of git before 2.44,
+/// means no label.
+fn label(value: Option<String>, placeholder: &str) -> Option<String> {
+    value.filter(|v| !v.is_empty() && v != placeholder)
+}
+
+/// Whether the kill switch is set.
+fn disabled_by_env() -> bool {
+    std::env::var("POOLMERGE").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "0" | "off" | "false" | "no"
+        )
+    })
+}
+
+impl MergeSettings {
+    /// Converts the arguments; reads `merge.conflictStyle` when no style is given.
+    pub fn new(args: &MergeArgs) -> MergeSettings {
+        let repo = repo::discover();
+        let mut warnings = Vec::new();
+        let style = match args.style {
+            Some(s) => s.into(),
+            None => match repo::config_string(repo.as_ref(), "merge.conflictStyle") {
+                Some(v) => v.parse::<Style>().unwrap_or_else(|e| {
+                    warnings.push(format!("merge.conflictStyle: {e}; using merge"));
+                    Style::Merge
+                }),
+                None => Style::Merge,
+            },
+        };
+        let size = match args.marker_size {
+            None | Some(0) => DEFAULT_MARKER_SIZE,
+            Some(n) => n as usize,
+        };
+        MergeSettings {
+            base: args.base.clone(),
+            ours: args.ours.clone(),
+            theirs: args.theirs.clone(),
+            path: args
+                .path
+                .clone()
+                .unwrap_or_else(|| args.ours.display().to_string()),
+            markers: Markers {
+                size,
+                style,
+                ours: label(args.ours_label.clone(), "%X"),
+                base: label(args.base_label.clone(), "%S"),
+                theirs: label(args.theirs_label.clone(), "%Y"),
+            },
+            stdout: args.stdout,
+            quiet: args.quiet,
+            enabled: !disabled_by_env(),
+            log: repo.as_ref().map(repo::log_path),
+            warnings,
+        }
+    }
+}
+
+fn read(what: &str, path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path)
+        .map_err(|e| format!("poolmerge: cannot read {what} {}: {e}", path.display()))
+}
+
+thread_local! {
+    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs the engine; a panic inside becomes an error carrying its message.
+fn guarded_merge(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+) -> Result<MergeOutcome, String> {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+    }));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| merge::merge(input, opts, line)));
+    panic::set_hook(previous);
+    match result {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(e)) => Err(format!("internal error ({e:#})")),
+        Err(_) => {
+            let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
+            Err(format!("internal error (panic: {msg})"))
+        }
+    }
+}
+
+/// Runs `poolmerge merge`.
+pub fn run(args: &MergeArgs) -> Result<Status> {
+    let settings = MergeSettings::new(args);
+    run_with(&settings, &GitMergeFile::default())
+}
+
+/// Runs the driver with explicit settings and line merge (the test seam).
+pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status> {
+    let mut inputs = Vec::with_capacity(3);
+    for (what, path) in [
+        ("BASE", &settings.base),
+        ("OURS", &settings.ours),
+        ("THEIRS", &settings.theirs),
+    ] {
+        match read(what, path) {
+            Ok(bytes) => inputs.push(bytes),
+            Err(msg) => {
+                eprintln!("{msg}");
+                return Ok(Status::Error);
+            }
+        }
+    }
+    let input = Input {
+        base: &inputs[0],
+        ours: &inputs[1],
+        theirs: &inputs[2],
+    };
+    let opts = Options {
+        markers: settings.markers.clone(),
+        ..Options::default()
+    };
+    let mut warnings = settings.warnings.clone();
+    let engine = if settings.enabled {
+        guarded_merge(&input, &opts, line)
+    } else {
+        merge::plain(&input, &opts, line, Plain::NoRegions).map_err(|e| format!("{e:#}"))
+    };
+    let outcome = match engine {
+        Ok(o) => o,
+        Err(problem) => match merge::plain(&input, &opts, line, Plain::Doubt(problem.clone())) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!(
+                    "poolmerge: {}: {problem}, and git's plain merge failed too: {e:#}",
+                    settings.path
+                );
+                return Ok(Status::Fatal);
+            }
+        },
+    };
+    warnings.extend(outcome.warnings.iter().cloned());
+
+    if settings.stdout {
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(&outcome.content).and_then(|_| out.flush()) {
+            eprintln!("poolmerge: cannot write the result to standard output: {e}");
+            return Ok(Status::Fatal);
+        }
+    } else if outcome.content != input.ours
+        && let Err(e) = atomic_write(&settings.ours, &outcome.content)
+    {
+        eprintln!("poolmerge: cannot write {}: {e}", settings.ours.display());
+        return Ok(Status::Fatal);
+    }
+
+    if !settings.quiet {
+        for d in &outcome.decisions {
+            eprintln!("{}", report::decision_line(&settings.path, d));
+        }
+        for w in &warnings {
+            eprintln!("{}", report::warning_line(&settings.path, w));
+        }
+    }
+    if let Some(log) = &settings.log {
+        let time = report::now();
+        let mut lines: Vec<String> = outcome
+            .decisions
+            .iter()
+            .map(|d| report::decision_json(&settings.path, d, time))
+            .collect();
+        lines.extend(
+            warnings
+                .iter()
+                .map(|w| report::warning_json(&settings.path, w, time)),
+        );
+        if let Err(e) = report::append_log(log, &lines)
+            && !settings.quiet
+        {
+            eprintln!(
+                "{}",
+                report::warning_line(
+                    &settings.path,
+                    &format!("cannot append to {}: {e}", log.display())
+                )
+            );
+        }
+    }
+    Ok(if outcome.conflicts > 0 {
+        Status::Conflicts
+    } else {
+        Status::Clean
+    })
+}

@@ -1,0 +1,3 @@
+//! One module per subcommand: each reads its inputs, calls the engine, writes outputs.
+
+pub mod merge;

@@ -1,0 +1,122 @@
+//! File-system helpers: a self-removing temporary directory and atomic writes
+//! (write a sibling temporary file, flush it to disk, rename it over the target), so
+//! that a crash or a kill never leaves a half-written file behind.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A name that is unique within this process and unlikely to exist already.
+fn unique_name(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{}-{n}-{nanos:08x}", std::process::id())
+}
+
+/// A temporary directory, removed with its contents when dropped.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// Creates a new directory under the system temporary directory.
+    pub fn new(prefix: &str) -> io::Result<TempDir> {
+        let root = std::env::temp_dir();
+        let mut last = None;
+        for _ in 0..100 {
+            let path = root.join(unique_name(prefix));
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(TempDir { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("no temporary directory")))
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // Best effort: a leftover temporary directory is harmless.
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Replaces `target` with `content` atomically, keeping `target`'s permissions.
+pub fn atomic_write(target: &Path, content: &[u8]) -> io::Result<()> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let permissions = fs::metadata(target).ok().map(|m| m.permissions());
+    let mut last = None;
+    for _ in 0..100 {
+        let tmp = dir.join(unique_name(&format!(".{name}.poolmerge-")));
+        let file = OpenOptions::new().write(true).create_new(true).open(&tmp);
+        let mut file: File = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                last = Some(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let written = (|| {
+            file.write_all(content)?;
+            if let Some(p) = &permissions {
+                file.set_permissions(p.clone())?;
+            }
+            file.sync_all()?;
+            drop(file);
+            fs::rename(&tmp, target)
+        })();
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        return written;
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no temporary file")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_content_and_leaves_no_temporary_file() {
+        let dir = TempDir::new("poolmerge-test-").unwrap();
+        let target = dir.path().join("f.py");
+        fs::write(&target, b"old").unwrap();
+        atomic_write(&target, b"new content").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new content");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn temp_dir_is_removed_on_drop() {
+        let path = {
+            let dir = TempDir::new("poolmerge-test-").unwrap();
+            fs::write(dir.path().join("x"), b"x").unwrap();
+            dir.path().to_path_buf()
+        };
+        assert!(!path.exists());
+    }
+}

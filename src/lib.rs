@@ -1,0 +1,13 @@
+//! poolmerge: a git merge driver that keeps a fork's pinned SQLAlchemy pool
+//! configuration through upstream merges, and merges everything else exactly as git.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod conflict;
+pub mod exit;
+pub mod fsutil;
+pub mod merge;
+pub mod python;
+pub mod repo;
+pub mod report;

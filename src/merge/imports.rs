@@ -1,0 +1,265 @@
+//! Pool imports (`from sqlalchemy.pool import ...`): the imported names merge as sets
+//! (each side's additions and removals kept), then the pin's name is added where the
+//! file pins an engine and retired names go once nothing uses them. The fork's text
+//! is kept byte for byte whenever the names come out the same.
+
+use crate::merge::edit::{eol_in, indent_at, indent_unit};
+use crate::merge::regions::Region;
+use crate::python::{ImportedName, PoolImport};
+
+/// One version's import region.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportSide<'a> {
+    /// The whole file.
+    pub text: &'a [u8],
+    /// The region.
+    pub region: &'a Region,
+    /// The statement's syntax facts.
+    pub import: &'a PoolImport,
+}
+
+/// Three-way merge of the imported names: a name stays unless one side removed it,
+/// and a name either side added comes in. Order: `first`'s names, then the other's.
+pub fn merge_names(
+    base: Option<&PoolImport>,
+    first: Option<&PoolImport>,
+    second: Option<&PoolImport>,
+) -> Vec<ImportedName> {
+    let has = |i: Option<&PoolImport>, n: &ImportedName| i.is_some_and(|i| i.names.contains(n));
+    let mut out: Vec<ImportedName> = Vec::new();
+    for n in first
+        .iter()
+        .chain(second.iter())
+        .flat_map(|i| i.names.iter())
+    {
+        if out.contains(n) {
+            continue;
+        }
+        let in_base = has(base, n);
+        let removed = in_base && (!has(first, n) || !has(second, n));
+        if !removed {
+            out.push(n.clone());
+        }
+    }
+    out
+}
+
+/// Renders the import with `names`, on `side`'s text: verbatim when the names are the
+/// side's own, else the side's statement with a new name list in its own style.
+pub fn render(side: ImportSide, names: &[ImportedName]) -> Vec<u8> {
+    let span = &side.text[side.region.span.clone()];
+    if names == side.import.names.as_slice() {
+        return span.to_vec();
+    }
+    let head = &side.text[side.region.line_start..side.import.names_start];
+    let tail = &side.text[side.import.range.end..side.region.span.end];
+    let rendered: Vec<String> = names.iter().map(ImportedName::render).collect();
+    let mut out = head.to_vec();
+    let multiline =
+        side.import.parenthesized && side.text[side.import.range.clone()].contains(&b'\n');
+    if multiline {
+        let eol = eol_in(side.text, side.import.range.clone(), b"\n");
+        let indent = indent_at(side.text, side.import.range.start);
+        out.push(b'(');
+        for n in &rendered {
+            out.extend_from_slice(eol);
+            out.extend_from_slice(indent);
+            out.extend_from_slice(indent_unit(indent));
+            out.extend_from_slice(n.as_bytes());
+            out.push(b',');
+        }
+        out.extend_from_slice(eol);
+        out.extend_from_slice(indent);
+        out.push(b')');
+    } else if side.import.parenthesized {
+        out.push(b'(');
+        out.extend_from_slice(rendered.join(", ").as_bytes());
+        out.push(b')');
+    } else {
+        out.extend_from_slice(rendered.join(", ").as_bytes());
+    }
+    out.extend_from_slice(tail);
+    out
+}
+
+/// Whether `name` is used in `text` as a word outside lines that are only a comment.
+pub fn name_used(text: &[u8], name: &str) -> bool {
+    let name = name.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    for line in text.split(|&b| b == b'\n') {
+        let n = line
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        if line.get(n) == Some(&b'#') {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(i) = line[from..].windows(name.len()).position(|w| w == name) {
+            let at = from + i;
+            let before = at.checked_sub(1).map(|j| line[j]);
+            let after = line.get(at + name.len()).copied();
+            if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+                return true;
+            }
+            from = at + 1;
+        }
+    }
+    false
+}
+
+/// Where a new import line goes: after the last top-level import of the pin's package,
+/// else after the last top-level import, else at the top (after a shebang or encoding
+/// line). Returns a byte offset at a line start.
+pub fn insertion_point(text: &[u8], package: &str) -> usize {
+    let mut best_package = None;
+    let mut best_any = None;
+    let mut pos = 0;
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        pos += line.len();
+        i += 1;
+        let is_import = line.starts_with(b"import ") || line.starts_with(b"from ");
+        if !is_import {
+            continue;
+        }
+        // Follow a parenthesised or backslash-continued import to its end.
+        let mut depth = bracket_depth(line);
+        let mut cont = line.trim_ascii_end().ends_with(b"\\");
+        while (depth > 0 || cont) && i < lines.len() {
+            depth += bracket_depth(lines[i]);
+            cont = lines[i].trim_ascii_end().ends_with(b"\\");
+            pos += lines[i].len();
+            i += 1;
+        }
+        if !text[..pos].ends_with(b"\n") {
+            continue;
+        }
+        let word = package.as_bytes();
+        let rest = line.splitn(2, |&b| b == b' ').nth(1).unwrap_or_default();
+        if rest.starts_with(word)
+            && rest
+                .get(word.len())
+                .is_none_or(|&b| b == b'.' || b == b' ' || b == b'\n' || b == b'\r')
+        {
+            best_package = Some(pos);
+        }
+        best_any = Some(pos);
+    }
+    if let Some(p) = best_package.or(best_any) {
+        return p;
+    }
+    let mut p = 0;
+    for line in lines.iter().take(2) {
+        if line.starts_with(b"#!")
+            || (line.starts_with(b"#") && line.windows(6).any(|w| w == b"coding"))
+        {
+            p += line.len();
+        } else {
+            break;
+        }
+    }
+    p
+}
+
+fn bracket_depth(line: &[u8]) -> i32 {
+    let mut d = 0;
+    for &b in line {
+        match b {
+            b'(' => d += 1,
+            b')' => d -= 1,
+            b'#' => break,
+            _ => {}
+        }
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::pin::Pin;
+    use crate::merge::regions::find_regions;
+    use crate::python::scan;
+
+    fn names(v: &[&str]) -> Vec<ImportedName> {
+        v.iter()
+            .map(|n| ImportedName {
+                name: n.to_string(),
+                alias: None,
+            })
+            .collect()
+    }
+
+    fn import(src: &str) -> PoolImport {
+        scan(src.as_bytes(), &Pin::builtin().targets())
+            .unwrap()
+            .imports[0]
+            .clone()
+    }
+
+    #[test]
+    fn names_merge_as_sets() {
+        let b = import("from sqlalchemy.pool import NullPool\n");
+        let f = import("from sqlalchemy.pool import StaticPool\n");
+        let u = import("from sqlalchemy.pool import NullPool, QueuePool\n");
+        assert_eq!(
+            merge_names(Some(&b), Some(&f), Some(&u)),
+            names(&["StaticPool", "QueuePool"])
+        );
+    }
+
+    #[test]
+    fn renders_in_the_sides_style() {
+        let pin = Pin::builtin();
+        for (src, want) in [
+            (
+                "from sqlalchemy.pool import NullPool  # x\n",
+                "from sqlalchemy.pool import StaticPool, QueuePool  # x",
+            ),
+            (
+                "from sqlalchemy.pool import (NullPool)\n",
+                "from sqlalchemy.pool import (StaticPool, QueuePool)",
+            ),
+            (
+                "from sqlalchemy.pool import (\n    NullPool,\n)\n",
+                "from sqlalchemy.pool import (\n    StaticPool,\n    QueuePool,\n)",
+            ),
+        ] {
+            let s = scan(src.as_bytes(), &pin.targets()).unwrap();
+            let r = find_regions(src.as_bytes(), &s, &pin.call, &pin.import_module).unwrap();
+            let side = ImportSide {
+                text: src.as_bytes(),
+                region: &r[0],
+                import: &s.imports[0],
+            };
+            let out = render(side, &names(&["StaticPool", "QueuePool"]));
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn finds_uses_outside_comment_lines() {
+        assert!(name_used(
+            b"e = create_engine(u, poolclass=NullPool)\n",
+            "NullPool"
+        ));
+        assert!(!name_used(
+            b"    # NullPool was here\nx = NullPoolish\n",
+            "NullPool"
+        ));
+    }
+
+    #[test]
+    fn new_imports_go_after_the_package_imports() {
+        let text = b"import os\nfrom sqlalchemy import (\n    a,\n)\nfrom x import y\n\ncode()\n";
+        assert_eq!(insertion_point(text, "sqlalchemy"), 36);
+        assert_eq!(insertion_point(b"import os\nx = 1\n", "sqlalchemy"), 10);
+        assert_eq!(
+            insertion_point(b"#!/usr/bin/env python\nx = 1\n", "sqlalchemy"),
+            22
+        );
+    }
+}

@@ -1,0 +1,732 @@
+//! The pure three-way merge engine: bytes in, an outcome out; no git, no file I/O
+//! (the plain line merge is reached through the `LineMerge` trait).
+//!
+//! The pipeline: find the pool regions of base/ours/theirs with tree-sitter and match
+//! them; replace each region by a placeholder line (the same line in every version
+//! when the region merges at keyword level, so the line merge sees no change there);
+//! run git's line merge on the masked texts; merge each region on its own; put the
+//! regions back; fix the pool import. Anything the engine doubts falls back to git's
+//! plain merge of the original texts.
+
+pub mod edit;
+pub mod engine;
+pub mod imports;
+pub mod line;
+pub mod pin;
+pub mod regions;
+
+use std::fmt;
+
+use anyhow::Result;
+
+use crate::conflict::{Markers, has_complete_block};
+use crate::python::{self, ImportedName, contains};
+use engine::{Ctx, EngineSide, RegionMerge};
+use imports::ImportSide;
+use line::{LineMerge, split_eol};
+use pin::Pin;
+use regions::{Group, Placeholders, Region, Version};
+
+/// The three versions of the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The common ancestor (`%O`).
+    pub base: &'a [u8],
+    /// Our version (`%A`).
+    pub ours: &'a [u8],
+    /// Their version (`%B`).
+    pub theirs: &'a [u8],
+}
+
+/// How to merge.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Conflict markers: size, style, labels.
+    pub markers: Markers,
+    /// The pin to keep.
+    pub pin: Pin,
+}
+
+/// One of the two sides git merges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `%A`, the branch being merged into.
+    Ours,
+    /// `%B`, the branch being merged.
+    Theirs,
+}
+
+impl Side {
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Ours => Side::Theirs,
+            Side::Theirs => Side::Ours,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Ours => "ours",
+            Side::Theirs => "theirs",
+        })
+    }
+}
+
+/// What became of a pool region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The fork's text, unchanged.
+    Kept,
+    /// The fork's text with the pin completed.
+    Pinned,
+    /// Upstream's changes merged into the fork's text, pin on top.
+    Merged,
+    /// A region only one side added, taken as it is.
+    Added,
+    /// A conflict block around the statement.
+    Conflict,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Kept => "kept",
+            Outcome::Pinned => "pinned",
+            Outcome::Merged => "merged",
+            Outcome::Added => "added",
+            Outcome::Conflict => "conflict",
+        })
+    }
+}
+
+/// One decision on a pool region, for the user's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Which region (`engine logs_engine`, `import sqlalchemy.pool`).
+    pub region: String,
+    /// Its line in the fork's version.
+    pub line: usize,
+    /// Which side carried the pin.
+    pub fork: Option<Side>,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// What was kept from the fork.
+    pub from_fork: Vec<String>,
+    /// What was taken from upstream.
+    pub from_upstream: Vec<String>,
+    /// Anything else worth saying.
+    pub note: String,
+}
+
+/// Why the merge is git's plain merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plain {
+    /// No pool region in any version (M1).
+    NoRegions,
+    /// A side already holds conflict markers (M13).
+    Markers,
+    /// The engine doubted something (M11); the reason.
+    Doubt(String),
+}
+
+/// How the result was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Pool regions merged by poolmerge, the rest by the line merge.
+    Regions,
+    /// git's plain merge.
+    Plain(Plain),
+    /// A binary file: ours kept (M12).
+    Binary,
+}
+
+/// The merged file.
+#[derive(Debug, Clone)]
+pub struct MergeOutcome {
+    /// The merged bytes.
+    pub content: Vec<u8>,
+    /// How many conflict blocks they hold (0: clean).
+    pub conflicts: usize,
+    /// Decisions on pool regions.
+    pub decisions: Vec<Decision>,
+    /// Warnings for the user.
+    pub warnings: Vec<String>,
+    /// How the result was made.
+    pub mode: Mode,
+}
+
+/// git's rule: a NUL byte in the first 8,000 bytes.
+pub fn is_binary(text: &[u8]) -> bool {
+    text[..text.len().min(8000)].contains(&0)
+}
+
+/// git's plain three-way merge.
+pub fn plain(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    why: Plain,
+) -> Result<MergeOutcome> {
+    let m = line.merge(input.base, input.ours, input.theirs, &opts.markers)?;
+    let warnings = match &why {
+        Plain::Doubt(reason) => vec![format!("{reason}; used git's plain merge")],
+        Plain::Markers => {
+            vec!["a side already holds conflict markers; used git's plain merge".into()]
+        }
+        Plain::NoRegions => Vec::new(),
+    };
+    Ok(MergeOutcome {
+        content: m.content,
+        conflicts: m.conflicts,
+        decisions: Vec::new(),
+        warnings,
+        mode: Mode::Plain(why),
+    })
+}
+
+/// Merges the three versions.
+pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
+    if [input.base, input.ours, input.theirs]
+        .iter()
+        .any(|t| is_binary(t))
+    {
+        return Ok(MergeOutcome {
+            content: input.ours.to_vec(),
+            conflicts: 1,
+            decisions: Vec::new(),
+            warnings: vec!["binary file: kept ours, as git does".into()],
+            mode: Mode::Binary,
+        });
+    }
+    let size = opts.markers.size;
+    if has_complete_block(input.ours, size) || has_complete_block(input.theirs, size) {
+        return plain(input, opts, line, Plain::Markers);
+    }
+    let pin = &opts.pin;
+    let texts = [input.base, input.ours, input.theirs];
+    let mentions =
+        |t: &[u8]| contains(t, pin.call.as_bytes()) || contains(t, pin.import_module.as_bytes());
+    if !texts.iter().any(|t| mentions(t)) {
+        return plain(input, opts, line, Plain::NoRegions);
+    }
+    match Merger::new(input, opts, line) {
+        Ok(Some(merger)) => merger.run(),
+        Ok(None) => plain(input, opts, line, Plain::NoRegions),
+        Err(reason) => plain(input, opts, line, Plain::Doubt(reason)),
+    }
+}
+
+/// Which versions hold a group's region: the base, ours, theirs.
+const BASE: usize = 0;
+const OURS: usize = 1;
+const THEIRS: usize = 2;
+
+/// A merged group's texts, looked up when placeholders are replaced.
+#[derive(Debug, Clone, Default)]
+struct GroupResult {
+    /// The merge outside any conflict block (`None`: drop the line).
+    merged: Option<Vec<u8>>,
+    /// In the ours section of a conflict block.
+    ours: Option<Vec<u8>>,
+    /// In the theirs section of a conflict block.
+    theirs: Option<Vec<u8>>,
+    /// In the base section of a conflict block.
+    base: Option<Vec<u8>>,
+    /// Whether `merged` holds a conflict block.
+    conflict: bool,
+}
+
+struct Merger<'a> {
+    input: &'a Input<'a>,
+    opts: &'a Options,
+    line: &'a dyn LineMerge,
+    versions: [Version<'a>; 3],
+    groups: Vec<Group>,
+    /// Groups merged by poolmerge (the others stay plain text).
+    masked: Vec<bool>,
+    placeholders: Placeholders,
+}
+
+impl<'a> Merger<'a> {
+    /// Scans the three versions. `Ok(None)`: nothing for poolmerge to do.
+    fn new(
+        input: &'a Input<'a>,
+        opts: &'a Options,
+        line: &'a dyn LineMerge,
+    ) -> Result<Option<Merger<'a>>, String> {
+        let pin = &opts.pin;
+        let names = ["base", "ours", "theirs"];
+        let texts = [input.base, input.ours, input.theirs];
+        let mut versions = Vec::new();
+        for (name, text) in names.iter().zip(texts) {
+            let scan =
+                python::scan(text, &pin.targets()).ok_or_else(|| format!("cannot parse {name}"))?;
+            let regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
+                .map_err(|e| format!("{name}: {e}"))?;
+            versions.push(Version {
+                text,
+                scan,
+                regions,
+            });
+        }
+        let versions: [Version; 3] = versions.try_into().expect("three versions");
+        let groups = regions::match_regions(
+            &versions[BASE].regions,
+            &versions[OURS].regions,
+            &versions[THEIRS].regions,
+        );
+        // An engine group matters when some version's call is a SQLite engine or pinned;
+        // server engines stay plain text (M7).
+        let relevant = |g: &Group| -> bool {
+            member(g).iter().enumerate().any(|(v, r)| {
+                r.is_some_and(|r| {
+                    let version = &versions[v];
+                    let region = &version.regions[r];
+                    version.statement(region).is_some_and(|s| {
+                        s.calls
+                            .iter()
+                            .any(|c| pin.is_sqlite(c) || pin.is_pinned(&c.args))
+                    })
+                })
+            })
+        };
+        let mut masked: Vec<bool> = groups.iter().map(relevant).collect();
+        if !masked.iter().any(|&m| m) {
+            return Ok(None);
+        }
+        for (g, m) in groups.iter().zip(masked.iter_mut()) {
+            let is_import = member(g)
+                .iter()
+                .enumerate()
+                .any(|(v, r)| r.is_some_and(|r| !versions[v].regions[r].is_engine()));
+            *m |= is_import;
+        }
+        let placeholders = Placeholders::new(&texts);
+        Ok(Some(Merger {
+            input,
+            opts,
+            line,
+            versions,
+            groups,
+            masked,
+            placeholders,
+        }))
+    }
+
+    fn region(&self, v: usize, g: &Group) -> Option<&Region> {
+        member(g)[v].map(|r| &self.versions[v].regions[r])
+    }
+
+    fn engine_side(&self, v: usize, g: &Group) -> Option<EngineSide<'_>> {
+        let region = self.region(v, g)?;
+        Some(EngineSide {
+            text: self.versions[v].text,
+            region,
+            stmt: self.versions[v].statement(region)?,
+        })
+    }
+
+    fn import_side(&self, v: usize, g: &Group) -> Option<ImportSide<'_>> {
+        let region = self.region(v, g)?;
+        Some(ImportSide {
+            text: self.versions[v].text,
+            region,
+            import: self.versions[v].import(region)?,
+        })
+    }
+
+    /// The side whose file carries more of the pin (ours on a tie).
+    fn fork_default(&self) -> Side {
+        let score = |v: usize| -> usize {
+            let version = &self.versions[v];
+            version
+                .scan
+                .statements
+                .iter()
+                .flat_map(|s| s.calls.iter())
+                .map(|c| self.opts.pin.score(&c.args))
+                .sum()
+        };
+        if score(THEIRS) > score(OURS) {
+            Side::Theirs
+        } else {
+            Side::Ours
+        }
+    }
+
+    fn run(self) -> Result<MergeOutcome> {
+        let ctx = Ctx {
+            pin: &self.opts.pin,
+            markers: &self.opts.markers,
+            line: self.line,
+            fork_default: self.fork_default(),
+        };
+        let mut results: Vec<GroupResult> = vec![GroupResult::default(); self.groups.len()];
+        let mut variants: Vec<[Option<char>; 3]> = vec![[None; 3]; self.groups.len()];
+        let mut decisions: Vec<Decision> = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
+        let mut need_pin_import = false;
+
+        for (gi, g) in self.groups.iter().enumerate() {
+            if !self.masked[gi] {
+                continue;
+            }
+            let engine = [BASE, OURS, THEIRS]
+                .iter()
+                .any(|&v| self.region(v, g).is_some_and(Region::is_engine));
+            let present = member(g).map(|r| r.is_some());
+            for v in [BASE, OURS, THEIRS] {
+                if present[v] {
+                    variants[gi][v] = Some('s');
+                }
+            }
+            if !engine {
+                continue; // Imports are settled once the engines are.
+            }
+            let base = self.engine_side(BASE, g);
+            let base_text = base.map(|b| b.text[b.region.span.clone()].to_vec());
+            let merged: Option<RegionMerge> =
+                match (self.engine_side(OURS, g), self.engine_side(THEIRS, g)) {
+                    (Some(o), Some(t)) => Some(engine::merge_region(base, o, t, &ctx)),
+                    (Some(kept), None) | (None, Some(kept)) => {
+                        let (which, v) = if present[OURS] {
+                            (Side::Ours, OURS)
+                        } else {
+                            (Side::Theirs, THEIRS)
+                        };
+                        let kept_text = &kept.text[kept.region.span.clone()];
+                        let unchanged = base_text.as_deref() == Some(kept_text)
+                            && !kept.stmt.calls.iter().any(|c| ctx.pin.is_pinned(&c.args));
+                        match base {
+                            // Deleted on one side, untouched on the other: a clean deletion.
+                            Some(_) if unchanged => None,
+                            Some(_) => {
+                                // Deleted or replaced on one side, changed or pinned on the other:
+                                // the kept side gets its own placeholder so that the line merge
+                                // reports the conflict, around exactly that statement.
+                                variants[gi][v] = Some(if v == OURS { 'o' } else { 't' });
+                                Some(engine::one_side(kept, which, &ctx, false))
+                            }
+                            None => Some(engine::one_side(kept, which, &ctx, true)),
+                        }
+                    }
+                    (None, None) => None,
+                };
+            let Some(m) = merged else {
+                continue;
+            };
+            need_pin_import |= m.pinned;
+            if !m.decision.note.is_empty() && m.decision.note.starts_with("cannot verify") {
+                warnings.push(format!("{}: {}", m.decision.region, m.decision.note));
+            }
+            decisions.push(m.decision.clone());
+            results[gi] = GroupResult {
+                merged: Some(m.text),
+                ours: Some(m.ours),
+                theirs: Some(m.theirs),
+                base: base_text,
+                conflict: m.conflict,
+            };
+        }
+
+        // Mask, merge lines, put the engines back.
+        let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
+            .iter()
+            .map(|&v| {
+                let mut reps: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
+                for (gi, g) in self.groups.iter().enumerate() {
+                    if let (Some(variant), Some(r)) = (variants[gi][v], self.region(v, g)) {
+                        reps.push((r.span.clone(), self.placeholders.line(gi, variant)));
+                    }
+                }
+                reps.sort_by_key(|(s, _)| s.start);
+                regions::mask(self.versions[v].text, &reps)
+            })
+            .collect();
+        let lines = self.line.merge(
+            &masked_texts[BASE],
+            &masked_texts[OURS],
+            &masked_texts[THEIRS],
+            &self.opts.markers,
+        )?;
+        let mut conflicts = lines.conflicts;
+        let is_engine_group = |gi: usize| {
+            let g = &self.groups[gi];
+            [BASE, OURS, THEIRS]
+                .iter()
+                .any(|&v| self.region(v, g).is_some_and(Region::is_engine))
+        };
+        let phase1 = unmask(
+            &lines.content,
+            &self.placeholders,
+            &self.opts.markers,
+            &mut |gi, variant, section| {
+                if gi >= results.len() || !is_engine_group(gi) {
+                    return None;
+                }
+                let r = &results[gi];
+                let text = match (variant, section) {
+                    (_, Section::Base) => r.base.clone(),
+                    ('o', _) | ('t', _) => r.merged.clone(),
+                    (_, Section::Outside) => {
+                        if r.conflict {
+                            conflicts += 1;
+                        }
+                        r.merged.clone()
+                    }
+                    (_, Section::Ours) => r.ours.clone(),
+                    (_, Section::Theirs) => r.theirs.clone(),
+                };
+                Some(text)
+            },
+        );
+
+        // The pool import: merge the names, add the pin's, retire unused ones.
+        let content = self.settle_imports(&phase1, need_pin_import, &mut decisions)?;
+        if contains(&content, self.placeholders.line(0, 's')[..18].as_ref()) {
+            anyhow::bail!("internal error: a region placeholder survived");
+        }
+        let outcome = MergeOutcome {
+            content,
+            conflicts,
+            decisions,
+            warnings,
+            mode: Mode::Regions,
+        };
+        self.verify(outcome)
+    }
+
+    /// Merges the import groups and replaces their placeholders; adds an import line
+    /// when the file pins an engine and nothing imports the pin's name.
+    fn settle_imports(
+        &self,
+        text: &[u8],
+        need_pin: bool,
+        decisions: &mut Vec<Decision>,
+    ) -> Result<Vec<u8>> {
+        let pin = &self.opts.pin;
+        let import_groups: Vec<usize> = (0..self.groups.len())
+            .filter(|&gi| {
+                self.masked[gi]
+                    && [BASE, OURS, THEIRS].iter().any(|&v| {
+                        self.region(v, &self.groups[gi])
+                            .is_some_and(|r| !r.is_engine())
+                    })
+            })
+            .collect();
+        let has_pin_name = |i: Option<ImportSide>| {
+            i.is_some_and(|i| i.import.names.iter().any(|n| n.name == pin.import_name))
+        };
+        let mut names: Vec<(usize, Vec<ImportedName>, ImportSide, Option<Side>)> = Vec::new();
+        for &gi in &import_groups {
+            let g = &self.groups[gi];
+            let (b, o, t) = (
+                self.import_side(BASE, g),
+                self.import_side(OURS, g),
+                self.import_side(THEIRS, g),
+            );
+            let fork = if has_pin_name(t) && !has_pin_name(o) {
+                Side::Theirs
+            } else {
+                Side::Ours
+            };
+            let (first, second) = if fork == Side::Ours { (o, t) } else { (t, o) };
+            let merged = imports::merge_names(
+                b.map(|x| x.import),
+                first.map(|x| x.import),
+                second.map(|x| x.import),
+            );
+            let Some(side) = first.or(second) else {
+                continue;
+            };
+            let fork = (o.is_some() && t.is_some()).then_some(fork);
+            names.push((gi, merged, side, fork));
+        }
+        let mut retired = Vec::new();
+        if need_pin {
+            for r in &pin.retire {
+                if !imports::name_used(text, r) {
+                    retired.push(r.clone());
+                }
+            }
+        }
+        let mut notes: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+        let mut slots: Vec<Option<usize>> = vec![None; names.len()];
+        for (i, (_, list, _, _)) in names.iter_mut().enumerate() {
+            if let Some(pos) = list.iter().position(|n| retired.contains(&n.name)) {
+                slots[i] = Some(pos);
+            }
+            let before = list.len();
+            list.retain(|n| !retired.contains(&n.name));
+            if list.len() != before {
+                notes[i].push(format!("retired {}", retired.join(", ")));
+            }
+        }
+        let provided = names
+            .iter()
+            .any(|(_, l, _, _)| l.iter().any(|n| n.name == pin.import_name));
+        let mut inserted_line = false;
+        if need_pin && !provided {
+            // Into the module-level import whose line is in the result, at the place of a
+            // retired name if there was one.
+            let target = names.iter().position(|(gi, _, side, _)| {
+                side.import.scope.is_empty() && contains(text, &self.placeholders.line(*gi, 's'))
+            });
+            match target {
+                Some(i) => {
+                    let new = ImportedName {
+                        name: pin.import_name.clone(),
+                        alias: None,
+                    };
+                    let at = slots[i].unwrap_or(names[i].1.len()).min(names[i].1.len());
+                    names[i].1.insert(at, new);
+                    notes[i].push(format!("added {}", pin.import_name));
+                }
+                None => inserted_line = true,
+            }
+        }
+        let mut rendered: Vec<(usize, Option<Vec<u8>>)> = Vec::new();
+        for (i, (gi, list, side, fork)) in names.iter().enumerate() {
+            let out = (!list.is_empty()).then(|| imports::render(*side, list));
+            let verbatim = out.as_deref() == Some(&side.text[side.region.span.clone()]);
+            if !verbatim || !notes[i].is_empty() {
+                let upstream_added: Vec<String> = list
+                    .iter()
+                    .filter(|n| !side.import.names.contains(n) && n.name != pin.import_name)
+                    .map(|n| n.render())
+                    .collect();
+                decisions.push(Decision {
+                    region: format!("import {}", pin.import_module),
+                    line: regions::line_number(side.text, side.import.range.start),
+                    fork: *fork,
+                    outcome: if verbatim {
+                        Outcome::Kept
+                    } else {
+                        Outcome::Merged
+                    },
+                    from_fork: Vec::new(),
+                    from_upstream: upstream_added,
+                    note: notes[i].join("; "),
+                });
+            }
+            rendered.push((*gi, out));
+        }
+        let mut out = unmask(
+            text,
+            &self.placeholders,
+            &self.opts.markers,
+            &mut |gi, _variant, _section| {
+                rendered
+                    .iter()
+                    .find(|(g, _)| *g == gi)
+                    .map(|(_, t)| t.clone())
+            },
+        );
+        if inserted_line {
+            let eol: &[u8] = if self.input.ours.windows(2).any(|w| w == b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            };
+            let package = pin
+                .import_module
+                .split('.')
+                .next()
+                .unwrap_or(&pin.import_module);
+            let at = imports::insertion_point(&out, package);
+            let line = [
+                format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
+                eol,
+            ]
+            .concat();
+            out.splice(at..at, line);
+            decisions.push(Decision {
+                region: format!("import {}", pin.import_module),
+                line: regions::line_number(&out, at),
+                fork: None,
+                outcome: Outcome::Pinned,
+                from_fork: Vec::new(),
+                from_upstream: Vec::new(),
+                note: format!("added the import of {}", pin.import_name),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A last look at a clean result: pool code must parse. Otherwise git's plain
+    /// merge is the answer.
+    fn verify(&self, outcome: MergeOutcome) -> Result<MergeOutcome> {
+        if outcome.conflicts == 0 {
+            let pin = &self.opts.pin;
+            let ok = python::scan(&outcome.content, &pin.targets()).is_some_and(|s| {
+                regions::find_regions(&outcome.content, &s, &pin.call, &pin.import_module).is_ok()
+            });
+            if !ok {
+                return plain(
+                    self.input,
+                    self.opts,
+                    self.line,
+                    Plain::Doubt("the merged pool code did not parse".into()),
+                );
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// The region indices of a group, by version.
+fn member(g: &Group) -> [Option<usize>; 3] {
+    [g.base, g.ours, g.theirs]
+}
+
+/// Where a line of the line merge's output stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Outside,
+    Ours,
+    Base,
+    Theirs,
+}
+
+/// Replaces placeholder lines. `lookup(group, variant, section)` gives `None` to keep
+/// the line as it is, `Some(None)` to drop it (with its end of line), and
+/// `Some(Some(text))` to replace its content.
+fn unmask(
+    text: &[u8],
+    placeholders: &Placeholders,
+    markers: &Markers,
+    lookup: &mut dyn FnMut(usize, char, Section) -> Option<Option<Vec<u8>>>,
+) -> Vec<u8> {
+    let (open, base, sep, close) = (
+        markers.open_line(),
+        markers.base_line(),
+        markers.separator_line(),
+        markers.close_line(),
+    );
+    let mut section = Section::Outside;
+    let mut out = Vec::with_capacity(text.len() + text.len() / 4);
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let (body, eol) = split_eol(line);
+        match section {
+            Section::Outside if body == open => section = Section::Ours,
+            Section::Ours if body == base => section = Section::Base,
+            Section::Ours | Section::Base if body == sep => section = Section::Theirs,
+            Section::Theirs if body == close => section = Section::Outside,
+            _ => {}
+        }
+        if let Some((g, variant)) = placeholders.parse(body)
+            && let Some(replacement) = lookup(g, variant, section)
+        {
+            if let Some(t) = replacement {
+                out.extend_from_slice(&t);
+                out.extend_from_slice(eol);
+            }
+            continue;
+        }
+        out.extend_from_slice(line);
+    }
+    out
+}

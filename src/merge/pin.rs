@@ -1,0 +1,273 @@
+//! The pin policy: what the fork pins (one struct, the data), which calls it applies
+//! to (SPEC's SQLite evidence rule), and how far a call already carries it.
+
+use crate::python::{Call, Container, Item, ItemKey, Targets};
+
+/// A value the pin sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinValue {
+    /// A keyword set to a Python expression (`poolclass=StaticPool`).
+    Expr(String),
+    /// A dictionary keyword holding these entries (`connect_args={"timeout": 20.0}`);
+    /// other entries are kept.
+    Dict(Vec<(String, String)>),
+}
+
+/// One keyword the pin sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinnedKeyword {
+    /// The keyword's name.
+    pub name: String,
+    /// Its value.
+    pub value: PinValue,
+}
+
+/// The fork's pin: which call, which keywords, which import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// The call's name (the callee's last name).
+    pub call: String,
+    /// The keywords set on every pinned call, in the order a new pin writes them.
+    pub keywords: Vec<PinnedKeyword>,
+    /// The keyword that selects the pool class.
+    pub pool_keyword: String,
+    /// Pool classes the pin replaces without asking (SQLite pool experiments).
+    pub replaceable_pools: Vec<String>,
+    /// Keywords that mark a server pool: such a call is never pinned.
+    pub server_keywords: Vec<String>,
+    /// The module the pin's name is imported from.
+    pub import_module: String,
+    /// The name the file must import from it.
+    pub import_name: String,
+    /// Names whose import goes once nothing in the file uses them.
+    pub retire: Vec<String>,
+}
+
+impl Default for Pin {
+    fn default() -> Pin {
+        Pin::builtin()
+    }
+}
+
+impl Pin {
+    /// The built-in profile: SQLite engines on `StaticPool` with a 20 s lock timeout and
+    /// pre-ping, as the fork's write-up specifies.
+    pub fn builtin() -> Pin {
+        let s = |v: &str| v.to_string();
+        Pin {
+            call: s("create_engine"),
+            keywords: vec![
+                PinnedKeyword {
+                    name: s("poolclass"),
+                    value: PinValue::Expr(s("StaticPool")),
+                },
+                PinnedKeyword {
+                    name: s("connect_args"),
+                    value: PinValue::Dict(vec![
+                        (s("check_same_thread"), s("False")),
+                        (s("timeout"), s("20.0")),
+                    ]),
+                },
+                PinnedKeyword {
+                    name: s("pool_pre_ping"),
+                    value: PinValue::Expr(s("True")),
+                },
+            ],
+            pool_keyword: s("poolclass"),
+            replaceable_pools: vec![s("NullPool"), s("StaticPool"), s("SingletonThreadPool")],
+            server_keywords: vec![s("pool_size"), s("max_overflow"), s("pool_timeout")],
+            import_module: s("sqlalchemy.pool"),
+            import_name: s("StaticPool"),
+            retire: vec![s("NullPool")],
+        }
+    }
+
+    /// What the syntax layer looks for.
+    pub fn targets(&self) -> Targets<'_> {
+        Targets {
+            call: &self.call,
+            import_module: &self.import_module,
+        }
+    }
+
+    /// The pinned keyword called `name`, if any.
+    pub fn keyword(&self, name: &str) -> Option<&PinnedKeyword> {
+        self.keywords.iter().find(|k| k.name == name)
+    }
+
+    /// How many pin items (keywords, dictionary entries) there are.
+    pub fn size(&self) -> usize {
+        self.keywords
+            .iter()
+            .map(|k| match &k.value {
+                PinValue::Expr(_) => 1,
+                PinValue::Dict(entries) => entries.len(),
+            })
+            .sum()
+    }
+
+    /// How many pin items the call's arguments already carry.
+    pub fn score(&self, args: &Container) -> usize {
+        let mut score = 0;
+        for kw in &self.keywords {
+            let Some(item) = keyword(args, &kw.name) else {
+                continue;
+            };
+            match &kw.value {
+                PinValue::Expr(e) => score += usize::from(same_value(&item.norm, e)),
+                PinValue::Dict(entries) => {
+                    if let Some(dict) = &item.dict {
+                        for (k, v) in entries {
+                            score +=
+                                usize::from(entry(dict, k).is_some_and(|i| same_value(&i.norm, v)));
+                        }
+                    }
+                }
+            }
+        }
+        score
+    }
+
+    /// Whether the call carries the whole pin.
+    pub fn carries(&self, args: &Container) -> bool {
+        self.score(args) == self.size()
+    }
+
+    /// Whether the call's pool class is the pin's (the mark of a call the fork pinned).
+    pub fn has_pinned_pool(&self, args: &Container) -> bool {
+        match (
+            self.keyword(&self.pool_keyword),
+            keyword(args, &self.pool_keyword),
+        ) {
+            (
+                Some(PinnedKeyword {
+                    value: PinValue::Expr(e),
+                    ..
+                }),
+                Some(item),
+            ) => same_value(&item.norm, e),
+            _ => false,
+        }
+    }
+
+    /// Whether the call was pinned (by the fork): it carries the whole pin, or the
+    /// pin's pool class.
+    pub fn is_pinned(&self, args: &Container) -> bool {
+        self.has_pinned_pool(args) || self.carries(args)
+    }
+
+    /// Whether the call is configured for a server pool.
+    pub fn is_server(&self, args: &Container) -> bool {
+        args.items
+            .iter()
+            .any(|i| matches!(&i.key, ItemKey::Keyword(k) if self.server_keywords.contains(k)))
+    }
+
+    /// Whether a pool class expression is one the pin replaces without asking.
+    pub fn is_replaceable_pool(&self, norm: &str) -> bool {
+        let last = norm.rsplit(['.', ' ']).next().unwrap_or(norm);
+        self.replaceable_pools.iter().any(|p| p == last)
+    }
+
+    /// SPEC's SQLite evidence: not a server pool, and `connect_args` mentioning
+    /// `check_same_thread`, or a first argument that is a `sqlite` string literal, or the
+    /// call in the true branch of an `if` that mentions `sqlite`.
+    pub fn is_sqlite(&self, call: &Call) -> bool {
+        !self.is_server(&call.args) && (call.guarded || sqlite_evidence(&call.args))
+    }
+}
+
+/// Evidence in the arguments alone (the `if` guard is the caller's to add).
+pub fn sqlite_evidence(args: &Container) -> bool {
+    let first_positional = args.items.iter().find(|i| i.key == ItemKey::Positional(0));
+    first_positional.is_some_and(|i| i.sqlite_literal)
+        || keyword(args, "connect_args").is_some_and(|i| i.norm.contains("check_same_thread"))
+}
+
+/// The keyword argument `name`.
+pub fn keyword<'a>(args: &'a Container, name: &str) -> Option<&'a Item> {
+    args.items
+        .iter()
+        .find(|i| matches!(&i.key, ItemKey::Keyword(k) if k == name))
+}
+
+/// The dictionary entry with key `name`.
+pub fn entry<'a>(dict: &'a Container, name: &str) -> Option<&'a Item> {
+    dict.items
+        .iter()
+        .find(|i| matches!(&i.key, ItemKey::Entry(k) if k == name))
+}
+
+/// Whether a value's tokens equal a pinned expression: the same tokens, or the same
+/// number (`20` and `20.0` are the same timeout).
+pub fn same_value(norm: &str, expr: &str) -> bool {
+    if norm == expr {
+        return true;
+    }
+    match (parse_number(norm), parse_number(expr)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    let s = s.replace('_', "");
+    if s.is_empty()
+        || !s
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return None;
+    }
+    s.parse::<f64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::scan;
+
+    fn first_call(src: &str) -> Call {
+        let pin = Pin::builtin();
+        let s = scan(src.as_bytes(), &pin.targets()).unwrap();
+        s.statements[0].calls[0].clone()
+    }
+
+    #[test]
+    fn scores_and_recognises_the_full_pin() {
+        let pin = Pin::builtin();
+        let c = first_call(
+            "e = create_engine(U, poolclass=StaticPool, connect_args={\"check_same_thread\": False, 'timeout': 20}, pool_pre_ping=True)\n",
+        );
+        assert!(pin.carries(&c.args));
+        let c = first_call(
+            "e = create_engine(U, poolclass=NullPool, connect_args={\"check_same_thread\": False})\n",
+        );
+        assert_eq!(pin.score(&c.args), 1);
+        assert!(pin.is_sqlite(&c));
+        assert!(!pin.has_pinned_pool(&c.args));
+    }
+
+    #[test]
+    fn sqlite_evidence_follows_spec() {
+        let pin = Pin::builtin();
+        assert!(pin.is_sqlite(&first_call("e = create_engine(\"sqlite:///x.db\")\n")));
+        assert!(!pin.is_sqlite(&first_call("e = create_engine(f\"sqlite:///{p}\")\n")));
+        assert!(!pin.is_sqlite(&first_call("e = create_engine(U, poolclass=NullPool)\n")));
+        assert!(!pin.is_sqlite(&first_call(
+            "e = create_engine(\"sqlite://\", pool_size=5)\n"
+        )));
+        assert!(pin.is_sqlite(&first_call("if 'sqlite' in U:\n    e = create_engine(U)\n")));
+        assert!(!pin.is_sqlite(&first_call(
+            "if 'sqlite' in U:\n    pass\nelse:\n    e = create_engine(U)\n"
+        )));
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        assert!(same_value("20", "20.0"));
+        assert!(!same_value("10.0", "20.0"));
+        assert!(!same_value("False", "0"));
+    }
+}

@@ -1,0 +1,431 @@
+//! Pool regions: where they are in one version (whole lines: the comment run, the
+//! statement, the rest of its last line), how they match across base/ours/theirs, and
+//! the placeholder lines that stand for them while the line merge runs.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::python::{EngineStatement, PoolImport, Scan, contains, line_start};
+
+/// What a region holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionKind {
+    /// An engine statement: an index into `Scan::statements`.
+    Engine(usize),
+    /// A pool import: an index into `Scan::imports`.
+    Import(usize),
+}
+
+/// What identifies a region across versions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegionKey {
+    /// Engine statement (true) or pool import (false).
+    pub engine: bool,
+    /// Enclosing `def`/`class` path.
+    pub scope: String,
+    /// Assignment target (engines only).
+    pub target: String,
+    /// How many regions with the same scope and target come before it.
+    pub occurrence: usize,
+}
+
+/// One pool region of one version.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// What it holds.
+    pub kind: RegionKind,
+    /// Its identity across versions.
+    pub key: RegionKey,
+    /// Whole lines, from the first comment line to the end of the statement's last
+    /// line, without that line's end of line.
+    pub span: Range<usize>,
+    /// The end of line after the span (`\n`, `\r\n`, or empty at the end of the file).
+    pub eol: Range<usize>,
+    /// Start of the statement's first line.
+    pub line_start: usize,
+    /// The statement.
+    pub stmt: Range<usize>,
+}
+
+impl Region {
+    /// Whether this is an engine region.
+    pub fn is_engine(&self) -> bool {
+        matches!(self.kind, RegionKind::Engine(_))
+    }
+}
+
+/// One version of the file with its syntax facts and regions.
+#[derive(Debug, Clone)]
+pub struct Version<'a> {
+    /// The file's bytes.
+    pub text: &'a [u8],
+    /// Its syntax facts.
+    pub scan: Scan,
+    /// Its regions, in file order.
+    pub regions: Vec<Region>,
+}
+
+impl<'a> Version<'a> {
+    /// The engine statement of an engine region.
+    pub fn statement(&self, r: &Region) -> Option<&EngineStatement> {
+        match r.kind {
+            RegionKind::Engine(i) => self.scan.statements.get(i),
+            RegionKind::Import(_) => None,
+        }
+    }
+
+    /// The import of an import region.
+    pub fn import(&self, r: &Region) -> Option<&PoolImport> {
+        match r.kind {
+            RegionKind::Import(i) => self.scan.imports.get(i),
+            RegionKind::Engine(_) => None,
+        }
+    }
+}
+
+/// End of the line holding `pos` (before its end of line) and the end of line's range.
+fn line_end(text: &[u8], pos: usize) -> (usize, Range<usize>) {
+    match text[pos..].iter().position(|&b| b == b'\n') {
+        Some(i) => {
+            let nl = pos + i;
+            if nl > pos && text[nl - 1] == b'\r' {
+                (nl - 1, nl - 1..nl + 1)
+            } else {
+                (nl, nl..nl + 1)
+            }
+        }
+        None => (text.len(), text.len()..text.len()),
+    }
+}
+
+/// Finds the regions of one version. An error means the engine should not trust the
+/// syntax here (a syntax error touching pool code, overlapping regions), and the file
+/// falls back to git's plain merge.
+pub fn find_regions(
+    text: &[u8],
+    scan: &Scan,
+    call: &str,
+    module: &str,
+) -> Result<Vec<Region>, String> {
+    let mut regions = Vec::new();
+    for (i, s) in scan.statements.iter().enumerate() {
+        if s.has_error {
+            return Err(format!(
+                "a syntax error inside the engine statement at line {}",
+                line_number(text, s.range.start)
+            ));
+        }
+        let (end, eol) = line_end(text, s.range.end);
+        regions.push(Region {
+            kind: RegionKind::Engine(i),
+            key: RegionKey {
+                engine: true,
+                scope: s.scope.clone(),
+                target: s.target.clone(),
+                occurrence: 0,
+            },
+            span: s.comments_start..end,
+            eol,
+            line_start: line_start(text, s.range.start),
+            stmt: s.range.clone(),
+        });
+    }
+    for (i, imp) in scan.imports.iter().enumerate() {
+        if imp.has_error {
+            return Err(format!(
+                "a syntax error inside the pool import at line {}",
+                line_number(text, imp.range.start)
+            ));
+        }
+        let start = line_start(text, imp.range.start);
+        let (end, eol) = line_end(text, imp.range.end);
+        regions.push(Region {
+            kind: RegionKind::Import(i),
+            key: RegionKey {
+                engine: false,
+                scope: imp.scope.clone(),
+                target: String::new(),
+                occurrence: 0,
+            },
+            span: start..end,
+            eol,
+            line_start: start,
+            stmt: imp.range.clone(),
+        });
+    }
+    regions.sort_by_key(|r| r.span.start);
+    for pair in regions.windows(2) {
+        if pair[1].span.start <= pair[0].span.end {
+            return Err(format!(
+                "two pool statements share line {}",
+                line_number(text, pair[1].span.start)
+            ));
+        }
+    }
+    for err in &scan.errors {
+        let touches = regions
+            .iter()
+            .any(|r| err.start < r.span.end && r.span.start < err.end.max(err.start + 1));
+        let slice = &text[err.clone()];
+        if touches || contains(slice, call.as_bytes()) || contains(slice, module.as_bytes()) {
+            return Err(format!(
+                "a syntax error near pool code at line {}",
+                line_number(text, err.start)
+            ));
+        }
+    }
+    let mut seen: HashMap<(bool, String, String), usize> = HashMap::new();
+    for r in &mut regions {
+        let n = seen
+            .entry((r.key.engine, r.key.scope.clone(), r.key.target.clone()))
+            .or_default();
+        r.key.occurrence = *n;
+        *n += 1;
+    }
+    Ok(regions)
+}
+
+/// The 1-based line number of byte `pos`.
+pub fn line_number(text: &[u8], pos: usize) -> usize {
+    text[..pos.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Regions of the three versions that are the same region (indices into each
+/// version's `regions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Group {
+    /// In the base.
+    pub base: Option<usize>,
+    /// In ours.
+    pub ours: Option<usize>,
+    /// In theirs.
+    pub theirs: Option<usize>,
+}
+
+/// Pairs the regions of `from` with those of `to`: first by key, then, between two
+/// key-matched pairs, the remaining regions of the same kind in order.
+fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
+    let mut by_key: HashMap<&RegionKey, usize> = HashMap::new();
+    for (j, r) in to.iter().enumerate() {
+        by_key.entry(&r.key).or_insert(j);
+    }
+    let mut map: Vec<Option<usize>> = from.iter().map(|r| by_key.get(&r.key).copied()).collect();
+    let mut used = vec![false; to.len()];
+    for j in map.iter().flatten() {
+        used[*j] = true;
+    }
+    // Gaps between key-matched pairs, when those pairs keep their order.
+    let matched: Vec<(usize, usize)> = map
+        .iter()
+        .enumerate()
+        .filter_map(|(i, j)| j.map(|j| (i, j)))
+        .collect();
+    if matched.windows(2).any(|w| w[1].1 < w[0].1) {
+        return map;
+    }
+    let mut lo_to = 0;
+    let mut next_matched = matched.iter().peekable();
+    for i in 0..from.len() {
+        if let Some(j) = map[i] {
+            lo_to = j + 1;
+            next_matched.next();
+            continue;
+        }
+        let hi_to = next_matched.peek().map_or(to.len(), |&&(_, j)| j);
+        let candidate =
+            (lo_to..hi_to).find(|&j| !used[j] && to[j].key.engine == from[i].key.engine);
+        if let Some(j) = candidate {
+            map[i] = Some(j);
+            used[j] = true;
+            lo_to = j + 1;
+        }
+    }
+    map
+}
+
+/// Matches the regions of the three versions into groups.
+pub fn match_regions(base: &[Region], ours: &[Region], theirs: &[Region]) -> Vec<Group> {
+    let to_ours = pair(base, ours);
+    let to_theirs = pair(base, theirs);
+    let mut groups: Vec<Group> = (0..base.len())
+        .map(|i| Group {
+            base: Some(i),
+            ours: to_ours[i],
+            theirs: to_theirs[i],
+        })
+        .collect();
+    let mut ours_used = vec![false; ours.len()];
+    let mut theirs_used = vec![false; theirs.len()];
+    for g in &groups {
+        if let Some(o) = g.ours {
+            ours_used[o] = true;
+        }
+        if let Some(t) = g.theirs {
+            theirs_used[t] = true;
+        }
+    }
+    // Regions both sides added: by key only.
+    let theirs_new: Vec<usize> = (0..theirs.len()).filter(|&j| !theirs_used[j]).collect();
+    for o in (0..ours.len()).filter(|&o| !ours_used[o]) {
+        let t = theirs_new
+            .iter()
+            .copied()
+            .find(|&j| !theirs_used[j] && theirs[j].key == ours[o].key);
+        if let Some(t) = t {
+            theirs_used[t] = true;
+        }
+        groups.push(Group {
+            base: None,
+            ours: Some(o),
+            theirs: t,
+        });
+    }
+    for t in (0..theirs.len()).filter(|&t| !theirs_used[t]) {
+        groups.push(Group {
+            base: None,
+            ours: None,
+            theirs: Some(t),
+        });
+    }
+    groups
+}
+
+/// Placeholder lines: one distinct line per (group, variant), built on a prefix that
+/// occurs in none of the inputs.
+#[derive(Debug, Clone)]
+pub struct Placeholders {
+    prefix: String,
+}
+
+impl Placeholders {
+    /// Picks a prefix absent from all `texts`.
+    pub fn new(texts: &[&[u8]]) -> Placeholders {
+        let mut n = 0usize;
+        loop {
+            let prefix = if n == 0 {
+                "#@poolmerge-region".to_string()
+            } else {
+                format!("#@poolmerge-region{n}")
+            };
+            if !texts.iter().any(|t| contains(t, prefix.as_bytes())) {
+                return Placeholders { prefix };
+            }
+            n += 1;
+        }
+    }
+
+    /// The placeholder line for `group` and `variant` (`s` shared, `o`/`t` one side's
+    /// own), without end of line.
+    pub fn line(&self, group: usize, variant: char) -> Vec<u8> {
+        format!("{}:{group}:{variant}@", self.prefix).into_bytes()
+    }
+
+    /// Decodes a placeholder line.
+    pub fn parse(&self, line: &[u8]) -> Option<(usize, char)> {
+        let rest = line
+            .strip_prefix(self.prefix.as_bytes())?
+            .strip_prefix(b":")?;
+        let rest = std::str::from_utf8(rest).ok()?.strip_suffix('@')?;
+        let (g, v) = rest.split_once(':')?;
+        let mut chars = v.chars();
+        let variant = chars.next()?;
+        if chars.next().is_some() {
+            return None;
+        }
+        Some((g.parse().ok()?, variant))
+    }
+}
+
+/// Replaces each `(span, line)` of `text` (spans sorted and disjoint) by its line.
+pub fn mask(text: &[u8], replacements: &[(Range<usize>, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut pos = 0;
+    for (span, line) in replacements {
+        out.extend_from_slice(&text[pos..span.start]);
+        out.extend_from_slice(line);
+        pos = span.end;
+    }
+    out.extend_from_slice(&text[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::pin::Pin;
+    use crate::python::scan;
+
+    fn regions(src: &str) -> Vec<Region> {
+        let pin = Pin::builtin();
+        let s = scan(src.as_bytes(), &pin.targets()).unwrap();
+        find_regions(src.as_bytes(), &s, &pin.call, &pin.import_module).unwrap()
+    }
+
+    #[test]
+    fn spans_cover_comment_run_and_whole_lines() {
+        let src = "from sqlalchemy.pool import NullPool\r\n\r\n# a\r\n# b\r\ne = create_engine(\r\n    U)  # t\r\nx = 1\r\n";
+        let r = regions(src);
+        assert_eq!(r.len(), 2);
+        assert_eq!(
+            &src[r[0].span.clone()],
+            "from sqlalchemy.pool import NullPool"
+        );
+        assert_eq!(
+            &src[r[1].span.clone()],
+            "# a\r\n# b\r\ne = create_engine(\r\n    U)  # t"
+        );
+        assert_eq!(&src[r[1].eol.clone()], "\r\n");
+    }
+
+    #[test]
+    fn a_blank_line_ends_the_comment_run() {
+        let r = regions("# far\n\n# near\ne = create_engine(U)");
+        assert_eq!(r[0].span.start, 7);
+        assert_eq!(r[0].eol, 34..34);
+    }
+
+    #[test]
+    fn matches_by_key_then_by_order() {
+        let base = regions("a = create_engine(U)\nb = create_engine(V)\n");
+        let ours = regions("a = create_engine(U, x=1)\nb = create_engine(V)\n");
+        let theirs = regions("a = create_engine(U)\nc = create_engine(V)\nd = create_engine(W)\n");
+        let groups = match_regions(&base, &ours, &theirs);
+        assert_eq!(
+            groups[0],
+            Group {
+                base: Some(0),
+                ours: Some(0),
+                theirs: Some(0)
+            }
+        );
+        assert_eq!(
+            groups[1],
+            Group {
+                base: Some(1),
+                ours: Some(1),
+                theirs: Some(1)
+            }
+        );
+        assert_eq!(
+            groups[2],
+            Group {
+                base: None,
+                ours: None,
+                theirs: Some(2)
+            }
+        );
+    }
+
+    #[test]
+    fn placeholders_avoid_the_inputs() {
+        let p = Placeholders::new(&[b"#@poolmerge-region"]);
+        let line = p.line(3, 'o');
+        assert_eq!(line, b"#@poolmerge-region1:3:o@");
+        assert_eq!(p.parse(&line), Some((3, 'o')));
+        assert_eq!(p.parse(b"#@poolmerge-region1:3:o"), None);
+    }
+}

@@ -1,0 +1,776 @@
+//! tree-sitter-python: the parser, the queries (data files checked against the grammar
+//! by a test), and the syntactic facts the merge needs, extracted into plain structs so
+//! that nothing downstream holds a syntax tree: engine statements with their calls,
+//! argument lists and `connect_args` dictionaries, and the pool imports.
+//!
+//! Trees are walked with cursors or explicit stacks, never by recursion on the input's
+//! shape, so deeply nested input cannot overflow the stack.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use tree_sitter::{Language, Node, Parser, Query, QueryCursor, StreamingIterator, Tree};
+
+/// The Python grammar.
+pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
+
+/// Source of the engine-call query.
+pub const ENGINE_CALLS_SCM: &str = include_str!("queries/engine_calls.scm");
+/// Source of the pool-import query.
+pub const POOL_IMPORTS_SCM: &str = include_str!("queries/pool_imports.scm");
+
+/// Calls whose callee is a name or an attribute.
+static ENGINE_CALLS: LazyLock<Query> = LazyLock::new(|| {
+    Query::new(&LANGUAGE, ENGINE_CALLS_SCM).expect("engine_calls.scm is checked by a test")
+});
+/// `from <module> import ...` statements.
+static POOL_IMPORTS: LazyLock<Query> = LazyLock::new(|| {
+    Query::new(&LANGUAGE, POOL_IMPORTS_SCM).expect("pool_imports.scm is checked by a test")
+});
+
+/// Statement kinds that hold no other statement: a pool region is the innermost one of
+/// these around an engine call.
+const SIMPLE_STATEMENTS: &[&str] = &[
+    "expression_statement",
+    "return_statement",
+    "assert_statement",
+    "delete_statement",
+    "raise_statement",
+    "print_statement",
+    "exec_statement",
+    "type_alias_statement",
+];
+
+/// Node kinds at which the search for a simple statement gives up: an engine call in
+/// a compound statement's header (a `with`, a decorator, a default value) is not in a
+/// pool region.
+const STATEMENT_BOUNDARIES: &[&str] = &[
+    "module",
+    "block",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "for_statement",
+    "while_statement",
+    "with_statement",
+    "try_statement",
+    "except_clause",
+    "finally_clause",
+    "function_definition",
+    "class_definition",
+    "decorated_definition",
+    "match_statement",
+    "case_clause",
+];
+
+/// What is being looked for: the callee's last name and the pool module.
+#[derive(Debug, Clone)]
+pub struct Targets<'a> {
+    /// The engine call's name, such as `create_engine`.
+    pub call: &'a str,
+    /// The module whose imports are pool regions, such as `sqlalchemy.pool`.
+    pub import_module: &'a str,
+}
+
+/// The syntactic facts of one file version.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// Simple statements holding at least one engine call, in file order.
+    pub statements: Vec<EngineStatement>,
+    /// `from <pool module> import ...` statements, in file order.
+    pub imports: Vec<PoolImport>,
+    /// Byte ranges of syntax errors (ERROR and MISSING nodes).
+    pub errors: Vec<Range<usize>>,
+}
+
+/// A simple statement holding one or more engine calls.
+#[derive(Debug, Clone)]
+pub struct EngineStatement {
+    /// The statement node.
+    pub range: Range<usize>,
+    /// Start of the first line of the run of `#` comment lines directly above the
+    /// statement, or the start of the statement's own line when there is none.
+    pub comments_start: usize,
+    /// Enclosing `def`/`class` names, outermost first, joined with `.`.
+    pub scope: String,
+    /// The assignment target (normalised), `return` for a return statement, else empty.
+    pub target: String,
+    /// The statement's tokens with each engine call's argument list replaced by a hole.
+    pub skeleton: String,
+    /// The statement's tokens.
+    pub norm: String,
+    /// The engine calls, outermost ones only, in order.
+    pub calls: Vec<Call>,
+    /// Whether the statement has a syntax error inside.
+    pub has_error: bool,
+}
+
+/// One engine call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The call node.
+    pub range: Range<usize>,
+    /// Its argument list.
+    pub args: Container,
+    /// Whether the call sits in the true branch of an `if`/`elif` whose condition
+    /// mentions `sqlite`.
+    pub guarded: bool,
+}
+
+/// A bracketed list of items: a call's argument list or a dictionary literal.
+#[derive(Debug, Clone)]
+pub struct Container {
+    /// From the opening to the closing bracket, both included.
+    pub range: Range<usize>,
+    /// The items, in order.
+    pub items: Vec<Item>,
+    /// Whether comments appear between the brackets.
+    pub has_comments: bool,
+}
+
+/// One item of a container.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The whole item (`name=value`, `"key": value`, `*args`, an expression).
+    pub range: Range<usize>,
+    /// What identifies the item across versions.
+    pub key: ItemKey,
+    /// The value part (for a positional argument or a splat: the whole item).
+    pub value: Range<usize>,
+    /// The value's tokens, for comparisons that ignore layout and comments.
+    pub norm: String,
+    /// End of the comma that follows the item, if any.
+    pub comma_end: Option<usize>,
+    /// The value as a container, when it is a dictionary literal.
+    pub dict: Option<Box<Container>>,
+    /// Whether the value is a plain string literal starting with `sqlite`.
+    pub sqlite_literal: bool,
+}
+
+/// What identifies an item across versions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemKey {
+    /// The n-th positional argument (a `*splat` counts as one).
+    Positional(usize),
+    /// A keyword argument, by name.
+    Keyword(String),
+    /// A `**splat`, by its tokens.
+    Splat(String),
+    /// A dictionary entry, by its key (the string's content for a string key).
+    Entry(String),
+}
+
+impl ItemKey {
+    /// A short human-readable name, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            ItemKey::Positional(i) => format!("argument {}", i + 1),
+            ItemKey::Keyword(k) => k.clone(),
+            ItemKey::Splat(s) => s.clone(),
+            ItemKey::Entry(k) => format!("\"{k}\""),
+        }
+    }
+}
+
+/// A `from <pool module> import ...` statement.
+#[derive(Debug, Clone)]
+pub struct PoolImport {
+    /// The statement node.
+    pub range: Range<usize>,
+    /// Enclosing `def`/`class` names, joined with `.`.
+    pub scope: String,
+    /// The imported names, in order.
+    pub names: Vec<ImportedName>,
+    /// Whether the names are in parentheses.
+    pub parenthesized: bool,
+    /// Where the name list starts (the first name, or the opening parenthesis).
+    pub names_start: usize,
+    /// Whether the statement has a syntax error inside.
+    pub has_error: bool,
+}
+
+/// One imported name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImportedName {
+    /// The name imported (`*` for a wildcard import).
+    pub name: String,
+    /// `as` alias, if any.
+    pub alias: Option<String>,
+}
+
+impl ImportedName {
+    /// The name as written in an import list.
+    pub fn render(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{} as {a}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Parses Python source. tree-sitter never fails on bad syntax (it recovers with ERROR
+/// nodes); `None` only when parsing was cancelled.
+pub fn parse(text: &[u8]) -> Option<Tree> {
+    let mut parser = Parser::new();
+    parser.set_language(&LANGUAGE).ok()?;
+    parser.parse(text, None)
+}
+
+/// Extracts engine statements and pool imports from `text`.
+pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
+    let tree = parse(text)?;
+    Some(scan_tree(&tree, text, targets))
+}
+
+/// Extracts engine statements and pool imports from a parsed tree.
+pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
+    let root = tree.root_node();
+    let mut scan = Scan::default();
+    if root.has_error() {
+        scan.errors = error_ranges(root);
+    }
+
+    // Engine calls, grouped by their innermost simple statement.
+    let mut cursor = QueryCursor::new();
+    let callee_ix = capture_index(&ENGINE_CALLS, "callee");
+    let call_ix = capture_index(&ENGINE_CALLS, "call");
+    let mut calls: Vec<Node> = Vec::new();
+    let mut matches = cursor.matches(&ENGINE_CALLS, root, text);
+    while let Some(m) = matches.next() {
+        let callee = m.captures().iter().find(|c| c.index == callee_ix);
+        let call = m.captures().iter().find(|c| c.index == call_ix);
+        if let (Some(callee), Some(call)) = (callee, call)
+            && node_text(callee.node, text) == targets.call.as_bytes()
+        {
+            calls.push(call.node);
+        }
+    }
+    calls.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
+    calls.dedup_by_key(|n| n.id());
+    // Only outermost engine calls: one nested in another's arguments belongs to it.
+    let mut outer: Vec<Node> = Vec::new();
+    for call in calls {
+        if outer
+            .last()
+            .is_some_and(|o| o.end_byte() >= call.end_byte())
+        {
+            continue;
+        }
+        outer.push(call);
+    }
+    let mut grouped: Vec<(Node, Vec<Node>)> = Vec::new();
+    for call in outer {
+        let Some(stmt) = enclosing_statement(call) else {
+            continue;
+        };
+        match grouped.last_mut() {
+            Some((s, calls)) if s.id() == stmt.id() => calls.push(call),
+            _ => grouped.push((stmt, vec![call])),
+        }
+    }
+    for (stmt, calls) in grouped {
+        scan.statements.push(engine_statement(stmt, &calls, text));
+    }
+
+    // Pool imports.
+    let module_ix = capture_index(&POOL_IMPORTS, "module");
+    let import_ix = capture_index(&POOL_IMPORTS, "import");
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&POOL_IMPORTS, root, text);
+    while let Some(m) = matches.next() {
+        let module = m.captures().iter().find(|c| c.index == module_ix);
+        let import = m.captures().iter().find(|c| c.index == import_ix);
+        if let (Some(module), Some(import)) = (module, import)
+            && tokens(module.node, text, &[]).replace(' ', "") == targets.import_module
+        {
+            scan.imports.push(pool_import(import.node, text));
+        }
+    }
+    scan.imports.sort_by_key(|i| i.range.start);
+    scan
+}
+
+fn capture_index(query: &Query, name: &str) -> u32 {
+    query
+        .capture_names()
+        .iter()
+        .position(|n| *n == name)
+        .map_or(u32::MAX, |i| i as u32)
+}
+
+/// The bytes of a node.
+pub fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a [u8] {
+    &text[node.start_byte()..node.end_byte()]
+}
+
+/// Ranges of ERROR and MISSING nodes, found by descending only into subtrees that
+/// hold an error.
+fn error_ranges(root: Node) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            out.push(node.start_byte()..node.end_byte());
+            continue;
+        }
+        if !node.has_error() {
+            continue;
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            stack.push(child);
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
+/// The innermost simple statement around `node`, if any.
+fn enclosing_statement(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        let kind = n.kind();
+        if SIMPLE_STATEMENTS.contains(&kind) {
+            return Some(n);
+        }
+        if STATEMENT_BOUNDARIES.contains(&kind) {
+            return None;
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// Enclosing `def`/`class` names, outermost first.
+fn scope_of(node: Node, text: &[u8]) -> String {
+    let mut names = Vec::new();
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if matches!(n.kind(), "function_definition" | "class_definition")
+            && let Some(name) = n.child_by_field_name("name")
+        {
+            names.push(String::from_utf8_lossy(node_text(name, text)).into_owned());
+        }
+        current = n.parent();
+    }
+    names.reverse();
+    names.join(".")
+}
+
+/// Whether `node` is inside the true branch of an `if`/`elif` whose condition mentions
+/// `sqlite`.
+fn sqlite_guarded(node: Node, text: &[u8]) -> bool {
+    let mut child = node;
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if matches!(n.kind(), "if_statement" | "elif_clause")
+            && n.child_by_field_name("consequence").map(|c| c.id()) == Some(child.id())
+            && let Some(cond) = n.child_by_field_name("condition")
+            && contains(node_text(cond, text), b"sqlite")
+        {
+            return true;
+        }
+        child = n;
+        current = n.parent();
+    }
+    false
+}
+
+/// Whether `haystack` contains `needle`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn engine_statement(stmt: Node, calls: &[Node], text: &[u8]) -> EngineStatement {
+    let holes: Vec<Range<usize>> = calls
+        .iter()
+        .filter_map(|c| c.child_by_field_name("arguments"))
+        .map(|a| a.start_byte()..a.end_byte())
+        .collect();
+    let target = match stmt.kind() {
+        "return_statement" => "return".to_string(),
+        "expression_statement" => stmt
+            .named_child(0)
+            .filter(|c| matches!(c.kind(), "assignment" | "augmented_assignment"))
+            .and_then(|c| c.child_by_field_name("left"))
+            .map(|l| tokens(l, text, &[]))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let calls = calls
+        .iter()
+        .map(|&call| Call {
+            range: call.start_byte()..call.end_byte(),
+            args: container(
+                call.child_by_field_name("arguments")
+                    .expect("the query captures calls with an argument list"),
+                text,
+            ),
+            guarded: sqlite_guarded(call, text),
+        })
+        .collect();
+    let line_start = line_start(text, stmt.start_byte());
+    EngineStatement {
+        range: stmt.start_byte()..stmt.end_byte(),
+        comments_start: comment_run_start(stmt, text, line_start),
+        scope: scope_of(stmt, text),
+        target,
+        skeleton: tokens(stmt, text, &holes),
+        norm: tokens(stmt, text, &[]),
+        calls,
+        has_error: stmt.has_error(),
+    }
+}
+
+/// Start of the line holding byte `pos`.
+pub fn line_start(text: &[u8], pos: usize) -> usize {
+    text[..pos]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)
+}
+
+/// Walks up from the statement's line over lines that hold only a `#` comment.
+fn comment_run_start(stmt: Node, text: &[u8], mut start: usize) -> usize {
+    let root = {
+        let mut n = stmt;
+        while let Some(p) = n.parent() {
+            n = p;
+        }
+        n
+    };
+    while start > 0 {
+        let prev = line_start(text, start - 1);
+        let line = &text[prev..start];
+        let indent = line
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        if line.get(indent) != Some(&b'#') {
+            break;
+        }
+        let pos = prev + indent;
+        let is_comment = root
+            .descendant_for_byte_range(pos, pos + 1)
+            .is_some_and(|n| n.kind() == "comment");
+        if !is_comment {
+            break;
+        }
+        start = prev;
+    }
+    start
+}
+
+/// A container (argument list or dictionary) and its items.
+fn container(node: Node, text: &[u8]) -> Container {
+    let mut items: Vec<Item> = Vec::new();
+    let mut has_comments = false;
+    let mut positional = 0;
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        let kind = child.kind();
+        let range = child.start_byte()..child.end_byte();
+        match kind {
+            "comment" => has_comments = true,
+            "," => {
+                if let Some(last) = items.last_mut()
+                    && last.comma_end.is_none()
+                {
+                    last.comma_end = Some(range.end);
+                }
+            }
+            "(" | ")" | "{" | "}" | "line_continuation" => {}
+            "keyword_argument" | "pair" => {
+                let (name, value) = if kind == "pair" {
+                    ("key", "value")
+                } else {
+                    ("name", "value")
+                };
+                let (Some(name), Some(value)) = (
+                    child.child_by_field_name(name),
+                    child.child_by_field_name(value),
+                ) else {
+                    continue;
+                };
+                let key = if kind == "pair" {
+                    ItemKey::Entry(dict_key(name, text))
+                } else {
+                    ItemKey::Keyword(String::from_utf8_lossy(node_text(name, text)).into_owned())
+                };
+                items.push(item(key, range, value, text));
+            }
+            "dictionary_splat" => {
+                let key = ItemKey::Splat(tokens(child, text, &[]));
+                items.push(item(key, range, child, text));
+            }
+            _ => {
+                let key = ItemKey::Positional(positional);
+                positional += 1;
+                items.push(item(key, range, child, text));
+            }
+        }
+    }
+    Container {
+        range: node.start_byte()..node.end_byte(),
+        items,
+        has_comments,
+    }
+}
+
+fn item(key: ItemKey, range: Range<usize>, value: Node, text: &[u8]) -> Item {
+    Item {
+        range,
+        key,
+        value: value.start_byte()..value.end_byte(),
+        norm: tokens(value, text, &[]),
+        comma_end: None,
+        dict: (value.kind() == "dictionary").then(|| Box::new(container(value, text))),
+        sqlite_literal: string_literal(value, text).is_some_and(|s| s.starts_with(b"sqlite")),
+    }
+}
+
+/// The content of a plain string literal (no interpolation, not bytes, no escapes
+/// needed to read the start), or of the first part of an implicit concatenation.
+pub fn string_literal<'a>(node: Node, text: &'a [u8]) -> Option<&'a [u8]> {
+    let node = match node.kind() {
+        "string" => node,
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            let parts: Vec<Node> = node.named_children(&mut cursor).collect();
+            if parts.iter().any(|p| has_interpolation(*p)) {
+                return None;
+            }
+            *parts.first()?
+        }
+        _ => return None,
+    };
+    if has_interpolation(node) {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let mut start = None;
+    let mut content = None;
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "string_start" => start = Some(node_text(child, text)),
+            "string_content" if content.is_none() => content = Some(node_text(child, text)),
+            _ => {}
+        }
+    }
+    let prefix = start?;
+    if prefix.iter().any(|b| matches!(b, b'b' | b'B')) {
+        return None;
+    }
+    Some(content.unwrap_or(b""))
+}
+
+fn has_interpolation(node: Node) -> bool {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .any(|c| c.kind() == "interpolation")
+}
+
+/// A dictionary key: the content of a plain string key, else its tokens.
+fn dict_key(node: Node, text: &[u8]) -> String {
+    match string_literal(node, text) {
+        Some(s) if node.kind() == "string" && !s.contains(&b'\\') => {
+            String::from_utf8_lossy(s).into_owned()
+        }
+        _ => format!("\u{0}{}", tokens(node, text, &[])),
+    }
+}
+
+fn pool_import(node: Node, text: &[u8]) -> PoolImport {
+    let mut names = Vec::new();
+    let mut parenthesized = false;
+    let mut names_start = None;
+    let mut cursor = node.walk();
+    for (i, child) in node.children(&mut cursor).enumerate() {
+        let is_name = node.field_name_for_child(i as u32) == Some("name")
+            || matches!(child.kind(), "(" | "wildcard_import");
+        if is_name && names_start.is_none() {
+            names_start = Some(child.start_byte());
+        }
+        match child.kind() {
+            "(" => parenthesized = true,
+            "wildcard_import" => names.push(ImportedName {
+                name: "*".into(),
+                alias: None,
+            }),
+            "dotted_name" | "aliased_import"
+                if node.field_name_for_child(i as u32) == Some("name") =>
+            {
+                let (name, alias) = if child.kind() == "aliased_import" {
+                    (
+                        child.child_by_field_name("name"),
+                        child.child_by_field_name("alias"),
+                    )
+                } else {
+                    (Some(child), None)
+                };
+                if let Some(name) = name {
+                    names.push(ImportedName {
+                        name: tokens(name, text, &[]).replace(' ', ""),
+                        alias: alias.map(|a| String::from_utf8_lossy(node_text(a, text)).into()),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    PoolImport {
+        range: node.start_byte()..node.end_byte(),
+        scope: scope_of(node, text),
+        names,
+        parenthesized,
+        names_start: names_start.unwrap_or(node.end_byte()),
+        has_error: node.has_error(),
+    }
+}
+
+/// The node's tokens joined by single spaces: comments, line continuations and
+/// trailing commas before a closing bracket are left out, strings are single tokens,
+/// and each range in `holes` becomes the token `<>`. Two texts with the same tokens
+/// differ only in layout.
+pub fn tokens(node: Node, text: &[u8], holes: &[Range<usize>]) -> String {
+    let mut toks: Vec<&[u8]> = Vec::new();
+    let mut cursor = node.walk();
+    let mut descend = true;
+    loop {
+        let n = cursor.node();
+        if descend {
+            let range = n.start_byte()..n.end_byte();
+            let kind = n.kind();
+            let atomic = if holes.contains(&range) {
+                toks.push(b"<>");
+                true
+            } else if matches!(kind, "comment" | "line_continuation") {
+                true
+            } else if kind == "string" || n.child_count() == 0 {
+                toks.push(node_text(n, text));
+                true
+            } else {
+                false
+            };
+            if !atomic && cursor.goto_first_child() {
+                continue;
+            }
+        }
+        if n.id() == node.id() {
+            break;
+        }
+        if cursor.goto_next_sibling() {
+            descend = true;
+            continue;
+        }
+        if !cursor.goto_parent() {
+            break;
+        }
+        descend = false;
+        if cursor.node().id() == node.id() {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for (i, tok) in toks.iter().enumerate() {
+        if *tok == b"," && matches!(toks.get(i + 1), Some(&b")" | &b"]" | &b"}")) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&String::from_utf8_lossy(tok));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    const TARGETS: Targets = Targets {
+        call: "create_engine",
+        import_module: "sqlalchemy.pool",
+    };
+
+    #[test]
+    fn queries_compile_and_name_real_node_kinds_and_fields() {
+        let kind = Regex::new(r"\(([a-z_]+)").unwrap();
+        let field = Regex::new(r"([a-z_]+):").unwrap();
+        for src in [ENGINE_CALLS_SCM, POOL_IMPORTS_SCM] {
+            Query::new(&LANGUAGE, src).expect("query compiles");
+            let code: String = src
+                .lines()
+                .filter(|l| !l.trim_start().starts_with(';'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for c in kind.captures_iter(&code) {
+                assert_ne!(
+                    LANGUAGE.id_for_node_kind(&c[1], true),
+                    0,
+                    "node kind {}",
+                    &c[1]
+                );
+            }
+            for c in field.captures_iter(&code) {
+                assert!(
+                    LANGUAGE.field_id_for_name(&c[1]).is_some(),
+                    "field {}",
+                    &c[1]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn finds_engine_statements_with_scope_target_and_guard() {
+        let src = b"from sqlalchemy.pool import NullPool as NP, QueuePool\n\
+if \"sqlite\" in URL:\n    # one\n    # two\n    e = create_engine(URL, poolclass=NP, connect_args={'check_same_thread': False})\n\
+else:\n    e = sa.create_engine(URL, pool_size=5)\n\
+class A:\n    def f(self):\n        return create_engine(\"sqlite:///x\")\n";
+        let scan = scan(src, &TARGETS).unwrap();
+        assert_eq!(scan.statements.len(), 3);
+        let s = &scan.statements[0];
+        assert_eq!(s.target, "e");
+        assert!(s.calls[0].guarded);
+        assert_eq!(&src[s.comments_start..s.comments_start + 9], b"    # one");
+        let keys: Vec<_> = s.calls[0]
+            .args
+            .items
+            .iter()
+            .map(|i| i.key.clone())
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ItemKey::Positional(0),
+                ItemKey::Keyword("poolclass".into()),
+                ItemKey::Keyword("connect_args".into())
+            ]
+        );
+        let dict = s.calls[0].args.items[2].dict.as_ref().unwrap();
+        assert_eq!(
+            dict.items[0].key,
+            ItemKey::Entry("check_same_thread".into())
+        );
+        assert!(!scan.statements[1].calls[0].guarded);
+        let r = &scan.statements[2];
+        assert_eq!((r.scope.as_str(), r.target.as_str()), ("A.f", "return"));
+        assert!(r.calls[0].args.items[0].sqlite_literal);
+        assert_eq!(scan.imports.len(), 1);
+        assert_eq!(scan.imports[0].names[0].alias.as_deref(), Some("NP"));
+    }
+
+    #[test]
+    fn tokens_ignore_layout_comments_and_trailing_commas() {
+        let a = b"f(\n    a,  # c\n    b={'x': 1,},\n)\n";
+        let b = b"f(a, b={'x': 1})\n";
+        let ta = parse(a).unwrap();
+        let tb = parse(b).unwrap();
+        assert_eq!(
+            tokens(ta.root_node(), a, &[]),
+            tokens(tb.root_node(), b, &[])
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! What poolmerge tells the user: one line on stderr per pool-region decision and per
+//! warning, and the same decisions as JSON lines appended to `.git/poolmerge.log`, so
+//! that a merge can be audited after stderr has scrolled away.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::merge::Decision;
+
+/// The stderr line for a decision.
+pub fn decision_line(path: &str, d: &Decision) -> String {
+    let mut line = format!(
+        "poolmerge: {path}: {} (line {}): {}",
+        d.region, d.line, d.outcome
+    );
+    if let Some(fork) = d.fork {
+        line.push_str(&format!("; fork is {fork}"));
+    }
+    if !d.from_fork.is_empty() {
+        line.push_str(&format!("; kept from the fork: {}", d.from_fork.join(", ")));
+    }
+    if !d.from_upstream.is_empty() {
+        let side = d
+            .fork
+            .map(|f| format!(" ({})", f.other()))
+            .unwrap_or_default();
+        line.push_str(&format!(
+            "; from upstream{side}: {}",
+            d.from_upstream.join(", ")
+        ));
+    }
+    if !d.note.is_empty() {
+        line.push_str(&format!("; {}", d.note));
+    }
+    line
+}
+
+/// The stderr line for a warning.
+pub fn warning_line(path: &str, warning: &str) -> String {
+    format!("poolmerge: warning: {path}: {warning}")
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_list(items: &[String]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| json_string(s)).collect();
+    format!("[{}]", inner.join(","))
+}
+
+/// A decision as one JSON object.
+pub fn decision_json(path: &str, d: &Decision, time: u64) -> String {
+    format!(
+        "{{\"time\":{time},\"path\":{},\"region\":{},\"line\":{},\"outcome\":{},\"fork\":{},\"from_fork\":{},\"from_upstream\":{},\"note\":{}}}",
+        json_string(path),
+        json_string(&d.region),
+        d.line,
+        json_string(&d.outcome.to_string()),
+        d.fork
+            .map_or("null".to_string(), |f| json_string(&f.to_string())),
+        json_list(&d.from_fork),
+        json_list(&d.from_upstream),
+        json_string(&d.note),
+    )
+}
+
+/// A warning as one JSON object.
+pub fn warning_json(path: &str, warning: &str, time: u64) -> String {
+    format!(
+        "{{\"time\":{time},\"path\":{},\"warning\":{}}}",
+        json_string(path),
+        json_string(warning)
+    )
+}
+
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Appends lines to the log in one write.
+pub fn append_log(log: &Path, lines: &[String]) -> std::io::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut buf = lines.join("\n");
+    buf.push('\n');
+    let mut f = OpenOptions::new().create(true).append(true).open(log)?;
+    f.write_all(buf.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::{Outcome, Side};
+
+    #[test]
+    fn json_escapes_and_fields() {
+        let d = Decision {
+            region: "engine \"e\"".into(),
+            line: 3,
+            fork: Some(Side::Theirs),
+            outcome: Outcome::Merged,
+            from_fork: vec!["pin".into()],
+            from_upstream: vec!["echo".into()],
+            note: String::new(),
+        };
+        assert_eq!(
+            decision_json("a\\b.py", &d, 5),
+            r#"{"time":5,"path":"a\\b.py","region":"engine \"e\"","line":3,"outcome":"merged","fork":"theirs","from_fork":["pin"],"from_upstream":["echo"],"note":""}"#
+        );
+        assert_eq!(
+            decision_line("x.py", &d),
+            "poolmerge: x.py: engine \"e\" (line 3): merged; fork is theirs; kept from the fork: pin; from upstream (ours): echo"
+        );
+    }
+}
