@@ -164,6 +164,48 @@ pub fn insertion_point(text: &[u8], package: &str) -> usize {
     p
 }
 
+/// Where a region that the line merge dropped goes back: after the line that stood
+/// before it in its own version, or before the line that stood after it, found in
+/// `out`. `None` when neither neighbour is there.
+pub fn near_neighbour(out: &[u8], text: &[u8], region: &Region) -> Option<usize> {
+    let trim = |l: &[u8]| -> Vec<u8> { l.strip_suffix(b"\r").unwrap_or(l).to_vec() };
+    let lines: Vec<(usize, &[u8])> = {
+        let mut pos = 0;
+        out.split_inclusive(|&b| b == b'\n')
+            .map(|l| {
+                let start = pos;
+                pos += l.len();
+                (start, l)
+            })
+            .collect()
+    };
+    let body = |l: &[u8]| trim(l.strip_suffix(b"\n").unwrap_or(l));
+    if region.span.start > 0 {
+        let prev_start = crate::python::line_start(text, region.span.start - 1);
+        let prev = body(&text[prev_start..region.span.start]);
+        if !prev.iter().all(u8::is_ascii_whitespace)
+            && let Some((start, l)) = lines.iter().find(|(_, l)| body(l) == prev)
+            && l.ends_with(b"\n")
+        {
+            return Some(start + l.len());
+        }
+    }
+    let after = region.eol.end;
+    if after < text.len() {
+        let end = text[after..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| after + i + 1);
+        let next = body(&text[after..end]);
+        if !next.iter().all(u8::is_ascii_whitespace)
+            && let Some((start, _)) = lines.iter().find(|(_, l)| body(l) == next)
+        {
+            return Some(*start);
+        }
+    }
+    None
+}
+
 fn bracket_depth(line: &[u8]) -> i32 {
     let mut d = 0;
     for &b in line {
@@ -255,7 +297,7 @@ mod tests {
     #[test]
     fn new_imports_go_after_the_package_imports() {
         let text = b"import os\nfrom sqlalchemy import (\n    a,\n)\nfrom x import y\n\ncode()\n";
-        assert_eq!(insertion_point(text, "sqlalchemy"), 36);
+        assert_eq!(insertion_point(text, "sqlalchemy"), 44);
         assert_eq!(insertion_point(b"import os\nx = 1\n", "sqlalchemy"), 10);
         assert_eq!(
             insertion_point(b"#!/usr/bin/env python\nx = 1\n", "sqlalchemy"),

@@ -565,18 +565,32 @@ impl<'a> Merger<'a> {
                 notes[i].push(format!("retired {}", retired.join(", ")));
             }
         }
+        // Groups whose line survived the line merge (the others were deleted by a side).
+        let present: Vec<bool> = names
+            .iter()
+            .map(|(gi, _, _, _)| contains(text, &self.placeholders.line(*gi, 's')))
+            .collect();
+        let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == pin.import_name);
         let provided = names
             .iter()
-            .any(|(_, l, _, _)| l.iter().any(|n| n.name == pin.import_name));
+            .zip(&present)
+            .any(|((_, l, _, _), p)| *p && carries(l));
         let mut inserted_line = false;
+        let mut reinserted: Option<(Vec<u8>, ImportSide)> = None;
         if need_pin && !provided {
             // Into the module-level import whose line is in the result, at the place of a
-            // retired name if there was one.
-            let target = names.iter().position(|(gi, _, side, _)| {
-                side.import.scope.is_empty() && contains(text, &self.placeholders.line(*gi, 's'))
-            });
-            match target {
-                Some(i) => {
+            // retired name if there was one; else the fork's import a side deleted, back
+            // next to its neighbour; else a new line.
+            let target = names
+                .iter()
+                .zip(&present)
+                .position(|((_, _, side, _), p)| *p && side.import.scope.is_empty());
+            let deleted = names
+                .iter()
+                .zip(&present)
+                .find(|((_, l, side, _), p)| !**p && carries(l) && side.import.scope.is_empty());
+            match (target, deleted) {
+                (Some(i), _) => {
                     let new = ImportedName {
                         name: pin.import_name.clone(),
                         alias: None,
@@ -585,7 +599,10 @@ impl<'a> Merger<'a> {
                     names[i].1.insert(at, new);
                     notes[i].push(format!("added {}", pin.import_name));
                 }
-                None => inserted_line = true,
+                (None, Some(((_, list, side, _), _))) => {
+                    reinserted = Some((imports::render(*side, list), *side));
+                }
+                (None, None) => inserted_line = true,
             }
         }
         let mut rendered: Vec<(usize, Option<Vec<u8>>)> = Vec::new();
@@ -625,18 +642,29 @@ impl<'a> Merger<'a> {
                     .map(|(_, t)| t.clone())
             },
         );
+        if let Some((line, side)) = reinserted {
+            let at = imports::near_neighbour(&out, side.text, side.region)
+                .unwrap_or_else(|| imports::insertion_point(&out, package_of(&pin.import_module)));
+            let eol = &side.text[side.region.eol.clone()];
+            let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
+            out.splice(at..at, [line.as_slice(), eol].concat());
+            decisions.push(Decision {
+                region: format!("import {}", pin.import_module),
+                line: regions::line_number(&out, at),
+                fork: None,
+                outcome: Outcome::Kept,
+                from_fork: vec![pin.import_name.clone()],
+                from_upstream: Vec::new(),
+                note: "a side deleted the import the pinned engines need; kept".into(),
+            });
+        }
         if inserted_line {
             let eol: &[u8] = if self.input.ours.windows(2).any(|w| w == b"\r\n") {
                 b"\r\n"
             } else {
                 b"\n"
             };
-            let package = pin
-                .import_module
-                .split('.')
-                .next()
-                .unwrap_or(&pin.import_module);
-            let at = imports::insertion_point(&out, package);
+            let at = imports::insertion_point(&out, package_of(&pin.import_module));
             let line = [
                 format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
                 eol,
@@ -675,6 +703,11 @@ impl<'a> Merger<'a> {
         }
         Ok(outcome)
     }
+}
+
+/// The top-level package of a module path (`sqlalchemy` for `sqlalchemy.pool`).
+fn package_of(module: &str) -> &str {
+    module.split('.').next().unwrap_or(module)
 }
 
 /// The region indices of a group, by version.

@@ -2,7 +2,7 @@
 //! statement, the rest of its last line), how they match across base/ours/theirs, and
 //! the placeholder lines that stand for them while the line merge runs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::python::{EngineStatement, PoolImport, Scan, contains, line_start};
@@ -45,6 +45,8 @@ pub struct Region {
     pub line_start: usize,
     /// The statement.
     pub stmt: Range<usize>,
+    /// The statement's tokens, to tell apart regions with the same key.
+    pub norm: String,
 }
 
 impl Region {
@@ -128,6 +130,7 @@ pub fn find_regions(
             eol,
             line_start: line_start(text, s.range.start),
             stmt: s.range.clone(),
+            norm: s.norm.clone(),
         });
     }
     for (i, imp) in scan.imports.iter().enumerate() {
@@ -151,6 +154,12 @@ pub fn find_regions(
             eol,
             line_start: start,
             stmt: imp.range.clone(),
+            norm: imp
+                .names
+                .iter()
+                .map(|n| n.render())
+                .collect::<Vec<_>>()
+                .join(" "),
         });
     }
     regions.sort_by_key(|r| r.span.start);
@@ -206,14 +215,78 @@ pub struct Group {
     pub theirs: Option<usize>,
 }
 
-/// Pairs the regions of `from` with those of `to`: first by key, then, between two
-/// key-matched pairs, the remaining regions of the same kind in order.
-fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
-    let mut by_key: HashMap<&RegionKey, usize> = HashMap::new();
-    for (j, r) in to.iter().enumerate() {
-        by_key.entry(&r.key).or_insert(j);
+/// How alike two statements are: the share of distinct tokens they have in common.
+fn similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
     }
-    let mut map: Vec<Option<usize>> = from.iter().map(|r| by_key.get(&r.key).copied()).collect();
+    let ta: HashSet<&str> = a.split(' ').collect();
+    let tb: HashSet<&str> = b.split(' ').collect();
+    let common = ta.intersection(&tb).count() as f64;
+    let all = ta.union(&tb).count() as f64;
+    if all == 0.0 { 0.0 } else { common / all }
+}
+
+/// Pairs two equal-keyed lists in order, maximising the total similarity (an
+/// alignment: pairs never cross). Lists are short (a few statements with the same
+/// target in the same scope), so the quadratic table is tiny.
+fn align(from: &[usize], to: &[usize], sim: &dyn Fn(usize, usize) -> f64) -> Vec<(usize, usize)> {
+    if from.len() == to.len() {
+        return from.iter().copied().zip(to.iter().copied()).collect();
+    }
+    let (n, m) = (from.len(), to.len());
+    let mut best = vec![vec![0.0f64; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            let take = sim(from[i], to[j]) + best[i + 1][j + 1];
+            best[i][j] = take.max(best[i + 1][j]).max(best[i][j + 1]);
+        }
+    }
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        let take = sim(from[i], to[j]) + best[i + 1][j + 1];
+        if take >= best[i + 1][j] && take >= best[i][j + 1] {
+            pairs.push((from[i], to[j]));
+            i += 1;
+            j += 1;
+        } else if best[i + 1][j] >= best[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    pairs
+}
+
+/// Pairs the regions of `from` with those of `to`: first regions with the same scope
+/// and target (aligned by content when their counts differ), then, between two such
+/// pairs, the remaining regions of the same kind in order.
+fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
+    type Bucket = (bool, String, String);
+    let bucket =
+        |r: &Region| -> Bucket { (r.key.engine, r.key.scope.clone(), r.key.target.clone()) };
+    let mut to_buckets: HashMap<Bucket, Vec<usize>> = HashMap::new();
+    for (j, r) in to.iter().enumerate() {
+        to_buckets.entry(bucket(r)).or_default().push(j);
+    }
+    let mut from_buckets: Vec<(Bucket, Vec<usize>)> = Vec::new();
+    for (i, r) in from.iter().enumerate() {
+        let b = bucket(r);
+        match from_buckets.iter_mut().find(|(k, _)| *k == b) {
+            Some((_, v)) => v.push(i),
+            None => from_buckets.push((b, vec![i])),
+        }
+    }
+    let mut map: Vec<Option<usize>> = vec![None; from.len()];
+    let sim = |i: usize, j: usize| similarity(&from[i].norm, &to[j].norm);
+    for (b, list) in &from_buckets {
+        if let Some(targets) = to_buckets.get(b) {
+            for (i, j) in align(list, targets, &sim) {
+                map[i] = Some(j);
+            }
+        }
+    }
     let mut used = vec![false; to.len()];
     for j in map.iter().flatten() {
         used[*j] = true;
@@ -416,6 +489,29 @@ mod tests {
                 base: None,
                 ours: None,
                 theirs: Some(2)
+            }
+        );
+    }
+
+    #[test]
+    fn same_target_regions_pair_by_content() {
+        let two = "if sqlite:\n    e = create_engine(U, connect_args={'check_same_thread': False})\nelse:\n    e = create_engine(U, pool_size=5)\n";
+        let one = "if sqlite:\n    e = make(U)\nelse:\n    e = create_engine(U, pool_size=5)\n";
+        let groups = match_regions(&regions(two), &regions(two), &regions(one));
+        assert_eq!(
+            groups[0],
+            Group {
+                base: Some(0),
+                ours: Some(0),
+                theirs: None
+            }
+        );
+        assert_eq!(
+            groups[1],
+            Group {
+                base: Some(1),
+                ours: Some(1),
+                theirs: Some(0)
             }
         );
     }

@@ -1,0 +1,22 @@
+import logging
+import os
+
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+# café crème	logs
+logger = logging.getLogger(__name__)
+
+LOGS_DATABASE_URL = os.getenv("LOGS_DATABASE_URL", "sqlite:///db/logs.db")
+
+logs_engine = create_engine(
+    LOGS_DATABASE_URL,
+    poolclass=NullPool,
+    connect_args={"check_same_thread": False},
+    echo=False,
+)
+
+logs_session = scoped_session(
+    sessionmaker(autocommit=False, autoflush=False, bind=logs_engine)
+)

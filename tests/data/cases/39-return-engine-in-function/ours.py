@@ -1,0 +1,15 @@
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
+
+
+def get_engine(path):
+    """Open the database."""
+    return create_engine(
+        f"sqlite:///{path}",
+        poolclass=StaticPool,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": 20.0,
+        },
+        pool_pre_ping=True,
+    )
