@@ -247,3 +247,93 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         Status::Clean
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsutil::TempDir;
+    use crate::merge::line::LineMerged;
+
+    const BASE: &[u8] = b"from sqlalchemy.pool import NullPool\ne = create_engine(\"sqlite:///x.db\", poolclass=NullPool)\nx = 1\n";
+    const OURS: &[u8] = b"from sqlalchemy.pool import NullPool\ne = create_engine(\"sqlite:///x.db\", poolclass=NullPool)\nx = 2\n";
+    const THEIRS: &[u8] = b"from sqlalchemy.pool import NullPool\ne = create_engine(\"sqlite:///x.db\", poolclass=NullPool, echo=True)\nx = 1\n";
+
+    /// Panics on masked input (inside the engine), merges plain input with git.
+    struct PanicsInEngine;
+    impl LineMerge for PanicsInEngine {
+        fn merge(&self, b: &[u8], o: &[u8], t: &[u8], m: &Markers) -> Result<LineMerged> {
+            if o.windows(11).any(|w| w == b"#@poolmerge") {
+                panic!("boom");
+            }
+            GitMergeFile::default().merge(b, o, t, m)
+        }
+    }
+
+    /// Always fails.
+    struct Broken;
+    impl LineMerge for Broken {
+        fn merge(&self, _: &[u8], _: &[u8], _: &[u8], _: &Markers) -> Result<LineMerged> {
+            anyhow::bail!("no git here")
+        }
+    }
+
+    fn settings(dir: &TempDir) -> MergeSettings {
+        for (n, t) in [("b", BASE), ("o", OURS), ("t", THEIRS)] {
+            std::fs::write(dir.path().join(n), t).unwrap();
+        }
+        MergeSettings {
+            base: dir.path().join("b"),
+            ours: dir.path().join("o"),
+            theirs: dir.path().join("t"),
+            path: "db.py".into(),
+            markers: Markers::default(),
+            stdout: false,
+            quiet: true,
+            enabled: true,
+            log: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_engine_becomes_gits_plain_merge() {
+        let dir = TempDir::new("poolmerge-unit-").unwrap();
+        let s = settings(&dir);
+        let status = run_with(&s, &PanicsInEngine).unwrap();
+        let want = GitMergeFile::default()
+            .merge(BASE, OURS, THEIRS, &Markers::default())
+            .unwrap();
+        assert_eq!(std::fs::read(&s.ours).unwrap(), want.content);
+        assert_eq!(
+            status,
+            if want.conflicts > 0 {
+                Status::Conflicts
+            } else {
+                Status::Clean
+            }
+        );
+    }
+
+    #[test]
+    fn when_not_even_the_plain_merge_works_ours_is_untouched_and_git_aborts() {
+        let dir = TempDir::new("poolmerge-unit-").unwrap();
+        let s = settings(&dir);
+        assert_eq!(run_with(&s, &Broken).unwrap(), Status::Fatal);
+        assert_eq!(std::fs::read(&s.ours).unwrap(), OURS);
+        assert!(Status::Fatal.code() > 128);
+    }
+
+    #[test]
+    fn the_kill_switch_skips_the_engine() {
+        let dir = TempDir::new("poolmerge-unit-").unwrap();
+        let mut s = settings(&dir);
+        s.enabled = false;
+        // The engine would pin the call; the plain merge leaves NullPool.
+        run_with(&s, &GitMergeFile::default()).unwrap();
+        let out = std::fs::read(&s.ours).unwrap();
+        assert!(
+            out.windows(8).any(|w| w == b"NullPool")
+                && !out.windows(10).any(|w| w == b"StaticPool")
+        );
+    }
+}

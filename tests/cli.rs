@@ -1,0 +1,199 @@
+//! The driver's contract at the command line: exit codes, one-line errors naming the
+//! file, OURS untouched on errors, labels, styles from git's configuration.
+
+use std::path::Path;
+
+use poolmerge::fsutil::TempDir;
+
+use crate::support::{
+    bin, clean_command, data_dir, git_merge_file, read, run_merge, run_merge_env,
+};
+
+fn case(name: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let d = data_dir().join("cases").join(name);
+    (
+        read(&d.join("base.py")),
+        read(&d.join("ours.py")),
+        read(&d.join("theirs.py")),
+    )
+}
+
+const LABELS: [&str; 6] = ["-s", "base", "-x", "ours", "-y", "theirs"];
+
+#[test]
+fn an_unreadable_input_is_one_line_exit_2_and_ours_untouched() {
+    let dir = TempDir::new("poolmerge-cli-").unwrap();
+    std::fs::write(dir.path().join("ours.py"), b"keep me\n").unwrap();
+    std::fs::write(dir.path().join("base.py"), b"x\n").unwrap();
+    std::fs::create_dir(dir.path().join("adir")).unwrap();
+    for (base, theirs, named) in [
+        ("missing.py", "base.py", "missing.py"),
+        ("base.py", "adir", "adir"),
+    ] {
+        let out = clean_command(&bin(), dir.path())
+            .current_dir(dir.path())
+            .args(["merge", base, "ours.py", theirs])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(named), "{err}");
+        assert_eq!(read(&dir.path().join("ours.py")), b"keep me\n");
+    }
+}
+
+#[test]
+fn bad_arguments_are_one_line_and_exit_2() {
+    for args in [
+        vec!["merge", "a", "b", "c", "-l", "seven"],
+        vec!["merge", "a", "b"],
+        vec!["merge", "a", "b", "c", "--style", "fancy"],
+    ] {
+        let out = clean_command(&bin(), Path::new("/nonexistent"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    let out = clean_command(&bin(), Path::new("/nonexistent"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("merge"));
+}
+
+#[test]
+fn absent_labels_give_bare_markers_as_git_writes_them() {
+    let (b, o, t) = case("13-no-engine-conflict");
+    for args in [
+        vec![],
+        vec!["-s", "", "-x", "", "-y", ""],
+        vec!["-s", "%S", "-x", "%X", "-y", "%Y"],
+    ] {
+        let run = run_merge(&b, &o, &t, &args);
+        assert_eq!(run.code, 1);
+        let text = String::from_utf8(run.out).unwrap();
+        assert!(
+            text.lines().any(|l| l == "<<<<<<<") && text.lines().any(|l| l == ">>>>>>>"),
+            "{args:?}\n{text}"
+        );
+    }
+}
+
+#[test]
+fn stdout_leaves_ours_untouched() {
+    let (b, o, t) = case("03-upstream-adds-keyword");
+    let run = run_merge(&b, &o, &t, &["--stdout"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.out, o);
+}
+
+#[test]
+fn a_binary_file_keeps_ours_with_one_warning() {
+    let (b, o, _) = case("01-unrelated-function");
+    let mut t = b.clone();
+    t.extend_from_slice(b"\0\x01\x02");
+    let run = run_merge(&b, &o, &t, &LABELS);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.out, o);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("binary"));
+}
+
+#[test]
+fn the_style_comes_from_git_c_through_the_environment() {
+    let (b, o, t) = case("13-no-engine-conflict");
+    for (params, style) in [
+        ("'merge.conflictstyle'='diff3'", "diff3"),
+        ("'merge.conflictStyle=zdiff3'", "zdiff3"),
+        (
+            "'core.autocrlf'='false' 'merge.conflictStyle'='diff3' 'merge.conflictStyle'='merge'",
+            "merge",
+        ),
+    ] {
+        let run = run_merge_env(&b, &o, &t, &LABELS, &[("GIT_CONFIG_PARAMETERS", params)]);
+        let (_, want) = git_merge_file(&b, &o, &t, 7, style);
+        assert_eq!(
+            String::from_utf8_lossy(&run.out),
+            String::from_utf8_lossy(&want),
+            "{params}"
+        );
+    }
+    // An explicit --style wins.
+    let run = run_merge_env(
+        &b,
+        &o,
+        &t,
+        &[&LABELS[..], &["--style", "merge"]].concat(),
+        &[("GIT_CONFIG_PARAMETERS", "'merge.conflictStyle'='diff3'")],
+    );
+    assert_eq!(run.out, git_merge_file(&b, &o, &t, 7, "merge").1);
+}
+
+#[test]
+fn the_style_comes_from_the_repository_config_and_decisions_are_logged() {
+    let dir = TempDir::new("poolmerge-cli-").unwrap();
+    let git = |args: &[&str]| {
+        let out = clean_command(Path::new("git"), dir.path())
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    git(&["init", "-q", "."]);
+    git(&["config", "merge.conflictStyle", "diff3"]);
+    let (b, o, t) = case("09-real-conflict-elsewhere");
+    for (n, bytes) in [("b.py", &b), ("o.py", &o), ("t.py", &t)] {
+        std::fs::write(dir.path().join(n), bytes).unwrap();
+    }
+    let out = clean_command(&bin(), dir.path())
+        .current_dir(dir.path())
+        .args([
+            "merge",
+            "b.py",
+            "o.py",
+            "t.py",
+            "-s",
+            "base",
+            "-x",
+            "ours",
+            "-y",
+            "theirs",
+            "-p",
+            "database/traffic_db.py",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.is_empty(),
+        "--quiet: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged = String::from_utf8(read(&dir.path().join("o.py"))).unwrap();
+    assert!(
+        merged.lines().any(|l| l == "||||||| base"),
+        "diff3 from the repository's config"
+    );
+    let log = String::from_utf8(read(&dir.path().join(".git/poolmerge.log"))).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert_eq!(entry["path"], "database/traffic_db.py");
+    assert_eq!(entry["outcome"], "merged");
+    assert_eq!(entry["fork"], "ours");
+}
+
+#[test]
+fn the_kill_switch_is_gits_plain_merge() {
+    let (b, o, t) = case("06-upstream-edits-neighbour-imports");
+    let run = run_merge_env(&b, &o, &t, &LABELS, &[("POOLMERGE", "0")]);
+    let (code, want) = git_merge_file(&b, &o, &t, 7, "merge");
+    assert_eq!((run.code, run.out), (code, want));
+    assert_eq!(code, 1, "plain git conflicts here, poolmerge does not");
+    assert_eq!(run_merge(&b, &o, &t, &LABELS).code, 0);
+}

@@ -1,0 +1,8 @@
+//! poolmerge's integration tests: one binary, one module per suite.
+
+mod cases;
+mod cli;
+mod differential;
+mod e2e;
+mod support;
+mod swap;

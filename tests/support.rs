@@ -1,0 +1,251 @@
+//! Shared helpers: running the built binary and git with a clean environment, and the
+//! checks the acceptance cases need (syntax-tree comparison, conflict blocks, the pin).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use poolmerge::fsutil::TempDir;
+use poolmerge::merge::pin::Pin;
+use poolmerge::python::{self, ItemKey};
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_poolmerge"))
+}
+
+/// A command with a clean environment: PATH only, HOME pointed at `home`, no system
+/// git configuration, so nothing from the user's setup leaks in.
+pub fn clean_command(program: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The result of one driver run.
+pub struct Run {
+    pub code: i32,
+    pub out: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs `poolmerge merge` the way git does, on copies of the three versions in a
+/// temporary directory, and returns its status, what OURS then holds, and stderr.
+pub fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8], args: &[&str]) -> Run {
+    run_merge_env(base, ours, theirs, args, &[])
+}
+
+/// Like `run_merge`, with extra environment variables.
+pub fn run_merge_env(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let dir = TempDir::new("poolmerge-it-").unwrap();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("base.py"), base).unwrap();
+    std::fs::write(p("ours.py"), ours).unwrap();
+    std::fs::write(p("theirs.py"), theirs).unwrap();
+    let mut cmd = clean_command(&bin(), dir.path());
+    cmd.current_dir(dir.path())
+        .args(["merge", "base.py", "ours.py", "theirs.py"])
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        out: std::fs::read(p("ours.py")).unwrap(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `git merge-file --diff-algorithm=histogram`, git's own merge of one file.
+pub fn git_merge_file(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    size: usize,
+    style: &str,
+) -> (i32, Vec<u8>) {
+    let dir = TempDir::new("poolmerge-it-").unwrap();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("base"), base).unwrap();
+    std::fs::write(p("ours"), ours).unwrap();
+    std::fs::write(p("theirs"), theirs).unwrap();
+    let style_flag = match style {
+        "merge" => "--no-diff3".to_string(),
+        s => format!("--{s}"),
+    };
+    let out: Output = clean_command(Path::new("git"), dir.path())
+        .current_dir(dir.path())
+        .args([
+            "merge-file",
+            "-p",
+            "--diff-algorithm=histogram",
+            "-L",
+            "ours",
+            "-L",
+            "base",
+            "-L",
+            "theirs",
+        ])
+        .arg(format!("--marker-size={size}"))
+        .arg(style_flag)
+        .args(["ours", "base", "theirs"])
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    (if code == 0 { 0 } else { 1 }, out.stdout)
+}
+
+/// A canonical form of a Python file, as close to `ast.dump` as the cases need:
+/// tokens without comments, layout or trailing commas; the keywords of engine calls,
+/// the entries of their `connect_args` and the names imported from `sqlalchemy.pool`
+/// sorted, because their order does not matter.
+pub fn canonical(text: &[u8]) -> Result<String, String> {
+    let tree = python::parse(text).ok_or("cannot parse")?;
+    if tree.root_node().has_error() {
+        return Err("syntax error".into());
+    }
+    let pin = Pin::builtin();
+    let scan = python::scan_tree(&tree, text, &pin.targets());
+    let mut holes = Vec::new();
+    let mut parts = Vec::new();
+    for s in &scan.statements {
+        for c in &s.calls {
+            holes.push(c.args.range.clone());
+            let mut items: Vec<(ItemKey, String)> = c
+                .args
+                .items
+                .iter()
+                .map(|i| {
+                    let value = match &i.dict {
+                        Some(d) if i.key == ItemKey::Keyword("connect_args".into()) => {
+                            let entries: BTreeMap<String, String> = d
+                                .items
+                                .iter()
+                                .map(|e| (format!("{:?}", e.key), e.norm.clone()))
+                                .collect();
+                            format!("{entries:?}")
+                        }
+                        _ => i.norm.clone(),
+                    };
+                    (i.key.clone(), value)
+                })
+                .collect();
+            items.sort();
+            parts.push(format!("{items:?}"));
+        }
+    }
+    for imp in &scan.imports {
+        holes.push(imp.range.clone());
+        let mut names: Vec<String> = imp.names.iter().map(|n| n.render()).collect();
+        names.sort();
+        parts.push(format!(
+            "from {} import {}",
+            pin.import_module,
+            names.join(", ")
+        ));
+    }
+    let root = python::tokens(tree.root_node(), text, &holes);
+    Ok(format!("{root}\n{}", parts.join("\n")))
+}
+
+/// Splits conflict blocks: (number of blocks, text with every ours side, text with
+/// every theirs side).
+pub fn blocks(text: &[u8], n: usize) -> (usize, Vec<u8>, Vec<u8>) {
+    let is = |line: &[u8], ch: u8| {
+        line.len() >= n
+            && line[..n].iter().all(|&b| b == ch)
+            && (line.len() == n || line[n] == b' ')
+    };
+    #[derive(PartialEq)]
+    enum S {
+        Out,
+        Ours,
+        Base,
+        Theirs,
+    }
+    let (mut ours, mut theirs, mut count, mut state) = (Vec::new(), Vec::new(), 0, S::Out);
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        if is(body, b'<') {
+            state = S::Ours;
+            count += 1;
+            continue;
+        }
+        if state != S::Out && is(body, b'|') {
+            state = S::Base;
+            continue;
+        }
+        if state != S::Out && body.len() == n && body.iter().all(|&b| b == b'=') {
+            state = S::Theirs;
+            continue;
+        }
+        if state != S::Out && is(body, b'>') {
+            state = S::Out;
+            continue;
+        }
+        if matches!(state, S::Out | S::Ours) {
+            ours.extend_from_slice(line);
+        }
+        if matches!(state, S::Out | S::Theirs) {
+            theirs.extend_from_slice(line);
+        }
+    }
+    (count, ours, theirs)
+}
+
+/// Every SQLite engine call carries the pin, and the pin's name is imported.
+pub fn pin_problems(text: &[u8]) -> Vec<String> {
+    let pin = Pin::builtin();
+    let Some(scan) = python::scan(text, &pin.targets()) else {
+        return vec!["cannot parse".into()];
+    };
+    let mut problems = Vec::new();
+    let mut engines = 0;
+    for s in &scan.statements {
+        for c in &s.calls {
+            if pin.is_sqlite(c) {
+                engines += 1;
+                if !pin.carries(&c.args) {
+                    let line = text[..c.range.start]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1;
+                    problems.push(format!("line {line}: the engine does not carry the pin"));
+                }
+            }
+        }
+    }
+    let imported = scan
+        .imports
+        .iter()
+        .any(|i| i.names.iter().any(|n| n.name == pin.import_name));
+    if engines > 0 && !imported {
+        problems.push("StaticPool is not imported from sqlalchemy.pool".into());
+    }
+    problems
+}
+
+/// Reads a file.
+pub fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The fixture directory.
+pub fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
