@@ -418,6 +418,14 @@ impl<'a> Merger<'a> {
             let Some(m) = merged else {
                 continue;
             };
+            if !m.conflict && !region_parses(&m.text, &self.opts.pin) {
+                return plain(
+                    self.input,
+                    self.opts,
+                    self.line,
+                    Plain::Doubt(format!("the merged {} did not parse", m.decision.region)),
+                );
+            }
             need_pin_import |= m.pinned;
             if !m.decision.note.is_empty() && m.decision.note.starts_with("cannot verify") {
                 warnings.push(format!("{}: {}", m.decision.region, m.decision.note));
@@ -489,14 +497,13 @@ impl<'a> Merger<'a> {
         if contains(&content, self.placeholders.line(0, 's')[..18].as_ref()) {
             anyhow::bail!("internal error: a region placeholder survived");
         }
-        let outcome = MergeOutcome {
+        Ok(MergeOutcome {
             content,
             conflicts,
             decisions,
             warnings,
             mode: Mode::Regions,
-        };
-        self.verify(outcome)
+        })
     }
 
     /// Merges the import groups and replaces their placeholders; adds an import line
@@ -683,26 +690,28 @@ impl<'a> Merger<'a> {
         }
         Ok(out)
     }
+}
 
-    /// A last look at a clean result: pool code must parse. Otherwise git's plain
-    /// merge is the answer.
-    fn verify(&self, outcome: MergeOutcome) -> Result<MergeOutcome> {
-        if outcome.conflicts == 0 {
-            let pin = &self.opts.pin;
-            let ok = python::scan(&outcome.content, &pin.targets()).is_some_and(|s| {
-                regions::find_regions(&outcome.content, &s, &pin.call, &pin.import_module).is_ok()
-            });
-            if !ok {
-                return plain(
-                    self.input,
-                    self.opts,
-                    self.line,
-                    Plain::Doubt("the merged pool code did not parse".into()),
-                );
-            }
+/// A merged engine region must parse and hold its engine call; otherwise the engine
+/// is not to be trusted with this file.
+fn region_parses(text: &[u8], pin: &Pin) -> bool {
+    // Comment lines may be indented freely; the statement's own line is not.
+    let mut src = Vec::with_capacity(text.len());
+    let mut in_statement = false;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let n = line
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        if !in_statement && line.get(n) != Some(&b'#') {
+            in_statement = true;
+            src.extend_from_slice(&line[n..]);
+        } else {
+            src.extend_from_slice(line);
         }
-        Ok(outcome)
     }
+    python::scan(&src, &pin.targets())
+        .is_some_and(|s| s.errors.is_empty() && !s.statements.is_empty())
 }
 
 /// The top-level package of a module path (`sqlalchemy` for `sqlalchemy.pool`).

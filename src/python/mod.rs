@@ -14,18 +14,13 @@ use tree_sitter::{Language, Node, Parser, Query, QueryCursor, StreamingIterator,
 /// The Python grammar.
 pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
 
-/// Source of the engine-call query.
-pub const ENGINE_CALLS_SCM: &str = include_str!("queries/engine_calls.scm");
-/// Source of the pool-import query.
-pub const POOL_IMPORTS_SCM: &str = include_str!("queries/pool_imports.scm");
+/// Source of the pool-code query (engine calls and pool imports).
+pub const POOL_CODE_SCM: &str = include_str!("queries/pool_code.scm");
 
-/// Calls whose callee is a name or an attribute.
-static ENGINE_CALLS: LazyLock<Query> = LazyLock::new(|| {
-    Query::new(&LANGUAGE, ENGINE_CALLS_SCM).expect("engine_calls.scm is checked by a test")
-});
-/// `from <module> import ...` statements.
-static POOL_IMPORTS: LazyLock<Query> = LazyLock::new(|| {
-    Query::new(&LANGUAGE, POOL_IMPORTS_SCM).expect("pool_imports.scm is checked by a test")
+/// The pool-code query, compiled once (compiling costs milliseconds: only files that
+/// mention pool code get here).
+static POOL_CODE: LazyLock<Query> = LazyLock::new(|| {
+    Query::new(&LANGUAGE, POOL_CODE_SCM).expect("pool_code.scm is checked by a test")
 });
 
 /// Statement kinds that hold no other statement: a pool region is the innermost one of
@@ -222,27 +217,46 @@ pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
     Some(scan_tree(&tree, text, targets))
 }
 
-/// Extracts engine statements and pool imports from a parsed tree.
+/// Every start offset of `needle` in `haystack`.
+pub fn find_all(haystack: &[u8], needle: &str) -> Vec<usize> {
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let re = regex::bytes::Regex::new(&regex::escape(needle))
+        .expect("an escaped literal is a valid regex");
+    re.find_iter(haystack).map(|m| m.start()).collect()
+}
+
+/// Extracts engine statements and pool imports from a parsed tree. The query runs only
+/// around the places where the call's name or the pool module's name occurs.
 pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
     let root = tree.root_node();
     let mut scan = Scan::default();
     if root.has_error() {
         scan.errors = error_ranges(root);
     }
-
-    // Engine calls, grouped by their innermost simple statement.
+    let query = &*POOL_CODE;
+    let callee_ix = capture_index(query, "callee");
+    let call_ix = capture_index(query, "call");
+    let module_ix = capture_index(query, "module");
+    let import_ix = capture_index(query, "import");
     let mut cursor = QueryCursor::new();
-    let callee_ix = capture_index(&ENGINE_CALLS, "callee");
-    let call_ix = capture_index(&ENGINE_CALLS, "call");
+
+    // Engine calls: the callee's name at a hit.
     let mut calls: Vec<Node> = Vec::new();
-    let mut matches = cursor.matches(&ENGINE_CALLS, root, text);
-    while let Some(m) = matches.next() {
-        let callee = m.captures().iter().find(|c| c.index == callee_ix);
-        let call = m.captures().iter().find(|c| c.index == call_ix);
-        if let (Some(callee), Some(call)) = (callee, call)
-            && node_text(callee.node, text) == targets.call.as_bytes()
-        {
-            calls.push(call.node);
+    let name = targets.call.as_bytes();
+    for hit in find_all(text, targets.call) {
+        cursor.set_byte_range(hit..hit + name.len());
+        let mut matches = cursor.matches(query, root, text);
+        while let Some(m) = matches.next() {
+            let callee = m.captures().iter().find(|c| c.index == callee_ix);
+            let call = m.captures().iter().find(|c| c.index == call_ix);
+            if let (Some(callee), Some(call)) = (callee, call)
+                && callee.node.start_byte() == hit
+                && node_text(callee.node, text) == name
+            {
+                calls.push(call.node);
+            }
         }
     }
     calls.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
@@ -272,18 +286,23 @@ pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
         scan.statements.push(engine_statement(stmt, &calls, text));
     }
 
-    // Pool imports.
-    let module_ix = capture_index(&POOL_IMPORTS, "module");
-    let import_ix = capture_index(&POOL_IMPORTS, "import");
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&POOL_IMPORTS, root, text);
-    while let Some(m) = matches.next() {
-        let module = m.captures().iter().find(|c| c.index == module_ix);
-        let import = m.captures().iter().find(|c| c.index == import_ix);
-        if let (Some(module), Some(import)) = (module, import)
-            && tokens(module.node, text, &[]).replace(' ', "") == targets.import_module
-        {
-            scan.imports.push(pool_import(import.node, text));
+    // Pool imports: the module's name at a hit.
+    let first_part = targets.import_module.split('.').next().unwrap_or_default();
+    let mut seen = Vec::new();
+    for hit in find_all(text, first_part) {
+        cursor.set_byte_range(hit..hit + first_part.len());
+        let mut matches = cursor.matches(query, root, text);
+        while let Some(m) = matches.next() {
+            let module = m.captures().iter().find(|c| c.index == module_ix);
+            let import = m.captures().iter().find(|c| c.index == import_ix);
+            if let (Some(module), Some(import)) = (module, import)
+                && module.node.start_byte() == hit
+                && !seen.contains(&import.node.id())
+                && tokens(module.node, text, &[]).replace(' ', "") == targets.import_module
+            {
+                seen.push(import.node.id());
+                scan.imports.push(pool_import(import.node, text));
+            }
         }
     }
     scan.imports.sort_by_key(|i| i.range.start);
@@ -698,7 +717,7 @@ mod tests {
     fn queries_compile_and_name_real_node_kinds_and_fields() {
         let kind = Regex::new(r"\(([a-z_]+)").unwrap();
         let field = Regex::new(r"([a-z_]+):").unwrap();
-        for src in [ENGINE_CALLS_SCM, POOL_IMPORTS_SCM] {
+        for src in [POOL_CODE_SCM] {
             Query::new(&LANGUAGE, src).expect("query compiles");
             let code: String = src
                 .lines()
