@@ -141,6 +141,8 @@ struct CallOut {
     from: Who,
     /// Whether the result carries the pin.
     pinned: bool,
+    /// Why the pin could not be applied to a call that needs it.
+    blocked: Option<String>,
     /// Keywords both sides changed differently.
     conflicts: Vec<String>,
     /// What came from upstream.
@@ -246,6 +248,13 @@ fn edits_for<'t>(
                         item: idx,
                         value: v.clone(),
                     });
+                }
+                // A repeated dictionary key: the last one wins in Python, so the pinned
+                // value must be the only one.
+                for (other, item) in source.items.iter().enumerate().skip(idx + 1) {
+                    if item.key == *key {
+                        edits.push(Edit::Remove { item: other });
+                    }
                 }
             }
             (Choice::Text(v), None) => edits.push(Edit::Append {
@@ -443,6 +452,7 @@ fn merge_call(
         &text_of,
         &render_new,
     );
+    let mut blocked = None;
     if unpinnable {
         let what = if splat {
             "the call passes **keywords"
@@ -454,6 +464,7 @@ fn merge_call(
             return Err(format!("cannot apply the pin: {what}"));
         }
         notes.push(format!("cannot verify the pin: {what}"));
+        blocked = Some(what.to_string());
     }
     let mut args = edit_container(source.text, &source.call.args, &edits, eol);
     let first_time = pinning && !pin.is_pinned(fa) && !pin.is_pinned(ua);
@@ -467,6 +478,7 @@ fn merge_call(
         args,
         from: source_who,
         pinned: pinning && !unpinnable,
+        blocked,
         conflicts,
         from_upstream,
         notes,
@@ -724,10 +736,22 @@ enum StatementOut {
 }
 
 /// A side's statement lines with the pin applied where it can be.
-fn pinned_lines(side: &EngineSide, pin: &Pin) -> (Vec<u8>, bool, Vec<String>) {
+struct PinnedLines {
+    /// Prefix, statement and suffix.
+    text: Vec<u8>,
+    /// Whether every call that needs the pin carries it.
+    pinned: bool,
+    /// Why a call that needs the pin cannot take it.
+    blocked: Option<String>,
+    /// Warnings.
+    notes: Vec<String>,
+}
+
+fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {
     let mut out = side.prefix().to_vec();
     let mut pos = side.stmt.range.start;
     let mut pinned = true;
+    let mut blocked = None;
     let mut notes = Vec::new();
     for call in &side.stmt.calls {
         let ci = CallIn {
@@ -740,6 +764,7 @@ fn pinned_lines(side: &EngineSide, pin: &Pin) -> (Vec<u8>, bool, Vec<String>) {
                 out.extend_from_slice(&side.text[pos..call.args.range.start]);
                 out.extend_from_slice(&c.args);
                 pinned &= c.pinned;
+                blocked = blocked.or(c.blocked);
                 notes.extend(c.notes);
             }
             Err(_) => {
@@ -750,7 +775,12 @@ fn pinned_lines(side: &EngineSide, pin: &Pin) -> (Vec<u8>, bool, Vec<String>) {
         pos = call.args.range.end;
     }
     out.extend_from_slice(&side.text[pos..side.region.span.end]);
-    (out, pinned, notes)
+    PinnedLines {
+        text: out,
+        pinned,
+        blocked,
+        notes,
+    }
 }
 
 fn merge_statement(
@@ -761,14 +791,10 @@ fn merge_statement(
     prefer: Who,
 ) -> StatementOut {
     let pin = ctx.pin;
-    let conflict = |reason: String| {
-        let (fork, _, _) = pinned_lines(f, pin);
-        let (upstream, _, _) = pinned_lines(u, pin);
-        StatementOut::Conflict {
-            fork,
-            upstream,
-            reason,
-        }
+    let conflict = |reason: String| StatementOut::Conflict {
+        fork: pinned_lines(f, pin).text,
+        upstream: pinned_lines(u, pin).text,
+        reason,
     };
     let same_shape = f.stmt.calls.len() == u.stmt.calls.len()
         && b.is_none_or(|b| b.stmt.calls.len() == f.stmt.calls.len());
@@ -778,22 +804,21 @@ fn merge_statement(
             f.stmt.norm.as_bytes(),
             u.stmt.norm.as_bytes(),
         ) {
-            Some((_, Who::Fork)) => {
-                let (text, pinned, notes) = pinned_lines(f, pin);
-                StatementOut::Clean {
-                    text,
-                    pinned,
-                    from_upstream: Vec::new(),
-                    notes,
+            Some((_, who)) => {
+                let side = if who == Who::Fork { f } else { u };
+                let lines = pinned_lines(side, pin);
+                if let Some(why) = lines.blocked.filter(|_| who == Who::Upstream) {
+                    return conflict(format!("cannot apply the pin: {why}"));
                 }
-            }
-            Some((_, Who::Upstream)) => {
-                let (text, pinned, notes) = pinned_lines(u, pin);
                 StatementOut::Clean {
-                    text,
-                    pinned,
-                    from_upstream: vec!["statement".into()],
-                    notes,
+                    text: lines.text,
+                    pinned: lines.pinned,
+                    from_upstream: if who == Who::Upstream {
+                        vec!["statement".into()]
+                    } else {
+                        Vec::new()
+                    },
+                    notes: lines.notes,
                 }
             }
             None => conflict("both sides rewrote the engine statement".into()),
@@ -1078,26 +1103,45 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
 pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> RegionMerge {
     let eol = side.eol();
     let comments: Vec<Vec<u8>> = side.comments().iter().map(|l| l.to_vec()).collect();
-    let (lines, pinned, notes) = pinned_lines(&side, ctx.pin);
-    let text = join_region(&comments, &lines, eol);
+    let lines = pinned_lines(&side, ctx.pin);
+    let text = join_region(&comments, &lines.text, eol);
     let changed = text != side.text[side.region.span.clone()];
     let mut decision = Decision {
         region: format!("engine {}", side.name()),
         line: crate::merge::regions::line_number(side.text, side.stmt.range.start),
         fork: None,
-        outcome: if added {
-            Outcome::Added
-        } else {
-            Outcome::Conflict
-        },
+        outcome: Outcome::Conflict,
         from_fork: Vec::new(),
         from_upstream: Vec::new(),
-        note: notes.join("; "),
+        note: lines.notes.join("; "),
     };
-    if added && changed {
-        decision.outcome = Outcome::Pinned;
-        decision.note = format!("new engine from {which} gets the pin");
-    } else if !added {
+    if added && let Some(why) = &lines.blocked {
+        // A new SQLite engine that cannot take the pin: the user decides (M9).
+        decision.note = format!("the new engine from {which} cannot take the pin: {why}");
+        let (ours, theirs) = match which {
+            Side::Ours => (Some(lines.text.as_slice()), None),
+            Side::Theirs => (None, Some(lines.text.as_slice())),
+        };
+        let block = ctx.markers.render_block(ours, None, theirs, eol);
+        return RegionMerge {
+            ours: text.clone(),
+            theirs: text,
+            text: join_region(&comments, &block, eol),
+            conflict: true,
+            pinned: false,
+            decision,
+        };
+    }
+    if added {
+        decision.outcome = if changed {
+            Outcome::Pinned
+        } else {
+            Outcome::Added
+        };
+        if changed {
+            decision.note = format!("new engine from {which} gets the pin");
+        }
+    } else {
         decision.note = format!(
             "{} deleted or replaced the engine statement {which} keeps",
             which.other()
@@ -1108,7 +1152,7 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
         theirs: text.clone(),
         text,
         conflict: false,
-        pinned,
+        pinned: lines.pinned,
         decision,
     }
 }

@@ -117,6 +117,12 @@ pub fn find_regions(
                 line_number(text, s.range.start)
             ));
         }
+        if let Some(call) = s.calls.iter().find(|c| repeats_a_keyword(&c.args)) {
+            return Err(format!(
+                "a keyword argument repeated in the engine call at line {}",
+                line_number(text, call.range.start)
+            ));
+        }
         let (end, eol) = line_end(text, s.range.end);
         regions.push(Region {
             kind: RegionKind::Engine(i),
@@ -192,6 +198,16 @@ pub fn find_regions(
         *n += 1;
     }
     Ok(regions)
+}
+
+/// Whether a call repeats a keyword argument (a SyntaxError in Python, which
+/// tree-sitter does not flag).
+fn repeats_a_keyword(args: &crate::python::Container) -> bool {
+    let mut seen = HashSet::new();
+    args.items
+        .iter()
+        .filter(|i| matches!(i.key, crate::python::ItemKey::Keyword(_)))
+        .any(|i| !seen.insert(&i.key))
 }
 
 /// The 1-based line number of byte `pos`.
