@@ -119,17 +119,24 @@ fn case(name: &str, file: &str) -> Vec<u8> {
     read(&data_dir().join("cases").join(name).join(file))
 }
 
-#[test]
-fn git_merge_of_upstream_is_clean_and_pinned() {
+/// A repository with the driver installed and the case's history: `fork` and
+/// `upstream` name the case files each branch commits.
+fn repo_with(c: &str, fork: &str, upstream: &str) -> Repo {
     let repo = Repo::new();
     repo.install_driver();
-    let c = "14-seed-before-after";
     repo.history(
         FILE,
         &case(c, "base.py"),
-        &case(c, "ours.py"),
-        &case(c, "theirs.py"),
+        &case(c, fork),
+        &case(c, upstream),
     );
+    repo
+}
+
+#[test]
+fn git_merge_of_upstream_is_clean_and_pinned() {
+    let c = "14-seed-before-after";
+    let repo = repo_with(c, "ours.py", "theirs.py");
     let out = repo.git(&["merge", "--no-edit", "main"]);
     assert!(
         out.status.success(),
@@ -159,15 +166,8 @@ fn git_merge_of_upstream_is_clean_and_pinned() {
 
 #[test]
 fn git_rebase_of_the_fork_onto_upstream_is_clean_and_pinned() {
-    let repo = Repo::new();
-    repo.install_driver();
     let c = "16-rebase-sides-swapped";
-    repo.history(
-        FILE,
-        &case(c, "base.py"),
-        &case(c, "theirs.py"),
-        &case(c, "ours.py"),
-    );
+    let repo = repo_with(c, "theirs.py", "ours.py");
     let out = repo.git(&["rebase", "main"]);
     assert!(
         out.status.success(),
@@ -185,15 +185,8 @@ fn git_rebase_of_the_fork_onto_upstream_is_clean_and_pinned() {
 
 #[test]
 fn a_real_conflict_elsewhere_stays_a_conflict() {
-    let repo = Repo::new();
-    repo.install_driver();
     let c = "09-real-conflict-elsewhere";
-    repo.history(
-        FILE,
-        &case(c, "base.py"),
-        &case(c, "ours.py"),
-        &case(c, "theirs.py"),
-    );
+    let repo = repo_with(c, "ours.py", "theirs.py");
     let out = repo.git(&["merge", "--no-edit", "main"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

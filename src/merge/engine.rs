@@ -74,17 +74,17 @@ impl<'a> EngineSide<'a> {
         self.stmt.calls.iter().map(|c| pin.score(&c.args)).sum()
     }
 
-    /// A short name for messages.
+    /// A short name for messages: the assignment target, or the call, and where.
     fn name(&self) -> String {
-        let target = if self.stmt.target.is_empty() {
-            format!("{}(...)", "engine")
-        } else {
-            self.stmt.target.clone()
+        let what = match self.stmt.target.as_str() {
+            "" => "engine call".to_string(),
+            "return" => "returned engine".to_string(),
+            target => format!("engine {target}"),
         };
         if self.stmt.scope.is_empty() {
-            target
+            what
         } else {
-            format!("{}: {target}", self.stmt.scope)
+            format!("{what} in {}", self.stmt.scope)
         }
     }
 }
@@ -1010,7 +1010,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
         text[..n].to_vec()
     };
     let mut decision = Decision {
-        region: format!("engine {}", f.name()),
+        region: f.name(),
         line: crate::merge::regions::line_number(f.text, f.stmt.range.start),
         fork: Some(fork),
         outcome: Outcome::Kept,
@@ -1107,7 +1107,7 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
     let text = join_region(&comments, &lines.text, eol);
     let changed = text != side.text[side.region.span.clone()];
     let mut decision = Decision {
-        region: format!("engine {}", side.name()),
+        region: side.name(),
         line: crate::merge::regions::line_number(side.text, side.stmt.range.start),
         fork: None,
         outcome: Outcome::Conflict,

@@ -494,7 +494,7 @@ impl<'a> Merger<'a> {
 
         // The pool import: merge the names, add the pin's, retire unused ones.
         let content = self.settle_imports(&phase1, need_pin_import, &mut decisions)?;
-        if contains(&content, self.placeholders.line(0, 's')[..18].as_ref()) {
+        if contains(&content, self.placeholders.prefix().as_bytes()) {
             anyhow::bail!("internal error: a region placeholder survived");
         }
         Ok(MergeOutcome {

@@ -407,6 +407,11 @@ impl Placeholders {
         }
     }
 
+    /// The text every placeholder line starts with.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The placeholder line for `group` and `variant` (`s` shared, `o`/`t` one side's
     /// own), without end of line.
     pub fn line(&self, group: usize, variant: char) -> Vec<u8> {
