@@ -69,6 +69,11 @@ impl<'a> EngineSide<'a> {
         eol_in(self.text, self.region.span.clone(), default)
     }
 
+    /// Whether every call of the statement carries the whole pin.
+    fn carries(&self, pin: &Pin) -> bool {
+        self.stmt.calls.iter().all(|c| pin.carries(&c.args))
+    }
+
     /// How many pin items the statement's calls carry.
     fn score(&self, pin: &Pin) -> usize {
         self.stmt.calls.iter().map(|c| pin.score(&c.args)).sum()
@@ -988,13 +993,16 @@ fn join_region(comments: &[Vec<u8>], statement: &[u8], eol: &[u8]) -> Vec<u8> {
 
 /// Merges a region present in ours and theirs (and maybe the base).
 pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &Ctx) -> RegionMerge {
+    // The fork is the side whose region carries the pin (ours when both do); when
+    // neither carries all of it, the side that carries more, then the file's verdict.
+    let (fo, ft) = (o.carries(ctx.pin), t.carries(ctx.pin));
     let (so, st) = (o.score(ctx.pin), t.score(ctx.pin));
-    let fork = if so > st {
-        Side::Ours
-    } else if st > so {
-        Side::Theirs
-    } else {
-        ctx.fork_default
+    let fork = match (fo, ft) {
+        (true, _) => Side::Ours,
+        (false, true) => Side::Theirs,
+        _ if so > st => Side::Ours,
+        _ if st > so => Side::Theirs,
+        _ => ctx.fork_default,
     };
     let (f, u) = match fork {
         Side::Ours => (o, t),
