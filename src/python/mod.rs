@@ -9,7 +9,9 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use tree_sitter::{Language, Node, Parser, Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Language, Node, Parser, Point, Query, QueryCursor, StreamingIterator, Tree};
+
+pub mod chunks;
 
 /// The Python grammar.
 pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
@@ -211,10 +213,54 @@ pub fn parse(text: &[u8]) -> Option<Tree> {
     parser.parse(text, None)
 }
 
-/// Extracts engine statements and pool imports from `text`.
+/// Extracts engine statements and pool imports from `text`, parsing only the
+/// top-level statements where the call's or the pool module's name occurs.
 pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
-    let tree = parse(text)?;
+    let mut offsets = find_all(text, targets.call);
+    offsets.extend(find_all(text, module_package(targets.import_module)));
+    let ranges = chunks::chunks_holding(text, &offsets);
+    if ranges.is_empty() {
+        return Some(Scan::default());
+    }
+    let tree = parse_ranges(text, &ranges)?;
     Some(scan_tree(&tree, text, targets))
+}
+
+/// The first part of a dotted module name (`sqlalchemy` for `sqlalchemy.pool`).
+fn module_package(module: &str) -> &str {
+    module.split('.').next().unwrap_or(module)
+}
+
+/// Parses only `ranges` of `text` (whole top-level statements); nodes keep their
+/// offsets in `text`.
+pub fn parse_ranges(text: &[u8], ranges: &[Range<usize>]) -> Option<Tree> {
+    if ranges.len() == 1 && ranges[0] == (0..text.len()) {
+        return parse(text);
+    }
+    let mut included = Vec::with_capacity(ranges.len());
+    let (mut row, mut pos) = (0, 0);
+    let mut point_at = |offset: usize| -> Point {
+        row += text[pos..offset].iter().filter(|&&b| b == b'\n').count();
+        pos = offset;
+        Point {
+            row,
+            column: offset - line_start(text, offset),
+        }
+    };
+    for r in ranges {
+        let start_point = point_at(r.start);
+        let end_point = point_at(r.end);
+        included.push(tree_sitter::Range {
+            start_byte: r.start,
+            end_byte: r.end,
+            start_point,
+            end_point,
+        });
+    }
+    let mut parser = Parser::new();
+    parser.set_language(&LANGUAGE).ok()?;
+    parser.set_included_ranges(&included).ok()?;
+    parser.parse(text, None)
 }
 
 /// Every start offset of `needle` in `haystack`.
@@ -287,7 +333,7 @@ pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
     }
 
     // Pool imports: the module's name at a hit.
-    let first_part = targets.import_module.split('.').next().unwrap_or_default();
+    let first_part = module_package(targets.import_module);
     let mut seen = Vec::new();
     for hit in find_all(text, first_part) {
         cursor.set_byte_range(hit..hit + first_part.len());
