@@ -10,5 +10,8 @@ use crate::exit::Status;
 pub fn run(cli: Cli) -> Result<Status> {
     match cli.command {
         Command::Merge(args) => commands::merge::run(&args),
+        Command::Resolve(args) => commands::resolve::run(&args),
+        Command::Check(args) => commands::check::run(&args),
+        Command::Fix(args) => commands::fix::run(&args),
     }
 }

@@ -33,6 +33,75 @@ pub enum Command {
     /// 0 clean, 1 conflicts remain (standard markers), 2 could not run (OURS untouched).
     /// POOLMERGE=0 in the environment makes it git's plain three-way merge.
     Merge(MergeArgs),
+    /// Resolve the conflicts poolmerge owns that a merge, rebase or cherry-pick left.
+    ///
+    /// Without paths: every unmerged path whose merge attribute is poolmerge. Each is
+    /// merged from its index stages as the driver would, written to the work tree, and
+    /// marked resolved in the index (as `git add` would) when clean. A path named on the
+    /// command line that has conflict markers but no index stages gets the blocks that
+    /// concern only pool regions resolved. Exit status: 0 all resolved, 1 conflicts
+    /// remain, 2 errors.
+    Resolve(ResolveArgs),
+    /// Check that the files poolmerge owns carry the pin (for CI and pre-commit).
+    ///
+    /// Every tracked file whose merge attribute is poolmerge must hold no conflict
+    /// markers, and every SQLite engine call in it must carry the pin. With --merge REF:
+    /// merge REF into HEAD without touching refs, the index or the work tree, and report
+    /// what would stay conflicted, what poolmerge would resolve, and what would arrive
+    /// unpinned. Exit status: 0 clean, 1 findings, 2 errors.
+    Check(CheckArgs),
+    /// Apply the pin to the files poolmerge owns (or the paths named).
+    ///
+    /// Every SQLite engine call gets the pin and the file imports it; nothing else
+    /// changes. A call that cannot be pinned safely (connect_args that is not a dict
+    /// literal) is reported, not rewritten. Exit status: 0 done, 1 something left (or,
+    /// with --check, something to fix), 2 errors.
+    Fix(FixArgs),
+}
+
+/// Arguments of `poolmerge resolve`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Paths to resolve [default: every unmerged path routed to poolmerge].
+    pub paths: Vec<PathBuf>,
+    /// Report what would be done; write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Print only the per-file lines, not the decisions.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `poolmerge check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check a merge of REF into HEAD instead of the work tree (e.g. upstream/main).
+    #[arg(long, value_name = "REF")]
+    pub merge: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// How `check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `path:line: message` lines.
+    Text,
+    /// One JSON object.
+    Json,
+    /// GitHub Actions annotations (`::error file=...,line=...::message`).
+    Github,
+}
+
+/// Arguments of `poolmerge fix`.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Files to pin [default: every tracked file routed to poolmerge].
+    pub paths: Vec<PathBuf>,
+    /// Change nothing; exit 1 when a file needs the pin.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Arguments of `poolmerge merge`.
@@ -136,7 +205,9 @@ mod tests {
             "9",
         ])
         .unwrap();
-        let Command::Merge(m) = cli.command;
+        let Command::Merge(m) = cli.command else {
+            panic!("merge parses as merge");
+        };
         assert_eq!(m.base_label.as_deref(), Some(""));
         assert_eq!(m.theirs_label.as_deref(), Some("-weird"));
         assert_eq!(m.marker_size, Some(9));

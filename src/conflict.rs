@@ -190,6 +190,32 @@ fn is_marker(line: &[u8], ch: u8, size: usize) -> bool {
         && (line.len() == size || line[size] == b' ')
 }
 
+/// The labels of the first complete conflict block (ours, base, theirs), so that a
+/// file re-merged later keeps the names git gave its sides.
+pub fn first_labels(
+    text: &[u8],
+    size: usize,
+) -> Option<(Option<String>, Option<String>, Option<String>)> {
+    let label = |line: &[u8]| -> Option<String> {
+        (line.len() > size + 1).then(|| String::from_utf8_lossy(&line[size + 1..]).into_owned())
+    };
+    let (mut ours, mut base) = (None, None);
+    let mut open = false;
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if is_marker(line, b'<', size) {
+            open = true;
+            ours = label(line);
+            base = None;
+        } else if open && is_marker(line, b'|', size) {
+            base = label(line);
+        } else if open && is_marker(line, b'>', size) {
+            return Some((ours, base, label(line)));
+        }
+    }
+    None
+}
+
 /// Whether `text` holds at least one complete conflict block (`<<<`, `===`, `>>>` lines
 /// of exactly `size` characters, in that order).
 pub fn has_complete_block(text: &[u8], size: usize) -> bool {
@@ -198,6 +224,12 @@ pub fn has_complete_block(text: &[u8], size: usize) -> bool {
 
 /// The number of complete conflict blocks of marker size `size` in `text`.
 pub fn count_complete_blocks(text: &[u8], size: usize) -> usize {
+    complete_block_lines(text, size).len()
+}
+
+/// The 1-based line numbers where complete conflict blocks of marker size `size`
+/// start.
+pub fn complete_block_lines(text: &[u8], size: usize) -> Vec<usize> {
     #[derive(PartialEq)]
     enum State {
         Outside,
@@ -205,23 +237,27 @@ pub fn count_complete_blocks(text: &[u8], size: usize) -> usize {
         Theirs,
     }
     let mut state = State::Outside;
-    let mut count = 0;
-    for line in text.split(|&b| b == b'\n') {
+    let mut starts = Vec::new();
+    let mut open = 0;
+    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         match state {
-            State::Outside if is_marker(line, b'<', size) => state = State::Ours,
+            State::Outside if is_marker(line, b'<', size) => {
+                state = State::Ours;
+                open = n + 1;
+            }
             State::Ours if line.len() == size && line.iter().all(|&b| b == b'=') => {
                 state = State::Theirs
             }
-            State::Ours if is_marker(line, b'<', size) => {}
+            State::Ours if is_marker(line, b'<', size) => open = n + 1,
             State::Theirs if is_marker(line, b'>', size) => {
-                count += 1;
+                starts.push(open);
                 state = State::Outside;
             }
             _ => {}
         }
     }
-    count
+    starts
 }
 
 #[cfg(test)]

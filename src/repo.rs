@@ -1,10 +1,248 @@
-//! The git2 adapter: finding the repository around the current directory and reading
-//! its configuration, including what `git -c` passes to child processes through
-//! `GIT_CONFIG_PARAMETERS` (and `GIT_CONFIG_COUNT`), which libgit2 does not read.
+//! The repository seam: git2 for the repository, its index and its objects; the git
+//! command for what git itself must answer (attributes, with macros and
+//! `--source`; the tree merge of `check --merge`); configuration including what
+//! `git -c` passes to child processes through `GIT_CONFIG_PARAMETERS` (and
+//! `GIT_CONFIG_COUNT`), which libgit2 does not read; git's end-of-line conversion for
+//! files written to the work tree.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
+use anyhow::{Context, Result, anyhow, bail};
 use git2::Repository;
+
+/// The merge attribute value that routes a path to poolmerge.
+pub const DRIVER: &str = "poolmerge";
+
+/// Opens the repository around the current directory, or says there is none.
+pub fn open() -> Result<Repository> {
+    Repository::open_from_env().map_err(|e| anyhow!("not in a git repository ({})", e.message()))
+}
+
+/// Where git runs for this repository: the work tree's root, or the git directory of
+/// a bare repository.
+pub fn git_cwd(repo: &Repository) -> &Path {
+    repo.workdir().unwrap_or_else(|| repo.path())
+}
+
+/// Runs git in the repository and returns its standard output; `ok_codes` are the
+/// exit statuses that count as success.
+pub fn git(
+    repo: &Repository,
+    args: &[&str],
+    input: Option<&[u8]>,
+    ok_codes: &[i32],
+) -> Result<(i32, Vec<u8>)> {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(git_cwd(repo))
+        .args(args)
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if repo.is_bare() {
+        cmd.env("GIT_DIR", repo.path());
+    }
+    let mut child = cmd
+        .spawn()
+        .context("cannot run git (is it installed and on PATH?)")?;
+    if let Some(data) = input {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let data = data.to_vec();
+        // Written from a thread: git may fill its output pipe before reading all input.
+        let writer = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child.wait_with_output()?;
+        writer
+            .join()
+            .map_err(|_| anyhow!("writing to git failed"))??;
+        return finish(args, out, ok_codes);
+    }
+    let out = child.wait_with_output()?;
+    finish(args, out, ok_codes)
+}
+
+fn finish(args: &[&str], out: std::process::Output, ok_codes: &[i32]) -> Result<(i32, Vec<u8>)> {
+    let code = out.status.code().unwrap_or(-1);
+    if !ok_codes.contains(&code) {
+        let sub = args
+            .iter()
+            .find(|a| !a.starts_with('-') && !a.contains('='))
+            .unwrap_or(&"");
+        bail!(
+            "git {sub} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok((code, out.stdout))
+}
+
+/// Attribute values of paths, as `git check-attr` reports them (`set`, `unset`,
+/// `unspecified`, or the value).
+pub type Attributes = HashMap<String, HashMap<String, String>>;
+
+/// Looks up `attrs` for `paths` with git's own rules; `source` reads the attribute
+/// files from that tree instead of the work tree (for bare repositories).
+pub fn attributes(
+    repo: &Repository,
+    paths: &[String],
+    attrs: &[&str],
+    source: Option<&str>,
+) -> Result<Attributes> {
+    let mut out: Attributes = HashMap::new();
+    if paths.is_empty() {
+        return Ok(out);
+    }
+    let mut args = vec!["check-attr".to_string(), "-z".into(), "--stdin".into()];
+    if let Some(s) = source {
+        args.push(format!("--source={s}"));
+    }
+    args.extend(attrs.iter().map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut input = Vec::new();
+    for p in paths {
+        input.extend_from_slice(p.as_bytes());
+        input.push(0);
+    }
+    let (_, stdout) = git(repo, &args, Some(&input), &[0])?;
+    let fields: Vec<&[u8]> = stdout.split(|&b| b == 0).collect();
+    for chunk in fields.chunks(3) {
+        if let [path, attr, value] = chunk {
+            out.entry(String::from_utf8_lossy(path).into_owned())
+                .or_default()
+                .insert(
+                    String::from_utf8_lossy(attr).into_owned(),
+                    String::from_utf8_lossy(value).into_owned(),
+                );
+        }
+    }
+    Ok(out)
+}
+
+/// The value of one attribute of a path, if it has a value or is set.
+pub fn attr<'a>(attrs: &'a Attributes, path: &str, name: &str) -> Option<&'a str> {
+    attrs
+        .get(path)
+        .and_then(|a| a.get(name))
+        .map(String::as_str)
+        .filter(|v| *v != "unspecified")
+}
+
+/// Whether a path's `merge` attribute routes it to poolmerge.
+pub fn owned(attrs: &Attributes, path: &str) -> bool {
+    attr(attrs, path, "merge") == Some(DRIVER)
+}
+
+/// The conflict-marker size attribute of a path, else git's default.
+pub fn marker_size(attrs: &Attributes, path: &str) -> usize {
+    attr(attrs, path, "conflict-marker-size")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(crate::conflict::DEFAULT_MARKER_SIZE)
+}
+
+/// The attributes poolmerge reads for the files it writes.
+pub const FILE_ATTRS: &[&str] = &["merge", "conflict-marker-size", "text", "eol"];
+
+/// Paths in the index (each once, whatever its stages), repository-relative.
+pub fn tracked_files(repo: &Repository) -> Result<Vec<String>> {
+    let index = repo.index().context("cannot read the index")?;
+    let mut paths: Vec<String> = index
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+        .collect();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// How the repository converts line endings when it writes the work tree.
+#[derive(Debug, Clone, Default)]
+pub struct EolConfig {
+    /// `core.autocrlf`: `true`, `input` or `false`.
+    pub autocrlf: String,
+    /// `core.eol`: `lf`, `crlf` or `native`.
+    pub eol: String,
+}
+
+impl EolConfig {
+    /// Reads `core.autocrlf` and `core.eol`.
+    pub fn read(repo: &Repository) -> EolConfig {
+        let get = |k: &str| {
+            config_string(Some(repo), k)
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        EolConfig {
+            autocrlf: get("core.autocrlf"),
+            eol: get("core.eol"),
+        }
+    }
+
+    /// The bytes git would write to the work tree for `content` (as stored in the
+    /// repository), for a path with these attributes: LF turned into CRLF where the
+    /// `text`/`eol` attributes and `core.autocrlf`/`core.eol` ask for it.
+    pub fn to_worktree(&self, content: &[u8], attrs: &Attributes, path: &str) -> Vec<u8> {
+        let text = attrs
+            .get(path)
+            .and_then(|a| a.get("text"))
+            .map(String::as_str)
+            .unwrap_or("unspecified");
+        let eol = attr(attrs, path, "eol");
+        let autocrlf = matches!(self.autocrlf.as_str(), "true" | "yes" | "on" | "1");
+        // None: leave as is; Some(auto): convert (auto: only text without CRLF already).
+        let convert = match (text, eol) {
+            ("unset", _) => None,
+            (_, Some("crlf")) => Some(text != "set"),
+            (_, Some("lf")) => None,
+            ("set", _) if autocrlf || self.eol == "crlf" => Some(false),
+            ("auto", _) if autocrlf || self.eol == "crlf" => Some(true),
+            ("unspecified", _) if autocrlf => Some(true),
+            _ => None,
+        };
+        let Some(auto) = convert else {
+            return content.to_vec();
+        };
+        if auto && (content.contains(&0) || content.windows(2).any(|w| w == b"\r\n")) {
+            return content.to_vec();
+        }
+        let mut out = Vec::with_capacity(content.len() + content.len() / 16);
+        for (i, &b) in content.iter().enumerate() {
+            if b == b'\n' && (i == 0 || content[i - 1] != b'\r') {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+        out
+    }
+}
+
+/// A path given on the command line, relative to the current directory, as a path
+/// relative to the work tree's root.
+pub fn repo_relative(repo: &Repository, path: &Path) -> Result<String> {
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| anyhow!("a bare repository has no work tree"))?;
+    let cwd = std::env::current_dir()?;
+    let absolute = cwd.join(path);
+    let workdir = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let parent = absolute
+        .parent()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
+    let absolute = match (parent, absolute.file_name()) {
+        (Some(p), Some(name)) => p.join(name),
+        _ => absolute,
+    };
+    let rel = absolute
+        .strip_prefix(&workdir)
+        .map_err(|_| anyhow!("{} is outside the repository", path.display()))?;
+    Ok(rel.to_string_lossy().replace('\\', "/"))
+}
 
 /// The repository around the current directory (honouring `GIT_DIR` and friends).
 pub fn discover() -> Option<Repository> {
@@ -124,6 +362,33 @@ fn sq_token(b: &[u8], i: &mut usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn attrs(text: &str, eol: &str) -> Attributes {
+        let mut a = HashMap::new();
+        a.insert("text".to_string(), text.to_string());
+        a.insert("eol".to_string(), eol.to_string());
+        HashMap::from([("f.py".to_string(), a)])
+    }
+
+    #[test]
+    fn worktree_line_endings_follow_git() {
+        let cfg = |autocrlf: &str| EolConfig {
+            autocrlf: autocrlf.into(),
+            eol: String::new(),
+        };
+        let lf = b"a\nb\n";
+        let t = |c: &EolConfig, text, eol| c.to_worktree(lf, &attrs(text, eol), "f.py");
+        assert_eq!(t(&cfg("true"), "unspecified", "unspecified"), b"a\r\nb\r\n");
+        assert_eq!(t(&cfg("false"), "unspecified", "unspecified"), lf);
+        assert_eq!(t(&cfg("input"), "auto", "unspecified"), lf);
+        assert_eq!(t(&cfg("false"), "set", "crlf"), b"a\r\nb\r\n");
+        assert_eq!(t(&cfg("true"), "unset", "unspecified"), lf);
+        assert_eq!(t(&cfg("true"), "set", "lf"), lf);
+        assert_eq!(
+            cfg("true").to_worktree(b"a\r\nb\n", &attrs("auto", "unspecified"), "f.py"),
+            b"a\r\nb\n"
+        );
+    }
 
     #[test]
     fn parses_new_and_old_parameter_formats() {

@@ -109,6 +109,84 @@ pub fn append_log(log: &Path, lines: &[String]) -> std::io::Result<()> {
     f.write_all(buf.as_bytes())
 }
 
+/// One finding of `poolmerge check`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckItem {
+    /// `markers`, `unpinned`, `import`, `syntax`, `conflict` or `resolved`.
+    pub kind: String,
+    /// Repository-relative path.
+    pub path: String,
+    /// 1-based line, when there is one.
+    pub line: Option<usize>,
+    /// What, in words.
+    pub message: String,
+    /// Whether it makes the check fail (`resolved` does not).
+    pub failure: bool,
+}
+
+/// `path:line: message` lines and a summary line.
+pub fn check_text(items: &[CheckItem], files: usize) -> String {
+    let mut out = String::new();
+    for i in items {
+        match i.line {
+            Some(l) => out.push_str(&format!("{}:{l}: {}\n", i.path, i.message)),
+            None => out.push_str(&format!("{}: {}\n", i.path, i.message)),
+        }
+    }
+    let failures = items.iter().filter(|i| i.failure).count();
+    if failures == 0 {
+        out.push_str(&format!("ok: {files} files checked\n"));
+    } else {
+        out.push_str(&format!("{failures} problems in {files} files checked\n"));
+    }
+    out
+}
+
+/// One JSON object: `{"ok": bool, "files": n, "findings": [{"kind", "path", "line",
+/// "message", "failure"}]}`.
+pub fn check_json(items: &[CheckItem], files: usize) -> String {
+    let findings: Vec<String> = items
+        .iter()
+        .map(|i| {
+            format!(
+                "{{\"kind\":{},\"path\":{},\"line\":{},\"message\":{},\"failure\":{}}}",
+                json_string(&i.kind),
+                json_string(&i.path),
+                i.line.map_or("null".to_string(), |l| l.to_string()),
+                json_string(&i.message),
+                i.failure
+            )
+        })
+        .collect();
+    let ok = !items.iter().any(|i| i.failure);
+    format!(
+        "{{\"ok\":{ok},\"files\":{files},\"findings\":[{}]}}\n",
+        findings.join(",")
+    )
+}
+
+/// GitHub Actions workflow commands: `::error` for failures, `::notice` otherwise.
+pub fn check_github(items: &[CheckItem]) -> String {
+    let escape_data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let escape_prop = |s: &str| escape_data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for i in items {
+        let level = if i.failure { "error" } else { "notice" };
+        let line = i.line.map(|l| format!(",line={l}")).unwrap_or_default();
+        out.push_str(&format!(
+            "::{level} file={}{line},title=poolmerge {}::{}\n",
+            escape_prop(&i.path),
+            escape_prop(&i.kind),
+            escape_data(&i.message)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +206,25 @@ mod tests {
         assert_eq!(
             decision_json("a\\b.py", &d, 5),
             r#"{"time":5,"path":"a\\b.py","region":"engine \"e\"","line":3,"outcome":"merged","fork":"theirs","from_fork":["pin"],"from_upstream":["echo"],"note":""}"#
+        );
+        let item = CheckItem {
+            kind: "unpinned".into(),
+            path: "db/a,b.py".into(),
+            line: Some(3),
+            message: "50% off\nnext".into(),
+            failure: true,
+        };
+        assert_eq!(
+            check_github(std::slice::from_ref(&item)),
+            "::error file=db/a%2Cb.py,line=3,title=poolmerge unpinned::50%25 off%0Anext\n"
+        );
+        assert_eq!(
+            check_text(std::slice::from_ref(&item), 4),
+            "db/a,b.py:3: 50% off\nnext\n1 problems in 4 files checked\n"
+        );
+        assert!(
+            check_json(&[item], 4)
+                .starts_with("{\"ok\":false,\"files\":4,\"findings\":[{\"kind\":\"unpinned\"")
         );
         assert_eq!(
             decision_line("x.py", &d),

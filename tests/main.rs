@@ -2,6 +2,7 @@
 
 mod cases;
 mod cli;
+mod commands;
 mod differential;
 mod e2e;
 mod support;

@@ -249,3 +249,137 @@ pub fn read(path: &Path) -> Vec<u8> {
 pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
+
+/// The file the end-to-end histories put the cases in.
+pub const FILE: &str = "database/traffic_db.py";
+
+/// A temporary repository with its own HOME, git run with a clean environment.
+pub struct Repo {
+    dir: TempDir,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let repo = Repo {
+            dir: TempDir::new("poolmerge-e2e-").unwrap(),
+        };
+        std::fs::create_dir_all(repo.home()).unwrap();
+        repo.ok(&["init", "-q", "-b", "main", "work"]);
+        for (k, v) in [
+            ("user.name", "Test"),
+            ("user.email", "test@example.com"),
+            ("commit.gpgsign", "false"),
+            ("advice.detachedHead", "false"),
+        ] {
+            repo.ok(&["config", k, v]);
+        }
+        repo
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    pub fn git_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let cwd = if args.first() == Some(&"init") {
+            self.dir.path().to_path_buf()
+        } else {
+            self.work()
+        };
+        let mut cmd = clean_command(Path::new("git"), &self.home());
+        // Fixed dates: the same history gives the same commit ids in every repository
+        // (diff3 labels the base with one).
+        cmd.current_dir(cwd)
+            .args(args)
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    pub fn git(&self, args: &[&str]) -> Output {
+        self.git_env(args, &[])
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.git(args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Registers the driver as the README says.
+    pub fn install_driver(&self) {
+        let driver = format!(
+            "'{}' merge %O %A %B -s %S -x %X -y %Y -p %P -l %L",
+            bin().display()
+        );
+        self.ok(&["config", "merge.poolmerge.name", "poolmerge"]);
+        self.ok(&["config", "merge.poolmerge.driver", &driver]);
+        let info = self.work().join(".git/info");
+        std::fs::create_dir_all(&info).unwrap();
+        std::fs::write(info.join("attributes"), "database/*.py merge=poolmerge\n").unwrap();
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) {
+        let path = self.work().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> Vec<u8> {
+        read(&self.work().join(rel))
+    }
+
+    pub fn commit(&self, rel: &str, bytes: &[u8], msg: &str) {
+        self.write(rel, bytes);
+        self.ok(&["add", rel]);
+        self.ok(&["commit", "-q", "-m", msg]);
+    }
+
+    /// main holds upstream: base, then upstream's change; `fork` branches from base.
+    pub fn history(&self, rel: &str, base: &[u8], fork: &[u8], upstream: &[u8]) {
+        self.commit(rel, base, "base");
+        self.ok(&["checkout", "-q", "-b", "fork"]);
+        self.commit(rel, fork, "fork: pin StaticPool");
+        self.ok(&["checkout", "-q", "main"]);
+        self.commit(rel, upstream, "upstream change");
+        self.ok(&["checkout", "-q", "fork"]);
+    }
+}
+
+impl Repo {
+    /// Runs poolmerge in the work tree with the same clean environment.
+    pub fn poolmerge(&self, args: &[&str]) -> (i32, String, String) {
+        let out = clean_command(&bin(), &self.home())
+            .current_dir(self.work())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Routes database/*.py to poolmerge through .gitattributes (committed) without
+    /// registering the driver: git merges those files with its own text merge.
+    pub fn route_without_driver(&self) {
+        self.commit(
+            ".gitattributes",
+            b"database/*.py merge=poolmerge\n",
+            "attributes",
+        );
+    }
+}

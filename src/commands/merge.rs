@@ -2,19 +2,18 @@
 //! (a panic or an error there becomes git's plain merge with a warning), writes the
 //! result into OURS atomically, and reports every pool-region decision.
 
-use std::cell::RefCell;
 use std::io::Write;
-use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
 use crate::cli::MergeArgs;
+use crate::commands::merge_safely;
 use crate::conflict::{DEFAULT_MARKER_SIZE, Markers, Style};
 use crate::exit::Status;
 use crate::fsutil::atomic_write;
 use crate::merge::line::{GitMergeFile, LineMerge};
-use crate::merge::{self, Input, MergeOutcome, Options, Plain};
+use crate::merge::{Input, Options};
 use crate::repo;
 use crate::report;
 
@@ -108,42 +107,6 @@ fn read(what: &str, path: &Path) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("poolmerge: cannot read {what} {}: {e}", path.display()))
 }
 
-thread_local! {
-    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Runs the engine; a panic inside becomes an error carrying its message.
-fn guarded_merge(
-    input: &Input,
-    opts: &Options,
-    line: &dyn LineMerge,
-) -> Result<MergeOutcome, String> {
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
-    }));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| merge::merge(input, opts, line)));
-    panic::set_hook(previous);
-    match result {
-        Ok(Ok(outcome)) => Ok(outcome),
-        Ok(Err(e)) => Err(format!("internal error ({e:#})")),
-        Err(_) => {
-            let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
-            Err(format!("internal error (panic: {msg})"))
-        }
-    }
-}
-
 /// Runs `poolmerge merge`.
 pub fn run(args: &MergeArgs) -> Result<Status> {
     let settings = MergeSettings::new(args);
@@ -176,23 +139,12 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         ..Options::default()
     };
     let mut warnings = settings.warnings.clone();
-    let engine = if settings.enabled {
-        guarded_merge(&input, &opts, line)
-    } else {
-        merge::plain(&input, &opts, line, Plain::NoRegions).map_err(|e| format!("{e:#}"))
-    };
-    let outcome = match engine {
+    let outcome = match merge_safely(&input, &opts, line, settings.enabled) {
         Ok(o) => o,
-        Err(problem) => match merge::plain(&input, &opts, line, Plain::Doubt(problem.clone())) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!(
-                    "poolmerge: {}: {problem}, and git's plain merge failed too: {e:#}",
-                    settings.path
-                );
-                return Ok(Status::Fatal);
-            }
-        },
+        Err(e) => {
+            eprintln!("poolmerge: {}: {e}", settings.path);
+            return Ok(Status::Fatal);
+        }
     };
     warnings.extend(outcome.warnings.iter().cloned());
 

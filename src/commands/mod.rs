@@ -1,3 +1,67 @@
 //! One module per subcommand: each reads its inputs, calls the engine, writes outputs.
+//! The policy shared by every command that merges lives here: the engine runs with
+//! panics caught, and any failure of the engine becomes git's plain merge.
 
+pub mod check;
+pub mod fix;
 pub mod merge;
+pub mod resolve;
+
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+
+use crate::merge::line::LineMerge;
+use crate::merge::{self as engine, Input, MergeOutcome, Options, Plain};
+
+thread_local! {
+    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs the engine; a panic inside becomes an error carrying its message.
+fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome, String> {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+    }));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| engine::merge(input, opts, line)));
+    panic::set_hook(previous);
+    match result {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(e)) => Err(format!("internal error ({e:#})")),
+        Err(_) => {
+            let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
+            Err(format!("internal error (panic: {msg})"))
+        }
+    }
+}
+
+/// The merge every command uses: poolmerge's engine (unless `enabled` is false, the
+/// kill switch), with an engine error or panic turned into git's plain merge and a
+/// warning. `Err` only when not even the plain merge could be made.
+pub fn merge_safely(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    enabled: bool,
+) -> Result<MergeOutcome, String> {
+    let engine = if enabled {
+        guarded(input, opts, line)
+    } else {
+        engine::plain(input, opts, line, Plain::NoRegions).map_err(|e| format!("{e:#}"))
+    };
+    match engine {
+        Ok(o) => Ok(o),
+        Err(problem) => engine::plain(input, opts, line, Plain::Doubt(problem.clone()))
+            .map_err(|e| format!("{problem}, and git's plain merge failed too: {e:#}")),
+    }
+}

@@ -79,18 +79,24 @@ impl<'a> EngineSide<'a> {
         self.stmt.calls.iter().map(|c| pin.score(&c.args)).sum()
     }
 
-    /// A short name for messages: the assignment target, or the call, and where.
+    /// A short name for messages.
     fn name(&self) -> String {
-        let what = match self.stmt.target.as_str() {
-            "" => "engine call".to_string(),
-            "return" => "returned engine".to_string(),
-            target => format!("engine {target}"),
-        };
-        if self.stmt.scope.is_empty() {
-            what
-        } else {
-            format!("{what} in {}", self.stmt.scope)
-        }
+        statement_name(self.stmt)
+    }
+}
+
+/// A short name for an engine statement in messages: its target, or the call, and
+/// where it is.
+pub fn statement_name(stmt: &EngineStatement) -> String {
+    let what = match stmt.target.as_str() {
+        "" => "engine call".to_string(),
+        "return" => "returned engine".to_string(),
+        target => format!("engine {target}"),
+    };
+    if stmt.scope.is_empty() {
+        what
+    } else {
+        format!("{what} in {}", stmt.scope)
     }
 }
 
@@ -741,15 +747,26 @@ enum StatementOut {
 }
 
 /// A side's statement lines with the pin applied where it can be.
-struct PinnedLines {
+pub struct PinnedLines {
     /// Prefix, statement and suffix.
-    text: Vec<u8>,
+    pub text: Vec<u8>,
     /// Whether every call that needs the pin carries it.
-    pinned: bool,
+    pub pinned: bool,
     /// Why a call that needs the pin cannot take it.
-    blocked: Option<String>,
+    pub blocked: Option<String>,
     /// Warnings.
-    notes: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// The pin applied to one statement of a file (what `fix` does): its whole lines,
+/// from the start of its first line to the end of its last, rewritten.
+pub fn pin_statement(
+    text: &[u8],
+    region: &Region,
+    stmt: &EngineStatement,
+    pin: &Pin,
+) -> PinnedLines {
+    pinned_lines(&EngineSide { text, region, stmt }, pin)
 }
 
 fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {

@@ -82,6 +82,35 @@ pub fn render(side: ImportSide, names: &[ImportedName]) -> Vec<u8> {
     out
 }
 
+/// The names of `names` that `text` does not use (see `name_used`).
+pub fn unused(text: &[u8], names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| !name_used(text, n))
+        .cloned()
+        .collect()
+}
+
+/// Removes the `retired` names from an import list; returns where the first of them
+/// stood, so that a replacement can take its place.
+pub fn remove_names(list: &mut Vec<ImportedName>, retired: &[String]) -> Option<usize> {
+    let slot = list.iter().position(|n| retired.contains(&n.name));
+    list.retain(|n| !retired.contains(&n.name));
+    slot
+}
+
+/// Adds `name` to an import list at `slot` (the end when `None`).
+pub fn insert_name(list: &mut Vec<ImportedName>, name: &str, slot: Option<usize>) {
+    let at = slot.unwrap_or(list.len()).min(list.len());
+    list.insert(
+        at,
+        ImportedName {
+            name: name.to_string(),
+            alias: None,
+        },
+    );
+}
+
 /// Whether `name` is used in `text` as a word outside lines that are only a comment.
 pub fn name_used(text: &[u8], name: &str) -> bool {
     let name = name.as_bytes();

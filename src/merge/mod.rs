@@ -10,8 +10,10 @@
 
 pub mod edit;
 pub mod engine;
+pub mod fix;
 pub mod imports;
 pub mod line;
+pub mod markers;
 pub mod pin;
 pub mod regions;
 
@@ -552,22 +554,16 @@ impl<'a> Merger<'a> {
             let fork = (o.is_some() && t.is_some()).then_some(fork);
             names.push((gi, merged, side, fork));
         }
-        let mut retired = Vec::new();
-        if need_pin {
-            for r in &pin.retire {
-                if !imports::name_used(text, r) {
-                    retired.push(r.clone());
-                }
-            }
-        }
+        let retired = if need_pin {
+            imports::unused(text, &pin.retire)
+        } else {
+            Vec::new()
+        };
         let mut notes: Vec<Vec<String>> = vec![Vec::new(); names.len()];
         let mut slots: Vec<Option<usize>> = vec![None; names.len()];
         for (i, (_, list, _, _)) in names.iter_mut().enumerate() {
-            if let Some(pos) = list.iter().position(|n| retired.contains(&n.name)) {
-                slots[i] = Some(pos);
-            }
             let before = list.len();
-            list.retain(|n| !retired.contains(&n.name));
+            slots[i] = imports::remove_names(list, &retired);
             if list.len() != before {
                 notes[i].push(format!("retired {}", retired.join(", ")));
             }
@@ -598,12 +594,7 @@ impl<'a> Merger<'a> {
                 .find(|((_, l, side, _), p)| !**p && carries(l) && side.import.scope.is_empty());
             match (target, deleted) {
                 (Some(i), _) => {
-                    let new = ImportedName {
-                        name: pin.import_name.clone(),
-                        alias: None,
-                    };
-                    let at = slots[i].unwrap_or(names[i].1.len()).min(names[i].1.len());
-                    names[i].1.insert(at, new);
+                    imports::insert_name(&mut names[i].1, &pin.import_name, slots[i]);
                     notes[i].push(format!("added {}", pin.import_name));
                 }
                 (None, Some(((_, list, side, _), _))) => {

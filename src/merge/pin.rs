@@ -133,6 +133,39 @@ impl Pin {
         self.score(args) == self.size()
     }
 
+    /// What the call lacks of the pin, one phrase a keyword or entry (empty: it
+    /// carries the whole pin).
+    pub fn missing(&self, args: &Container) -> Vec<String> {
+        let mut out = Vec::new();
+        for kw in &self.keywords {
+            let item = keyword(args, &kw.name);
+            match (&kw.value, item) {
+                (PinValue::Expr(e), None) => out.push(format!("{}={e} is missing", kw.name)),
+                (PinValue::Expr(e), Some(i)) if !same_value(&i.norm, e) => {
+                    out.push(format!("{} is {}, not {e}", kw.name, i.norm))
+                }
+                (PinValue::Expr(_), Some(_)) => {}
+                (PinValue::Dict(_), None) => out.push(format!("{} is missing", kw.name)),
+                (PinValue::Dict(_), Some(i)) if i.dict.is_none() => {
+                    out.push(format!("{} is not a dict literal", kw.name))
+                }
+                (PinValue::Dict(entries), Some(i)) => {
+                    let dict = i.dict.as_deref().expect("checked above");
+                    for (k, v) in entries {
+                        match entry(dict, k) {
+                            None => out.push(format!("{} lacks \"{k}\": {v}", kw.name)),
+                            Some(e) if !same_value(&e.norm, v) => {
+                                out.push(format!("{} has \"{k}\": {}, not {v}", kw.name, e.norm))
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Whether the call's pool class is the pin's (the mark of a call the fork pinned).
     pub fn has_pinned_pool(&self, args: &Container) -> bool {
         match (
@@ -247,6 +280,27 @@ mod tests {
         assert_eq!(pin.score(&c.args), 1);
         assert!(pin.is_sqlite(&c));
         assert!(!pin.has_pinned_pool(&c.args));
+    }
+
+    #[test]
+    fn says_what_is_missing() {
+        let pin = Pin::builtin();
+        let c = first_call(
+            "e = create_engine(U, poolclass=NullPool, connect_args={\"check_same_thread\": False, \"timeout\": 5})\n",
+        );
+        assert_eq!(
+            pin.missing(&c.args),
+            vec![
+                "poolclass is NullPool, not StaticPool",
+                "connect_args has \"timeout\": 5, not 20.0",
+                "pool_pre_ping=True is missing"
+            ]
+        );
+        let c = first_call("e = create_engine(U, connect_args=ARGS)\n");
+        assert_eq!(
+            pin.missing(&c.args)[1],
+            "connect_args is not a dict literal"
+        );
     }
 
     #[test]

@@ -1,0 +1,266 @@
+//! `poolmerge resolve`: finishes what a merge, rebase or cherry-pick left conflicted
+//! (the driver not installed, or installed late). Each unmerged path routed to
+//! poolmerge is merged from its index stages as the driver would, written to the work
+//! tree with the repository's end-of-line conversion, and staged as `git add` would
+//! when clean. A named file with conflict markers but no stages gets its pool blocks
+//! resolved in place.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use git2::{Oid, Repository, RepositoryState};
+
+use crate::cli::ResolveArgs;
+use crate::commands::merge_safely;
+use crate::conflict::{Markers, Style, first_labels};
+use crate::exit::Status;
+use crate::fsutil::atomic_write;
+use crate::merge::line::{GitMergeFile, LineMerge};
+use crate::merge::pin::Pin;
+use crate::merge::{Decision, Input, Options, markers};
+use crate::{repo, report};
+
+/// The index stages of one unmerged path.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stages {
+    base: Option<Oid>,
+    ours: Option<Oid>,
+    theirs: Option<Oid>,
+}
+
+/// Runs `poolmerge resolve`.
+pub fn run(args: &ResolveArgs) -> Result<Status> {
+    let repo = repo::open()?;
+    run_with_repo(&repo, args, &GitMergeFile::default())
+}
+
+fn unmerged(repo: &Repository) -> Result<BTreeMap<String, Stages>> {
+    let index = repo.index().context("cannot read the index")?;
+    let mut out = BTreeMap::new();
+    for c in index.conflicts()? {
+        let c = c?;
+        let path = [&c.ancestor, &c.our, &c.their]
+            .iter()
+            .find_map(|e| {
+                e.as_ref()
+                    .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+            })
+            .unwrap_or_default();
+        out.insert(
+            path,
+            Stages {
+                base: c.ancestor.map(|e| e.id),
+                ours: c.our.map(|e| e.id),
+                theirs: c.their.map(|e| e.id),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The conflict style git would use here.
+fn style(repo: &Repository) -> Style {
+    repo::config_string(Some(repo), "merge.conflictStyle")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default()
+}
+
+/// Labels for a re-merge: those git wrote in the file, else names for the operation
+/// in progress.
+fn labels(
+    repo: &Repository,
+    worktree: Option<&[u8]>,
+    size: usize,
+) -> (Option<String>, Option<String>, Option<String>) {
+    if let Some(found) = worktree.and_then(|t| first_labels(t, size)) {
+        return found;
+    }
+    let theirs = match repo.state() {
+        RepositoryState::Merge => "MERGE_HEAD",
+        RepositoryState::Rebase
+        | RepositoryState::RebaseInteractive
+        | RepositoryState::RebaseMerge => "REBASE_HEAD",
+        RepositoryState::CherryPick | RepositoryState::CherryPickSequence => "CHERRY_PICK_HEAD",
+        RepositoryState::Revert | RepositoryState::RevertSequence => "REVERT_HEAD",
+        _ => "theirs",
+    };
+    (
+        Some("HEAD".into()),
+        Some("base".into()),
+        Some(theirs.into()),
+    )
+}
+
+fn blob(repo: &Repository, oid: Option<Oid>) -> Result<Vec<u8>> {
+    match oid {
+        Some(oid) => Ok(repo.find_blob(oid)?.content().to_vec()),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Runs `resolve` in a repository with a given line merge.
+pub fn run_with_repo(
+    repo: &Repository,
+    args: &ResolveArgs,
+    line: &dyn LineMerge,
+) -> Result<Status> {
+    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+        bail!("a bare repository has no work tree to resolve");
+    };
+    let conflicts = unmerged(repo)?;
+    let named: Vec<String> = args
+        .paths
+        .iter()
+        .map(|p| repo::repo_relative(repo, p))
+        .collect::<Result<_>>()?;
+    let candidates: Vec<String> = if named.is_empty() {
+        conflicts.keys().cloned().collect()
+    } else {
+        named.clone()
+    };
+    let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
+    let targets: Vec<String> = if named.is_empty() {
+        candidates
+            .into_iter()
+            .filter(|p| repo::owned(&attrs, p))
+            .collect()
+    } else {
+        candidates
+    };
+    let eol = repo::EolConfig::read(repo);
+    let style = style(repo);
+    let pin = Pin::builtin();
+    let would = if args.dry_run { "would be " } else { "" };
+    let (mut remaining, mut errors) = (0usize, 0usize);
+    let mut decisions: Vec<(String, Decision)> = Vec::new();
+    let mut index = repo.index()?;
+    let mut staged = false;
+
+    for path in &targets {
+        let file = workdir.join(path);
+        let worktree = std::fs::read(&file).ok();
+        let size = repo::marker_size(&attrs, path);
+        let (ours_label, base_label, theirs_label) = labels(repo, worktree.as_deref(), size);
+        let markers = Markers {
+            size,
+            style,
+            ours: ours_label,
+            base: base_label,
+            theirs: theirs_label,
+        };
+        let Some(stages) = conflicts.get(path) else {
+            // No index stages: the blocks already in the file.
+            let Some(text) = worktree else {
+                eprintln!("poolmerge: {path}: no such file and not unmerged");
+                errors += 1;
+                continue;
+            };
+            let res = markers::resolve(&text, &markers, &pin, line);
+            if res.resolved + res.left == 0 {
+                println!("{path}: no conflict to resolve");
+                continue;
+            }
+            if res.resolved > 0
+                && !args.dry_run
+                && let Err(e) = atomic_write(&file, &res.content)
+            {
+                eprintln!("poolmerge: cannot write {path}: {e}");
+                errors += 1;
+                continue;
+            }
+            decisions.extend(res.decisions.into_iter().map(|d| (path.clone(), d)));
+            if res.left == 0 {
+                println!("{path}: {would}resolved");
+            } else {
+                println!(
+                    "{path}: {} conflicts left ({} {would}resolved)",
+                    res.left, res.resolved
+                );
+                remaining += 1;
+            }
+            continue;
+        };
+        if stages.ours.is_none() || stages.theirs.is_none() {
+            let who = if stages.ours.is_none() {
+                "ours"
+            } else {
+                "theirs"
+            };
+            println!("{path}: still conflicted (deleted in {who}, changed in the other)");
+            remaining += 1;
+            continue;
+        }
+        let (base, ours, theirs) = (
+            blob(repo, stages.base)?,
+            blob(repo, stages.ours)?,
+            blob(repo, stages.theirs)?,
+        );
+        let input = Input {
+            base: &base,
+            ours: &ours,
+            theirs: &theirs,
+        };
+        let opts = Options {
+            markers,
+            ..Options::default()
+        };
+        let outcome = match merge_safely(&input, &opts, line, true) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("poolmerge: {path}: {e}");
+                errors += 1;
+                continue;
+            }
+        };
+        for w in &outcome.warnings {
+            eprintln!("{}", report::warning_line(path, w));
+        }
+        decisions.extend(outcome.decisions.iter().cloned().map(|d| (path.clone(), d)));
+        let content = eol.to_worktree(&outcome.content, &attrs, path);
+        if !args.dry_run {
+            if let Err(e) = atomic_write(&file, &content) {
+                eprintln!("poolmerge: cannot write {path}: {e}");
+                errors += 1;
+                continue;
+            }
+            if outcome.conflicts == 0 {
+                index
+                    .add_path(Path::new(path))
+                    .with_context(|| format!("cannot stage {path}"))?;
+                staged = true;
+            }
+        }
+        if outcome.conflicts == 0 {
+            println!("{path}: {would}resolved");
+        } else {
+            println!("{path}: {} conflicts left", outcome.conflicts);
+            remaining += 1;
+        }
+    }
+    if staged {
+        index.write().context("cannot write the index")?;
+    }
+    if !args.quiet {
+        for (path, d) in &decisions {
+            eprintln!("{}", report::decision_line(path, d));
+        }
+    }
+    if !args.dry_run {
+        let time = report::now();
+        let lines: Vec<String> = decisions
+            .iter()
+            .map(|(p, d)| report::decision_json(p, d, time))
+            .collect();
+        if let Err(e) = report::append_log(&repo::log_path(repo), &lines) {
+            eprintln!("poolmerge: warning: cannot append to the log: {e}");
+        }
+    }
+    Ok(if errors > 0 {
+        Status::Error
+    } else if remaining > 0 {
+        Status::Conflicts
+    } else {
+        Status::Clean
+    })
+}

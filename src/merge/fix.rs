@@ -1,0 +1,399 @@
+//! A whole file against the pin: what it lacks (`poolmerge check`) and the pin applied
+//! to it (`poolmerge fix`), touching only the engine statements that need the pin and
+//! the pool import. Pure: bytes in, bytes and findings out.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::conflict::complete_block_lines;
+use crate::merge::engine::{pin_statement, statement_name};
+use crate::merge::imports::{self, ImportSide};
+use crate::merge::is_binary;
+use crate::merge::pin::Pin;
+use crate::merge::regions::{self, Region, RegionKind, line_number};
+use crate::python::{self, Scan};
+
+/// What kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Conflict markers left in the file.
+    Markers,
+    /// A SQLite engine without the (whole) pin.
+    Unpinned,
+    /// The pin's import is missing.
+    Import,
+    /// Pool code that does not parse.
+    Syntax,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Markers => "markers",
+            Kind::Unpinned => "unpinned",
+            Kind::Import => "import",
+            Kind::Syntax => "syntax",
+        })
+    }
+}
+
+/// One thing found in (or done to) a file, at a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What kind.
+    pub kind: Kind,
+    /// Where.
+    pub line: usize,
+    /// What, in words.
+    pub message: String,
+}
+
+fn finding(kind: Kind, line: usize, message: impl Into<String>) -> Finding {
+    Finding {
+        kind,
+        line,
+        message: message.into(),
+    }
+}
+
+/// The file's syntax facts and regions, or a syntax finding.
+fn regions_of(text: &[u8], pin: &Pin) -> Result<(Scan, Vec<Region>), Finding> {
+    let scan = python::scan(text, &pin.targets())
+        .ok_or_else(|| finding(Kind::Syntax, 1, "cannot parse the file"))?;
+    let regions =
+        regions::find_regions(text, &scan, &pin.call, &pin.import_module).map_err(|e| {
+            let line = e
+                .rsplit("line ")
+                .next()
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(1);
+            finding(Kind::Syntax, line, format!("{e}: cannot check the pin"))
+        })?;
+    Ok((scan, regions))
+}
+
+/// Whether any pool import holds the pin's name.
+fn imports_pin_name(scan: &Scan, pin: &Pin) -> bool {
+    scan.imports
+        .iter()
+        .any(|i| i.names.iter().any(|n| n.name == pin.import_name))
+}
+
+/// What the file lacks: conflict markers, SQLite engines without the whole pin, the
+/// pin's import.
+pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
+    if is_binary(text) {
+        return Vec::new();
+    }
+    let mut out: Vec<Finding> = complete_block_lines(text, marker_size)
+        .into_iter()
+        .map(|line| finding(Kind::Markers, line, "conflict markers"))
+        .collect();
+    let (scan, _) = match regions_of(text, pin) {
+        Ok(r) => r,
+        Err(f) => {
+            out.push(f);
+            return out;
+        }
+    };
+    let mut first_engine = None;
+    for s in &scan.statements {
+        for call in s.calls.iter().filter(|c| pin.is_sqlite(c)) {
+            let line = line_number(text, call.range.start);
+            first_engine.get_or_insert(line);
+            let missing = pin.missing(&call.args);
+            if !missing.is_empty() {
+                out.push(finding(
+                    Kind::Unpinned,
+                    line,
+                    format!(
+                        "{} does not carry the pin: {}",
+                        statement_name(s),
+                        missing.join("; ")
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(line) = first_engine
+        && !imports_pin_name(&scan, pin)
+    {
+        let line = scan
+            .imports
+            .first()
+            .map_or(line, |i| line_number(text, i.range.start));
+        out.push(finding(
+            Kind::Import,
+            line,
+            format!(
+                "{} is not imported from {}",
+                pin.import_name, pin.import_module
+            ),
+        ));
+    }
+    out.sort_by_key(|f| f.line);
+    out
+}
+
+/// A file with the pin applied.
+#[derive(Debug, Clone)]
+pub struct Fixed {
+    /// The new content (the old one when nothing changed).
+    pub content: Vec<u8>,
+    /// What was changed.
+    pub changed: Vec<Finding>,
+    /// What needs the pin but cannot take it safely, left as it is.
+    pub unfixable: Vec<Finding>,
+}
+
+/// Replaces each `(range, text)` of `text` (sorted, disjoint).
+fn splice(text: &[u8], edits: &[(Range<usize>, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 256);
+    let mut pos = 0;
+    for (range, new) in edits {
+        out.extend_from_slice(&text[pos..range.start]);
+        out.extend_from_slice(new);
+        pos = range.end;
+    }
+    out.extend_from_slice(&text[pos..]);
+    out
+}
+
+/// Applies the pin to every SQLite engine call and the pool import. Idempotent; every
+/// other byte stays as it is.
+pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
+    let unchanged = |unfixable: Vec<Finding>| Fixed {
+        content: text.to_vec(),
+        changed: Vec::new(),
+        unfixable,
+    };
+    if is_binary(text) {
+        return unchanged(Vec::new());
+    }
+    if let Some(&line) = complete_block_lines(text, marker_size).first() {
+        return unchanged(vec![finding(
+            Kind::Markers,
+            line,
+            "conflict markers: resolve them first",
+        )]);
+    }
+    let (scan, regions) = match regions_of(text, pin) {
+        Ok(r) => r,
+        Err(f) => return unchanged(vec![f]),
+    };
+    let mut changed = Vec::new();
+    let mut unfixable = Vec::new();
+
+    // The engine statements.
+    let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+    for region in &regions {
+        let RegionKind::Engine(i) = region.kind else {
+            continue;
+        };
+        let stmt = &scan.statements[i];
+        let needs = stmt
+            .calls
+            .iter()
+            .any(|c| pin.is_sqlite(c) && !pin.carries(&c.args));
+        if !needs {
+            continue;
+        }
+        let line = line_number(text, stmt.range.start);
+        let pinned = pin_statement(text, region, stmt, pin);
+        if let Some(why) = pinned.blocked {
+            unfixable.push(finding(
+                Kind::Unpinned,
+                line,
+                format!("{}: cannot apply the pin: {why}", statement_name(stmt)),
+            ));
+            continue;
+        }
+        edits.push((region.line_start..region.span.end, pinned.text));
+        changed.push(finding(
+            Kind::Unpinned,
+            line,
+            format!("pin {}", statement_name(stmt)),
+        ));
+    }
+    let text1 = splice(text, &edits);
+
+    // The pool import, on the pinned text.
+    let Ok((scan1, regions1)) = regions_of(&text1, pin) else {
+        // The pinned statements must parse; if not, change nothing.
+        return unchanged(vec![finding(
+            Kind::Syntax,
+            1,
+            "the pinned file would not parse; left as it is",
+        )]);
+    };
+    let pins_something = scan1
+        .statements
+        .iter()
+        .flat_map(|s| s.calls.iter())
+        .any(|c| pin.is_pinned(&c.args));
+    let mut import_edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+    if pins_something {
+        let import_regions: Vec<(&Region, ImportSide)> = regions1
+            .iter()
+            .filter_map(|r| match r.kind {
+                RegionKind::Import(i) => Some((
+                    r,
+                    ImportSide {
+                        text: &text1,
+                        region: r,
+                        import: &scan1.imports[i],
+                    },
+                )),
+                RegionKind::Engine(_) => None,
+            })
+            .collect();
+        // Retired names count as used only outside the imports themselves.
+        let without_imports = splice(
+            &text1,
+            &import_regions
+                .iter()
+                .map(|(r, _)| (r.span.clone(), Vec::new()))
+                .collect::<Vec<_>>(),
+        );
+        let retired = imports::unused(&without_imports, &pin.retire);
+        let mut lists: Vec<(Vec<_>, Option<usize>)> = import_regions
+            .iter()
+            .map(|(_, side)| {
+                let mut list = side.import.names.clone();
+                let slot = imports::remove_names(&mut list, &retired);
+                (list, slot)
+            })
+            .collect();
+        let has_name = lists
+            .iter()
+            .any(|(l, _)| l.iter().any(|n| n.name == pin.import_name));
+        let mut insert_line = false;
+        if !has_name {
+            match import_regions
+                .iter()
+                .position(|(_, s)| s.import.scope.is_empty())
+            {
+                Some(i) => {
+                    let (list, slot) = &mut lists[i];
+                    imports::insert_name(list, &pin.import_name, *slot);
+                }
+                None => insert_line = true,
+            }
+            changed.push(finding(
+                Kind::Import,
+                import_regions
+                    .first()
+                    .map_or(1, |(r, _)| line_number(&text1, r.span.start)),
+                format!("import {} from {}", pin.import_name, pin.import_module),
+            ));
+        }
+        for ((region, side), (list, _)) in import_regions.iter().zip(&lists) {
+            if *list == side.import.names {
+                continue;
+            }
+            if list.is_empty() {
+                // Nothing left to import: the statement's line goes.
+                import_edits.push((region.span.start..region.eol.end, Vec::new()));
+            } else {
+                import_edits.push((region.span.clone(), imports::render(*side, list)));
+            }
+        }
+        if !retired.is_empty()
+            && import_regions
+                .iter()
+                .any(|(_, s)| s.import.names.iter().any(|n| retired.contains(&n.name)))
+        {
+            changed.push(finding(
+                Kind::Import,
+                import_regions
+                    .first()
+                    .map_or(1, |(r, _)| line_number(&text1, r.span.start)),
+                format!("drop the unused import of {}", retired.join(", ")),
+            ));
+        }
+        if insert_line {
+            let eol: &[u8] = if text1.windows(2).any(|w| w == b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            };
+            let package = pin
+                .import_module
+                .split('.')
+                .next()
+                .unwrap_or(&pin.import_module);
+            let at = imports::insertion_point(&text1, package);
+            let line = [
+                format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
+                eol,
+            ]
+            .concat();
+            import_edits.push((at..at, line));
+        }
+    }
+    import_edits.sort_by_key(|(r, _)| r.start);
+    let content = splice(&text1, &import_edits);
+    changed.sort_by_key(|f| f.line);
+    Fixed {
+        content,
+        changed,
+        unfixable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UNPINNED: &str = "import os\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\n# The logs database.\nlogs_engine = create_engine(\n    LOGS_URL,  # keep\n    poolclass=NullPool,\n    connect_args={\"check_same_thread\": False}\n)\n\npg = create_engine(PG_URL, pool_size=5)\n";
+
+    #[test]
+    fn problems_name_each_unpinned_engine_and_the_import() {
+        let found = problems(UNPINNED.as_bytes(), &Pin::builtin(), 7);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].kind, found[0].line), (Kind::Import, 3));
+        assert_eq!((found[1].kind, found[1].line), (Kind::Unpinned, 6));
+        assert!(
+            found[1]
+                .message
+                .starts_with("engine logs_engine does not carry the pin: poolclass is NullPool")
+        );
+    }
+
+    #[test]
+    fn fix_pins_touches_nothing_else_and_is_idempotent() {
+        let pin = Pin::builtin();
+        let fixed = fix(UNPINNED.as_bytes(), &pin, 7);
+        let out = String::from_utf8(fixed.content.clone()).unwrap();
+        assert!(problems(out.as_bytes(), &pin, 7).is_empty(), "{out}");
+        assert!(out.contains("from sqlalchemy.pool import StaticPool\n"));
+        assert!(
+            out.contains("    LOGS_URL,  # keep\n    poolclass=StaticPool,\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("# The logs database.\n")
+                && out.contains("pg = create_engine(PG_URL, pool_size=5)\n")
+        );
+        let again = fix(&fixed.content, &pin, 7);
+        assert_eq!(again.content, fixed.content);
+        assert!(again.changed.is_empty());
+    }
+
+    #[test]
+    fn fix_adds_the_import_line_and_reports_what_it_cannot_pin() {
+        let pin = Pin::builtin();
+        let src = "from sqlalchemy import create_engine\n\ne = create_engine(\"sqlite:///a.db\")\nf = create_engine(\"sqlite:///b.db\", connect_args=ARGS)\n";
+        let fixed = fix(src.as_bytes(), &pin, 7);
+        let out = String::from_utf8(fixed.content).unwrap();
+        assert!(
+            out.starts_with(
+                "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import StaticPool\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("f = create_engine(\"sqlite:///b.db\", connect_args=ARGS)\n"));
+        assert_eq!(fixed.unfixable.len(), 1);
+        assert_eq!(fixed.unfixable[0].line, 4);
+    }
+}

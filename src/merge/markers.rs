@@ -1,0 +1,468 @@
+//! Conflict blocks already in a file (no index stages to merge from): the blocks that
+//! concern only pool regions are resolved, every other block stays byte for byte.
+//!
+//! The file is split into the versions its blocks describe: ours (every block's ours
+//! section), theirs, and the base (a diff3/zdiff3 block's base section; a merge-style
+//! block has none, so its regions merge two-way). A block is resolved when every line
+//! of both its sections lies in pool regions that match across the versions and reach
+//! no other block; those regions merge as the driver merges them, and the lines they
+//! cover, the block included, are replaced by the result.
+
+use std::ops::Range;
+
+use crate::conflict::Markers;
+use crate::merge::engine::{self, Ctx, EngineSide};
+use crate::merge::imports::{self, ImportSide};
+use crate::merge::line::LineMerge;
+use crate::merge::pin::Pin;
+use crate::merge::regions::{self, Group, Region, Version};
+use crate::merge::{Decision, Outcome, Side};
+use crate::python;
+
+/// One conflict block of a file.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// From the `<<<<<<<` line's start to the end of the `>>>>>>>` line (its end of
+    /// line included).
+    pub range: Range<usize>,
+    /// The ours section (whole lines).
+    pub ours: Range<usize>,
+    /// The base section, for diff3 and zdiff3 blocks.
+    pub base: Option<Range<usize>>,
+    /// The theirs section.
+    pub theirs: Range<usize>,
+}
+
+fn is_marker(line: &[u8], ch: u8, size: usize) -> bool {
+    line.len() >= size
+        && line[..size].iter().all(|&b| b == ch)
+        && (line.len() == size || line[size] == b' ')
+}
+
+/// The complete conflict blocks of marker size `size`.
+pub fn parse_blocks(text: &[u8], size: usize) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut pos = 0;
+    // (block start, ours start, base marker line start+end, separator line start+end)
+    let mut open: Option<(usize, usize)> = None;
+    let mut base: Option<(usize, usize)> = None;
+    let mut sep: Option<(usize, usize)> = None;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let start = pos;
+        pos += line.len();
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        match (open, sep) {
+            (None, _) if is_marker(body, b'<', size) => {
+                open = Some((start, pos));
+                base = None;
+            }
+            (Some(_), None) if is_marker(body, b'<', size) => open = Some((start, pos)),
+            (Some(_), None) if base.is_none() && is_marker(body, b'|', size) => {
+                base = Some((start, pos))
+            }
+            (Some(_), None) if body.len() == size && body.iter().all(|&b| b == b'=') => {
+                sep = Some((start, pos))
+            }
+            (Some((block_start, ours_start)), Some((sep_start, sep_end)))
+                if is_marker(body, b'>', size) =>
+            {
+                let ours_end = base.map_or(sep_start, |b| b.0);
+                blocks.push(Block {
+                    range: block_start..pos,
+                    ours: ours_start..ours_end,
+                    base: base.map(|b| b.1..sep_start),
+                    theirs: sep_end..start,
+                });
+                open = None;
+                sep = None;
+                base = None;
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// One version of the file built from the blocks' sections, with each block's
+/// section range in it.
+struct Built {
+    text: Vec<u8>,
+    sections: Vec<Range<usize>>,
+}
+
+fn build(text: &[u8], blocks: &[Block], pick: impl Fn(&Block) -> Range<usize>) -> Built {
+    let mut out = Vec::with_capacity(text.len());
+    let mut sections = Vec::new();
+    let mut pos = 0;
+    for b in blocks {
+        out.extend_from_slice(&text[pos..b.range.start]);
+        let s = pick(b);
+        let start = out.len();
+        out.extend_from_slice(&text[s]);
+        sections.push(start..out.len());
+        pos = b.range.end;
+    }
+    out.extend_from_slice(&text[pos..]);
+    Built {
+        text: out,
+        sections,
+    }
+}
+
+/// Maps an offset of a built version that lies outside every block's section (at
+/// its start or after its end) back to the file.
+fn to_file(offset: usize, built: &Built, blocks: &[Block]) -> usize {
+    let mut delta: isize = 0;
+    for (b, s) in blocks.iter().zip(&built.sections) {
+        if offset <= s.start {
+            break;
+        }
+        delta += b.range.len() as isize - s.len() as isize;
+    }
+    (offset as isize + delta) as usize
+}
+
+fn engine_side<'a>(v: &'a Version<'a>, r: &'a Region) -> Option<EngineSide<'a>> {
+    Some(EngineSide {
+        text: v.text,
+        region: r,
+        stmt: v.statement(r)?,
+    })
+}
+
+fn import_side<'a>(v: &'a Version<'a>, r: &'a Region) -> Option<ImportSide<'a>> {
+    Some(ImportSide {
+        text: v.text,
+        region: r,
+        import: v.import(r)?,
+    })
+}
+
+/// What happened to the blocks of a file.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// The file with the pool blocks resolved.
+    pub content: Vec<u8>,
+    /// Blocks resolved.
+    pub resolved: usize,
+    /// Blocks left as they were.
+    pub left: usize,
+    /// Decisions on the regions merged.
+    pub decisions: Vec<Decision>,
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Whether every non-blank line of `section` lies inside one of `spans`.
+fn covered(text: &[u8], section: &Range<usize>, spans: &[Range<usize>]) -> bool {
+    let mut pos = section.start;
+    for line in text[section.clone()].split_inclusive(|&b| b == b'\n') {
+        let start = pos;
+        pos += line.len();
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let end = start + line.trim_ascii_end().len();
+        if !spans.iter().any(|s| s.start <= start && end <= s.end) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Resolves the blocks of `text` that concern only pool regions.
+pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) -> Resolution {
+    let blocks = parse_blocks(text, markers.size);
+    let unchanged = |left| Resolution {
+        content: text.to_vec(),
+        resolved: 0,
+        left,
+        decisions: Vec::new(),
+    };
+    if blocks.is_empty() {
+        return unchanged(0);
+    }
+    let ours = build(text, &blocks, |b| b.ours.clone());
+    let theirs = build(text, &blocks, |b| b.theirs.clone());
+    // A merge-style block has no base section: its regions have no base.
+    let base = build(text, &blocks, |b| {
+        b.base.clone().unwrap_or(b.range.start..b.range.start)
+    });
+    let version = |built: &Built| -> Option<(python::Scan, Vec<Region>)> {
+        let scan = python::scan(&built.text, &pin.targets())?;
+        let regions =
+            regions::find_regions(&built.text, &scan, &pin.call, &pin.import_module).ok()?;
+        Some((scan, regions))
+    };
+    let (Some(o), Some(t), Some(b)) = (version(&ours), version(&theirs), version(&base)) else {
+        return unchanged(blocks.len());
+    };
+    let versions = [
+        Version {
+            text: &base.text,
+            scan: b.0,
+            regions: b.1,
+        },
+        Version {
+            text: &ours.text,
+            scan: o.0,
+            regions: o.1,
+        },
+        Version {
+            text: &theirs.text,
+            scan: t.0,
+            regions: t.1,
+        },
+    ];
+    let groups = regions::match_regions(
+        &versions[0].regions,
+        &versions[1].regions,
+        &versions[2].regions,
+    );
+    let ctx = Ctx {
+        pin,
+        markers,
+        line,
+        fork_default: Side::Ours,
+    };
+    let mut replacements: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+    let mut decisions = Vec::new();
+    for (k, block) in blocks.iter().enumerate() {
+        let (os, ts) = (&ours.sections[k], &theirs.sections[k]);
+        if os.is_empty() || ts.is_empty() {
+            continue; // One side deleted the lines: the user decides.
+        }
+        let touching: Vec<&Group> = groups
+            .iter()
+            .filter(|g| {
+                g.ours
+                    .is_some_and(|r| overlaps(&versions[1].regions[r].span, os))
+                    || g.theirs
+                        .is_some_and(|r| overlaps(&versions[2].regions[r].span, ts))
+            })
+            .collect();
+        if touching.is_empty()
+            || touching
+                .iter()
+                .any(|g| g.ours.is_none() || g.theirs.is_none())
+        {
+            continue;
+        }
+        let spans = |v: usize, pick: fn(&Group) -> Option<usize>| -> Vec<Range<usize>> {
+            touching
+                .iter()
+                .filter_map(|g| pick(g))
+                .map(|r| versions[v].regions[r].span.clone())
+                .collect()
+        };
+        let (ospans, tspans) = (spans(1, |g| g.ours), spans(2, |g| g.theirs));
+        if !covered(&ours.text, os, &ospans) || !covered(&theirs.text, ts, &tspans) {
+            continue;
+        }
+        // The regions may reach past this block, but not into another one.
+        let other_block = |spans: &[Range<usize>], built: &Built| {
+            built.sections.iter().enumerate().any(|(j, s)| {
+                j != k
+                    && spans.iter().any(|sp| {
+                        overlaps(sp, s) || (s.is_empty() && sp.start < s.start && s.start < sp.end)
+                    })
+            })
+        };
+        if other_block(&ospans, &ours) || other_block(&tspans, &theirs) {
+            continue;
+        }
+        // Merge each region; any conflict leaves the block as it is.
+        let mut ordered: Vec<&Group> = touching.clone();
+        ordered.sort_by_key(|g| versions[1].regions[g.ours.unwrap()].span.start);
+        let mut merged_parts: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+        let mut ok = true;
+        for g in &ordered {
+            let region = |v: usize, r: Option<usize>| r.map(|r| &versions[v].regions[r]);
+            let (br, or, tr) = (
+                region(0, g.base),
+                region(1, g.ours).unwrap(),
+                region(2, g.theirs).unwrap(),
+            );
+            let merged = if or.is_engine() {
+                let side = |v: usize, r| engine_side(&versions[v], r);
+                let (Some(os_), Some(ts_)) = (side(1, or), side(2, tr)) else {
+                    ok = false;
+                    break;
+                };
+                let m = engine::merge_region(br.and_then(|r| side(0, r)), os_, ts_, &ctx);
+                if m.conflict {
+                    ok = false;
+                    break;
+                }
+                decisions.push(m.decision);
+                m.text
+            } else {
+                let import = |v: usize, r| import_side(&versions[v], r);
+                let (Some(oi), Some(ti)) = (import(1, or), import(2, tr)) else {
+                    ok = false;
+                    break;
+                };
+                let has_pin =
+                    |s: &ImportSide| s.import.names.iter().any(|n| n.name == pin.import_name);
+                let (first, second) = if has_pin(&ti) && !has_pin(&oi) {
+                    (ti, oi)
+                } else {
+                    (oi, ti)
+                };
+                let bi = br.and_then(|r| versions[0].import(r));
+                let mut names = imports::merge_names(bi, Some(first.import), Some(second.import));
+                if names.iter().any(|n| n.name == pin.import_name) {
+                    // The file pins: names the rest of the fork's version no longer uses go.
+                    let mut rest = versions[1].text.to_vec();
+                    rest.splice(or.span.clone(), std::iter::empty());
+                    let retired = imports::unused(&rest, &pin.retire);
+                    imports::remove_names(&mut names, &retired);
+                }
+                let text = imports::render(first, &names);
+                decisions.push(Decision {
+                    region: format!("import {}", pin.import_module),
+                    line: regions::line_number(versions[1].text, or.span.start),
+                    fork: Some(if first.text == versions[1].text {
+                        Side::Ours
+                    } else {
+                        Side::Theirs
+                    }),
+                    outcome: Outcome::Merged,
+                    from_fork: Vec::new(),
+                    from_upstream: Vec::new(),
+                    note: "conflict block resolved".into(),
+                });
+                text
+            };
+            merged_parts.push((or.span.clone(), merged));
+        }
+        if !ok {
+            continue;
+        }
+        // The lines from the first region to the last, gaps taken from ours (they lie
+        // outside the block, so both sides have them).
+        let span = merged_parts.first().unwrap().0.start..merged_parts.last().unwrap().0.end;
+        let mut new = Vec::new();
+        let mut pos = span.start;
+        for (r, text_) in &merged_parts {
+            if overlaps(&(pos..r.start), os) {
+                ok = false;
+            }
+            new.extend_from_slice(&ours.text[pos..r.start]);
+            new.extend_from_slice(text_);
+            pos = r.end;
+        }
+        if !ok {
+            continue;
+        }
+        // Lines of the section outside the regions (blank ones) stay; the block's
+        // markers go.
+        let (file_start, head) = if span.start >= os.start {
+            (block.range.start, &ours.text[os.start..span.start])
+        } else {
+            (to_file(span.start, &ours, &blocks), &b""[..])
+        };
+        let (file_end, tail) = if span.end <= os.end {
+            (block.range.end, &ours.text[span.end..os.end])
+        } else {
+            (to_file(span.end, &ours, &blocks), &b""[..])
+        };
+        replacements.push((file_start..file_end, [head, new.as_slice(), tail].concat()));
+    }
+    if replacements.is_empty() {
+        return unchanged(blocks.len());
+    }
+    replacements.sort_by_key(|(r, _)| r.start);
+    let resolved = replacements.len();
+    let mut content = Vec::with_capacity(text.len());
+    let mut pos = 0;
+    for (r, new) in &replacements {
+        content.extend_from_slice(&text[pos..r.start]);
+        content.extend_from_slice(new);
+        pos = r.end;
+    }
+    content.extend_from_slice(&text[pos..]);
+    Resolution {
+        content,
+        resolved,
+        left: blocks.len() - resolved,
+        decisions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conflict::Style;
+    use crate::merge::line::GitMergeFile;
+
+    const HEAD: &str = "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import StaticPool\n\nURL = 'sqlite:///db/logs.db'\n\n";
+    const FORK: &str = "logs_engine = create_engine(\n    URL,\n    poolclass=StaticPool,\n    connect_args={\n        \"check_same_thread\": False,\n        \"timeout\": 20.0,\n    },\n    pool_pre_ping=True,\n)\n";
+    const UPSTREAM: &str = "logs_engine = create_engine(\n    URL,\n    poolclass=NullPool,\n    connect_args={\"check_same_thread\": False},\n    echo=True,\n)\n";
+    const BASE: &str = "logs_engine = create_engine(\n    URL,\n    poolclass=NullPool,\n    connect_args={\"check_same_thread\": False}\n)\n";
+
+    fn resolve_text(text: &str, style: Style) -> Resolution {
+        let markers = Markers {
+            style,
+            ..Markers::default()
+        };
+        resolve(
+            text.as_bytes(),
+            &markers,
+            &Pin::builtin(),
+            &GitMergeFile::default(),
+        )
+    }
+
+    #[test]
+    fn a_diff3_block_around_the_engine_merges_with_its_base() {
+        let text = format!(
+            "{HEAD}<<<<<<< HEAD\n{FORK}||||||| base\n{BASE}=======\n{UPSTREAM}>>>>>>> upstream\n\nx = 1\n"
+        );
+        let r = resolve_text(&text, Style::Diff3);
+        assert_eq!((r.resolved, r.left), (1, 0));
+        let out = String::from_utf8(r.content).unwrap();
+        let want = FORK.replace(
+            "    pool_pre_ping=True,\n",
+            "    pool_pre_ping=True,\n    echo=True,\n",
+        );
+        assert_eq!(out, format!("{HEAD}{want}\nx = 1\n"));
+    }
+
+    #[test]
+    fn a_merge_style_block_inside_a_region_merges_two_way() {
+        let text = format!("{HEAD}<<<<<<< HEAD\n{FORK}=======\n{BASE}>>>>>>> upstream\nx = 1\n");
+        let r = resolve_text(&text, Style::Merge);
+        assert_eq!((r.resolved, r.left), (1, 0));
+        assert_eq!(
+            String::from_utf8(r.content).unwrap(),
+            format!("{HEAD}{FORK}x = 1\n")
+        );
+    }
+
+    #[test]
+    fn other_blocks_stay_as_they_are() {
+        let other = "<<<<<<< HEAD\ny = 1\n=======\ny = 2\n>>>>>>> upstream\n";
+        let text = format!("{HEAD}<<<<<<< HEAD\n{FORK}=======\n{BASE}>>>>>>> upstream\n\n{other}");
+        let r = resolve_text(&text, Style::Merge);
+        assert_eq!((r.resolved, r.left), (1, 1));
+        assert_eq!(
+            String::from_utf8(r.content).unwrap(),
+            format!("{HEAD}{FORK}\n{other}")
+        );
+    }
+
+    #[test]
+    fn parses_blocks_of_each_style() {
+        let text = b"a\n<<<<<<< x\nb\n||||||| y\nc\n=======\nd\n>>>>>>> z\ne\n";
+        let blocks = parse_blocks(text, 7);
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(&text[blocks[0].ours.clone()], b"b\n");
+        assert_eq!(&text[blocks[0].base.clone().unwrap()], b"c\n");
+        assert_eq!(&text[blocks[0].theirs.clone()], b"d\n");
+        assert_eq!(&text[blocks[0].range.clone()], &text[2..text.len() - 2]);
+    }
+}
