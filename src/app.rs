@@ -13,5 +13,14 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Resolve(args) => commands::resolve::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::Fix(args) => commands::fix::run(&args),
+        Command::Install(args) => commands::install::install(&args),
+        Command::Uninstall(args) => commands::install::uninstall(&args),
+        Command::Doctor => commands::doctor::run(),
+        Command::Demo => commands::demo::run(),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "poolmerge", &mut std::io::stdout());
+            Ok(Status::Clean)
+        }
     }
 }

@@ -15,7 +15,16 @@ use crate::conflict::Style;
 /// configuration, keeps upstream's changes around and inside them, and merges every
 /// other line exactly as `git merge` does.
 #[derive(Debug, Parser)]
-#[command(name = "poolmerge", version, propagate_version = true)]
+#[command(
+    name = "poolmerge",
+    version,
+    propagate_version = true,
+    after_help = "Start here:\n  \
+poolmerge demo                         # the main job, on an embedded example\n  \
+poolmerge install --hooks              # in your fork: driver, attributes, hooks\n  \
+poolmerge doctor                       # is it set up right?\n  \
+poolmerge check --merge upstream/main  # before merging upstream"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -32,6 +41,10 @@ pub enum Command {
     /// and a `merge=poolmerge` attribute. The result is written into OURS. Exit status:
     /// 0 clean, 1 conflicts remain (standard markers), 2 could not run (OURS untouched).
     /// POOLMERGE=0 in the environment makes it git's plain three-way merge.
+    #[command(after_help = "Examples:\n  \
+git config merge.poolmerge.driver \"'$(command -v poolmerge)' merge %O %A %B -s %S -x %X -y %Y -p %P -l %L\"\n  \
+poolmerge merge base.py ours.py theirs.py --stdout            # try a merge by hand\n  \
+POOLMERGE=0 git merge upstream/main                            # git's plain merge, once")]
     Merge(MergeArgs),
     /// Resolve the conflicts poolmerge owns that a merge, rebase or cherry-pick left.
     ///
@@ -41,6 +54,10 @@ pub enum Command {
     /// command line that has conflict markers but no index stages gets the blocks that
     /// concern only pool regions resolved. Exit status: 0 all resolved, 1 conflicts
     /// remain, 2 errors.
+    #[command(after_help = "Examples:\n  \
+poolmerge resolve                            # every unmerged path routed to poolmerge\n  \
+poolmerge resolve --dry-run                  # say what would be resolved\n  \
+poolmerge resolve database/traffic_db.py     # one file, even one with markers but no stages")]
     Resolve(ResolveArgs),
     /// Check that the files poolmerge owns carry the pin (for CI and pre-commit).
     ///
@@ -49,6 +66,10 @@ pub enum Command {
     /// merge REF into HEAD without touching refs, the index or the work tree, and report
     /// what would stay conflicted, what poolmerge would resolve, and what would arrive
     /// unpinned. Exit status: 0 clean, 1 findings, 2 errors.
+    #[command(after_help = "Examples:\n  \
+poolmerge check                                          # the work tree\n  \
+poolmerge check --merge upstream/main                    # what merging upstream would do\n  \
+poolmerge check --merge upstream/main --format github    # annotations in GitHub Actions")]
     Check(CheckArgs),
     /// Apply the pin to the files poolmerge owns (or the paths named).
     ///
@@ -56,7 +77,78 @@ pub enum Command {
     /// changes. A call that cannot be pinned safely (connect_args that is not a dict
     /// literal) is reported, not rewritten. Exit status: 0 done, 1 something left (or,
     /// with --check, something to fix), 2 errors.
+    #[command(after_help = "Examples:\n  \
+poolmerge fix                           # pin every owned file in the work tree\n  \
+poolmerge fix --check                   # exit 1 if a file needs the pin\n  \
+poolmerge fix database/new_db.py        # one file\n  \
+poolmerge fix --staged                  # what the pre-commit hooks run")]
     Fix(FixArgs),
+    /// Register the merge driver (and, with --hooks, the hooks) in this repository.
+    ///
+    /// Writes merge.poolmerge.name and merge.poolmerge.driver (this binary by its
+    /// absolute path, every placeholder) to the repository's config and the attribute
+    /// line to .gitattributes (.git/info/attributes with --local). With --global, only
+    /// the driver, in your global git config. Idempotent.
+    #[command(after_help = "Examples:\n  \
+poolmerge install                               # driver + database/*.py in .gitattributes\n  \
+poolmerge install --hooks                       # and the hooks that pin upstream-only modules\n  \
+poolmerge install --local --pattern 'app/db/*.py'\n  \
+poolmerge install --global                      # the driver for every repository of yours")]
+    Install(InstallArgs),
+    /// Remove what `poolmerge install` wrote: the driver, its attribute lines, its hooks.
+    #[command(after_help = "Examples:\n  \
+poolmerge uninstall            # this repository\n  \
+poolmerge uninstall --global   # and your global git config")]
+    Uninstall(UninstallArgs),
+    /// Check that poolmerge is set up right here, and say how to fix what is not.
+    #[command(after_help = "Example:\n  \
+poolmerge doctor    # run inside your fork")]
+    Doctor,
+    /// Show the main job on an embedded example, in a temporary repository.
+    #[command(after_help = "Example:\n  \
+cargo run --release -- demo")]
+    Demo,
+    /// Print shell completions.
+    #[command(after_help = "Examples:\n  \
+poolmerge completions bash > ~/.local/share/bash-completion/completions/poolmerge\n  \
+poolmerge completions zsh > ~/.zfunc/_poolmerge\n  \
+poolmerge completions fish > ~/.config/fish/completions/poolmerge.fish")]
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `poolmerge install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Register the driver in your global git config only (attributes stay per repository).
+    #[arg(long)]
+    pub global: bool,
+    /// Write the attribute line to .git/info/attributes instead of .gitattributes.
+    #[arg(long)]
+    pub local: bool,
+    /// The files to route to poolmerge (repeatable) [default: database/*.py].
+    #[arg(long, value_name = "GLOB")]
+    pub pattern: Vec<String>,
+    /// Also install the pre-commit, pre-merge-commit, post-merge and post-rewrite hooks
+    /// that pin files no merge driver sees (git calls a driver only for files both sides
+    /// changed).
+    #[arg(long)]
+    pub hooks: bool,
+}
+
+/// Arguments of `poolmerge uninstall`.
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Also remove the driver from your global git config.
+    #[arg(long)]
+    pub global: bool,
+}
+
+/// Arguments of `poolmerge completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `poolmerge resolve`.
@@ -100,8 +192,13 @@ pub struct FixArgs {
     /// Files to pin [default: every tracked file routed to poolmerge].
     pub paths: Vec<PathBuf>,
     /// Change nothing; exit 1 when a file needs the pin.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "staged")]
     pub check: bool,
+    /// Pin the staged version of each owned file (the index git is committing, from
+    /// GIT_INDEX_FILE) and its work-tree file, staging nothing else: what the
+    /// pre-commit and pre-merge-commit hooks run.
+    #[arg(long)]
+    pub staged: bool,
 }
 
 /// Arguments of `poolmerge merge`.

@@ -5,5 +5,6 @@ mod cli;
 mod commands;
 mod differential;
 mod e2e;
+mod setup;
 mod support;
 mod swap;

@@ -1,8 +1,10 @@
 //! `poolmerge fix`: the pin applied to the files poolmerge owns (or the paths named),
 //! touching only the engine statements that need it and the pool import.
 
-use anyhow::{Result, bail};
-use git2::Repository;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use git2::{Index, Repository};
 
 use crate::cli::FixArgs;
 use crate::exit::Status;
@@ -48,6 +50,9 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     let Some(workdir) = repo.workdir() else {
         bail!("a bare repository has no work tree to fix");
     };
+    if args.staged {
+        return fix_staged(repo, workdir, &args.paths);
+    }
     let (paths, attrs) = owned_or_named(repo, &args.paths)?;
     let pin = Pin::builtin();
     let (mut errors, mut left, mut needed) = (false, false, false);
@@ -91,6 +96,104 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     Ok(if errors {
         Status::Error
     } else if left || (args.check && needed) {
+        Status::Conflicts
+    } else {
+        Status::Clean
+    })
+}
+
+/// The index being committed: `GIT_INDEX_FILE` when git set it (hooks), else the
+/// repository's.
+fn index_being_committed(repo: &Repository) -> Result<Index> {
+    match std::env::var_os("GIT_INDEX_FILE") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            let path = if path.is_absolute() {
+                path
+            } else {
+                std::env::current_dir()?.join(path)
+            };
+            Index::open(&path).with_context(|| format!("cannot open the index {}", path.display()))
+        }
+        None => repo.index().context("cannot read the index"),
+    }
+}
+
+/// `fix --staged`: the pin applied to the staged version of each owned file (a new
+/// blob in the index entry) and to its work-tree file, which keeps its own unstaged
+/// changes unstaged.
+fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<Status> {
+    let mut index = index_being_committed(repo)?;
+    let staged: Vec<String> = index
+        .iter()
+        .filter(|e| (e.flags >> 12) & 3 == 0)
+        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+        .collect();
+    let wanted: Option<Vec<String>> = if named.is_empty() {
+        None
+    } else {
+        Some(
+            named
+                .iter()
+                .map(|p| repo::repo_relative(repo, p))
+                .collect::<Result<_>>()?,
+        )
+    };
+    let attrs = repo::attributes(repo, &staged, repo::FILE_ATTRS, None)?;
+    let pin = Pin::builtin();
+    let mut changed_index = false;
+    let (mut left, mut errors) = (false, false);
+    for path in &staged {
+        let chosen = match &wanted {
+            Some(w) => w.contains(path),
+            None => repo::owned(&attrs, path),
+        };
+        if !chosen {
+            continue;
+        }
+        let Some(mut entry) = index.get_path(Path::new(path), 0) else {
+            continue;
+        };
+        let blob = repo.find_blob(entry.id)?.content().to_vec();
+        let size = repo::marker_size(&attrs, path);
+        let fixed = fix::fix(&blob, &pin, size);
+        for f in &fixed.unfixable {
+            println!("{path}:{}: {}", f.line, f.message);
+            left = true;
+        }
+        if fixed.content == blob {
+            continue;
+        }
+        entry.id = repo.blob(&fixed.content)?;
+        entry.file_size = u32::try_from(fixed.content.len()).unwrap_or(u32::MAX);
+        index
+            .add(&entry)
+            .with_context(|| format!("cannot stage the pinned {path}"))?;
+        changed_index = true;
+        // The work-tree file gets the same pin; its unstaged changes stay unstaged.
+        let file = workdir.join(path);
+        let mut where_ = "staged";
+        if let Ok(text) = std::fs::read(&file) {
+            let worktree = fix::fix(&text, &pin, size);
+            if worktree.content != text {
+                match atomic_write(&file, &worktree.content) {
+                    Ok(()) => where_ = "staged and in the work tree",
+                    Err(e) => {
+                        eprintln!("poolmerge: cannot write {path}: {e}");
+                        errors = true;
+                    }
+                }
+            }
+        }
+        let what: Vec<&str> = fixed.changed.iter().map(|f| f.message.as_str()).collect();
+        println!("poolmerge: pinned {path} ({where_}): {}", what.join("; "));
+    }
+    if changed_index {
+        index.write().context("cannot write the index")?;
+    }
+    Ok(if errors {
+        Status::Error
+    } else if left {
         Status::Conflicts
     } else {
         Status::Clean

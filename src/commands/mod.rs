@@ -3,7 +3,10 @@
 //! panics caught, and any failure of the engine becomes git's plain merge.
 
 pub mod check;
+pub mod demo;
+pub mod doctor;
 pub mod fix;
+pub mod install;
 pub mod merge;
 pub mod resolve;
 

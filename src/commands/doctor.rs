@@ -1,0 +1,267 @@
+//! `poolmerge doctor`: is poolmerge set up right in this repository? Each check says
+//! ok, or what is wrong and the command that fixes it. The mistake it exists for: an
+//! attribute that routes files to a driver git does not know, which git answers with
+//! its plain merge, silently.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Result;
+use git2::Repository;
+
+use crate::commands::install::{HOOKS, current_exe, hooks_dir};
+use crate::exit::Status;
+use crate::python::contains;
+use crate::repo;
+
+/// What one check found.
+enum Verdict {
+    Ok(String),
+    Note(String),
+    Problem(String, String),
+}
+
+fn print(v: &Verdict) {
+    match v {
+        Verdict::Ok(s) => println!("ok       {s}"),
+        Verdict::Note(s) => println!("note     {s}"),
+        Verdict::Problem(s, fix) => println!("PROBLEM  {s}\n         fix: {fix}"),
+    }
+}
+
+/// git's version as (major, minor).
+fn git_version() -> Option<(u32, u32)> {
+    let out = Command::new("git").arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text.split_whitespace().nth(2)?;
+    let mut parts = version.split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// The first word of a shell command line, unquoted.
+fn command_word(line: &str) -> String {
+    let line = line.trim_start();
+    let mut out = String::new();
+    let mut chars = line.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => break,
+            (Some('"') | None, '\\') => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            (_, c) => out.push(c),
+        }
+    }
+    out
+}
+
+/// `name` on PATH, if any.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Runs `poolmerge doctor`.
+pub fn run() -> Result<Status> {
+    let mut verdicts = Vec::new();
+    match git_version() {
+        None => verdicts.push(Verdict::Problem(
+            "git is not on PATH".into(),
+            "install git 2.44 or newer".into(),
+        )),
+        Some(v) if v < (2, 43) => verdicts.push(Verdict::Problem(
+            format!("git {}.{} is too old: poolmerge runs `git merge-file --diff-algorithm`, new in 2.43", v.0, v.1),
+            "install git 2.44 or newer".into(),
+        )),
+        Some(v) if v < (2, 44) => verdicts.push(Verdict::Problem(
+            format!("git {}.{} passes the literal %S %X %Y instead of the conflict labels (fixed in 2.44): conflict markers carry no branch names", v.0, v.1),
+            "install git 2.44 or newer".into(),
+        )),
+        Some(v) => verdicts.push(Verdict::Ok(format!("git {}.{}", v.0, v.1))),
+    }
+    match repo::open() {
+        Ok(repo) => verdicts.extend(check_repo(&repo)?),
+        Err(_) => verdicts.push(Verdict::Problem(
+            "not in a git repository".into(),
+            "run `poolmerge doctor` inside your fork".into(),
+        )),
+    }
+    for v in &verdicts {
+        print(v);
+    }
+    let problems = verdicts
+        .iter()
+        .filter(|v| matches!(v, Verdict::Problem(..)))
+        .count();
+    if problems == 0 {
+        println!("poolmerge is set up.");
+        Ok(Status::Clean)
+    } else {
+        println!("{problems} problem(s).");
+        Ok(Status::Conflicts)
+    }
+}
+
+fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
+    let mut out = Vec::new();
+    let exe = current_exe()?;
+    let tracked: Vec<String> = repo::tracked_files(repo)?
+        .into_iter()
+        .filter(|p| p.ends_with(".py"))
+        .collect();
+    let attrs = repo::attributes(repo, &tracked, &["merge"], None)?;
+    let owned: Vec<&String> = tracked.iter().filter(|p| repo::owned(&attrs, p)).collect();
+
+    // The driver.
+    let driver = repo::config_string(Some(repo), "merge.poolmerge.driver");
+    match &driver {
+        None if !owned.is_empty() => out.push(Verdict::Problem(
+            format!(
+                "{} file(s) have merge=poolmerge but no merge driver named poolmerge is registered: git merges them with its plain text merge, silently",
+                owned.len()
+            ),
+            "poolmerge install".into(),
+        )),
+        None => out.push(Verdict::Problem(
+            "no merge driver named poolmerge is registered".into(),
+            "poolmerge install".into(),
+        )),
+        Some(line) => {
+            let word = command_word(line);
+            let named = PathBuf::from(&word);
+            let missing: Vec<&str> = ["%O", "%A", "%B", "%S", "%X", "%Y", "%P", "%L"]
+                .into_iter()
+                .filter(|p| !line.contains(p))
+                .collect();
+            let resolved = if named.is_absolute() { Some(named.clone()) } else { on_path(&word) };
+            match resolved {
+                None => out.push(Verdict::Problem(
+                    format!("the driver runs `{word}`, which git will not find (exit 127: git records a conflict holding your version, no markers)"),
+                    "poolmerge install".into(),
+                )),
+                Some(p) if !p.is_file() => out.push(Verdict::Problem(
+                    format!("the driver runs {}, which does not exist", p.display()),
+                    "poolmerge install".into(),
+                )),
+                Some(p) if !same_file(&p, &exe) => out.push(Verdict::Note(format!(
+                    "the driver runs {}, not this binary ({}); `poolmerge install` points it here",
+                    p.display(),
+                    exe.display()
+                ))),
+                Some(p) => out.push(Verdict::Ok(format!("the driver is registered and runs this binary ({})", p.display()))),
+            }
+            if !named.is_absolute() {
+                out.push(Verdict::Note(
+                    "the driver names the binary without its path: git finds it only through PATH".into(),
+                ));
+            }
+            if !missing.is_empty() {
+                out.push(Verdict::Problem(
+                    format!("the driver line lacks {}", missing.join(" ")),
+                    "poolmerge install".into(),
+                ));
+            }
+        }
+    }
+    match on_path("poolmerge") {
+        Some(p) if same_file(&p, &exe) => out.push(Verdict::Ok(format!(
+            "poolmerge on PATH is this binary ({})",
+            p.display()
+        ))),
+        Some(p) => out.push(Verdict::Note(format!(
+            "poolmerge on PATH is {}, not this binary",
+            p.display()
+        ))),
+        None => out.push(Verdict::Note(
+            "poolmerge is not on PATH (the driver line names it by path, so merges work)".into(),
+        )),
+    }
+
+    // The files.
+    if owned.is_empty() {
+        out.push(Verdict::Problem(
+            "no tracked file is routed to poolmerge (merge=poolmerge)".into(),
+            "poolmerge install   (or --pattern 'GLOB' for other files)".into(),
+        ));
+    } else {
+        let list: Vec<&str> = owned.iter().map(|s| s.as_str()).collect();
+        out.push(Verdict::Ok(format!(
+            "{} file(s) routed to poolmerge: {}",
+            owned.len(),
+            list.join(", ")
+        )));
+    }
+    let workdir = repo.workdir();
+    let unrouted: Vec<&String> = tracked
+        .iter()
+        .filter(|p| !repo::owned(&attrs, p))
+        .filter(|p| {
+            workdir
+                .and_then(|w| std::fs::read(w.join(p)).ok())
+                .is_some_and(|t| contains(&t, b"create_engine("))
+        })
+        .collect();
+    if !unrouted.is_empty() {
+        let list: Vec<&str> = unrouted.iter().map(|s| s.as_str()).collect();
+        out.push(Verdict::Note(format!(
+            "these files create engines but are not routed to poolmerge: {} (poolmerge install --pattern 'GLOB')",
+            list.join(", ")
+        )));
+    }
+
+    // Inner merges and hooks.
+    match repo::config_string(Some(repo), "merge.poolmerge.recursive") {
+        Some(v) => out.push(Verdict::Note(format!(
+            "merge.poolmerge.recursive = {v}: inner merges of criss-cross histories use it"
+        ))),
+        None => out.push(Verdict::Ok(
+            "inner merges of criss-cross histories use poolmerge too".into(),
+        )),
+    }
+    let dir = hooks_dir(repo);
+    let installed: Vec<&str> = HOOKS
+        .iter()
+        .copied()
+        .filter(|h| {
+            std::fs::read_to_string(dir.join(h)).is_ok_and(|t| t.contains("# >>> poolmerge"))
+        })
+        .collect();
+    if installed.len() == HOOKS.len() {
+        out.push(Verdict::Ok(format!("hooks installed in {}", dir.display())));
+    } else {
+        out.push(Verdict::Note(format!(
+            "hooks not installed ({} of {}): modules only upstream changed arrive unpinned; `poolmerge install --hooks` pins them at commit",
+            installed.len(),
+            HOOKS.len()
+        )));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_driver_command_word() {
+        assert_eq!(command_word("'/a b/poolmerge' merge %O"), "/a b/poolmerge");
+        assert_eq!(command_word("poolmerge merge"), "poolmerge");
+        assert_eq!(command_word("\"/x/y\" merge"), "/x/y");
+        assert_eq!(command_word("'/it'\\''s/pm' merge"), "/it's/pm");
+    }
+}

@@ -1,0 +1,398 @@
+//! `install`, `uninstall`, the hooks, `doctor` and `demo`, in temporary repositories
+//! with an isolated HOME.
+
+use crate::support::{FILE, Repo, bin, clean_command, data_dir, pin_problems, read};
+
+fn case(name: &str, file: &str) -> Vec<u8> {
+    read(&data_dir().join("cases").join(name).join(file))
+}
+
+const UNPINNED_MODULE: &[u8] = b"from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\ncache_engine = create_engine(\"sqlite:///db/cache.db\", poolclass=NullPool)\n";
+
+#[test]
+fn install_twice_then_uninstall() {
+    let repo = Repo::new();
+    let config = || String::from_utf8_lossy(&repo.read(".git/config")).into_owned();
+    let driver = format!(
+        "'{}' merge %O %A %B -s %S -x %X -y %Y -p %P -l %L",
+        bin().canonicalize().unwrap().display()
+    );
+    let before = config();
+    let (code, out, _) = repo.poolmerge(&["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        repo.ok(&["config", "merge.poolmerge.driver"]).trim(),
+        driver
+    );
+    assert!(
+        repo.ok(&["config", "merge.poolmerge.name"])
+            .starts_with("poolmerge")
+    );
+    let attrs = String::from_utf8(repo.read(".gitattributes")).unwrap();
+    assert_eq!(
+        attrs
+            .lines()
+            .filter(|l| *l == "database/*.py merge=poolmerge")
+            .count(),
+        1
+    );
+    let (after_once, attrs_once) = (config(), attrs);
+
+    let (code, out, _) = repo.poolmerge(&["install"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("already registered") && out.contains("already in .gitattributes"),
+        "{out}"
+    );
+    assert_eq!(config(), after_once, "nothing written twice");
+    assert_eq!(
+        String::from_utf8(repo.read(".gitattributes")).unwrap(),
+        attrs_once
+    );
+
+    let (code, _, _) = repo.poolmerge(&["install", "--local", "--pattern", "app/*.py"]);
+    assert_eq!(code, 0);
+    assert!(
+        String::from_utf8(repo.read(".git/info/attributes"))
+            .unwrap()
+            .contains("app/*.py merge=poolmerge\n")
+    );
+
+    let (code, _, _) = repo.poolmerge(&["uninstall"]);
+    assert_eq!(code, 0);
+    assert_eq!(config(), before, "the driver's keys are gone");
+    assert!(
+        !repo.work().join(".gitattributes").exists(),
+        "poolmerge's own file removed"
+    );
+    let info = repo.work().join(".git/info/attributes");
+    assert!(
+        !info.exists()
+            || !String::from_utf8(read(&info))
+                .unwrap()
+                .contains("poolmerge")
+    );
+}
+
+#[test]
+fn uninstall_keeps_what_the_user_wrote_and_global_stays_in_home() {
+    let repo = Repo::new();
+    repo.write(
+        ".gitattributes",
+        b"*.py text eol=lf\ndatabase/*.py merge=poolmerge\n",
+    );
+    repo.poolmerge(&["install"]);
+    repo.poolmerge(&["uninstall"]);
+    assert_eq!(
+        repo.read(".gitattributes"),
+        b"*.py text eol=lf\ndatabase/*.py merge=poolmerge\n"
+    );
+
+    let (code, _, _) = repo.poolmerge(&["install", "--global"]);
+    assert_eq!(code, 0);
+    let global = String::from_utf8(read(&repo.home().join(".gitconfig"))).unwrap();
+    assert!(
+        global.contains("[merge \"poolmerge\"]") && global.contains("merge %O %A %B"),
+        "{global}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&repo.read(".git/config")).contains("poolmerge"),
+        "--global writes only the user's config"
+    );
+    repo.poolmerge(&["uninstall", "--global"]);
+    assert!(
+        !String::from_utf8(read(&repo.home().join(".gitconfig")))
+            .unwrap()
+            .contains("driver")
+    );
+}
+
+#[test]
+fn with_hooks_the_merge_commit_pins_upstreams_new_module() {
+    let repo = Repo::new();
+    let c = "14-seed-before-after";
+    repo.history(
+        FILE,
+        &case(c, "base.py"),
+        &case(c, "ours.py"),
+        &case(c, "theirs.py"),
+    );
+    // Upstream adds a module the fork never touched: no driver ever sees it.
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit(
+        "database/cache_db.py",
+        UNPINNED_MODULE,
+        "upstream: a cache database",
+    );
+    repo.ok(&["checkout", "-q", "fork"]);
+    let (code, out, _) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}");
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route database/*.py to poolmerge"]);
+    // git writes an automatic merge's tree before pre-merge-commit runs: the hook pins
+    // the index and stops the commit; `git commit` concludes the merge, pinned.
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("poolmerge: pinned database/cache_db.py (staged and in the work tree)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("conclude the merge with: git commit --no-edit"),
+        "{stderr}"
+    );
+    let out = repo.git(&["commit", "--no-edit"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        repo.ok(&["log", "-1", "--format=%p"])
+            .split_whitespace()
+            .count(),
+        2,
+        "a merge commit"
+    );
+    for path in [FILE, "database/cache_db.py"] {
+        let committed = repo.ok(&["show", &format!("HEAD:{path}")]);
+        assert!(
+            pin_problems(committed.as_bytes()).is_empty(),
+            "{path} in the merge commit:\n{committed}"
+        );
+    }
+    assert_eq!(
+        repo.ok(&["status", "--porcelain"]),
+        "",
+        "work tree pinned too, nothing left over"
+    );
+}
+
+#[test]
+fn the_pre_commit_hook_keeps_unstaged_changes_unstaged() {
+    let repo = Repo::new();
+    repo.poolmerge(&["install", "--hooks"]);
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "attributes"]);
+    repo.write("database/cache_db.py", UNPINNED_MODULE);
+    repo.ok(&["add", "database/cache_db.py"]);
+    let mut worktree = UNPINNED_MODULE.to_vec();
+    worktree.extend_from_slice(b"\n# an unstaged note\n");
+    repo.write("database/cache_db.py", &worktree);
+    let out = repo.git(&["commit", "-q", "-m", "add the cache database"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = repo.ok(&["show", "HEAD:database/cache_db.py"]);
+    assert!(pin_problems(committed.as_bytes()).is_empty(), "{committed}");
+    assert!(
+        !committed.contains("unstaged note"),
+        "the unstaged part is not committed"
+    );
+    let diff = repo.ok(&["diff", "--unified=0", "database/cache_db.py"]);
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(
+        changed,
+        vec!["+", "+# an unstaged note"],
+        "only the unstaged part differs:\n{diff}"
+    );
+    assert!(
+        pin_problems(&repo.read("database/cache_db.py")).is_empty(),
+        "the work tree is pinned too"
+    );
+}
+
+#[test]
+fn an_existing_hook_is_chained_and_kept_by_uninstall() {
+    let repo = Repo::new();
+    let hook = repo.work().join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho mine\n").unwrap();
+    let (code, out, _) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("hook pre-commit: added to the existing hook"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&hook).unwrap();
+    assert!(
+        text.starts_with("#!/bin/sh\n# >>> poolmerge") && text.ends_with("echo mine\n"),
+        "{text}"
+    );
+    std::fs::write(
+        repo.work().join(".git/hooks/post-merge"),
+        "#!/usr/bin/env python3\nprint()\n",
+    )
+    .unwrap();
+    let (code, out, _) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 1, "a hook it cannot chain is refused");
+    assert!(
+        out.contains("hook post-merge:") && out.contains("not a shell script"),
+        "{out}"
+    );
+    repo.poolmerge(&["uninstall"]);
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.work().join(".git/hooks/post-merge")).unwrap(),
+        "#!/usr/bin/env python3\nprint()\n"
+    );
+}
+
+#[test]
+fn hooks_go_where_core_hooks_path_says() {
+    let repo = Repo::new();
+    repo.ok(&["config", "core.hooksPath", "githooks"]);
+    repo.poolmerge(&["install", "--hooks"]);
+    assert!(repo.work().join("githooks/pre-merge-commit").is_file());
+    assert!(!repo.work().join(".git/hooks/pre-merge-commit").exists());
+}
+
+#[test]
+fn doctor_explains_a_broken_setup_and_passes_a_correct_one() {
+    let repo = Repo::new();
+    repo.commit(
+        ".gitattributes",
+        b"database/*.py merge=poolmerge\n",
+        "attributes",
+    );
+    repo.commit(FILE, &case("01-unrelated-function", "ours.py"), "module");
+    let (code, out, _) = repo.poolmerge(&["doctor"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("PROBLEM  1 file(s) have merge=poolmerge but no merge driver named poolmerge is registered"), "{out}");
+    assert!(out.contains("fix: poolmerge install"), "{out}");
+    repo.poolmerge(&["install", "--hooks"]);
+    let (code, out, _) = repo.poolmerge(&["doctor"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("routed to poolmerge: database/traffic_db.py")
+            && out.ends_with("poolmerge is set up.\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn demo_runs_and_prints_the_pinned_engine() {
+    let home = poolmerge::fsutil::TempDir::new("poolmerge-demo-test-").unwrap();
+    let out = clean_command(&bin(), home.path())
+        .arg("demo")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("CONFLICT: 2 conflict block(s)"), "{stdout}");
+    assert!(stdout.contains("merged cleanly"), "{stdout}");
+    let engine = stdout.split("the merged engine:").nth(1).unwrap();
+    let engine: String = engine
+        .lines()
+        .map(|l| l.trim_start_matches("   "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        engine.contains("poolclass=StaticPool,")
+            && engine.contains("\"timeout\": 20.0,")
+            && engine.contains("echo=False,"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_dir(home.path()).unwrap().count(),
+        0,
+        "nothing left behind in HOME"
+    );
+}
+
+#[test]
+fn completions_come_from_the_cli() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = clean_command(&bin(), std::path::Path::new("/nonexistent"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("resolve") && text.contains("marker-size"),
+            "{shell}"
+        );
+    }
+}
+
+/// Builds and installs with install.sh into a temporary prefix (compiles everything:
+/// run with `cargo test -- --ignored`).
+#[test]
+#[ignore]
+fn install_sh_prefix_installs_and_registers() {
+    let repo = Repo::new();
+    let prefix = repo.home().join("prefix");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let out = clean_command(&script, &repo.home())
+        .env(
+            "CARGO_HOME",
+            std::env::var_os("CARGO_HOME")
+                .unwrap_or_else(|| std::env::home_dir().unwrap().join(".cargo").into()),
+        )
+        .env(
+            "RUSTUP_HOME",
+            std::env::var_os("RUSTUP_HOME")
+                .unwrap_or_else(|| std::env::home_dir().unwrap().join(".rustup").into()),
+        )
+        .args([
+            "--prefix",
+            prefix.to_str().unwrap(),
+            "--repo",
+            repo.work().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let installed = prefix.join("bin/poolmerge");
+    assert!(installed.is_file());
+    assert!(
+        repo.ok(&["config", "merge.poolmerge.driver"])
+            .contains(installed.to_str().unwrap())
+    );
+}
+
+#[test]
+fn with_hooks_a_merge_that_needs_no_pin_commits_in_one_step() {
+    let repo = Repo::new();
+    let c = "14-seed-before-after";
+    repo.history(
+        FILE,
+        &case(c, "base.py"),
+        &case(c, "ours.py"),
+        &case(c, "theirs.py"),
+    );
+    repo.poolmerge(&["install", "--hooks"]);
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route database/*.py to poolmerge"]);
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        repo.ok(&["log", "-1", "--format=%p"])
+            .split_whitespace()
+            .count(),
+        2
+    );
+    assert!(pin_problems(repo.ok(&["show", &format!("HEAD:{FILE}")]).as_bytes()).is_empty());
+    assert_eq!(repo.ok(&["status", "--porcelain"]), "");
+}
