@@ -7,6 +7,7 @@ pub mod commands;
 pub mod conflict;
 pub mod exit;
 pub mod fsutil;
+pub mod hash;
 pub mod merge;
 pub mod python;
 pub mod repo;

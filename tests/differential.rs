@@ -1,145 +1,18 @@
-//! Differential test: on files without pool regions poolmerge promises git's own
-//! merge, byte for byte. Generated three-way inputs (fixed seeds) cover CRLF and mixed
-//! line endings, missing final newlines, marker sizes 7/9/11, all three styles,
-//! identical changes on both sides, adjacent edits, and lines that mention
-//! `create_engine` without calling it (so the syntax layer runs and must stay out).
+//! Differential tests against git. On files without pool regions poolmerge promises
+//! git's own merge, byte for byte: the whole driver is run on generated inputs (fixed
+//! seeds; CRLF and mixed line endings, missing final newlines, marker sizes 7/9/11,
+//! all three styles, identical changes on both sides, adjacent edits, lines that
+//! mention `create_engine` without calling it, long files of frequent lines) and
+//! compared with `git merge-file --diff-algorithm=histogram`. The native line merge is
+//! also compared in-process on a larger sample; `examples/differential.rs` runs
+//! 100,000 and more.
 
+use poolmerge::conflict::{Markers, Style};
+use poolmerge::merge::line::{GitMergeFile, LineMerge};
+use poolmerge::merge::native::NativeMerge;
+
+use crate::generate::generate;
 use crate::support::{git_merge_file, run_merge};
-
-/// SplitMix64: small, fast, and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
-
-const LINES: &[&str] = &[
-    "import os",
-    "import logging",
-    "from sqlalchemy import create_engine",
-    "from sqlalchemy.orm import sessionmaker",
-    "",
-    "",
-    "",
-    "def f{n}(x):",
-    "    return x + {n}",
-    "    if x:",
-    "        pass",
-    "x{n} = {n}",
-    "# note {n}",
-    "    logger.info(\"create_engine ready {n}\")",
-    "    # create_engine is configured in db.py",
-    ")",
-    "}",
-    "    \"\"\"Docstring {n}.\"\"\"",
-    "class C{n}:",
-    "    y = {n}",
-    "    café = \"{n}\"",
-];
-
-fn line(rng: &mut Rng) -> String {
-    LINES[rng.below(LINES.len())].replace("{n}", &rng.below(4).to_string())
-}
-
-/// Applies a few random edits; `near` makes an edit land next to a given index.
-fn edit(
-    rng: &mut Rng,
-    lines: &mut Vec<String>,
-    ops: &mut Vec<(usize, usize, Vec<String>)>,
-    near: Option<usize>,
-) {
-    let at = match near {
-        Some(i) if rng.chance(50) => (i + rng.below(3)).saturating_sub(1).min(lines.len()),
-        _ => rng.below(lines.len() + 1),
-    };
-    let del = if at < lines.len() {
-        rng.below(3).min(lines.len() - at)
-    } else {
-        0
-    };
-    let ins: Vec<String> = (0..rng.below(3)).map(|_| line(rng)).collect();
-    lines.splice(at..at + del, ins.clone());
-    ops.push((at, del, ins));
-}
-
-fn render(lines: &[String], rng: &mut Rng, eol_mode: usize, final_newline: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        out.extend_from_slice(l.as_bytes());
-        let last = i + 1 == lines.len();
-        if last && !final_newline {
-            break;
-        }
-        let crlf = match eol_mode {
-            0 => false,
-            1 => true,
-            _ => rng.chance(50),
-        };
-        out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
-    }
-    out
-}
-
-struct Generated {
-    base: Vec<u8>,
-    ours: Vec<u8>,
-    theirs: Vec<u8>,
-    size: usize,
-    style: &'static str,
-}
-
-fn generate(seed: u64) -> Generated {
-    let mut rng = Rng(seed);
-    let n = 3 + rng.below(38);
-    let base: Vec<String> = (0..n).map(|_| line(&mut rng)).collect();
-    let (mut ours, mut theirs) = (base.clone(), base.clone());
-    let (mut ours_ops, mut theirs_ops) = (Vec::new(), Vec::new());
-    for _ in 0..rng.below(4) {
-        edit(&mut rng, &mut ours, &mut ours_ops, None);
-    }
-    let last_ours = ours_ops.last().map(|o| o.0);
-    for _ in 0..rng.below(4) {
-        edit(&mut rng, &mut theirs, &mut theirs_ops, last_ours);
-    }
-    if rng.chance(25) {
-        // The same change on both sides.
-        let at = rng.below(base.len() + 1);
-        let add = line(&mut rng);
-        for side in [&mut ours, &mut theirs] {
-            let at = at.min(side.len());
-            side.insert(at, add.clone());
-        }
-    }
-    if rng.chance(3) {
-        // A conflict block already in ours: git's plain merge, whatever it holds.
-        let at = rng.below(ours.len() + 1);
-        let block = ["<<<<<<< HEAD", "a = 1", "=======", "a = 2", ">>>>>>> other"];
-        ours.splice(at..at, block.iter().map(|s| s.to_string()));
-    }
-    let eol_mode = [0, 0, 0, 1, 1, 2][rng.below(6)];
-    let size = [7, 9, 11][rng.below(3)];
-    let style = ["merge", "diff3", "zdiff3"][rng.below(3)];
-    let finals = [!rng.chance(15), !rng.chance(15), !rng.chance(15)];
-    Generated {
-        base: render(&base, &mut rng, eol_mode, finals[0]),
-        ours: render(&ours, &mut rng, eol_mode, finals[1]),
-        theirs: render(&theirs, &mut rng, eol_mode, finals[2]),
-        size,
-        style,
-    }
-}
 
 /// Runs cases `seeds` and returns the failing seeds with a reason.
 fn run(seeds: std::ops::Range<u64>) -> (usize, Vec<String>) {
@@ -196,5 +69,47 @@ fn files_without_pool_regions_merge_exactly_as_git() {
     assert!(
         conflicted > CASES as usize / 10 && conflicted < CASES as usize * 9 / 10,
         "{conflicted} conflicted"
+    );
+}
+
+#[test]
+fn the_native_line_merge_is_byte_identical_to_git_merge_file() {
+    const CASES: u64 = 3_000;
+    let run = |seeds: std::ops::Range<u64>| -> Vec<String> {
+        let mut bad = Vec::new();
+        for seed in seeds {
+            let g = generate(seed);
+            let label = |s: &str| g.labels.then(|| s.to_string());
+            let m = Markers {
+                size: g.size,
+                style: g.style.parse::<Style>().unwrap(),
+                ours: label("ours"),
+                base: label("base"),
+                theirs: label("theirs"),
+            };
+            let native = NativeMerge.merge(&g.base, &g.ours, &g.theirs, &m).unwrap();
+            let git = GitMergeFile::default()
+                .merge(&g.base, &g.ours, &g.theirs, &m)
+                .unwrap();
+            if native != git {
+                bad.push(format!("seed {seed}"));
+            }
+        }
+        bad
+    };
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let a = s.spawn(|| run(50_000..50_000 + CASES / 2));
+        let b = s.spawn(|| run(50_000 + CASES / 2..50_000 + CASES));
+        a.join()
+            .unwrap()
+            .into_iter()
+            .chain(b.join().unwrap())
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} of {CASES} differ: {}",
+        failures.len(),
+        failures.join(", ")
     );
 }

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod differential;
 mod e2e;
+mod generate;
 mod setup;
 mod support;
 mod swap;

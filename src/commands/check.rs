@@ -14,7 +14,7 @@ use crate::commands::merge_safely;
 use crate::conflict::{Markers, Style};
 use crate::exit::Status;
 use crate::merge::fix;
-use crate::merge::line::{GitMergeFile, LineMerge};
+use crate::merge::line::LineMerge;
 use crate::merge::pin::Pin;
 use crate::merge::{self as engine, Input, Mode, Options, Plain};
 use crate::repo;
@@ -25,7 +25,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     let repo = repo::open()?;
     let (items, files) = match &args.merge {
         None => check_files(&repo)?,
-        Some(rev) => check_merge(&repo, rev, &GitMergeFile::default())?,
+        Some(rev) => check_merge(&repo, rev, crate::commands::line_merge().as_ref())?,
     };
     let out = match args.format {
         Format::Text => report::check_text(&items, files),

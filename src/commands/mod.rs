@@ -13,7 +13,8 @@ pub mod resolve;
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::merge::line::LineMerge;
+use crate::merge::line::{GitMergeFile, LineMerge};
+use crate::merge::native::NativeMerge;
 use crate::merge::{self as engine, Input, MergeOutcome, Options, Plain};
 
 thread_local! {
@@ -45,6 +46,15 @@ fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeO
             let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
             Err(format!("internal error (panic: {msg})"))
         }
+    }
+}
+
+/// The line merge: the native one, or `git merge-file` itself when
+/// `POOLMERGE_LINE_MERGE=git` asks for it (a fallback switch; both give the same bytes).
+pub fn line_merge() -> Box<dyn LineMerge> {
+    match std::env::var("POOLMERGE_LINE_MERGE").as_deref() {
+        Ok("git") => Box::new(GitMergeFile::default()),
+        _ => Box::new(NativeMerge),
     }
 }
 

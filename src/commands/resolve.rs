@@ -16,7 +16,7 @@ use crate::commands::merge_safely;
 use crate::conflict::{Markers, Style, first_labels};
 use crate::exit::Status;
 use crate::fsutil::atomic_write;
-use crate::merge::line::{GitMergeFile, LineMerge};
+use crate::merge::line::LineMerge;
 use crate::merge::pin::Pin;
 use crate::merge::{Decision, Input, Options, markers};
 use crate::{repo, report};
@@ -32,7 +32,7 @@ struct Stages {
 /// Runs `poolmerge resolve`.
 pub fn run(args: &ResolveArgs) -> Result<Status> {
     let repo = repo::open()?;
-    run_with_repo(&repo, args, &GitMergeFile::default())
+    run_with_repo(&repo, args, crate::commands::line_merge().as_ref())
 }
 
 fn unmerged(repo: &Repository) -> Result<BTreeMap<String, Stages>> {

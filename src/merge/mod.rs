@@ -14,6 +14,7 @@ pub mod fix;
 pub mod imports;
 pub mod line;
 pub mod markers;
+pub mod native;
 pub mod pin;
 pub mod regions;
 
