@@ -230,6 +230,10 @@ pub fn count_complete_blocks(text: &[u8], size: usize) -> usize {
 /// The 1-based line numbers where complete conflict blocks of marker size `size`
 /// start.
 pub fn complete_block_lines(text: &[u8], size: usize) -> Vec<usize> {
+    // Most files hold no opening marker at all.
+    if memchr::memmem::find(text, &vec![b'<'; size]).is_none() {
+        return Vec::new();
+    }
     #[derive(PartialEq)]
     enum State {
         Outside,

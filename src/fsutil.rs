@@ -1,6 +1,12 @@
-//! File-system helpers: a self-removing temporary directory and atomic writes
-//! (write a sibling temporary file, flush it to disk, rename it over the target), so
-//! that a crash or a kill never leaves a half-written file behind.
+//! File-system helpers: a self-removing temporary directory and atomic writes (write a
+//! sibling temporary file, rename it over the target), so that a crash or a kill never
+//! leaves a half-written file behind: the target is the old content or the new.
+//!
+//! Files in the work tree and configuration ([`atomic_write`]) are flushed to disk
+//! before the rename, so that not even a power cut leaves an empty file. The merge
+//! driver's result ([`atomic_write_transient`]) is not: OURS is git's own temporary
+//! file, which git reads back at once and deletes, and an fsync would cost more than
+//! git's whole merge of a typical file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -55,8 +61,19 @@ impl Drop for TempDir {
     }
 }
 
-/// Replaces `target` with `content` atomically, keeping `target`'s permissions.
+/// Replaces `target` with `content` atomically and durably, keeping `target`'s
+/// permissions.
 pub fn atomic_write(target: &Path, content: &[u8]) -> io::Result<()> {
+    replace(target, content, true)
+}
+
+/// Replaces `target` with `content` atomically, without waiting for the disk: for
+/// git's temporary files, which live for one merge.
+pub fn atomic_write_transient(target: &Path, content: &[u8]) -> io::Result<()> {
+    replace(target, content, false)
+}
+
+fn replace(target: &Path, content: &[u8], durable: bool) -> io::Result<()> {
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -83,7 +100,9 @@ pub fn atomic_write(target: &Path, content: &[u8]) -> io::Result<()> {
             if let Some(p) = &permissions {
                 file.set_permissions(p.clone())?;
             }
-            file.sync_all()?;
+            if durable {
+                file.sync_all()?;
+            }
             drop(file);
             fs::rename(&tmp, target)
         })();

@@ -255,18 +255,49 @@ pub fn log_path(repo: &Repository) -> PathBuf {
     repo.commondir().join("poolmerge.log")
 }
 
+/// Where decisions are logged for a command run in a work tree: through `GIT_DIR`, or
+/// `.git` in the current directory (git runs merge drivers at the work tree's root),
+/// else the repository libgit2 finds around the current directory.
+pub fn log_path_here() -> Option<PathBuf> {
+    let common = |gitdir: PathBuf| -> PathBuf {
+        match std::fs::read_to_string(gitdir.join("commondir")) {
+            Ok(rel) => gitdir.join(rel.trim()),
+            Err(_) => gitdir,
+        }
+    };
+    if let Some(dir) = std::env::var_os("GIT_DIR") {
+        return Some(common(PathBuf::from(dir)).join("poolmerge.log"));
+    }
+    let dot = Path::new(".git");
+    if dot.is_dir() {
+        return Some(common(dot.to_path_buf()).join("poolmerge.log"));
+    }
+    if let Ok(text) = std::fs::read_to_string(dot)
+        && let Some(dir) = text.trim().strip_prefix("gitdir:")
+    {
+        return Some(common(PathBuf::from(dir.trim())).join("poolmerge.log"));
+    }
+    discover().map(|r| log_path(&r))
+}
+
+/// A configuration value given through the environment (`git -c`), if any.
+pub fn config_string_from_env(key: &str) -> Option<String> {
+    let key = key.to_ascii_lowercase();
+    env_config()
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k.to_ascii_lowercase() == key)
+        .map(|(_, v)| v.unwrap_or_else(|| "true".to_string()))
+}
+
 /// A configuration value, with git's precedence: `git -c` (and `GIT_CONFIG_COUNT`)
 /// over the repository's, the user's and the system's files. `key` is
 /// `section.name`, compared case-insensitively.
 pub fn config_string(repo: Option<&Repository>, key: &str) -> Option<String> {
-    let key = key.to_ascii_lowercase();
-    let from_env = env_config()
-        .into_iter()
-        .rev()
-        .find(|(k, _)| k.to_ascii_lowercase() == key);
-    if let Some((_, value)) = from_env {
-        return Some(value.unwrap_or_else(|| "true".to_string()));
+    if let Some(value) = config_string_from_env(key) {
+        return Some(value);
     }
+    let key = key.to_ascii_lowercase();
     let config = match repo {
         Some(r) => r.config().ok()?,
         None => git2::Config::open_default().ok()?,

@@ -11,8 +11,8 @@ use crate::cli::MergeArgs;
 use crate::commands::merge_safely;
 use crate::conflict::{DEFAULT_MARKER_SIZE, Markers, Style};
 use crate::exit::Status;
-use crate::fsutil::atomic_write;
-use crate::merge::line::{GitMergeFile, LineMerge};
+use crate::fsutil::atomic_write_transient;
+use crate::merge::line::LineMerge;
 use crate::merge::{Input, Options};
 use crate::repo;
 use crate::report;
@@ -29,18 +29,20 @@ pub struct MergeSettings {
     pub theirs: PathBuf,
     /// The path shown in messages.
     pub path: String,
-    /// Conflict markers.
+    /// Conflict markers (their style is `style`, or decided by `run_with`).
     pub markers: Markers,
+    /// The conflict style asked for on the command line; `None`: git's
+    /// `merge.conflictStyle`, read only when a conflict makes the style matter.
+    pub style: Option<Style>,
     /// Print the result instead of writing OURS.
     pub stdout: bool,
     /// Keep stderr quiet.
     pub quiet: bool,
     /// False when `POOLMERGE=0` turns the driver into git's plain merge.
     pub enabled: bool,
-    /// Where to log decisions, when inside a repository.
-    pub log: Option<PathBuf>,
-    /// Warnings met while reading the settings.
-    pub warnings: Vec<String>,
+    /// Where to log decisions: `None` to find the repository's log when there is
+    /// something to log, `Some(None)` for no log.
+    pub log: Option<Option<PathBuf>>,
 }
 
 /// A label as git passes it: empty, or the literal `%S`/`%X`/`%Y` of git before 2.44,
@@ -60,24 +62,14 @@ fn disabled_by_env() -> bool {
 }
 
 impl MergeSettings {
-    /// Converts the arguments; reads `merge.conflictStyle` when no style is given.
+    /// Converts the arguments. Nothing here touches the repository: git's
+    /// configuration and the log's place are looked up only when needed.
     pub fn new(args: &MergeArgs) -> MergeSettings {
-        let repo = repo::discover();
-        let mut warnings = Vec::new();
-        let style = match args.style {
-            Some(s) => s.into(),
-            None => match repo::config_string(repo.as_ref(), "merge.conflictStyle") {
-                Some(v) => v.parse::<Style>().unwrap_or_else(|e| {
-                    warnings.push(format!("merge.conflictStyle: {e}; using merge"));
-                    Style::Merge
-                }),
-                None => Style::Merge,
-            },
-        };
         let size = match args.marker_size {
             None | Some(0) => DEFAULT_MARKER_SIZE,
             Some(n) => n as usize,
         };
+        let style = args.style.map(Style::from);
         MergeSettings {
             base: args.base.clone(),
             ours: args.ours.clone(),
@@ -88,17 +80,31 @@ impl MergeSettings {
                 .unwrap_or_else(|| args.ours.display().to_string()),
             markers: Markers {
                 size,
-                style,
+                style: style.unwrap_or(Style::Diff3),
                 ours: label(args.ours_label.clone(), "%X"),
                 base: label(args.base_label.clone(), "%S"),
                 theirs: label(args.theirs_label.clone(), "%Y"),
             },
+            style,
             stdout: args.stdout,
             quiet: args.quiet,
             enabled: !disabled_by_env(),
-            log: repo.as_ref().map(repo::log_path),
-            warnings,
+            log: None,
         }
+    }
+}
+
+/// git's `merge.conflictStyle` here (with `git -c` overrides), else `merge`.
+fn configured_style(warnings: &mut Vec<String>) -> Style {
+    let from_env = repo::config_string_from_env("merge.conflictStyle");
+    let value =
+        from_env.or_else(|| repo::config_string(repo::discover().as_ref(), "merge.conflictStyle"));
+    match value {
+        Some(v) => v.parse::<Style>().unwrap_or_else(|e| {
+            warnings.push(format!("merge.conflictStyle: {e}; using merge"));
+            Style::Merge
+        }),
+        None => Style::Merge,
     }
 }
 
@@ -110,7 +116,7 @@ fn read(what: &str, path: &Path) -> Result<Vec<u8>, String> {
 /// Runs `poolmerge merge`.
 pub fn run(args: &MergeArgs) -> Result<Status> {
     let settings = MergeSettings::new(args);
-    run_with(&settings, &GitMergeFile::default())
+    run_with(&settings, crate::commands::line_merge().as_ref())
 }
 
 /// Runs the driver with explicit settings and line merge (the test seam).
@@ -134,18 +140,33 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         ours: &inputs[1],
         theirs: &inputs[2],
     };
-    let opts = Options {
+    let mut opts = Options {
         markers: settings.markers.clone(),
         ..Options::default()
     };
-    let mut warnings = settings.warnings.clone();
-    let outcome = match merge_safely(&input, &opts, line, settings.enabled) {
+    let mut warnings = Vec::new();
+    let mut outcome = match merge_safely(&input, &opts, line, settings.enabled) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("poolmerge: {}: {e}", settings.path);
             return Ok(Status::Fatal);
         }
     };
+    // Without conflicts at the diff3 level the result is the same in every style;
+    // with conflicts the configured style decides how they look.
+    if settings.style.is_none() && outcome.conflicts > 0 {
+        let style = configured_style(&mut warnings);
+        if style != opts.markers.style {
+            opts.markers.style = style;
+            outcome = match merge_safely(&input, &opts, line, settings.enabled) {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("poolmerge: {}: {e}", settings.path);
+                    return Ok(Status::Fatal);
+                }
+            };
+        }
+    }
     warnings.extend(outcome.warnings.iter().cloned());
 
     if settings.stdout {
@@ -155,7 +176,7 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
             return Ok(Status::Fatal);
         }
     } else if outcome.content != input.ours
-        && let Err(e) = atomic_write(&settings.ours, &outcome.content)
+        && let Err(e) = atomic_write_transient(&settings.ours, &outcome.content)
     {
         eprintln!("poolmerge: cannot write {}: {e}", settings.ours.display());
         return Ok(Status::Fatal);
@@ -169,7 +190,13 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
             eprintln!("{}", report::warning_line(&settings.path, w));
         }
     }
-    if let Some(log) = &settings.log {
+    let has_news = !outcome.decisions.is_empty() || !warnings.is_empty();
+    let log = match &settings.log {
+        Some(given) => given.clone(),
+        None if has_news => repo::log_path_here(),
+        None => None,
+    };
+    if let Some(log) = &log {
         let time = report::now();
         let mut lines: Vec<String> = outcome
             .decisions
@@ -204,7 +231,7 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
 mod tests {
     use super::*;
     use crate::fsutil::TempDir;
-    use crate::merge::line::LineMerged;
+    use crate::merge::line::{GitMergeFile, LineMerged};
 
     const BASE: &[u8] = b"from sqlalchemy.pool import NullPool\ne = create_engine(\"sqlite:///x.db\", poolclass=NullPool)\nx = 1\n";
     const OURS: &[u8] = b"from sqlalchemy.pool import NullPool\ne = create_engine(\"sqlite:///x.db\", poolclass=NullPool)\nx = 2\n";
@@ -239,11 +266,11 @@ mod tests {
             theirs: dir.path().join("t"),
             path: "db.py".into(),
             markers: Markers::default(),
+            style: Some(crate::conflict::Style::Merge),
             stdout: false,
             quiet: true,
             enabled: true,
-            log: None,
-            warnings: Vec::new(),
+            log: Some(None),
         }
     }
 

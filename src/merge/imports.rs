@@ -115,26 +115,19 @@ pub fn insert_name(list: &mut Vec<ImportedName>, name: &str, slot: Option<usize>
 pub fn name_used(text: &[u8], name: &str) -> bool {
     let name = name.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    for line in text.split(|&b| b == b'\n') {
-        let n = line
+    memchr::memmem::find_iter(text, name).any(|at| {
+        let before = at.checked_sub(1).map(|j| text[j]);
+        let after = text.get(at + name.len()).copied();
+        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+            return false;
+        }
+        let start = crate::python::line_start(text, at);
+        let n = text[start..]
             .iter()
             .take_while(|&&b| b == b' ' || b == b'\t')
             .count();
-        if line.get(n) == Some(&b'#') {
-            continue;
-        }
-        let mut from = 0;
-        while let Some(i) = line[from..].windows(name.len()).position(|w| w == name) {
-            let at = from + i;
-            let before = at.checked_sub(1).map(|j| line[j]);
-            let after = line.get(at + name.len()).copied();
-            if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
-                return true;
-            }
-            from = at + 1;
-        }
-    }
-    false
+        text.get(start + n) != Some(&b'#')
+    })
 }
 
 /// Where a new import line goes: after the last top-level import of the pin's package,

@@ -2,7 +2,7 @@
 //! statement, the rest of its last line), how they match across base/ours/theirs, and
 //! the placeholder lines that stand for them while the line merge runs.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{FxMap, FxSet};
 use std::ops::Range;
 
 use crate::python::{EngineStatement, PoolImport, Scan, contains, line_start};
@@ -189,7 +189,7 @@ pub fn find_regions(
             ));
         }
     }
-    let mut seen: HashMap<(bool, String, String), usize> = HashMap::new();
+    let mut seen: FxMap<(bool, String, String), usize> = FxMap::default();
     for r in &mut regions {
         let n = seen
             .entry((r.key.engine, r.key.scope.clone(), r.key.target.clone()))
@@ -203,7 +203,7 @@ pub fn find_regions(
 /// Whether a call repeats a keyword argument (a SyntaxError in Python, which
 /// tree-sitter does not flag).
 fn repeats_a_keyword(args: &crate::python::Container) -> bool {
-    let mut seen = HashSet::new();
+    let mut seen = FxSet::default();
     args.items
         .iter()
         .filter(|i| matches!(i.key, crate::python::ItemKey::Keyword(_)))
@@ -236,8 +236,8 @@ fn similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    let ta: HashSet<&str> = a.split(' ').collect();
-    let tb: HashSet<&str> = b.split(' ').collect();
+    let ta: FxSet<&str> = a.split(' ').collect();
+    let tb: FxSet<&str> = b.split(' ').collect();
     let common = ta.intersection(&tb).count() as f64;
     let all = ta.union(&tb).count() as f64;
     if all == 0.0 { 0.0 } else { common / all }
@@ -282,7 +282,7 @@ fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
     type Bucket = (bool, String, String);
     let bucket =
         |r: &Region| -> Bucket { (r.key.engine, r.key.scope.clone(), r.key.target.clone()) };
-    let mut to_buckets: HashMap<Bucket, Vec<usize>> = HashMap::new();
+    let mut to_buckets: FxMap<Bucket, Vec<usize>> = FxMap::default();
     for (j, r) in to.iter().enumerate() {
         to_buckets.entry(bucket(r)).or_default().push(j);
     }

@@ -11,6 +11,18 @@
 
 use std::ops::Range;
 
+/// Bytes that can change the scan's state outside strings.
+static INTERESTING: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let bytes = b"\n#'\"()[]{}\\";
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// Keywords that continue the compound statement above them.
 const CONTINUATIONS: &[&[u8]] = &[b"else", b"elif", b"except", b"finally"];
 
@@ -56,6 +68,23 @@ pub fn statement_starts(text: &[u8]) -> Vec<usize> {
             }
         }
         continued = false;
+        // Skip bytes that change nothing (most of them) in one tight loop.
+        if string.is_none() {
+            let run = text[i..]
+                .iter()
+                .position(|&b| INTERESTING[b as usize])
+                .unwrap_or(n - i);
+            if run > 0 {
+                i += run;
+                continue;
+            }
+        } else if let Some((quote, _)) = string {
+            let run = memchr::memchr3(quote, b'\\', b'\n', &text[i..]).unwrap_or(n - i);
+            if run > 0 {
+                i += run;
+                continue;
+            }
+        }
         let c = text[i];
         match string {
             Some((quote, triple)) => {

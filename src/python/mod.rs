@@ -9,21 +9,20 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use tree_sitter::{Language, Node, Parser, Point, Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Language, Node, Parser, Point, Tree};
 
 pub mod chunks;
 
 /// The Python grammar.
 pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
 
-/// Source of the pool-code query (engine calls and pool imports).
+/// The definition of pool code, as a tree-sitter query: engine calls and pool
+/// imports. Compiling a query against the Python grammar costs about 5 ms (the
+/// grammar analysis tree-sitter runs), more than git's whole merge of a file, so the
+/// driver finds the same nodes by walking up from each occurrence of the names
+/// (`pool_calls`, `pool_imports`); a test checks that the two agree on every fixture
+/// and on generated code, and that the query names only real node kinds and fields.
 pub const POOL_CODE_SCM: &str = include_str!("queries/pool_code.scm");
-
-/// The pool-code query, compiled once (compiling costs milliseconds: only files that
-/// mention pool code get here).
-static POOL_CODE: LazyLock<Query> = LazyLock::new(|| {
-    Query::new(&LANGUAGE, POOL_CODE_SCM).expect("pool_code.scm is checked by a test")
-});
 
 /// Statement kinds that hold no other statement: a pool region is the innermost one of
 /// these around an engine call.
@@ -205,12 +204,33 @@ impl ImportedName {
     }
 }
 
+thread_local! {
+    /// One parser per thread, reused: a parser's buffers cost more to set up than a
+    /// typical module's pool code takes to parse.
+    static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Parses `text` (only `ranges` of it, when given) with the thread's parser.
+fn with_parser(text: &[u8], ranges: &[tree_sitter::Range]) -> Option<Tree> {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser.set_language(&LANGUAGE).ok()?;
+            *slot = Some(parser);
+        }
+        let parser = slot.as_mut()?;
+        parser.set_included_ranges(ranges).ok()?;
+        let tree = parser.parse(text, None);
+        parser.reset();
+        tree
+    })
+}
+
 /// Parses Python source. tree-sitter never fails on bad syntax (it recovers with ERROR
 /// nodes); `None` only when parsing was cancelled.
 pub fn parse(text: &[u8]) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser.set_language(&LANGUAGE).ok()?;
-    parser.parse(text, None)
+    with_parser(text, &[])
 }
 
 /// Extracts engine statements and pool imports from `text`, parsing only the
@@ -257,10 +277,7 @@ pub fn parse_ranges(text: &[u8], ranges: &[Range<usize>]) -> Option<Tree> {
             end_point,
         });
     }
-    let mut parser = Parser::new();
-    parser.set_language(&LANGUAGE).ok()?;
-    parser.set_included_ranges(&included).ok()?;
-    parser.parse(text, None)
+    with_parser(text, &included)
 }
 
 /// Every start offset of `needle` in `haystack`.
@@ -273,38 +290,83 @@ pub fn find_all(haystack: &[u8], needle: &str) -> Vec<usize> {
     re.find_iter(haystack).map(|m| m.start()).collect()
 }
 
-/// Extracts engine statements and pool imports from a parsed tree. The query runs only
-/// around the places where the call's name or the pool module's name occurs.
+/// The call nodes whose callee is the name `call` (a plain name or an attribute's
+/// last name) and that have an argument list, found from the name's occurrences.
+fn pool_calls<'t>(root: Node<'t>, text: &[u8], call: &str) -> Vec<Node<'t>> {
+    let mut calls = Vec::new();
+    let len = call.len();
+    for hit in find_all(text, call) {
+        let Some(name) = root.descendant_for_byte_range(hit, hit + len) else {
+            continue;
+        };
+        if name.kind() != "identifier" || name.start_byte() != hit || name.end_byte() != hit + len {
+            continue;
+        }
+        let Some(parent) = name.parent() else {
+            continue;
+        };
+        let (callee, candidate) = match parent.kind() {
+            "call" => (name, Some(parent)),
+            "attribute" if parent.child_by_field_name("attribute") == Some(name) => {
+                (parent, parent.parent())
+            }
+            _ => continue,
+        };
+        let Some(c) = candidate.filter(|c| c.kind() == "call") else {
+            continue;
+        };
+        let has_args = c
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.kind() == "argument_list");
+        if c.child_by_field_name("function") == Some(callee) && has_args {
+            calls.push(c);
+        }
+    }
+    calls
+}
+
+/// The `from <module> import ...` statements of `module`, found from its first name's
+/// occurrences.
+fn pool_imports<'t>(root: Node<'t>, text: &[u8], module: &str) -> Vec<Node<'t>> {
+    let first = module_package(module);
+    let mut out: Vec<Node> = Vec::new();
+    for hit in find_all(text, first) {
+        let Some(name) = root.descendant_for_byte_range(hit, hit + first.len()) else {
+            continue;
+        };
+        if name.kind() != "identifier" || name.start_byte() != hit {
+            continue;
+        }
+        let Some(dotted) = name
+            .parent()
+            .filter(|p| p.kind() == "dotted_name" && p.start_byte() == hit)
+        else {
+            continue;
+        };
+        let Some(stmt) = dotted
+            .parent()
+            .filter(|p| p.kind() == "import_from_statement")
+        else {
+            continue;
+        };
+        if stmt.child_by_field_name("module_name") == Some(dotted)
+            && tokens(dotted, text, &[]).replace(' ', "") == module
+            && !out.iter().any(|o| o.id() == stmt.id())
+        {
+            out.push(stmt);
+        }
+    }
+    out
+}
+
+/// Extracts engine statements and pool imports from a parsed tree.
 pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
     let root = tree.root_node();
     let mut scan = Scan::default();
     if root.has_error() {
         scan.errors = error_ranges(root);
     }
-    let query = &*POOL_CODE;
-    let callee_ix = capture_index(query, "callee");
-    let call_ix = capture_index(query, "call");
-    let module_ix = capture_index(query, "module");
-    let import_ix = capture_index(query, "import");
-    let mut cursor = QueryCursor::new();
-
-    // Engine calls: the callee's name at a hit.
-    let mut calls: Vec<Node> = Vec::new();
-    let name = targets.call.as_bytes();
-    for hit in find_all(text, targets.call) {
-        cursor.set_byte_range(hit..hit + name.len());
-        let mut matches = cursor.matches(query, root, text);
-        while let Some(m) = matches.next() {
-            let callee = m.captures().iter().find(|c| c.index == callee_ix);
-            let call = m.captures().iter().find(|c| c.index == call_ix);
-            if let (Some(callee), Some(call)) = (callee, call)
-                && callee.node.start_byte() == hit
-                && node_text(callee.node, text) == name
-            {
-                calls.push(call.node);
-            }
-        }
-    }
+    let mut calls = pool_calls(root, text, targets.call);
     calls.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
     calls.dedup_by_key(|n| n.id());
     // Only outermost engine calls: one nested in another's arguments belongs to it.
@@ -331,36 +393,12 @@ pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
     for (stmt, calls) in grouped {
         scan.statements.push(engine_statement(stmt, &calls, text));
     }
-
-    // Pool imports: the module's name at a hit.
-    let first_part = module_package(targets.import_module);
-    let mut seen = Vec::new();
-    for hit in find_all(text, first_part) {
-        cursor.set_byte_range(hit..hit + first_part.len());
-        let mut matches = cursor.matches(query, root, text);
-        while let Some(m) = matches.next() {
-            let module = m.captures().iter().find(|c| c.index == module_ix);
-            let import = m.captures().iter().find(|c| c.index == import_ix);
-            if let (Some(module), Some(import)) = (module, import)
-                && module.node.start_byte() == hit
-                && !seen.contains(&import.node.id())
-                && tokens(module.node, text, &[]).replace(' ', "") == targets.import_module
-            {
-                seen.push(import.node.id());
-                scan.imports.push(pool_import(import.node, text));
-            }
-        }
-    }
+    scan.imports = pool_imports(root, text, targets.import_module)
+        .into_iter()
+        .map(|n| pool_import(n, text))
+        .collect();
     scan.imports.sort_by_key(|i| i.range.start);
     scan
-}
-
-fn capture_index(query: &Query, name: &str) -> u32 {
-    query
-        .capture_names()
-        .iter()
-        .position(|n| *n == name)
-        .map_or(u32::MAX, |i| i as u32)
 }
 
 /// The bytes of a node.
@@ -443,7 +481,7 @@ fn sqlite_guarded(node: Node, text: &[u8]) -> bool {
 
 /// Whether `haystack` contains `needle`.
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 fn engine_statement(stmt: Node, calls: &[Node], text: &[u8]) -> EngineStatement {
@@ -753,6 +791,92 @@ pub fn tokens(node: Node, text: &[u8], holes: &[Range<usize>]) -> String {
 mod tests {
     use super::*;
     use regex::Regex;
+    use tree_sitter::{Query, QueryCursor, StreamingIterator};
+
+    fn capture_index(query: &Query, name: &str) -> u32 {
+        query
+            .capture_names()
+            .iter()
+            .position(|n| *n == name)
+            .map_or(u32::MAX, |i| i as u32)
+    }
+
+    /// The query's matches on a whole tree: (call starts, import starts).
+    fn by_query(src: &[u8]) -> (Vec<usize>, Vec<usize>) {
+        let query = Query::new(&LANGUAGE, POOL_CODE_SCM).unwrap();
+        let tree = parse(src).unwrap();
+        let (callee, call, module, import) = (
+            capture_index(&query, "callee"),
+            capture_index(&query, "call"),
+            capture_index(&query, "module"),
+            capture_index(&query, "import"),
+        );
+        let (mut calls, mut imports) = (Vec::new(), Vec::new());
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&query, tree.root_node(), src);
+        while let Some(m) = matches.next() {
+            let get = |i| m.captures().iter().find(|c| c.index == i).map(|c| c.node);
+            if let (Some(name), Some(c)) = (get(callee), get(call))
+                && node_text(name, src) == TARGETS.call.as_bytes()
+            {
+                calls.push(c.start_byte());
+            }
+            if let (Some(name), Some(i)) = (get(module), get(import))
+                && tokens(name, src, &[]).replace(' ', "") == TARGETS.import_module
+            {
+                imports.push(i.start_byte());
+            }
+        }
+        calls.sort();
+        calls.dedup();
+        imports.sort();
+        (calls, imports)
+    }
+
+    /// The fast path's findings on a whole tree.
+    fn by_walk(src: &[u8]) -> (Vec<usize>, Vec<usize>) {
+        let tree = parse(src).unwrap();
+        let root = tree.root_node();
+        let mut calls: Vec<usize> = pool_calls(root, src, TARGETS.call)
+            .iter()
+            .map(|n| n.start_byte())
+            .collect();
+        calls.sort();
+        calls.dedup();
+        let mut imports: Vec<usize> = pool_imports(root, src, TARGETS.import_module)
+            .iter()
+            .map(|n| n.start_byte())
+            .collect();
+        imports.sort();
+        (calls, imports)
+    }
+
+    #[test]
+    fn the_fast_path_finds_what_the_query_defines() {
+        let mut sources: Vec<Vec<u8>> = vec![
+            b"e = create_engine(U)\nf = sa.create_engine(U)\ng = a.b.create_engine()\nh = create_engine\ni = x.create_engine.y(U)\n".to_vec(),
+            b"# create_engine(U)\ns = \"create_engine(U)\"\nmy_create_engine(U)\ncreate_engine_x(U)\n(create_engine)(U)\ncreate_engine(x for x in y)\n".to_vec(),
+            b"from sqlalchemy.pool import A\nfrom sqlalchemy . pool import B\nfrom sqlalchemy import pool\nimport sqlalchemy.pool\nfrom sqlalchemy.pool.x import C\nfrom x.sqlalchemy.pool import D\n".to_vec(),
+            b"def f():\n    return create_engine(create_engine(U))\nclass A:\n    from sqlalchemy.pool import NullPool\n".to_vec(),
+        ];
+        let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cases");
+        for dir in std::fs::read_dir(cases).unwrap() {
+            for name in ["base.py", "ours.py", "theirs.py", "expected.py"] {
+                if let Ok(t) = std::fs::read(dir.as_ref().unwrap().path().join(name)) {
+                    sources.push(t);
+                }
+            }
+        }
+        assert!(sources.len() > 100);
+        for src in &sources {
+            assert_eq!(
+                by_walk(src),
+                by_query(src),
+                "{}",
+                String::from_utf8_lossy(src)
+            );
+        }
+    }
 
     const TARGETS: Targets = Targets {
         call: "create_engine",
