@@ -66,6 +66,48 @@ pub fn git(
     finish(args, out, ok_codes)
 }
 
+/// git running in the background (see [`spawn_git`]).
+pub struct Running {
+    args: Vec<String>,
+    reader: std::thread::JoinHandle<std::io::Result<std::process::Output>>,
+}
+
+impl Running {
+    /// Waits for git; its exit status and standard output, as [`git`] gives them.
+    pub fn wait(self, ok_codes: &[i32]) -> Result<(i32, Vec<u8>)> {
+        let out = self
+            .reader
+            .join()
+            .map_err(|_| anyhow!("waiting for git failed"))??;
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        finish(&args, out, ok_codes)
+    }
+}
+
+/// Starts git in the repository with extra environment variables and returns at once,
+/// so that work can go on while it runs.
+pub fn spawn_git(repo: &Repository, args: &[String], envs: &[(String, String)]) -> Result<Running> {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(git_cwd(repo))
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if repo.is_bare() {
+        cmd.env("GIT_DIR", repo.path());
+    }
+    let child = cmd
+        .spawn()
+        .context("cannot run git (is it installed and on PATH?)")?;
+    // Read from a thread: git blocks once its output pipe is full.
+    let reader = std::thread::spawn(move || child.wait_with_output());
+    Ok(Running {
+        args: args.to_vec(),
+        reader,
+    })
+}
+
 fn finish(args: &[&str], out: std::process::Output, ok_codes: &[i32]) -> Result<(i32, Vec<u8>)> {
     let code = out.status.code().unwrap_or(-1);
     if !ok_codes.contains(&code) {
@@ -143,6 +185,140 @@ pub fn marker_size(attrs: &Attributes, path: &str) -> usize {
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
         .unwrap_or(crate::conflict::DEFAULT_MARKER_SIZE)
+}
+
+/// `text` (attribute lines) with every `merge=<driver>` made `merge=<to>`; `None` when
+/// no line names the driver.
+pub fn reroute(text: &[u8], driver: &str, to: &str) -> Option<Vec<u8>> {
+    let from = format!("merge={driver}");
+    let mut out = Vec::with_capacity(text.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < text.len() {
+        if text[i].is_ascii_whitespace() {
+            out.push(text[i]);
+            i += 1;
+            continue;
+        }
+        let end = text[i..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(text.len(), |p| i + p);
+        if &text[i..end] == from.as_bytes() {
+            out.extend_from_slice(b"merge=");
+            out.extend_from_slice(to.as_bytes());
+            changed = true;
+        } else {
+            out.extend_from_slice(&text[i..end]);
+        }
+        i = end;
+    }
+    changed.then_some(out)
+}
+
+/// How to run git with every path routed to poolmerge merged by another driver
+/// instead: extra arguments and environment, and the temporary files they name.
+pub struct Rerouted {
+    pub args: Vec<String>,
+    pub envs: Vec<(String, String)>,
+    _dir: Option<crate::fsutil::TempDir>,
+}
+
+/// The attributes git reads, with poolmerge's route made `merge=<to>` (written as a
+/// tree of `.gitattributes` files for `--attr-source`, and a copy of the user's and
+/// the system's attribute files). `None` when `$GIT_DIR/info/attributes` routes paths
+/// to poolmerge: it outranks every source git can be pointed at.
+pub fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> {
+    let info = repo.commondir().join("info").join("attributes");
+    if std::fs::read(&info).is_ok_and(|t| reroute(&t, DRIVER, to).is_some()) {
+        return Ok(None);
+    }
+    // The `.gitattributes` files git would read: the work tree's, else the index's
+    // (HEAD's in a bare repository).
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let is_attributes = |p: &str| p == ".gitattributes" || p.ends_with("/.gitattributes");
+    if let Some(dir) = repo.workdir() {
+        let index = repo.index()?;
+        for entry in index.iter() {
+            let path = String::from_utf8_lossy(&entry.path).into_owned();
+            if !is_attributes(&path) || (entry.flags >> 12) & 3 != 0 {
+                continue;
+            }
+            let text = match std::fs::read(dir.join(&path)) {
+                Ok(t) => t,
+                Err(_) => repo.find_blob(entry.id)?.content().to_vec(),
+            };
+            files.push((path, text));
+        }
+    } else if let Ok(head) = repo.head().and_then(|h| h.peel_to_tree()) {
+        head.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            let path = format!("{root}{}", entry.name().unwrap_or_default());
+            if entry.kind() == Some(git2::ObjectType::Blob)
+                && is_attributes(&path)
+                && let Ok(blob) = repo.find_blob(entry.id())
+            {
+                files.push((path, blob.content().to_vec()));
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+    }
+    let mut args = Vec::new();
+    let mut envs = Vec::new();
+    if files.iter().any(|(_, t)| reroute(t, DRIVER, to).is_some()) {
+        let empty = repo.treebuilder(None)?.write()?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, text) in &files {
+            let text = reroute(text, DRIVER, to).unwrap_or_else(|| text.clone());
+            update.upsert(path.as_str(), repo.blob(&text)?, git2::FileMode::Blob);
+        }
+        let tree = update.create_updated(repo, &repo.find_tree(empty)?)?;
+        args.push(format!("--attr-source={tree}"));
+    } else if repo.is_bare() {
+        args.push("--attr-source=HEAD".to_string());
+    }
+    // The lowest-ranked sources: the system's file, then the user's.
+    let system = if std::env::var_os("GIT_ATTR_NOSYSTEM").is_some() {
+        None
+    } else {
+        std::fs::read("/etc/gitattributes").ok()
+    };
+    let global_path = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.attributesFile").ok())
+        .or_else(|| match std::env::var_os("XDG_CONFIG_HOME") {
+            Some(x) if !x.is_empty() => Some(PathBuf::from(x).join("git/attributes")),
+            _ => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/git/attributes")),
+        });
+    let global = global_path.as_ref().and_then(|p| std::fs::read(p).ok());
+    let system_routes = system
+        .as_ref()
+        .is_some_and(|t| reroute(t, DRIVER, to).is_some());
+    let global_routes = global
+        .as_ref()
+        .is_some_and(|t| reroute(t, DRIVER, to).is_some());
+    let mut dir = None;
+    if system_routes || global_routes {
+        let tmp = crate::fsutil::TempDir::new("poolmerge-attributes-")?;
+        let mut text = Vec::new();
+        for part in [&system, &global].into_iter().flatten() {
+            text.extend(reroute(part, DRIVER, to).unwrap_or_else(|| part.clone()));
+            text.push(b'\n');
+        }
+        let path = tmp.path().join("attributes");
+        std::fs::write(&path, text)?;
+        args.insert(0, format!("core.attributesFile={}", path.display()));
+        args.insert(0, "-c".to_string());
+        if system.is_some() {
+            envs.push(("GIT_ATTR_NOSYSTEM".to_string(), "1".to_string()));
+        }
+        dir = Some(tmp);
+    }
+    Ok(Some(Rerouted {
+        args,
+        envs,
+        _dir: dir,
+    }))
 }
 
 /// The attributes poolmerge reads for the files it writes.

@@ -297,6 +297,81 @@ fn check_merge_reports_an_upstream_file_that_arrives_unpinned() {
     assert!(!out.contains("conflict"), "{out}");
 }
 
+/// Registers a driver that leaves a trace file when git runs it.
+fn trace_driver(repo: &Repo) -> std::path::PathBuf {
+    let trace = repo.home().join("driver-ran");
+    let driver = format!("touch '{}'; false", trace.display());
+    repo.ok(&["config", "merge.poolmerge.driver", &driver]);
+    trace
+}
+
+#[test]
+fn check_merge_runs_no_driver_process() {
+    let repo = fork_without_driver("06-upstream-edits-neighbour-imports");
+    let trace = trace_driver(&repo);
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with(
+            "database/traffic_db.py: poolmerge resolves what git alone would leave conflicted\n"
+        ),
+        "{out}"
+    );
+    assert!(!trace.exists(), "git ran the merge driver");
+}
+
+#[test]
+fn check_merge_follows_a_route_in_any_attribute_file() {
+    let c = "06-upstream-edits-neighbour-imports";
+    for place in [".git/info/attributes", "home/.config/git/attributes"] {
+        let repo = Repo::new();
+        repo.history(
+            FILE,
+            &case(c, "base.py"),
+            &case(c, "ours.py"),
+            &case(c, "theirs.py"),
+        );
+        let trace = trace_driver(&repo);
+        let path = repo
+            .work()
+            .parent()
+            .unwrap()
+            .join(place.replace(".git", "work/.git"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "database/*.py merge=poolmerge\n").unwrap();
+        let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
+        assert_eq!(code, 0, "{place}: {out}");
+        assert!(
+            out.starts_with("database/traffic_db.py: poolmerge resolves"),
+            "{place}: {out}"
+        );
+        assert!(!trace.exists(), "{place}: git ran the merge driver");
+    }
+}
+
+#[test]
+fn check_merge_merges_a_file_upstream_renamed() {
+    let c = "06-upstream-edits-neighbour-imports";
+    let repo = Repo::new();
+    repo.route_without_driver();
+    repo.history(
+        FILE,
+        &case(c, "base.py"),
+        &case(c, "ours.py"),
+        &case(c, "theirs.py"),
+    );
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.ok(&["mv", FILE, "database/traffic2_db.py"]);
+    repo.ok(&["commit", "-q", "-m", "upstream renames"]);
+    repo.ok(&["checkout", "-q", "fork"]);
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "database/traffic2_db.py: poolmerge resolves what git alone would leave conflicted\nok: 1 files checked\n"
+    );
+}
+
 #[test]
 fn check_merge_works_in_a_bare_clone() {
     let repo = fork_without_driver("06-upstream-edits-neighbour-imports");

@@ -4,7 +4,8 @@
 //! merge-tree`, which writes objects only), poolmerge's engine on the owned files git
 //! leaves conflicted, and the pin checked on every owned file of the result.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, anyhow};
 use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
@@ -149,12 +150,172 @@ fn parse_merge_tree(out: &[u8]) -> Result<(Oid, BTreeMap<String, Stages>)> {
     Ok((tree, conflicted))
 }
 
+/// Runs `work` on every job, one thread per core; the results in job order. A panic
+/// in a job is an error.
+fn parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> R + Sync) -> Result<Vec<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    if threads <= 1 {
+        return Ok(jobs.iter().map(work).collect());
+    }
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<R>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else {
+                            return done;
+                        };
+                        done.push((i, work(job)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            let done = worker
+                .join()
+                .map_err(|_| anyhow!("internal error: a check thread panicked"))?;
+            for (i, r) in done {
+                slots[i] = Some(r);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// A three-way merge of one owned file, as the driver would get it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Triple {
+    base: Option<Oid>,
+    ours: Oid,
+    theirs: Oid,
+    marker_size: usize,
+}
+
+/// What the engine made of a triple.
+struct Merged {
+    /// Conflict blocks left.
+    conflicts: usize,
+    /// Whether git's plain merge alone would have left conflicts.
+    git_alone_conflicts: bool,
+    /// The problems of the result.
+    problems: Vec<fix::Finding>,
+}
+
+/// The problems of every (blob, marker size) of `wanted` not in `known` yet, computed
+/// on all cores.
+fn problems_of(
+    repo: &Repository,
+    wanted: impl IntoIterator<Item = (Oid, usize)>,
+    known: &mut HashMap<(Oid, usize), Vec<fix::Finding>>,
+    pin: &Pin,
+) -> Result<()> {
+    let mut jobs: Vec<((Oid, usize), Vec<u8>)> = Vec::new();
+    for key in wanted {
+        if known.contains_key(&key) || jobs.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
+        jobs.push((key, repo.find_blob(key.0)?.content().to_vec()));
+    }
+    let found = parallel(&jobs, |(key, text)| fix::problems(text, pin, key.1))?;
+    known.extend(jobs.into_iter().map(|(k, _)| k).zip(found));
+    Ok(())
+}
+
+/// Merges every triple not in `known` yet with the engine, on all cores.
+fn merge_all(
+    repo: &Repository,
+    wanted: impl IntoIterator<Item = Triple>,
+    known: &mut HashMap<Triple, Merged>,
+    line: &dyn LineMerge,
+    style: Style,
+    rev: &str,
+    pin: &Pin,
+) -> Result<()> {
+    let blob = |oid: Option<Oid>| -> Result<Vec<u8>> {
+        Ok(match oid {
+            Some(o) => repo.find_blob(o)?.content().to_vec(),
+            None => Vec::new(),
+        })
+    };
+    let mut jobs: Vec<(Triple, [Vec<u8>; 3])> = Vec::new();
+    for t in wanted {
+        if known.contains_key(&t) || jobs.iter().any(|(k, _)| *k == t) {
+            continue;
+        }
+        let texts = [blob(t.base)?, blob(Some(t.ours))?, blob(Some(t.theirs))?];
+        jobs.push((t, texts));
+    }
+    let merged = parallel(&jobs, |(t, [b, o, th])| -> Result<Merged, String> {
+        let input = Input {
+            base: b,
+            ours: o,
+            theirs: th,
+        };
+        let opts = Options {
+            markers: Markers {
+                size: t.marker_size,
+                style,
+                ours: Some("HEAD".into()),
+                base: Some("base".into()),
+                theirs: Some(rev.to_string()),
+            },
+            ..Options::default()
+        };
+        let outcome = merge_safely(&input, &opts, line, true)?;
+        let git_alone_conflicts = match outcome.mode {
+            Mode::Plain(_) => outcome.conflicts > 0,
+            _ => {
+                engine::plain(&input, &opts, line, Plain::NoRegions)
+                    .map_err(|e| format!("{e:#}"))?
+                    .conflicts
+                    > 0
+            }
+        };
+        Ok(Merged {
+            conflicts: outcome.conflicts,
+            git_alone_conflicts,
+            problems: if outcome.conflicts > 0 {
+                Vec::new()
+            } else {
+                fix::problems(&outcome.content, pin, t.marker_size)
+            },
+        })
+    })?;
+    for ((t, _), m) in jobs.into_iter().zip(merged) {
+        let m = m.map_err(|e| anyhow!("{e}"))?;
+        known.insert(t, m);
+    }
+    Ok(())
+}
+
+/// The single merge base of two commits, if there is exactly one.
+fn single_merge_base(repo: &Repository, a: Oid, b: Oid) -> Option<Oid> {
+    let bases = repo.merge_bases(a, b).ok()?;
+    (bases.len() == 1).then(|| bases[0])
+}
+
 /// What merging `rev` into HEAD would give.
+///
+/// git's own tree merge runs with poolmerge's route turned into git's `binary` driver
+/// (no process per file, every owned path both sides changed comes back conflicted
+/// with its stages), or, when `.git/info/attributes` holds the route, with a driver
+/// that always fails. While git merges, the owned files of HEAD are checked and the
+/// owned files both sides changed merged by the engine, on all cores; git's stages
+/// then confirm each merge (or, after renames or several merge bases, ask for it).
 pub fn check_merge(
     repo: &Repository,
     rev: &str,
     line: &dyn LineMerge,
 ) -> Result<(Vec<CheckItem>, usize)> {
+    // git itself does not verify object hashes on every read.
+    git2::opts::strict_hash_verification(false);
     let head = repo
         .head()
         .context("no HEAD to merge into")?
@@ -164,34 +325,122 @@ pub fn check_merge(
         .with_context(|| format!("unknown revision {rev}"))?
         .peel_to_commit()
         .with_context(|| format!("{rev} is not a commit"))?;
-    let (head_id, other_id) = (head.id().to_string(), other.id().to_string());
-    // git's own tree merge; poolmerge's driver is replaced by one that always
-    // conflicts, so that every owned path both sides changed comes back with its
-    // stages for the engine to merge in-process.
-    let mut args = vec!["-c", "merge.poolmerge.driver=false"];
-    if repo.is_bare() {
-        args.extend(["-c", "attr.tree=HEAD"]);
-    }
-    args.extend(["merge-tree", "--write-tree", "-z", &head_id, &other_id]);
-    let (_, out) = repo::git(repo, &args, None, &[0, 1])?;
-    let (tree, conflicted) = parse_merge_tree(&out)?;
-    let merged_files = tree_files(repo, tree)?;
-    let all: BTreeSet<String> = merged_files
-        .keys()
-        .chain(conflicted.keys())
-        .cloned()
-        .collect();
-    let all: Vec<String> = all.into_iter().collect();
-    let attrs = repo::attributes(
-        repo,
-        &all,
-        repo::FILE_ATTRS,
-        repo.is_bare().then_some("HEAD"),
-    )?;
+    let (mut args, envs, _rerouted) = match repo::rerouted(repo, "binary")? {
+        Some(r) => (r.args.clone(), r.envs.clone(), Some(r)),
+        None => {
+            let mut args = vec![
+                "-c".to_string(),
+                format!("merge.{}.driver=false", repo::DRIVER),
+            ];
+            if repo.is_bare() {
+                args.push("--attr-source=HEAD".to_string());
+            }
+            (args, Vec::new(), None)
+        }
+    };
+    args.extend(
+        ["merge-tree", "--write-tree", "-z"]
+            .map(String::from)
+            .into_iter()
+            .chain([head.id().to_string(), other.id().to_string()]),
+    );
+    let running = repo::spawn_git(repo, &args, &envs)?;
+
+    // While git merges: HEAD's owned files, checked, and the owned files both sides
+    // changed, merged.
+    let pin = Pin::builtin();
     let style: Style = repo::config_string(Some(repo), "merge.conflictStyle")
         .and_then(|v| v.parse().ok())
         .unwrap_or_default();
-    let pin = Pin::builtin();
+    let head_files = tree_files(repo, head.tree_id())?;
+    let other_files = tree_files(repo, other.tree_id())?;
+    let head_paths: Vec<String> = head_files.keys().cloned().collect();
+    let mut attrs = repo::attributes(
+        repo,
+        &head_paths,
+        repo::FILE_ATTRS,
+        repo.is_bare().then_some("HEAD"),
+    )?;
+    let owned_head: Vec<(&String, &Oid)> = head_files
+        .iter()
+        .filter(|(p, _)| repo::owned(&attrs, p))
+        .collect();
+    let mut problems: HashMap<(Oid, usize), Vec<fix::Finding>> = HashMap::new();
+    let mut merges: HashMap<Triple, Merged> = HashMap::new();
+    let base_files = match single_merge_base(repo, head.id(), other.id()) {
+        Some(b) => Some(tree_files(repo, repo.find_commit(b)?.tree_id())?),
+        None => None,
+    };
+    let expected: Vec<Triple> = match &base_files {
+        Some(base_files) => owned_head
+            .iter()
+            .filter_map(|&(path, &ours)| {
+                let theirs = *other_files.get(path)?;
+                let base = base_files.get(path).copied();
+                (base != Some(ours) && base != Some(theirs) && ours != theirs).then(|| Triple {
+                    base,
+                    ours,
+                    theirs,
+                    marker_size: repo::marker_size(&attrs, path),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    merge_all(repo, expected, &mut merges, line, style, rev, &pin)?;
+    problems_of(
+        repo,
+        owned_head
+            .iter()
+            .map(|&(p, &oid)| (oid, repo::marker_size(&attrs, p))),
+        &mut problems,
+        &pin,
+    )?;
+
+    let (_, out) = running.wait(&[0, 1])?;
+    let (tree, conflicted) = parse_merge_tree(&out)?;
+    let merged_files = tree_files(repo, tree)?;
+    let unknown: Vec<String> = merged_files
+        .keys()
+        .chain(conflicted.keys())
+        .filter(|p| !attrs.contains_key(*p))
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    attrs.extend(repo::attributes(
+        repo,
+        &unknown,
+        repo::FILE_ATTRS,
+        repo.is_bare().then_some("HEAD"),
+    )?);
+    let triple = |path: &str, st: &Stages| -> Option<Triple> {
+        Some(Triple {
+            base: st.base,
+            ours: st.ours?,
+            theirs: st.theirs?,
+            marker_size: repo::marker_size(&attrs, path),
+        })
+    };
+    let to_merge: Vec<Triple> = conflicted
+        .iter()
+        .filter(|(p, _)| repo::owned(&attrs, p))
+        .filter_map(|(p, st)| triple(p, st))
+        .collect();
+    merge_all(repo, to_merge, &mut merges, line, style, rev, &pin)?;
+    let clean_owned: Vec<(&String, &Oid)> = merged_files
+        .iter()
+        .filter(|(p, _)| !conflicted.contains_key(*p) && repo::owned(&attrs, p))
+        .collect();
+    problems_of(
+        repo,
+        clean_owned
+            .iter()
+            .map(|&(p, &oid)| (oid, repo::marker_size(&attrs, p))),
+        &mut problems,
+        &pin,
+    )?;
+
     let mut items = Vec::new();
     let mut files = 0;
     let conflict = |path: &str, message: String| CheckItem {
@@ -210,7 +459,7 @@ pub fn check_merge(
             continue;
         }
         files += 1;
-        let (Some(ours), Some(theirs)) = (st.ours, st.theirs) else {
+        let Some(t) = triple(path, st) else {
             let who = if st.ours.is_none() { "HEAD" } else { rev };
             items.push(conflict(
                 path,
@@ -218,45 +467,18 @@ pub fn check_merge(
             ));
             continue;
         };
-        let blob = |oid: Option<Oid>| -> Result<Vec<u8>> {
-            Ok(match oid {
-                Some(o) => repo.find_blob(o)?.content().to_vec(),
-                None => Vec::new(),
-            })
-        };
-        let (b, o, t) = (blob(st.base)?, blob(Some(ours))?, blob(Some(theirs))?);
-        let input = Input {
-            base: &b,
-            ours: &o,
-            theirs: &t,
-        };
-        let opts = Options {
-            markers: Markers {
-                size: repo::marker_size(&attrs, path),
-                style,
-                ours: Some("HEAD".into()),
-                base: Some("base".into()),
-                theirs: Some(rev.to_string()),
-            },
-            ..Options::default()
-        };
-        let outcome =
-            merge_safely(&input, &opts, line, true).map_err(|e| anyhow!("{path}: {e}"))?;
-        if outcome.conflicts > 0 {
+        let m = &merges[&t];
+        if m.conflicts > 0 {
             items.push(conflict(
                 path,
                 format!(
                     "would stay conflicted ({} conflict blocks after poolmerge)",
-                    outcome.conflicts
+                    m.conflicts
                 ),
             ));
             continue;
         }
-        let git_alone_conflicts = match outcome.mode {
-            Mode::Plain(_) => false,
-            _ => engine::plain(&input, &opts, line, Plain::NoRegions)?.conflicts > 0,
-        };
-        if git_alone_conflicts {
+        if m.git_alone_conflicts {
             items.push(CheckItem {
                 kind: "resolved".into(),
                 path: path.clone(),
@@ -265,20 +487,11 @@ pub fn check_merge(
                 failure: false,
             });
         }
-        let size = repo::marker_size(&attrs, path);
-        items.extend(items_for(
-            path,
-            fix::problems(&outcome.content, &pin, size),
-            "",
-        ));
+        items.extend(items_for(path, m.problems.clone(), ""));
     }
-    for (path, oid) in &merged_files {
-        if conflicted.contains_key(path) || !repo::owned(&attrs, path) {
-            continue;
-        }
+    for (path, oid) in clean_owned {
         files += 1;
-        let text = repo.find_blob(*oid)?.content().to_vec();
-        let found = fix::problems(&text, &pin, repo::marker_size(&attrs, path));
+        let found = problems[&(*oid, repo::marker_size(&attrs, path))].clone();
         items.extend(items_for(
             path,
             found,

@@ -10,35 +10,51 @@ pub mod install;
 pub mod merge;
 pub mod resolve;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
 
 use crate::merge::line::{GitMergeFile, LineMerge};
 use crate::merge::native::NativeMerge;
 use crate::merge::{self as engine, Input, MergeOutcome, Options, Plain};
 
 thread_local! {
+    /// Whether this thread is inside [`guarded`], whose panics are caught.
+    static GUARDING: Cell<bool> = const { Cell::new(false) };
     static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs, once per process, a panic hook that records the message of a panic
+/// inside [`guarded`] (on any thread) and leaves every other panic to the default hook.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !GUARDING.with(Cell::get) {
+                return default(info);
+            }
+            let msg = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+        }));
+    });
 }
 
 /// Runs the engine; a panic inside becomes an error carrying its message.
 fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome, String> {
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
-    }));
+    install_panic_hook();
+    GUARDING.with(|g| g.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(|| engine::merge(input, opts, line)));
-    panic::set_hook(previous);
+    GUARDING.with(|g| g.set(false));
     match result {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(e)) => Err(format!("internal error ({e:#})")),

@@ -23,8 +23,9 @@ pub struct LineMerged {
     pub conflicts: usize,
 }
 
-/// A three-way line merge with git's semantics, byte for byte.
-pub trait LineMerge {
+/// A three-way line merge with git's semantics, byte for byte. `Sync`: `check --merge`
+/// merges files on several threads.
+pub trait LineMerge: Sync {
     /// Merges `ours` and `theirs` against their common ancestor `base`.
     fn merge(
         &self,

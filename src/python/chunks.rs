@@ -28,6 +28,12 @@ const CONTINUATIONS: &[&[u8]] = &[b"else", b"elif", b"except", b"finally"];
 
 /// Start offsets of the top-level statements (0 always comes first).
 pub fn statement_starts(text: &[u8]) -> Vec<usize> {
+    statement_starts_until(text, usize::MAX)
+}
+
+/// Start offsets of the top-level statements up to the first one after `limit`: the
+/// scan stops there, so text past the last statement of interest is never read.
+pub fn statement_starts_until(text: &[u8], limit: usize) -> Vec<usize> {
     let mut starts = vec![0];
     let mut depth: usize = 0;
     let mut string: Option<(u8, bool)> = None; // quote, triple
@@ -60,6 +66,9 @@ pub fn statement_starts(text: &[u8]) -> Vec<usize> {
                         let start = comment_run.unwrap_or(i);
                         if start > *starts.last().unwrap_or(&0) {
                             starts.push(start);
+                            if start > limit {
+                                return starts;
+                            }
                         }
                     }
                     after_decorator = c == b'@';
@@ -140,7 +149,8 @@ pub fn chunks_holding(text: &[u8], offsets: &[usize]) -> Vec<Range<usize>> {
     if offsets.is_empty() {
         return Vec::new();
     }
-    let starts = statement_starts(text);
+    let last = offsets.iter().copied().max().unwrap_or(0);
+    let starts = statement_starts_until(text, last);
     let mut chosen: Vec<usize> = offsets
         .iter()
         .map(|&o| starts.partition_point(|&s| s <= o).saturating_sub(1))
@@ -190,5 +200,22 @@ mod tests {
         assert_eq!(chunks_holding(src.as_bytes(), &[0, 7]), vec![0..12]);
         assert_eq!(chunks_holding(src.as_bytes(), &[13]), vec![12..18]);
         assert!(chunks_holding(src.as_bytes(), &[]).is_empty());
+    }
+
+    #[test]
+    fn the_scan_stops_after_the_last_statement_of_interest() {
+        let src = "a = 1\n# about b\nb = (\n2)\nc = 3\nd = 4\n";
+        let all = statement_starts(src.as_bytes());
+        assert_eq!(all.len(), 4);
+        for limit in 0..src.len() {
+            let some = statement_starts_until(src.as_bytes(), limit);
+            let expected: Vec<usize> = match all.iter().position(|&s| s > limit) {
+                Some(k) => all[..=k].to_vec(),
+                None => all.clone(),
+            };
+            assert_eq!(some, expected, "limit {limit}");
+        }
+        // A hit in the comment above b belongs to b's chunk, which ends at c.
+        assert_eq!(chunks_holding(src.as_bytes(), &[8]), vec![6..25]);
     }
 }

@@ -236,14 +236,70 @@ pub fn parse(text: &[u8]) -> Option<Tree> {
 /// Extracts engine statements and pool imports from `text`, parsing only the
 /// top-level statements where the call's or the pool module's name occurs.
 pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
-    let mut offsets = find_all(text, targets.call);
-    offsets.extend(find_all(text, module_package(targets.import_module)));
+    let mut offsets: Vec<usize> = find_all(text, targets.call)
+        .into_iter()
+        .filter(|&at| may_call(text, at, targets.call.len()))
+        .collect();
+    let package = module_package(targets.import_module);
+    offsets.extend(
+        find_all(text, package)
+            .into_iter()
+            .filter(|&at| may_name_module(text, at, targets.import_module)),
+    );
     let ranges = chunks::chunks_holding(text, &offsets);
     if ranges.is_empty() {
         return Some(Scan::default());
     }
     let tree = parse_ranges(text, &ranges)?;
     Some(scan_tree(&tree, text, targets))
+}
+
+/// Whether the byte may continue an identifier (any non-ASCII byte may).
+fn ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Skips what may separate two tokens of one logical line: blanks, line continuations
+/// and, inside brackets, newlines.
+fn skip_blanks(text: &[u8], mut at: usize) -> usize {
+    while at < text.len() && matches!(text[at], b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n') {
+        at += 1;
+    }
+    at
+}
+
+/// Whether the name at `at..at + len` may be the callee of a call with arguments: a
+/// whole identifier, followed by `(` (or a comment, which may come before it inside
+/// brackets). A byte test that never rejects a call; the parse decides.
+fn may_call(text: &[u8], at: usize, len: usize) -> bool {
+    if at > 0 && ident_byte(text[at - 1]) {
+        return false;
+    }
+    let next = skip_blanks(text, at + len);
+    matches!(text.get(next), Some(b'(' | b'#'))
+}
+
+/// Whether the name at `at` may start the dotted module `module` (such as
+/// `sqlalchemy.pool`, spaces and continuations allowed around the dots): the pool
+/// import's module name. Never rejects one; the parse decides.
+fn may_name_module(text: &[u8], at: usize, module: &str) -> bool {
+    if at > 0 && ident_byte(text[at - 1]) {
+        return false;
+    }
+    let mut parts = module.split('.');
+    let mut pos = at + parts.next().map_or(0, str::len);
+    for part in parts {
+        pos = skip_blanks(text, pos);
+        if text.get(pos) != Some(&b'.') {
+            return false;
+        }
+        pos = skip_blanks(text, pos + 1);
+        if !text[pos.min(text.len())..].starts_with(part.as_bytes()) {
+            return false;
+        }
+        pos += part.len();
+    }
+    !text.get(pos).is_some_and(|&b| ident_byte(b))
 }
 
 /// The first part of a dotted module name (`sqlalchemy` for `sqlalchemy.pool`).
@@ -285,9 +341,7 @@ pub fn find_all(haystack: &[u8], needle: &str) -> Vec<usize> {
     if needle.is_empty() {
         return Vec::new();
     }
-    let re = regex::bytes::Regex::new(&regex::escape(needle))
-        .expect("an escaped literal is a valid regex");
-    re.find_iter(haystack).map(|m| m.start()).collect()
+    memchr::memmem::find_iter(haystack, needle.as_bytes()).collect()
 }
 
 /// The call nodes whose callee is the name `call` (a plain name or an attribute's
@@ -853,20 +907,12 @@ mod tests {
 
     #[test]
     fn the_fast_path_finds_what_the_query_defines() {
-        let mut sources: Vec<Vec<u8>> = vec![
-            b"e = create_engine(U)\nf = sa.create_engine(U)\ng = a.b.create_engine()\nh = create_engine\ni = x.create_engine.y(U)\n".to_vec(),
-            b"# create_engine(U)\ns = \"create_engine(U)\"\nmy_create_engine(U)\ncreate_engine_x(U)\n(create_engine)(U)\ncreate_engine(x for x in y)\n".to_vec(),
-            b"from sqlalchemy.pool import A\nfrom sqlalchemy . pool import B\nfrom sqlalchemy import pool\nimport sqlalchemy.pool\nfrom sqlalchemy.pool.x import C\nfrom x.sqlalchemy.pool import D\n".to_vec(),
-            b"def f():\n    return create_engine(create_engine(U))\nclass A:\n    from sqlalchemy.pool import NullPool\n".to_vec(),
-        ];
-        let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cases");
-        for dir in std::fs::read_dir(cases).unwrap() {
-            for name in ["base.py", "ours.py", "theirs.py", "expected.py"] {
-                if let Ok(t) = std::fs::read(dir.as_ref().unwrap().path().join(name)) {
-                    sources.push(t);
-                }
-            }
-        }
+        let sources = fixture_sources(&[
+            b"e = create_engine(U)\nf = sa.create_engine(U)\ng = a.b.create_engine()\nh = create_engine\ni = x.create_engine.y(U)\n",
+            b"# create_engine(U)\ns = \"create_engine(U)\"\nmy_create_engine(U)\ncreate_engine_x(U)\n(create_engine)(U)\ncreate_engine(x for x in y)\n",
+            b"from sqlalchemy.pool import A\nfrom sqlalchemy . pool import B\nfrom sqlalchemy import pool\nimport sqlalchemy.pool\nfrom sqlalchemy.pool.x import C\nfrom x.sqlalchemy.pool import D\n",
+            b"def f():\n    return create_engine(create_engine(U))\nclass A:\n    from sqlalchemy.pool import NullPool\n",
+        ]);
         assert!(sources.len() > 100);
         for src in &sources {
             assert_eq!(
@@ -876,6 +922,85 @@ mod tests {
                 String::from_utf8_lossy(src)
             );
         }
+    }
+
+    /// The sources of the fast-path tests: tricky ones, then every fixture.
+    fn fixture_sources(extra: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut sources: Vec<Vec<u8>> = extra.iter().map(|s| s.to_vec()).collect();
+        let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cases");
+        for dir in std::fs::read_dir(cases).unwrap() {
+            for name in ["base.py", "ours.py", "theirs.py", "expected.py"] {
+                if let Ok(t) = std::fs::read(dir.as_ref().unwrap().path().join(name)) {
+                    sources.push(t);
+                }
+            }
+        }
+        sources
+    }
+
+    #[test]
+    fn scanning_hit_chunks_finds_what_a_whole_parse_finds() {
+        let sources = fixture_sources(&[
+            b"x = (create_engine  # a comment\n    (U))\ny = create_engine \\\n  (U)\n",
+            b"from sqlalchemy \\\n  . pool import A\nfrom sqlalchemy.pool import(B)\nfrom sqlalchemy.poolx import C\n",
+            b"from sqlalchemy import create_engine\nif U:\n    e = create_engine(U, poolclass=NullPool)\n",
+            b"e = create_engine\t(U)\nf = create_engine\x0c(U)\n\xc3\xa9create_engine(U)\n",
+        ]);
+        let summary = |s: &Scan| {
+            let statements: Vec<_> = s
+                .statements
+                .iter()
+                .map(|st| {
+                    (
+                        st.range.clone(),
+                        st.norm.clone(),
+                        st.scope.clone(),
+                        st.calls.len(),
+                    )
+                })
+                .collect();
+            let imports: Vec<_> = s.imports.iter().map(|i| i.range.clone()).collect();
+            (statements, imports)
+        };
+        for src in &sources {
+            let whole = scan_tree(&parse(src).unwrap(), src, &TARGETS);
+            assert_eq!(
+                summary(&scan(src, &TARGETS).unwrap()),
+                summary(&whole),
+                "{}",
+                String::from_utf8_lossy(src)
+            );
+        }
+    }
+
+    #[test]
+    fn the_hit_filters_keep_calls_and_pool_modules() {
+        let call = |src: &[u8]| {
+            may_call(
+                src,
+                memchr::memmem::find(src, b"create_engine").unwrap(),
+                13,
+            )
+        };
+        assert!(call(b"create_engine(U)"));
+        assert!(call(b"create_engine \\\n (U)"));
+        assert!(call(b"(create_engine # c\n (U))"));
+        assert!(!call(b"from sqlalchemy import create_engine\n"));
+        assert!(!call(b"my_create_engine(U)"));
+        assert!(!call(b"create_engine"));
+        let module = |src: &[u8]| {
+            may_name_module(
+                src,
+                memchr::memmem::find(src, b"sqlalchemy").unwrap(),
+                "sqlalchemy.pool",
+            )
+        };
+        assert!(module(b"from sqlalchemy.pool import A"));
+        assert!(module(b"from sqlalchemy \\\n. pool import A"));
+        assert!(module(b"x = sqlalchemy.pool"));
+        assert!(!module(b"from sqlalchemy import pool"));
+        assert!(!module(b"from sqlalchemy.poolx import A"));
+        assert!(!module(b"from my_sqlalchemy.pool import A"));
     }
 
     const TARGETS: Targets = Targets {

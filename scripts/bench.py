@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""poolmerge's benchmark (run through scripts/bench.sh).
+
+Generates realistic Python database modules (SQLite and server engines, imports,
+classes, functions) at several sizes, with a fork that pins the SQLite engines and an
+upstream that edits near the engine, inside it, and far from it; then measures, in one
+run and interleaved so that machine noise hits both sides alike:
+
+  - `poolmerge merge` against `git merge-file --diff-algorithm=histogram` on the same
+    inputs, as whole processes (medians and their ratio);
+  - the peak memory of each;
+  - `poolmerge check --merge REF` against `git merge-tree --write-tree HEAD REF` on a
+    generated repository of 200 owned files, 50 of which upstream changes;
+  - the engine in-process, in MB/s (examples/throughput.rs).
+
+Prints a Markdown report. Usage: bench.py BINARY [--sizes 20K,200K,2M,20M] [--quick]
+"""
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ENGINE_PINNED = '''    {name}_engine = create_engine(
+        {url},
+        poolclass=StaticPool,
+        connect_args={{
+            "check_same_thread": False,
+            "timeout": 20.0,
+        }},
+        pool_pre_ping=True,
+    )
+'''
+ENGINE_BASE = '''    {name}_engine = create_engine(
+        {url}, poolclass=NullPool, connect_args={{"check_same_thread": False}}
+    )
+'''
+
+
+NAMES = ["logs", "traffic", "auth", "user", "settings", "sandbox", "latency", "strategy", "health",
+         "analyzer", "apilog", "chartink", "telegram", "flow", "symbol", "action_center"]
+
+
+def module(rng, size, pinned, upstream, seed):
+    """A database module of about `size` bytes; its engine's name depends on `seed`."""
+    name = NAMES[seed % len(NAMES)] + (str(seed // len(NAMES)) if seed >= len(NAMES) else "")
+    url = f"{name.upper()}_DATABASE_URL"
+    head = [
+        "import logging\n", "import os\n", "from datetime import datetime\n", "\n",
+        "from sqlalchemy import Column, DateTime, Integer, String, Text, create_engine\n",
+        "from sqlalchemy.ext.declarative import declarative_base\n",
+        "from sqlalchemy.orm import scoped_session, sessionmaker\n",
+        "from sqlalchemy.pool import StaticPool\n" if pinned else "from sqlalchemy.pool import NullPool\n",
+        "from sqlalchemy.sql import func\n", "\n",
+        "logger = logging.getLogger(__name__)\n", "\n",
+        f'{url} = os.getenv("{url}", "sqlite:///db/{name}.db")\n', "\n",
+        "# Conditionally create engine based on DB type\n",
+        f'if {url} and "sqlite" in {url}:\n',
+        ("    # SQLite: one connection per checkout; sessions removed in teardown\n" if upstream else
+         "    # SQLite: NullPool so each checkout opens a fresh connection\n"),
+    ]
+    engine = (ENGINE_PINNED if pinned else ENGINE_BASE).format(name=name, url=url)
+    if upstream:
+        engine = engine.replace("    )\n", "        echo=False,\n    )\n") if pinned else engine.replace(
+            '{"check_same_thread": False}\n', '{"check_same_thread": False}, echo=False\n')
+    head.append(engine)
+    head += [
+        "else:\n", "    # Other databases: use a real connection pool\n",
+        f"    {name}_engine = create_engine({url}, pool_size=50, max_overflow=100, pool_timeout=10)\n", "\n",
+        f"{name}_session = scoped_session(sessionmaker(autocommit=False, autoflush=False, bind={name}_engine))\n",
+        "Base = declarative_base()\n", "\n",
+    ]
+    body = []
+    i = 0
+    total = sum(map(len, head))
+    while total < size:
+        block = (
+            f"\n\nclass Record{i}(Base):\n"
+            f'    __tablename__ = "records_{i}"\n\n'
+            f"    id = Column(Integer, primary_key=True)\n"
+            f"    created = Column(DateTime(timezone=True), server_default=func.now())\n"
+            f"    name = Column(String({50 + i % 200}), nullable=False)\n"
+            f"    note = Column(Text)\n"
+            f"\n\ndef query_{i}(session, limit=100):\n"
+            f'    """Return the latest rows of records_{i}."""\n'
+            f"    rows = session.query(Record{i}).filter(Record{i}.id > {i % 97}).limit(limit).all()\n"
+            f"    return [(r.id, r.name) for r in rows]\n"
+        )
+        body.append(block)
+        total += len(block)
+        i += 1
+    return head, body
+
+
+def write_triple(directory, size, seed):
+    """base/ours/theirs of about `size` bytes: the fork pins the engine and edits a
+    function; upstream edits the comment and the call near the engine and functions
+    far from it."""
+    rng = random.Random(seed)
+    bh, bb = module(rng, size, pinned=False, upstream=False, seed=seed)
+    oh, ob = module(rng, size, pinned=True, upstream=False, seed=seed)
+    th, tb = module(rng, size, pinned=False, upstream=True, seed=seed)
+    # One body for all three (the heads differ in length, so the bodies may too).
+    n = len(bb)
+    ob = list(bb)
+    tb = list(bb)
+    for k in rng.sample(range(n), max(1, n // 200)):
+        ob[k] = ob[k].replace("limit=100", "limit=200")
+    for k in rng.sample(range(n), max(2, n // 100)):
+        tb[k] = tb[k].replace("return [(r.id, r.name) for r in rows]", "return [(r.id, r.name, r.note) for r in rows]")
+    paths = {}
+    for name, head, body in (("base", bh, bb), ("ours", oh, ob), ("theirs", th, tb)):
+        path = os.path.join(directory, f"{name}.py")
+        with open(path, "w") as f:
+            f.write("".join(head) + "".join(body))
+        paths[name] = path
+    return paths
+
+
+def run(cmd, cwd=None, env=None):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0, p.returncode
+
+
+def peak_rss_kb(cmd, cwd=None):
+    """Peak resident memory of one run of `cmd`, in KB, from /usr/bin/time."""
+    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    return int(out.stderr.strip().splitlines()[-1])
+
+
+def bench_merge(binary, size, runs, tmp):
+    """Both tools on the same triple, interleaved run by run: each writing its result
+    into a copy of OURS (what `git merge-file` does by default, and what a merge driver
+    does with %A), and each printing it to standard output (no file written)."""
+    d = os.path.join(tmp, f"m{size}")
+    os.makedirs(d)
+    # git runs a merge driver at the root of the work tree: so does the benchmark (the
+    # decision log goes to .git/poolmerge.log, found without a repository search).
+    subprocess.run(["git", "init", "-q", d], check=True)
+    p = write_triple(d, size, seed=size)
+    work_git = os.path.join(d, "work_git.py")
+    work_pm = os.path.join(d, "work_pm.py")
+    labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
+    git = ["git", "merge-file", "--diff-algorithm=histogram"] + labels + [work_git, p["base"], p["theirs"]]
+    pm = [binary, "merge", p["base"], work_pm, p["theirs"], "-s", "base", "-x", "ours", "-y", "theirs",
+          "-p", "database/bench_db.py", "--quiet"]
+    git_out = ["git", "merge-file", "-p", "--diff-algorithm=histogram"] + labels + [p["ours"], p["base"], p["theirs"]]
+    pm_out = [binary, "merge", p["base"], p["ours"], p["theirs"], "-s", "base", "-x", "ours", "-y", "theirs",
+              "-p", "database/bench_db.py", "--quiet", "--stdout"]
+    times = {"git": [], "pm": [], "git_out": [], "pm_out": []}
+    for _ in range(runs):
+        shutil.copyfile(p["ours"], work_pm)
+        shutil.copyfile(p["ours"], work_git)
+        times["pm"].append(run(pm, cwd=d)[0])
+        times["git"].append(run(git, cwd=d)[0])
+        times["pm_out"].append(run(pm_out, cwd=d)[0])
+        times["git_out"].append(run(git_out, cwd=d)[0])
+    shutil.copyfile(p["ours"], work_pm)
+    rc = run(pm, cwd=d)[1]
+    inputs = sum(os.path.getsize(p[k]) for k in ("base", "ours", "theirs"))
+    shutil.copyfile(p["ours"], work_pm)
+    shutil.copyfile(p["ours"], work_git)
+    mem_pm = peak_rss_kb(pm, cwd=d)
+    mem_git = peak_rss_kb(git, cwd=d)
+    row = {"size": os.path.getsize(p["base"]), "inputs": inputs, "runs": runs, "exit": rc,
+           "mem_git": mem_git, "mem_pm": mem_pm}
+    row.update({k: statistics.median(v) for k, v in times.items()})
+    return row
+
+
+def git_cmd(repo, *args, env=None):
+    subprocess.run(["git", "-C", repo] + list(args), check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=env)
+
+
+def bench_check_merge(binary, runs, tmp, files=200, changed=50):
+    repo = os.path.join(tmp, "repo")
+    os.makedirs(os.path.join(repo, "database"))
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
+               GIT_COMMITTER_EMAIL="b@x")
+    git_cmd(repo, "init", "-q", "-b", "main", env=env)
+    with open(os.path.join(repo, ".gitattributes"), "w") as f:
+        f.write("database/*.py merge=poolmerge\n")
+    scratch = os.path.join(tmp, "scratch")
+    os.makedirs(scratch)
+    triples = []
+    for i in range(files):
+        d = os.path.join(scratch, str(i))
+        os.makedirs(d)
+        triples.append(write_triple(d, 8_000 + 97 * i, seed=i))
+    def put(kind, which):
+        for i, t in enumerate(which):
+            shutil.copyfile(t[kind], os.path.join(repo, "database", f"m{i:03d}_db.py"))
+    put("base", triples)
+    git_cmd(repo, "add", "-A", env=env)
+    git_cmd(repo, "commit", "-q", "-m", "base", env=env)
+    git_cmd(repo, "checkout", "-q", "-b", "fork", env=env)
+    put("ours", triples)
+    git_cmd(repo, "commit", "-q", "-am", "fork: pin", env=env)
+    git_cmd(repo, "checkout", "-q", "main", env=env)
+    for i, t in enumerate(triples[:changed]):
+        shutil.copyfile(t["theirs"], os.path.join(repo, "database", f"m{i:03d}_db.py"))
+    git_cmd(repo, "commit", "-q", "-am", "upstream", env=env)
+    git_cmd(repo, "checkout", "-q", "fork", env=env)
+    pm = [binary, "check", "--merge", "main"]
+    git = ["git", "merge-tree", "--write-tree", "HEAD", "main"]
+    g, m = [], []
+    for _ in range(runs):
+        m.append(run(pm, cwd=repo)[0])
+        g.append(run(git, cwd=repo)[0])
+    rc = run(pm, cwd=repo)[1]
+    return {"files": files, "changed": changed, "git": statistics.median(g), "pm": statistics.median(m),
+            "runs": runs, "exit": rc}
+
+
+def human(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--sizes", default="20K,200K,2M,20M")
+    ap.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
+    ap.add_argument("--throughput", help="the examples/throughput binary")
+    a = ap.parse_args()
+    binary = os.path.abspath(a.binary)
+    mult = {"K": 1_000, "M": 1_000_000}
+    sizes = [int(s[:-1]) * mult[s[-1]] for s in a.sizes.split(",") if s]
+    runs_for = (lambda s: 5) if a.quick else (lambda s: 301 if s <= 50_000 else 101 if s <= 500_000 else 21 if s <= 5_000_000 else 7)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [bench_merge(binary, s, runs_for(s), tmp) for s in sizes]
+        chk = None if a.quick else bench_check_merge(binary, 21, tmp)
+        thr = None
+        if a.throughput:
+            d = os.path.join(tmp, "thr")
+            os.makedirs(d)
+            p = write_triple(d, 2_000_000, seed=7)
+            out = subprocess.run([a.throughput, p["base"], p["ours"], p["theirs"]], capture_output=True, text=True)
+            thr = out.stdout.strip()
+    print("| module | runs | git merge-file | poolmerge merge | ratio | to stdout: git | poolmerge | ratio "
+          "| peak memory git | peak memory poolmerge | memory bound |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        bound = 4 * r["inputs"] + 16 * 1024 * 1024
+        ok = "yes" if r["mem_pm"] * 1024 <= bound else "NO"
+        print(f"| {human(r['size'])} | {r['runs']} | {r['git'] * 1000:.2f} ms | {r['pm'] * 1000:.2f} ms | "
+              f"{r['pm'] / r['git']:.2f}x | {r['git_out'] * 1000:.2f} ms | {r['pm_out'] * 1000:.2f} ms | "
+              f"{r['pm_out'] / r['git_out']:.2f}x | {human(r['mem_git'] * 1024)} | {human(r['mem_pm'] * 1024)} | "
+              f"{human(bound)} ({ok}) |")
+    if len(rows) >= 2:
+        big, small = rows[-1], rows[-2]
+        per = lambda r: (r["pm"] - r["git"]) / r["size"] * 1e6
+        print(f"\npoolmerge's own time on top of the line merge (poolmerge minus git, writing), per MB: "
+              f"{per(small) * 1000:.2f} ms at {human(small['size'])}, {per(big) * 1000:.2f} ms at "
+              f"{human(big['size'])} (ratio {per(big) / per(small):.2f})")
+    if chk:
+        print(f"\ncheck --merge, {chk['files']} owned files, {chk['changed']} changed upstream "
+              f"({chk['runs']} runs): git merge-tree {chk['git'] * 1000:.1f} ms, poolmerge check --merge "
+              f"{chk['pm'] * 1000:.1f} ms, ratio {chk['pm'] / chk['git']:.2f}x (exit {chk['exit']})")
+    if thr:
+        print(f"\nengine in-process: {thr}")
+
+
+if __name__ == "__main__":
+    main()
