@@ -5,6 +5,7 @@
 //! leaves conflicted, and the pin checked on every owned file of the result.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, anyhow};
@@ -150,14 +151,19 @@ fn parse_merge_tree(out: &[u8]) -> Result<(Oid, BTreeMap<String, Stages>)> {
     Ok((tree, conflicted))
 }
 
-/// Runs `work` on every job, one thread per core; the results in job order. A panic
-/// in a job is an error.
-fn parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> R + Sync) -> Result<Vec<R>> {
+/// Runs `work` on every job, one thread per core, each thread with its own state
+/// from `init`; the results in job order. A panic in a job is an error.
+fn parallel<J: Sync, R: Send, S>(
+    jobs: &[J],
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &J) -> R + Sync,
+) -> Result<Vec<R>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len());
     if threads <= 1 {
-        return Ok(jobs.iter().map(work).collect());
+        let mut state = init();
+        return Ok(jobs.iter().map(|j| work(&mut state, j)).collect());
     }
     let next = AtomicUsize::new(0);
     let mut slots: Vec<Option<R>> = (0..jobs.len()).map(|_| None).collect();
@@ -165,13 +171,14 @@ fn parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> R + Sync) -> Resu
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
+                    let mut state = init();
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else {
                             return done;
                         };
-                        done.push((i, work(job)));
+                        done.push((i, work(&mut state, job)));
                     }
                 })
             })
@@ -208,91 +215,126 @@ struct Merged {
     problems: Vec<fix::Finding>,
 }
 
-/// The problems of every (blob, marker size) of `wanted` not in `known` yet, computed
-/// on all cores.
-fn problems_of(
-    repo: &Repository,
-    wanted: impl IntoIterator<Item = (Oid, usize)>,
-    known: &mut HashMap<(Oid, usize), Vec<fix::Finding>>,
-    pin: &Pin,
-) -> Result<()> {
-    let mut jobs: Vec<((Oid, usize), Vec<u8>)> = Vec::new();
-    for key in wanted {
-        if known.contains_key(&key) || jobs.iter().any(|(k, _)| *k == key) {
-            continue;
-        }
-        jobs.push((key, repo.find_blob(key.0)?.content().to_vec()));
-    }
-    let found = parallel(&jobs, |(key, text)| fix::problems(text, pin, key.1))?;
-    known.extend(jobs.into_iter().map(|(k, _)| k).zip(found));
-    Ok(())
+/// Work for the check's threads.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Job {
+    /// The problems of a blob, with a marker size.
+    Problems(Oid, usize),
+    /// The engine's merge of a triple.
+    Merge(Triple),
 }
 
-/// Merges every triple not in `known` yet with the engine, on all cores.
-fn merge_all(
-    repo: &Repository,
-    wanted: impl IntoIterator<Item = Triple>,
-    known: &mut HashMap<Triple, Merged>,
-    line: &dyn LineMerge,
+/// The results of the check's jobs.
+#[derive(Default)]
+struct Results {
+    problems: HashMap<(Oid, usize), Vec<fix::Finding>>,
+    merges: HashMap<Triple, Merged>,
+}
+
+/// What every job needs.
+struct JobContext<'a> {
+    git_dir: &'a Path,
+    line: &'a dyn LineMerge,
     style: Style,
-    rev: &str,
-    pin: &Pin,
-) -> Result<()> {
-    let blob = |oid: Option<Oid>| -> Result<Vec<u8>> {
-        Ok(match oid {
-            Some(o) => repo.find_blob(o)?.content().to_vec(),
-            None => Vec::new(),
-        })
-    };
-    let mut jobs: Vec<(Triple, [Vec<u8>; 3])> = Vec::new();
-    for t in wanted {
-        if known.contains_key(&t) || jobs.iter().any(|(k, _)| *k == t) {
-            continue;
-        }
-        let texts = [blob(t.base)?, blob(Some(t.ours))?, blob(Some(t.theirs))?];
-        jobs.push((t, texts));
-    }
-    let merged = parallel(&jobs, |(t, [b, o, th])| -> Result<Merged, String> {
-        let input = Input {
-            base: b,
-            ours: o,
-            theirs: th,
-        };
-        let opts = Options {
-            markers: Markers {
-                size: t.marker_size,
-                style,
-                ours: Some("HEAD".into()),
-                base: Some("base".into()),
-                theirs: Some(rev.to_string()),
-            },
-            ..Options::default()
-        };
-        let outcome = merge_safely(&input, &opts, line, true)?;
-        let git_alone_conflicts = match outcome.mode {
-            Mode::Plain(_) => outcome.conflicts > 0,
-            _ => {
-                engine::plain(&input, &opts, line, Plain::NoRegions)
-                    .map_err(|e| format!("{e:#}"))?
-                    .conflicts
-                    > 0
+    rev: &'a str,
+    pin: &'a Pin,
+}
+
+impl Results {
+    /// Runs the jobs not done yet on all cores, each thread reading blobs through its
+    /// own handle on the repository.
+    fn run(&mut self, jobs: impl IntoIterator<Item = Job>, ctx: &JobContext) -> Result<()> {
+        let mut todo: Vec<Job> = Vec::new();
+        for job in jobs {
+            let done = match &job {
+                Job::Problems(oid, size) => self.problems.contains_key(&(*oid, *size)),
+                Job::Merge(t) => self.merges.contains_key(t),
+            };
+            if !done && !todo.contains(&job) {
+                todo.push(job);
             }
-        };
-        Ok(Merged {
-            conflicts: outcome.conflicts,
-            git_alone_conflicts,
-            problems: if outcome.conflicts > 0 {
-                Vec::new()
-            } else {
-                fix::problems(&outcome.content, pin, t.marker_size)
+        }
+        let done = parallel(
+            &todo,
+            || Repository::open(ctx.git_dir),
+            |repo, job| -> Result<Result<Done, String>> {
+                let repo = repo.as_ref().map_err(|e| anyhow!("{e}"))?;
+                let blob = |oid: Option<Oid>| -> Result<Vec<u8>> {
+                    Ok(match oid {
+                        Some(o) => repo.find_blob(o)?.content().to_vec(),
+                        None => Vec::new(),
+                    })
+                };
+                Ok(match job {
+                    Job::Problems(oid, size) => Ok(Done::Problems(fix::problems(
+                        &blob(Some(*oid))?,
+                        ctx.pin,
+                        *size,
+                    ))),
+                    Job::Merge(t) => {
+                        let texts = [blob(t.base)?, blob(Some(t.ours))?, blob(Some(t.theirs))?];
+                        merge_triple(t, &texts, ctx).map(Done::Merged)
+                    }
+                })
             },
-        })
-    })?;
-    for ((t, _), m) in jobs.into_iter().zip(merged) {
-        let m = m.map_err(|e| anyhow!("{e}"))?;
-        known.insert(t, m);
+        )?;
+        for (job, result) in todo.into_iter().zip(done) {
+            match (job, result?.map_err(|e| anyhow!("{e}"))?) {
+                (Job::Problems(oid, size), Done::Problems(p)) => {
+                    self.problems.insert((oid, size), p);
+                }
+                (Job::Merge(t), Done::Merged(m)) => {
+                    self.merges.insert(t, m);
+                }
+                _ => unreachable!("each job gives its own kind of result"),
+            }
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+enum Done {
+    Problems(Vec<fix::Finding>),
+    Merged(Merged),
+}
+
+/// The engine on one triple, and git's plain merge to tell whether it resolved
+/// something git alone would not have.
+fn merge_triple(t: &Triple, [b, o, th]: &[Vec<u8>; 3], ctx: &JobContext) -> Result<Merged, String> {
+    let input = Input {
+        base: b,
+        ours: o,
+        theirs: th,
+    };
+    let opts = Options {
+        markers: Markers {
+            size: t.marker_size,
+            style: ctx.style,
+            ours: Some("HEAD".into()),
+            base: Some("base".into()),
+            theirs: Some(ctx.rev.to_string()),
+        },
+        ..Options::default()
+    };
+    let outcome = merge_safely(&input, &opts, ctx.line, true)?;
+    let git_alone_conflicts = match outcome.mode {
+        Mode::Plain(_) => outcome.conflicts > 0,
+        _ => {
+            engine::plain(&input, &opts, ctx.line, Plain::NoRegions)
+                .map_err(|e| format!("{e:#}"))?
+                .conflicts
+                > 0
+        }
+    };
+    Ok(Merged {
+        conflicts: outcome.conflicts,
+        git_alone_conflicts,
+        problems: if outcome.conflicts > 0 {
+            Vec::new()
+        } else {
+            fix::problems(&outcome.content, ctx.pin, t.marker_size)
+        },
+    })
 }
 
 /// The single merge base of two commits, if there is exactly one.
@@ -365,37 +407,37 @@ pub fn check_merge(
         .iter()
         .filter(|(p, _)| repo::owned(&attrs, p))
         .collect();
-    let mut problems: HashMap<(Oid, usize), Vec<fix::Finding>> = HashMap::new();
-    let mut merges: HashMap<Triple, Merged> = HashMap::new();
+    let ctx = JobContext {
+        git_dir: repo.path(),
+        line,
+        style,
+        rev,
+        pin: &pin,
+    };
+    let mut results = Results::default();
     let base_files = match single_merge_base(repo, head.id(), other.id()) {
         Some(b) => Some(tree_files(repo, repo.find_commit(b)?.tree_id())?),
         None => None,
     };
-    let expected: Vec<Triple> = match &base_files {
-        Some(base_files) => owned_head
-            .iter()
-            .filter_map(|&(path, &ours)| {
-                let theirs = *other_files.get(path)?;
-                let base = base_files.get(path).copied();
-                (base != Some(ours) && base != Some(theirs) && ours != theirs).then(|| Triple {
+    let mut jobs: Vec<Job> = Vec::new();
+    for &(path, &ours) in &owned_head {
+        let marker_size = repo::marker_size(&attrs, path);
+        if let Some(base_files) = &base_files
+            && let Some(&theirs) = other_files.get(path)
+        {
+            let base = base_files.get(path).copied();
+            if base != Some(ours) && base != Some(theirs) && ours != theirs {
+                jobs.push(Job::Merge(Triple {
                     base,
                     ours,
                     theirs,
-                    marker_size: repo::marker_size(&attrs, path),
-                })
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    merge_all(repo, expected, &mut merges, line, style, rev, &pin)?;
-    problems_of(
-        repo,
-        owned_head
-            .iter()
-            .map(|&(p, &oid)| (oid, repo::marker_size(&attrs, p))),
-        &mut problems,
-        &pin,
-    )?;
+                    marker_size,
+                }));
+            }
+        }
+        jobs.push(Job::Problems(ours, marker_size));
+    }
+    results.run(jobs, &ctx)?;
 
     let (_, out) = running.wait(&[0, 1])?;
     let (tree, conflicted) = parse_merge_tree(&out)?;
@@ -422,24 +464,22 @@ pub fn check_merge(
             marker_size: repo::marker_size(&attrs, path),
         })
     };
-    let to_merge: Vec<Triple> = conflicted
-        .iter()
-        .filter(|(p, _)| repo::owned(&attrs, p))
-        .filter_map(|(p, st)| triple(p, st))
-        .collect();
-    merge_all(repo, to_merge, &mut merges, line, style, rev, &pin)?;
     let clean_owned: Vec<(&String, &Oid)> = merged_files
         .iter()
         .filter(|(p, _)| !conflicted.contains_key(*p) && repo::owned(&attrs, p))
         .collect();
-    problems_of(
-        repo,
-        clean_owned
-            .iter()
-            .map(|&(p, &oid)| (oid, repo::marker_size(&attrs, p))),
-        &mut problems,
-        &pin,
-    )?;
+    let more = conflicted
+        .iter()
+        .filter(|(p, _)| repo::owned(&attrs, p))
+        .filter_map(|(p, st)| triple(p, st))
+        .map(Job::Merge)
+        .chain(
+            clean_owned
+                .iter()
+                .map(|&(p, &oid)| Job::Problems(oid, repo::marker_size(&attrs, p))),
+        );
+    results.run(more, &ctx)?;
+    let (problems, merges) = (&results.problems, &results.merges);
 
     let mut items = Vec::new();
     let mut files = 0;

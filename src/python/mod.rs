@@ -59,6 +59,66 @@ const STATEMENT_BOUNDARIES: &[&str] = &[
     "case_clause",
 ];
 
+/// The grammar's field ids, looked up once: finding a child by a field's name
+/// compares the name with every field of the grammar.
+struct Fields {
+    alias: u16,
+    arguments: u16,
+    attribute: u16,
+    condition: u16,
+    consequence: u16,
+    function: u16,
+    key: u16,
+    left: u16,
+    module_name: u16,
+    name: u16,
+    value: u16,
+}
+
+static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
+    let id = |name: &str| {
+        LANGUAGE
+            .field_id_for_name(name)
+            .map_or(u16::MAX, |id| id.get())
+    };
+    Fields {
+        alias: id("alias"),
+        arguments: id("arguments"),
+        attribute: id("attribute"),
+        condition: id("condition"),
+        consequence: id("consequence"),
+        function: id("function"),
+        key: id("key"),
+        left: id("left"),
+        module_name: id("module_name"),
+        name: id("name"),
+        value: id("value"),
+    }
+});
+
+/// The child of `node` in the field `id`.
+fn field<'t>(node: Node<'t>, id: u16) -> Option<Node<'t>> {
+    node.child_by_field_id(id)
+}
+
+/// The ancestors of `node` below `root`, outermost first (`root` itself first), found
+/// in one descent: tree-sitter finds a node's parent by descending from the root, so
+/// walking up parent by parent costs the depth squared.
+fn ancestors<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
+    let mut chain = vec![root];
+    let mut current = root;
+    while current.id() != node.id() {
+        match current.child_with_descendant(node) {
+            Some(next) if next.id() != node.id() => {
+                chain.push(next);
+                current = next;
+            }
+            _ => break,
+        }
+    }
+    chain
+}
+
 /// What is being looked for: the callee's last name and the pool module.
 #[derive(Debug, Clone)]
 pub struct Targets<'a> {
@@ -221,9 +281,7 @@ fn with_parser(text: &[u8], ranges: &[tree_sitter::Range]) -> Option<Tree> {
         }
         let parser = slot.as_mut()?;
         parser.set_included_ranges(ranges).ok()?;
-        let tree = parser.parse(text, None);
-        parser.reset();
-        tree
+        parser.parse(text, None)
     })
 }
 
@@ -236,22 +294,21 @@ pub fn parse(text: &[u8]) -> Option<Tree> {
 /// Extracts engine statements and pool imports from `text`, parsing only the
 /// top-level statements where the call's or the pool module's name occurs.
 pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
-    let mut offsets: Vec<usize> = find_all(text, targets.call)
+    let calls: Vec<usize> = find_all(text, targets.call)
         .into_iter()
         .filter(|&at| may_call(text, at, targets.call.len()))
         .collect();
-    let package = module_package(targets.import_module);
-    offsets.extend(
-        find_all(text, package)
-            .into_iter()
-            .filter(|&at| may_name_module(text, at, targets.import_module)),
-    );
+    let modules: Vec<usize> = find_all(text, module_package(targets.import_module))
+        .into_iter()
+        .filter(|&at| may_name_module(text, at, targets.import_module))
+        .collect();
+    let offsets: Vec<usize> = calls.iter().chain(&modules).copied().collect();
     let ranges = chunks::chunks_holding(text, &offsets);
     if ranges.is_empty() {
         return Some(Scan::default());
     }
     let tree = parse_ranges(text, &ranges)?;
-    Some(scan_tree(&tree, text, targets))
+    Some(scan_hits(&tree, text, targets, &calls, &modules))
 }
 
 /// Whether the byte may continue an identifier (any non-ASCII byte may).
@@ -345,34 +402,34 @@ pub fn find_all(haystack: &[u8], needle: &str) -> Vec<usize> {
 }
 
 /// The call nodes whose callee is the name `call` (a plain name or an attribute's
-/// last name) and that have an argument list, found from the name's occurrences.
-fn pool_calls<'t>(root: Node<'t>, text: &[u8], call: &str) -> Vec<Node<'t>> {
+/// last name) and that have an argument list, found from the name's occurrences
+/// `hits`.
+fn pool_calls<'t>(root: Node<'t>, hits: &[usize], call: &str) -> Vec<Node<'t>> {
     let mut calls = Vec::new();
     let len = call.len();
-    for hit in find_all(text, call) {
+    for &hit in hits {
         let Some(name) = root.descendant_for_byte_range(hit, hit + len) else {
             continue;
         };
         if name.kind() != "identifier" || name.start_byte() != hit || name.end_byte() != hit + len {
             continue;
         }
-        let Some(parent) = name.parent() else {
+        let chain = ancestors(root, name);
+        let Some(&parent) = chain.last().filter(|_| chain.len() > 1) else {
             continue;
         };
         let (callee, candidate) = match parent.kind() {
             "call" => (name, Some(parent)),
-            "attribute" if parent.child_by_field_name("attribute") == Some(name) => {
-                (parent, parent.parent())
+            "attribute" if field(parent, FIELDS.attribute) == Some(name) => {
+                (parent, chain.len().checked_sub(2).map(|i| chain[i]))
             }
             _ => continue,
         };
         let Some(c) = candidate.filter(|c| c.kind() == "call") else {
             continue;
         };
-        let has_args = c
-            .child_by_field_name("arguments")
-            .is_some_and(|a| a.kind() == "argument_list");
-        if c.child_by_field_name("function") == Some(callee) && has_args {
+        let has_args = field(c, FIELDS.arguments).is_some_and(|a| a.kind() == "argument_list");
+        if field(c, FIELDS.function) == Some(callee) && has_args {
             calls.push(c);
         }
     }
@@ -380,30 +437,30 @@ fn pool_calls<'t>(root: Node<'t>, text: &[u8], call: &str) -> Vec<Node<'t>> {
 }
 
 /// The `from <module> import ...` statements of `module`, found from its first name's
-/// occurrences.
-fn pool_imports<'t>(root: Node<'t>, text: &[u8], module: &str) -> Vec<Node<'t>> {
+/// occurrences `hits`.
+fn pool_imports<'t>(root: Node<'t>, text: &[u8], hits: &[usize], module: &str) -> Vec<Node<'t>> {
     let first = module_package(module);
     let mut out: Vec<Node> = Vec::new();
-    for hit in find_all(text, first) {
+    for &hit in hits {
         let Some(name) = root.descendant_for_byte_range(hit, hit + first.len()) else {
             continue;
         };
         if name.kind() != "identifier" || name.start_byte() != hit {
             continue;
         }
-        let Some(dotted) = name
-            .parent()
-            .filter(|p| p.kind() == "dotted_name" && p.start_byte() == hit)
-        else {
+        let chain = ancestors(root, name);
+        let n = chain.len();
+        if n < 3 {
             continue;
-        };
-        let Some(stmt) = dotted
-            .parent()
-            .filter(|p| p.kind() == "import_from_statement")
-        else {
+        }
+        let (stmt, dotted) = (chain[n - 2], chain[n - 1]);
+        if dotted.kind() != "dotted_name"
+            || dotted.start_byte() != hit
+            || stmt.kind() != "import_from_statement"
+        {
             continue;
-        };
-        if stmt.child_by_field_name("module_name") == Some(dotted)
+        }
+        if field(stmt, FIELDS.module_name) == Some(dotted)
             && tokens(dotted, text, &[]).replace(' ', "") == module
             && !out.iter().any(|o| o.id() == stmt.id())
         {
@@ -415,12 +472,26 @@ fn pool_imports<'t>(root: Node<'t>, text: &[u8], module: &str) -> Vec<Node<'t>> 
 
 /// Extracts engine statements and pool imports from a parsed tree.
 pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
+    let calls = find_all(text, targets.call);
+    let modules = find_all(text, module_package(targets.import_module));
+    scan_hits(tree, text, targets, &calls, &modules)
+}
+
+/// Extracts engine statements and pool imports from a parsed tree, from the
+/// occurrences of the call's name and of the pool module's first name.
+fn scan_hits(
+    tree: &Tree,
+    text: &[u8],
+    targets: &Targets,
+    call_hits: &[usize],
+    module_hits: &[usize],
+) -> Scan {
     let root = tree.root_node();
     let mut scan = Scan::default();
     if root.has_error() {
         scan.errors = error_ranges(root);
     }
-    let mut calls = pool_calls(root, text, targets.call);
+    let mut calls = pool_calls(root, call_hits, targets.call);
     calls.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
     calls.dedup_by_key(|n| n.id());
     // Only outermost engine calls: one nested in another's arguments belongs to it.
@@ -434,22 +505,38 @@ pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
         }
         outer.push(call);
     }
-    let mut grouped: Vec<(Node, Vec<Node>)> = Vec::new();
+    // The statements: their ancestors (the statement last) and their calls, each
+    // with whether a `sqlite` condition guards it.
+    struct Group<'t> {
+        chain: Vec<Node<'t>>,
+        calls: Vec<(Node<'t>, bool)>,
+    }
+    let mut grouped: Vec<Group> = Vec::new();
     for call in outer {
-        let Some(stmt) = enclosing_statement(call) else {
+        let chain = ancestors(root, call);
+        let Some(at) = enclosing_statement(&chain) else {
             continue;
         };
+        let guarded = sqlite_guarded(&chain, call, text);
+        let mut chain = chain;
+        chain.truncate(at + 1);
         match grouped.last_mut() {
-            Some((s, calls)) if s.id() == stmt.id() => calls.push(call),
-            _ => grouped.push((stmt, vec![call])),
+            Some(g) if g.chain[g.chain.len() - 1].id() == chain[at].id() => {
+                g.calls.push((call, guarded))
+            }
+            _ => grouped.push(Group {
+                chain,
+                calls: vec![(call, guarded)],
+            }),
         }
     }
-    for (stmt, calls) in grouped {
-        scan.statements.push(engine_statement(stmt, &calls, text));
+    for g in grouped {
+        scan.statements
+            .push(engine_statement(root, &g.chain, &g.calls, text));
     }
-    scan.imports = pool_imports(root, text, targets.import_module)
+    scan.imports = pool_imports(root, text, module_hits, targets.import_module)
         .into_iter()
-        .map(|n| pool_import(n, text))
+        .map(|n| pool_import(root, n, text))
         .collect();
     scan.imports.sort_by_key(|i| i.range.start);
     scan
@@ -482,53 +569,46 @@ fn error_ranges(root: Node) -> Vec<Range<usize>> {
     out
 }
 
-/// The innermost simple statement around `node`, if any.
-fn enclosing_statement(node: Node) -> Option<Node> {
-    let mut current = node.parent();
-    while let Some(n) = current {
+/// Of `chain` (a call's ancestors, outermost first), the index of the innermost simple
+/// statement, if any.
+fn enclosing_statement(chain: &[Node]) -> Option<usize> {
+    for (i, n) in chain.iter().enumerate().rev() {
         let kind = n.kind();
         if SIMPLE_STATEMENTS.contains(&kind) {
-            return Some(n);
+            return Some(i);
         }
         if STATEMENT_BOUNDARIES.contains(&kind) {
             return None;
         }
-        current = n.parent();
     }
     None
 }
 
-/// Enclosing `def`/`class` names, outermost first.
-fn scope_of(node: Node, text: &[u8]) -> String {
-    let mut names = Vec::new();
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if matches!(n.kind(), "function_definition" | "class_definition")
-            && let Some(name) = n.child_by_field_name("name")
-        {
-            names.push(String::from_utf8_lossy(node_text(name, text)).into_owned());
-        }
-        current = n.parent();
-    }
-    names.reverse();
+/// The enclosing `def`/`class` names of the node whose ancestors are `chain`,
+/// outermost first.
+fn scope_of(chain: &[Node], text: &[u8]) -> String {
+    let names: Vec<String> = chain
+        .iter()
+        .filter(|n| matches!(n.kind(), "function_definition" | "class_definition"))
+        .filter_map(|n| field(*n, FIELDS.name))
+        .map(|name| String::from_utf8_lossy(node_text(name, text)).into_owned())
+        .collect();
     names.join(".")
 }
 
-/// Whether `node` is inside the true branch of an `if`/`elif` whose condition mentions
-/// `sqlite`.
-fn sqlite_guarded(node: Node, text: &[u8]) -> bool {
+/// Whether `node` (whose ancestors are `chain`) is inside the true branch of an
+/// `if`/`elif` whose condition mentions `sqlite`.
+fn sqlite_guarded(chain: &[Node], node: Node, text: &[u8]) -> bool {
     let mut child = node;
-    let mut current = node.parent();
-    while let Some(n) = current {
+    for &n in chain.iter().rev() {
         if matches!(n.kind(), "if_statement" | "elif_clause")
-            && n.child_by_field_name("consequence").map(|c| c.id()) == Some(child.id())
-            && let Some(cond) = n.child_by_field_name("condition")
+            && field(n, FIELDS.consequence).map(|c| c.id()) == Some(child.id())
+            && let Some(cond) = field(n, FIELDS.condition)
             && contains(node_text(cond, text), b"sqlite")
         {
             return true;
         }
         child = n;
-        current = n.parent();
     }
     false
 }
@@ -538,10 +618,18 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(haystack, needle).is_some()
 }
 
-fn engine_statement(stmt: Node, calls: &[Node], text: &[u8]) -> EngineStatement {
+/// An engine statement; `chain` holds its ancestors and, last, the statement itself.
+fn engine_statement(
+    root: Node,
+    chain: &[Node],
+    calls: &[(Node, bool)],
+    text: &[u8],
+) -> EngineStatement {
+    let stmt = chain[chain.len() - 1];
+    let leaves = Leaves::of(stmt, text);
     let holes: Vec<Range<usize>> = calls
         .iter()
-        .filter_map(|c| c.child_by_field_name("arguments"))
+        .filter_map(|(c, _)| field(*c, FIELDS.arguments))
         .map(|a| a.start_byte()..a.end_byte())
         .collect();
     let target = match stmt.kind() {
@@ -549,31 +637,30 @@ fn engine_statement(stmt: Node, calls: &[Node], text: &[u8]) -> EngineStatement 
         "expression_statement" => stmt
             .named_child(0)
             .filter(|c| matches!(c.kind(), "assignment" | "augmented_assignment"))
-            .and_then(|c| c.child_by_field_name("left"))
-            .map(|l| tokens(l, text, &[]))
+            .and_then(|c| field(c, FIELDS.left))
+            .map(|l| leaves.render(l, &[]))
             .unwrap_or_default(),
         _ => String::new(),
     };
     let calls = calls
         .iter()
-        .map(|&call| Call {
+        .map(|&(call, guarded)| Call {
             range: call.start_byte()..call.end_byte(),
             args: container(
-                call.child_by_field_name("arguments")
-                    .expect("the query captures calls with an argument list"),
-                text,
+                field(call, FIELDS.arguments).expect("pool calls have an argument list"),
+                &leaves,
             ),
-            guarded: sqlite_guarded(call, text),
+            guarded,
         })
         .collect();
     let line_start = line_start(text, stmt.start_byte());
     EngineStatement {
         range: stmt.start_byte()..stmt.end_byte(),
-        comments_start: comment_run_start(stmt, text, line_start),
-        scope: scope_of(stmt, text),
+        comments_start: comment_run_start(root, text, line_start),
+        scope: scope_of(&chain[..chain.len() - 1], text),
         target,
-        skeleton: tokens(stmt, text, &holes),
-        norm: tokens(stmt, text, &[]),
+        skeleton: leaves.render(stmt, &holes),
+        norm: leaves.render(stmt, &[]),
         calls,
         has_error: stmt.has_error(),
     }
@@ -587,15 +674,8 @@ pub fn line_start(text: &[u8], pos: usize) -> usize {
         .map_or(0, |i| i + 1)
 }
 
-/// Walks up from the statement's line over lines that hold only a `#` comment.
-fn comment_run_start(stmt: Node, text: &[u8], mut start: usize) -> usize {
-    let root = {
-        let mut n = stmt;
-        while let Some(p) = n.parent() {
-            n = p;
-        }
-        n
-    };
+/// Walks up from a statement's line over lines that hold only a `#` comment.
+fn comment_run_start(root: Node, text: &[u8], mut start: usize) -> usize {
     while start > 0 {
         let prev = line_start(text, start - 1);
         let line = &text[prev..start];
@@ -618,8 +698,10 @@ fn comment_run_start(stmt: Node, text: &[u8], mut start: usize) -> usize {
     start
 }
 
-/// A container (argument list or dictionary) and its items.
-fn container(node: Node, text: &[u8]) -> Container {
+/// A container (argument list or dictionary) and its items; `leaves` are those of
+/// an enclosing node.
+fn container(node: Node, leaves: &Leaves) -> Container {
+    let text = leaves.text;
     let mut items: Vec<Item> = Vec::new();
     let mut has_comments = false;
     let mut positional = 0;
@@ -638,32 +720,30 @@ fn container(node: Node, text: &[u8]) -> Container {
             }
             "(" | ")" | "{" | "}" | "line_continuation" => {}
             "keyword_argument" | "pair" => {
-                let (name, value) = if kind == "pair" {
-                    ("key", "value")
+                let name = if kind == "pair" {
+                    FIELDS.key
                 } else {
-                    ("name", "value")
+                    FIELDS.name
                 };
-                let (Some(name), Some(value)) = (
-                    child.child_by_field_name(name),
-                    child.child_by_field_name(value),
-                ) else {
+                let (Some(name), Some(value)) = (field(child, name), field(child, FIELDS.value))
+                else {
                     continue;
                 };
                 let key = if kind == "pair" {
-                    ItemKey::Entry(dict_key(name, text))
+                    ItemKey::Entry(dict_key(name, leaves))
                 } else {
                     ItemKey::Keyword(String::from_utf8_lossy(node_text(name, text)).into_owned())
                 };
-                items.push(item(key, range, value, text));
+                items.push(item(key, range, value, leaves));
             }
             "dictionary_splat" => {
-                let key = ItemKey::Splat(tokens(child, text, &[]));
-                items.push(item(key, range, child, text));
+                let key = ItemKey::Splat(leaves.render(child, &[]));
+                items.push(item(key, range, child, leaves));
             }
             _ => {
                 let key = ItemKey::Positional(positional);
                 positional += 1;
-                items.push(item(key, range, child, text));
+                items.push(item(key, range, child, leaves));
             }
         }
     }
@@ -674,14 +754,15 @@ fn container(node: Node, text: &[u8]) -> Container {
     }
 }
 
-fn item(key: ItemKey, range: Range<usize>, value: Node, text: &[u8]) -> Item {
+fn item(key: ItemKey, range: Range<usize>, value: Node, leaves: &Leaves) -> Item {
+    let text = leaves.text;
     Item {
         range,
         key,
         value: value.start_byte()..value.end_byte(),
-        norm: tokens(value, text, &[]),
+        norm: leaves.render(value, &[]),
         comma_end: None,
-        dict: (value.kind() == "dictionary").then(|| Box::new(container(value, text))),
+        dict: (value.kind() == "dictionary").then(|| Box::new(container(value, leaves))),
         sqlite_literal: string_literal(value, text).is_some_and(|s| s.starts_with(b"sqlite")),
     }
 }
@@ -728,16 +809,16 @@ fn has_interpolation(node: Node) -> bool {
 }
 
 /// A dictionary key: the content of a plain string key, else its tokens.
-fn dict_key(node: Node, text: &[u8]) -> String {
-    match string_literal(node, text) {
+fn dict_key(node: Node, leaves: &Leaves) -> String {
+    match string_literal(node, leaves.text) {
         Some(s) if node.kind() == "string" && !s.contains(&b'\\') => {
             String::from_utf8_lossy(s).into_owned()
         }
-        _ => format!("\u{0}{}", tokens(node, text, &[])),
+        _ => format!("\u{0}{}", leaves.render(node, &[])),
     }
 }
 
-fn pool_import(node: Node, text: &[u8]) -> PoolImport {
+fn pool_import(root: Node, node: Node, text: &[u8]) -> PoolImport {
     let mut names = Vec::new();
     let mut parenthesized = false;
     let mut names_start = None;
@@ -758,10 +839,7 @@ fn pool_import(node: Node, text: &[u8]) -> PoolImport {
                 if node.field_name_for_child(i as u32) == Some("name") =>
             {
                 let (name, alias) = if child.kind() == "aliased_import" {
-                    (
-                        child.child_by_field_name("name"),
-                        child.child_by_field_name("alias"),
-                    )
+                    (field(child, FIELDS.name), field(child, FIELDS.alias))
                 } else {
                     (Some(child), None)
                 };
@@ -777,7 +855,7 @@ fn pool_import(node: Node, text: &[u8]) -> PoolImport {
     }
     PoolImport {
         range: node.start_byte()..node.end_byte(),
-        scope: scope_of(node, text),
+        scope: scope_of(&ancestors(root, node), text),
         names,
         parenthesized,
         names_start: names_start.unwrap_or(node.end_byte()),
@@ -790,55 +868,116 @@ fn pool_import(node: Node, text: &[u8]) -> PoolImport {
 /// and each range in `holes` becomes the token `<>`. Two texts with the same tokens
 /// differ only in layout.
 pub fn tokens(node: Node, text: &[u8], holes: &[Range<usize>]) -> String {
-    let mut toks: Vec<&[u8]> = Vec::new();
-    let mut cursor = node.walk();
-    let mut descend = true;
-    loop {
-        let n = cursor.node();
-        if descend {
-            let range = n.start_byte()..n.end_byte();
-            let kind = n.kind();
-            let atomic = if holes.contains(&range) {
-                toks.push(b"<>");
-                true
-            } else if matches!(kind, "comment" | "line_continuation") {
-                true
-            } else if kind == "string" || n.child_count() == 0 {
-                toks.push(node_text(n, text));
-                true
-            } else {
-                false
-            };
-            if !atomic && cursor.goto_first_child() {
+    Leaves::of(node, text).render(node, holes)
+}
+
+/// The tokens of a node, in order, found in one walk: the tokens of any node inside
+/// it are then a slice, so that a statement's norm, skeleton and every argument's
+/// norm cost one walk of the statement between them.
+struct Leaves<'a> {
+    text: &'a [u8],
+    /// Each token's bytes, in order (a zero-length one for a MISSING node).
+    ranges: Vec<Range<usize>>,
+    /// The nodes of the zero-length tokens, which a byte range cannot place.
+    empty: Vec<usize>,
+}
+
+impl<'a> Leaves<'a> {
+    fn of(node: Node, text: &'a [u8]) -> Leaves<'a> {
+        let mut ranges = Vec::new();
+        let mut empty = Vec::new();
+        let mut cursor = node.walk();
+        let mut descend = true;
+        loop {
+            let n = cursor.node();
+            if descend {
+                let kind = n.kind();
+                let atomic = if matches!(kind, "comment" | "line_continuation") {
+                    true
+                } else if kind == "string" || n.child_count() == 0 {
+                    if n.start_byte() == n.end_byte() {
+                        empty.push(n.id());
+                    }
+                    ranges.push(n.start_byte()..n.end_byte());
+                    true
+                } else {
+                    false
+                };
+                if !atomic && cursor.goto_first_child() {
+                    continue;
+                }
+            }
+            if n.id() == node.id() {
+                break;
+            }
+            if cursor.goto_next_sibling() {
+                descend = true;
                 continue;
             }
+            if !cursor.goto_parent() {
+                break;
+            }
+            descend = false;
+            if cursor.node().id() == node.id() {
+                break;
+            }
         }
-        if n.id() == node.id() {
-            break;
-        }
-        if cursor.goto_next_sibling() {
-            descend = true;
-            continue;
-        }
-        if !cursor.goto_parent() {
-            break;
-        }
-        descend = false;
-        if cursor.node().id() == node.id() {
-            break;
+        Leaves {
+            text,
+            ranges,
+            empty,
         }
     }
-    let mut out = String::new();
-    for (i, tok) in toks.iter().enumerate() {
-        if *tok == b"," && matches!(toks.get(i + 1), Some(&b")" | &b"]" | &b"}")) {
-            continue;
+
+    /// The tokens of `node` (inside the walked one) joined as [`tokens`] joins them.
+    fn render(&self, node: Node, holes: &[Range<usize>]) -> String {
+        let (start, end) = (node.start_byte(), node.end_byte());
+        // Only holes inside the node: a hole is a node, replaced when the walk meets it.
+        let holes: Vec<Range<usize>> = holes
+            .iter()
+            .filter(|h| start <= h.start && h.end <= end)
+            .cloned()
+            .collect();
+        if !self.empty.is_empty() {
+            // A zero-length token at a node's edge may or may not be the node's own:
+            // walk the node itself.
+            let own = Leaves::of(node, self.text);
+            return own.render_slice(&own.ranges, &holes);
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&String::from_utf8_lossy(tok));
+        let first = self.ranges.partition_point(|r| r.start < start);
+        let last = self.ranges.partition_point(|r| r.end <= end);
+        self.render_slice(&self.ranges[first..last.max(first)], &holes)
     }
-    out
+
+    fn render_slice(&self, ranges: &[Range<usize>], holes: &[Range<usize>]) -> String {
+        let mut toks: Vec<&[u8]> = Vec::with_capacity(ranges.len());
+        let mut in_hole: Option<&Range<usize>> = None;
+        for r in ranges {
+            if let Some(h) = in_hole {
+                if r.start < h.end {
+                    continue;
+                }
+                in_hole = None;
+            }
+            if let Some(h) = holes.iter().find(|h| h.start <= r.start && r.start < h.end) {
+                toks.push(b"<>");
+                in_hole = Some(h);
+                continue;
+            }
+            toks.push(&self.text[r.clone()]);
+        }
+        let mut out = String::new();
+        for (i, tok) in toks.iter().enumerate() {
+            if *tok == b"," && matches!(toks.get(i + 1), Some(&b")" | &b"]" | &b"}")) {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&String::from_utf8_lossy(tok));
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -891,16 +1030,21 @@ mod tests {
     fn by_walk(src: &[u8]) -> (Vec<usize>, Vec<usize>) {
         let tree = parse(src).unwrap();
         let root = tree.root_node();
-        let mut calls: Vec<usize> = pool_calls(root, src, TARGETS.call)
+        let mut calls: Vec<usize> = pool_calls(root, &find_all(src, TARGETS.call), TARGETS.call)
             .iter()
             .map(|n| n.start_byte())
             .collect();
         calls.sort();
         calls.dedup();
-        let mut imports: Vec<usize> = pool_imports(root, src, TARGETS.import_module)
-            .iter()
-            .map(|n| n.start_byte())
-            .collect();
+        let mut imports: Vec<usize> = pool_imports(
+            root,
+            src,
+            &find_all(src, "sqlalchemy"),
+            TARGETS.import_module,
+        )
+        .iter()
+        .map(|n| n.start_byte())
+        .collect();
         imports.sort();
         (calls, imports)
     }
@@ -1001,6 +1145,105 @@ mod tests {
         assert!(!module(b"from sqlalchemy import pool"));
         assert!(!module(b"from sqlalchemy.poolx import A"));
         assert!(!module(b"from my_sqlalchemy.pool import A"));
+    }
+
+    /// The walk `tokens` did before it went through `Leaves`: the reference.
+    fn tokens_by_walk(node: Node, text: &[u8], holes: &[Range<usize>]) -> String {
+        let mut toks: Vec<&[u8]> = Vec::new();
+        let mut cursor = node.walk();
+        let mut descend = true;
+        loop {
+            let n = cursor.node();
+            if descend {
+                let range = n.start_byte()..n.end_byte();
+                let kind = n.kind();
+                let atomic = if holes.contains(&range) {
+                    toks.push(b"<>");
+                    true
+                } else if matches!(kind, "comment" | "line_continuation") {
+                    true
+                } else if kind == "string" || n.child_count() == 0 {
+                    toks.push(node_text(n, text));
+                    true
+                } else {
+                    false
+                };
+                if !atomic && cursor.goto_first_child() {
+                    continue;
+                }
+            }
+            if n.id() == node.id() {
+                break;
+            }
+            if cursor.goto_next_sibling() {
+                descend = true;
+                continue;
+            }
+            if !cursor.goto_parent() {
+                break;
+            }
+            descend = false;
+            if cursor.node().id() == node.id() {
+                break;
+            }
+        }
+        let mut out = String::new();
+        for (i, tok) in toks.iter().enumerate() {
+            if *tok == b"," && matches!(toks.get(i + 1), Some(&b")" | &b"]" | &b"}")) {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&String::from_utf8_lossy(tok));
+        }
+        out
+    }
+
+    #[test]
+    fn tokens_from_leaves_equal_a_walk_of_each_node() {
+        let sources = fixture_sources(&[
+            b"e = create_engine(U, a=(1, 2,), b={'k': [x,]}, # c\n  d=f'{x}' 'y')\n",
+            b"e = create_engine(U,\n",
+            b"x = f(a, \\\n b)[1:2]\n",
+        ]);
+        let mut nodes = 0;
+        for src in &sources {
+            let tree = parse(src).unwrap();
+            let mut stack = vec![tree.root_node()];
+            let mut holes = Vec::new();
+            let mut all = Vec::new();
+            while let Some(n) = stack.pop() {
+                if n.kind() == "argument_list" {
+                    holes.push(n.start_byte()..n.end_byte());
+                }
+                all.push(n);
+                let mut c = n.walk();
+                stack.extend(n.children(&mut c));
+            }
+            let statements: Vec<Node> = all
+                .iter()
+                .copied()
+                .filter(|n| n.kind().ends_with("statement"))
+                .collect();
+            for stmt in statements {
+                let leaves = Leaves::of(stmt, src);
+                for &n in all.iter().filter(|n| {
+                    n.start_byte() >= stmt.start_byte() && n.end_byte() <= stmt.end_byte()
+                }) {
+                    let chain = ancestors(tree.root_node(), n);
+                    let inside = chain.iter().any(|a| a.id() == stmt.id()) || n.id() == stmt.id();
+                    // Strings are single tokens: nothing inside one is ever rendered.
+                    if !inside || chain.iter().any(|a| a.kind() == "string") {
+                        continue;
+                    }
+                    nodes += 1;
+                    assert_eq!(leaves.render(n, &[]), tokens_by_walk(n, src, &[]));
+                    assert_eq!(leaves.render(n, &holes), tokens_by_walk(n, src, &holes));
+                }
+            }
+        }
+        assert!(nodes > 10_000, "{nodes}");
     }
 
     const TARGETS: Targets = Targets {
