@@ -1,42 +1,57 @@
-//! The merge engine in-process, in MB/s of input, so that regressions show without
-//! process noise:
+//! The merge engine in-process, so that regressions show without process noise:
 //!
 //!     cargo run --release --example throughput -- BASE OURS THEIRS
 //!
-//! Used by scripts/bench.sh.
+//! Prints one JSON object: the inputs' total size, the median time of the whole
+//! engine and of the plain line merge alone on the same inputs. Used by
+//! scripts/bench.sh.
 
 use std::time::{Duration, Instant};
 
 use poolmerge::merge::native::NativeMerge;
 use poolmerge::merge::{self, Input, Options};
 
+/// The median time of `f`, run at least five times and for about two seconds.
+fn median(mut f: impl FnMut()) -> f64 {
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < 5 || start.elapsed() < Duration::from_secs(2) {
+        let t = Instant::now();
+        f();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [b, o, t] = [0, 1, 2].map(|i| std::fs::read(&args[i]).expect("BASE OURS THEIRS"));
+    if args.len() != 3 {
+        eprintln!("usage: throughput BASE OURS THEIRS");
+        std::process::exit(2);
+    }
+    let [b, o, t] = [0, 1, 2].map(|i| {
+        std::fs::read(&args[i]).unwrap_or_else(|e| {
+            eprintln!("throughput: cannot read {}: {e}", args[i]);
+            std::process::exit(2);
+        })
+    });
     let input = Input {
         base: &b,
         ours: &o,
         theirs: &t,
     };
     let opts = Options::default();
-    let bytes = (b.len() + o.len() + t.len()) as f64;
-    let mut runs = 0u32;
-    let start = Instant::now();
-    while runs < 3 || start.elapsed() < Duration::from_secs(2) {
+    let engine = median(|| {
         merge::merge(&input, &opts, &NativeMerge).expect("merge");
-        runs += 1;
-    }
-    let per = start.elapsed().as_secs_f64() / f64::from(runs);
-    let plain_start = Instant::now();
-    for _ in 0..runs {
+    });
+    let line = median(|| {
         merge::plain(&input, &opts, &NativeMerge, merge::Plain::NoRegions).expect("merge");
-    }
-    let plain = plain_start.elapsed().as_secs_f64() / f64::from(runs);
+    });
     println!(
-        "{:.0} MB/s for the whole engine ({:.1} ms a merge of {:.1} MB of inputs), {:.0} MB/s for the line merge alone",
-        bytes / per / 1e6,
-        per * 1e3,
-        bytes / 1e6,
-        bytes / plain / 1e6
+        "{{\"bytes\": {}, \"engine_ms\": {:.3}, \"line_ms\": {:.3}}}",
+        b.len() + o.len() + t.len(),
+        engine * 1e3,
+        line * 1e3
     );
 }

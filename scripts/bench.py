@@ -16,6 +16,7 @@ run and interleaved so that machine noise hits both sides alike:
 Prints a Markdown report. Usage: bench.py BINARY [--sizes 20K,200K,2M,20M] [--quick]
 """
 import argparse
+import json
 import os
 import random
 import resource
@@ -241,13 +242,16 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         rows = [bench_merge(binary, s, runs_for(s), tmp) for s in sizes]
         chk = None if a.quick else bench_check_merge(binary, 21, tmp)
-        thr = None
+        # The engine in-process at 2 MB and at every larger size asked for.
+        thr = []
         if a.throughput:
-            d = os.path.join(tmp, "thr")
-            os.makedirs(d)
-            p = write_triple(d, 2_000_000, seed=7)
-            out = subprocess.run([a.throughput, p["base"], p["ours"], p["theirs"]], capture_output=True, text=True)
-            thr = out.stdout.strip()
+            for size in sorted(set([2_000_000] + [x for x in sizes if x >= 2_000_000])):
+                d = os.path.join(tmp, f"thr{size}")
+                os.makedirs(d)
+                p = write_triple(d, size, seed=size)
+                out = subprocess.run([a.throughput, p["base"], p["ours"], p["theirs"]], capture_output=True,
+                                     text=True, check=True)
+                thr.append(json.loads(out.stdout))
     print("| module | runs | git merge-file | poolmerge merge | ratio | to stdout: git | poolmerge | ratio "
           "| peak memory git | peak memory poolmerge | memory bound |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -258,19 +262,23 @@ def main():
               f"{r['pm'] / r['git']:.2f}x | {r['git_out'] * 1000:.2f} ms | {r['pm_out'] * 1000:.2f} ms | "
               f"{r['pm_out'] / r['git_out']:.2f}x | {human(r['mem_git'] * 1024)} | {human(r['mem_pm'] * 1024)} | "
               f"{human(bound)} ({ok}) |")
-    if len(rows) >= 2:
-        big, small = rows[-1], rows[-2]
-        per = lambda r: (r["pm"] - r["git"]) / r["size"] * 1e6
-        print(f"\npoolmerge's own time on top of the line merge (poolmerge minus git, writing), per MB: "
-              f"{per(small) * 1000:.2f} ms at {human(small['size'])}, {per(big) * 1000:.2f} ms at "
-              f"{human(big['size'])} (ratio {per(big) / per(small):.2f})")
     if chk:
         print(f"\ncheck --merge, {chk['files']} owned files, {chk['changed']} changed upstream "
               f"({chk['runs']} runs): git merge-tree {chk['git'] * 1000:.1f} ms, poolmerge check --merge "
               f"{chk['pm'] * 1000:.1f} ms, ratio {chk['pm'] / chk['git']:.2f}x (exit {chk['exit']})")
     if thr:
-        print(f"\nengine in-process: {thr}")
-
+        print("\n| engine in-process: inputs | whole engine | line merge alone | engine MB/s "
+              "| poolmerge's own time (engine minus line merge) per MB |")
+        print("|---|---|---|---|---|")
+        own = []
+        for t in thr:
+            mb = t["bytes"] / 1e6
+            own.append((t["engine_ms"] - t["line_ms"]) / mb)
+            print(f"| {human(t['bytes'])} | {t['engine_ms']:.1f} ms | {t['line_ms']:.1f} ms | "
+                  f"{mb / t['engine_ms'] * 1000:.0f} | {own[-1]:.2f} ms |")
+        if len(own) >= 2:
+            print(f"\nown time per MB at {human(thr[-1]['bytes'])} over per MB at {human(thr[0]['bytes'])}: "
+                  f"{own[-1] / own[0]:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -463,7 +463,17 @@ impl<'a> Merger<'a> {
             &masked_texts[THEIRS],
             &self.opts.markers,
         )?;
+        drop(masked_texts);
         let mut conflicts = lines.conflicts;
+        let replacements: usize = results
+            .iter()
+            .map(|r| {
+                [&r.merged, &r.ours, &r.theirs, &r.base]
+                    .iter()
+                    .map(|t| t.as_ref().map_or(0, |t| t.len() + 2))
+                    .sum::<usize>()
+            })
+            .sum();
         let is_engine_group = |gi: usize| {
             let g = &self.groups[gi];
             [BASE, OURS, THEIRS]
@@ -472,6 +482,7 @@ impl<'a> Merger<'a> {
         };
         let phase1 = unmask(
             &lines.content,
+            replacements,
             &self.placeholders,
             &self.opts.markers,
             &mut |gi, variant, section| {
@@ -495,8 +506,11 @@ impl<'a> Merger<'a> {
             },
         );
 
+        drop(lines);
+
         // The pool import: merge the names, add the pin's, retire unused ones.
         let content = self.settle_imports(&phase1, need_pin_import, &mut decisions)?;
+        drop(phase1);
         if contains(&content, self.placeholders.prefix().as_bytes()) {
             anyhow::bail!("internal error: a region placeholder survived");
         }
@@ -630,8 +644,13 @@ impl<'a> Merger<'a> {
             }
             rendered.push((*gi, out));
         }
+        let rendered_len: usize = rendered
+            .iter()
+            .map(|(_, t)| t.as_ref().map_or(0, |t| t.len() + 2))
+            .sum();
         let mut out = unmask(
             text,
+            rendered_len + 256,
             &self.placeholders,
             &self.opts.markers,
             &mut |gi, _variant, _section| {
@@ -730,6 +749,7 @@ enum Section {
 /// `Some(Some(text))` to replace its content.
 fn unmask(
     text: &[u8],
+    extra: usize,
     placeholders: &Placeholders,
     markers: &Markers,
     lookup: &mut dyn FnMut(usize, char, Section) -> Option<Option<Vec<u8>>>,
@@ -741,7 +761,8 @@ fn unmask(
         markers.close_line(),
     );
     let mut section = Section::Outside;
-    let mut out = Vec::with_capacity(text.len() + text.len() / 4);
+    // `extra`: at least what the replacements add, so that the buffer is allocated once.
+    let mut out = Vec::with_capacity(text.len() + extra);
     for line in text.split_inclusive(|&b| b == b'\n') {
         let (body, eol) = split_eol(line);
         match section {

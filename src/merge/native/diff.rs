@@ -25,19 +25,52 @@ pub struct Change {
     pub len_b: usize,
 }
 
-/// The lines of a text: byte ranges, each with its end of line (the last line may
-/// lack one).
-pub fn split_lines(text: &[u8]) -> Vec<Range<usize>> {
-    let mut out = Vec::with_capacity(text.len() / 32 + 1);
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', text) {
-        out.push(start..nl + 1);
-        start = nl + 1;
+/// The lines of a text, each with its end of line (the last line may lack one), as
+/// 32-bit offsets: a quarter of the memory of ranges, for files under 4 GiB (larger
+/// ones go to `git merge-file`).
+pub struct Lines {
+    /// Where each line starts, then the text's length.
+    starts: Vec<u32>,
+}
+
+impl Lines {
+    /// How many lines.
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
     }
-    if start < text.len() {
-        out.push(start..text.len());
+
+    /// Whether there is no line.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
-    out
+
+    /// Where line `i` starts.
+    pub fn start(&self, i: usize) -> usize {
+        self.starts[i] as usize
+    }
+
+    /// Where line `i` ends (after its end of line).
+    pub fn end(&self, i: usize) -> usize {
+        self.starts[i + 1] as usize
+    }
+
+    /// Line `i`'s bytes.
+    pub fn range(&self, i: usize) -> Range<usize> {
+        self.start(i)..self.end(i)
+    }
+}
+
+/// Splits a text of less than 4 GiB into lines.
+pub fn split_lines(text: &[u8]) -> Lines {
+    debug_assert!(text.len() < u32::MAX as usize);
+    let newlines = memchr::memchr_iter(b'\n', text).count();
+    let mut starts = Vec::with_capacity(newlines + 2);
+    starts.push(0);
+    starts.extend(memchr::memchr_iter(b'\n', text).map(|nl| (nl + 1) as u32));
+    if starts.last() != Some(&(text.len() as u32)) {
+        starts.push(text.len() as u32);
+    }
+    Lines { starts }
 }
 
 /// Two files prepared for diffing: their lines' classes (equal lines, equal class;
@@ -55,20 +88,19 @@ pub struct Pair {
 
 impl Pair {
     /// Interns the lines of both files.
-    pub fn new<'t>(
-        text_a: &'t [u8],
-        lines_a: &[Range<usize>],
-        text_b: &'t [u8],
-        lines_b: &[Range<usize>],
-    ) -> Pair {
+    pub fn new<'t>(text_a: &'t [u8], lines_a: &Lines, text_b: &'t [u8], lines_b: &Lines) -> Pair {
         let mut map: FxMap<&'t [u8], u32> = FxMap::default();
         map.reserve(lines_a.len() + lines_b.len());
         let mut intern = |line: &'t [u8]| -> u32 {
             let next = map.len() as u32;
             *map.entry(line).or_insert(next)
         };
-        let a: Vec<u32> = lines_a.iter().map(|r| intern(&text_a[r.clone()])).collect();
-        let b: Vec<u32> = lines_b.iter().map(|r| intern(&text_b[r.clone()])).collect();
+        let a: Vec<u32> = (0..lines_a.len())
+            .map(|i| intern(&text_a[lines_a.range(i)]))
+            .collect();
+        let b: Vec<u32> = (0..lines_b.len())
+            .map(|i| intern(&text_b[lines_b.range(i)]))
+            .collect();
         Pair {
             changed_a: vec![false; a.len() + 2],
             changed_b: vec![false; b.len() + 2],
@@ -119,23 +151,59 @@ impl Pair {
 /// Interns the lines of several texts together: classes numbered in order of first
 /// appearance across the texts in order. Returns each text's classes and how many
 /// classes the texts before it and it had seen.
-pub fn intern_all(texts: &[(&[u8], &[Range<usize>])]) -> Vec<(Vec<u32>, u32)> {
-    let capacity: usize = texts.iter().map(|(_, l)| l.len()).sum();
-    let mut map: FxMap<&[u8], u32> = FxMap::default();
-    map.reserve(capacity);
+///
+/// The table is open addressing over class numbers (4 bytes a slot, at most half
+/// full), each class keeping its hash and its first line: a fraction of the memory of
+/// a map from line to class, which a file of distinct lines would make as large as
+/// the inputs.
+pub fn intern_all(texts: &[(&[u8], &Lines)]) -> Vec<(Vec<u32>, u32)> {
+    let total: usize = texts.iter().map(|(_, l)| l.len()).sum();
+    let buckets = (2 * total).max(16).next_power_of_two();
+    let mask = buckets - 1;
+    let mut slots: Vec<u32> = vec![0; buckets];
+    let mut hashes: Vec<u32> = Vec::new();
+    let mut firsts: Vec<&[u8]> = Vec::new();
     texts
         .iter()
         .map(|(text, lines)| {
-            let classes: Vec<u32> = lines
-                .iter()
-                .map(|r| {
-                    let next = map.len() as u32;
-                    *map.entry(&text[r.clone()]).or_insert(next)
+            let classes: Vec<u32> = (0..lines.len())
+                .map(|i| {
+                    let line = &text[lines.range(i)];
+                    let hash = line_hash(line);
+                    let mut slot = hash as usize & mask;
+                    loop {
+                        match slots[slot] {
+                            0 => {
+                                let class = hashes.len() as u32;
+                                slots[slot] = class + 1;
+                                hashes.push(hash as u32);
+                                firsts.push(line);
+                                return class;
+                            }
+                            c if hashes[c as usize - 1] == hash as u32
+                                && firsts[c as usize - 1] == line =>
+                            {
+                                return c - 1;
+                            }
+                            _ => slot = (slot + 1) & mask,
+                        }
+                    }
                 })
                 .collect();
-            (classes, map.len() as u32)
+            (classes, hashes.len() as u32)
         })
         .collect()
+}
+
+/// A line's hash for interning.
+fn line_hash(line: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::hash::FxHasher::default();
+    h.write_usize(line.len());
+    h.write(line);
+    // Fx's last step multiplies: fold the high bits, which it mixes best, down.
+    let v = h.finish();
+    v ^ (v >> 32)
 }
 
 /// The histogram diff gave up (git fails the same way): a hash bucket of the line

@@ -10,14 +10,12 @@
 
 pub mod diff;
 
-use std::ops::Range;
-
 use anyhow::{Result, bail};
 
 use crate::conflict::{DEFAULT_MARKER_SIZE, Markers, Style};
 use crate::merge::is_binary;
 use crate::merge::line::{LineMerge, LineMerged};
-use diff::{Change, split_lines};
+use diff::{Change, Lines, split_lines};
 
 /// The native line merge.
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,7 +49,7 @@ struct Hunk {
 /// A file's bytes and lines.
 struct Text<'a> {
     bytes: &'a [u8],
-    lines: Vec<Range<usize>>,
+    lines: Lines,
 }
 
 impl<'a> Text<'a> {
@@ -62,7 +60,7 @@ impl<'a> Text<'a> {
         }
     }
     fn line(&self, i: i64) -> &'a [u8] {
-        &self.bytes[self.lines[i as usize].clone()]
+        &self.bytes[self.lines.range(i as usize)]
     }
     fn n(&self) -> i64 {
         self.lines.len() as i64
@@ -211,8 +209,8 @@ fn refine(hunks: Vec<Hunk>, ours: &Text, theirs: &Text) -> Result<Vec<Hunk>> {
             continue;
         }
         fn span<'t>(t: &Text<'t>, i: i64, chg: i64) -> &'t [u8] {
-            let start = t.lines[i as usize].start;
-            let end = t.lines[(i + chg - 1) as usize].end;
+            let start = t.lines.start(i as usize);
+            let end = t.lines.end((i + chg - 1) as usize);
             &t.bytes[start..end]
         }
         let script = diff::diff_texts(span(ours, m.i1, m.chg1), span(theirs, m.i2, m.chg2))
@@ -285,8 +283,8 @@ fn copy(out: &mut Vec<u8>, t: &Text, i: i64, count: i64, needs_cr: bool, add_nl:
     if count < 1 {
         return;
     }
-    let start = t.lines[i as usize].start;
-    let end = t.lines[(i + count - 1) as usize].end;
+    let start = t.lines.start(i as usize);
+    let end = t.lines.end((i + count - 1) as usize);
     out.extend_from_slice(&t.bytes[start..end]);
     if add_nl && t.bytes[end - 1] != b'\n' {
         if needs_cr {
@@ -328,7 +326,30 @@ fn fill(hunks: &[Hunk], base: &Text, ours: &Text, theirs: &Text, markers: &Marke
     } else {
         markers.size
     };
-    let mut out = Vec::with_capacity(ours.bytes.len() + theirs.bytes.len() / 8 + 64);
+    // An upper bound of the output's size, so that the buffer is allocated once:
+    // ours, plus what each hunk may add (theirs' and the base's lines, four marker
+    // lines, ends of line).
+    let label = |l: &Option<String>| l.as_deref().map_or(0, str::len);
+    let marker_lines =
+        4 * (size + 4) + label(&markers.ours) + label(&markers.base) + label(&markers.theirs);
+    let bytes = |t: &Text, i: i64, chg: i64| -> usize {
+        if chg < 1 {
+            0
+        } else {
+            t.lines.end((i + chg - 1) as usize) - t.lines.start(i as usize)
+        }
+    };
+    let extra: usize = hunks
+        .iter()
+        .map(|m| match m.mode {
+            Mode::Ours | Mode::Same => 4,
+            Mode::Theirs => bytes(theirs, m.i2, m.chg2) + 4,
+            Mode::Conflict => {
+                bytes(theirs, m.i2, m.chg2) + bytes(base, m.i0, m.chg0) + marker_lines + 8
+            }
+        })
+        .sum();
+    let mut out = Vec::with_capacity(ours.bytes.len() + extra);
     let mut i = 0i64;
     for m in hunks {
         match m.mode {
@@ -413,6 +434,13 @@ impl LineMerge for NativeMerge {
         theirs: &[u8],
         markers: &Markers,
     ) -> Result<LineMerged> {
+        if [base, ours, theirs]
+            .iter()
+            .any(|t| t.len() >= u32::MAX as usize)
+        {
+            // Line offsets are 32-bit: git itself merges files of 4 GiB and more.
+            return crate::merge::line::GitMergeFile::default().merge(base, ours, theirs, markers);
+        }
         merge3(base, ours, theirs, markers)
     }
 }
