@@ -6,6 +6,7 @@ mod commands;
 mod differential;
 mod e2e;
 mod generate;
+mod limits;
 mod setup;
 mod support;
 mod swap;

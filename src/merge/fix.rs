@@ -58,8 +58,8 @@ fn finding(kind: Kind, line: usize, message: impl Into<String>) -> Finding {
 
 /// The file's syntax facts and regions, or a syntax finding.
 fn regions_of(text: &[u8], pin: &Pin) -> Result<(Scan, Vec<Region>), Finding> {
-    let scan = python::scan(text, &pin.targets())
-        .ok_or_else(|| finding(Kind::Syntax, 1, "cannot parse the file"))?;
+    let scan = python::scan_limited(text, &pin.targets(), &python::Limits::default())
+        .map_err(|e| finding(Kind::Syntax, 1, format!("cannot check the pin: {e}")))?;
     let regions =
         regions::find_regions(text, &scan, &pin.call, &pin.import_module).map_err(|e| {
             let line = e

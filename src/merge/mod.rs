@@ -48,6 +48,8 @@ pub struct Options {
     pub markers: Markers,
     /// The pin to keep.
     pub pin: Pin,
+    /// How much work the engine may do before it leaves the file to git's merge.
+    pub limits: crate::python::Limits,
 }
 
 /// One of the two sides git merges.
@@ -265,8 +267,8 @@ impl<'a> Merger<'a> {
         let texts = [input.base, input.ours, input.theirs];
         let mut versions = Vec::new();
         for (name, text) in names.iter().zip(texts) {
-            let scan =
-                python::scan(text, &pin.targets()).ok_or_else(|| format!("cannot parse {name}"))?;
+            let scan = python::scan_limited(text, &pin.targets(), &opts.limits)
+                .map_err(|e| format!("{name}: {e}"))?;
             let regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
                 .map_err(|e| format!("{name}: {e}"))?;
             versions.push(Version {
@@ -583,10 +585,17 @@ impl<'a> Merger<'a> {
                 notes[i].push(format!("retired {}", retired.join(", ")));
             }
         }
-        // Groups whose line survived the line merge (the others were deleted by a side).
+        // Groups whose line survived the line merge (the others were deleted by a side),
+        // found in one pass over the text.
+        let surviving: crate::hash::FxSet<usize> = text
+            .split_inclusive(|&b| b == b'\n')
+            .filter_map(|l| self.placeholders.parse(split_eol(l).0))
+            .filter(|&(_, variant)| variant == 's')
+            .map(|(g, _)| g)
+            .collect();
         let present: Vec<bool> = names
             .iter()
-            .map(|(gi, _, _, _)| contains(text, &self.placeholders.line(*gi, 's')))
+            .map(|(gi, _, _, _)| surviving.contains(gi))
             .collect();
         let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == pin.import_name);
         let provided = names

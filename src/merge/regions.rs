@@ -212,11 +212,7 @@ fn repeats_a_keyword(args: &crate::python::Container) -> bool {
 
 /// The 1-based line number of byte `pos`.
 pub fn line_number(text: &[u8], pos: usize) -> usize {
-    text[..pos.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    memchr::memchr_iter(b'\n', &text[..pos.min(text.len())]).count() + 1
 }
 
 /// Regions of the three versions that are the same region (indices into each
@@ -287,11 +283,15 @@ fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
         to_buckets.entry(bucket(r)).or_default().push(j);
     }
     let mut from_buckets: Vec<(Bucket, Vec<usize>)> = Vec::new();
+    let mut bucket_of: FxMap<Bucket, usize> = FxMap::default();
     for (i, r) in from.iter().enumerate() {
         let b = bucket(r);
-        match from_buckets.iter_mut().find(|(k, _)| *k == b) {
-            Some((_, v)) => v.push(i),
-            None => from_buckets.push((b, vec![i])),
+        match bucket_of.get(&b) {
+            Some(&k) => from_buckets[k].1.push(i),
+            None => {
+                bucket_of.insert(b.clone(), from_buckets.len());
+                from_buckets.push((b, vec![i]));
+            }
         }
     }
     let mut map: Vec<Option<usize>> = vec![None; from.len()];

@@ -6,7 +6,7 @@
 //! Trees are walked with cursors or explicit stacks, never by recursion on the input's
 //! shape, so deeply nested input cannot overflow the stack.
 
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::sync::LazyLock;
 
 use tree_sitter::{Language, Node, Parser, Point, Tree};
@@ -270,30 +270,152 @@ thread_local! {
     static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Parses `text` (only `ranges` of it, when given) with the thread's parser.
-fn with_parser(text: &[u8], ranges: &[tree_sitter::Range]) -> Option<Tree> {
+/// Parses `text` (only `ranges` of it, when given) with the thread's parser, within
+/// `max_ticks` of tree-sitter's progress ticks (one per 100 parser operations) when
+/// given.
+fn with_parser(
+    text: &[u8],
+    ranges: &[tree_sitter::Range],
+    max_ticks: Option<usize>,
+) -> Result<Tree, String> {
+    let widest = if ranges.is_empty() {
+        widest_indent(text)
+    } else {
+        ranges
+            .iter()
+            .map(|r| widest_indent(&text[r.start_byte..r.end_byte]))
+            .max()
+            .unwrap_or(0)
+    };
+    if widest > MAX_INDENT_COLUMNS {
+        return Err(format!(
+            "code indented by more than {MAX_INDENT_COLUMNS} columns"
+        ));
+    }
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
             let mut parser = Parser::new();
-            parser.set_language(&LANGUAGE).ok()?;
+            parser
+                .set_language(&LANGUAGE)
+                .map_err(|e| format!("the Python grammar does not load: {e}"))?;
             *slot = Some(parser);
         }
-        let parser = slot.as_mut()?;
-        parser.set_included_ranges(ranges).ok()?;
-        parser.parse(text, None)
+        let parser = slot.as_mut().expect("set above");
+        parser
+            .set_included_ranges(ranges)
+            .map_err(|_| "bad parse ranges".to_string())?;
+        let len = text.len();
+        let mut input = |i: usize, _: Point| -> &[u8] { if i < len { &text[i..] } else { &[] } };
+        let mut ticks = 0usize;
+        let limit = max_ticks.unwrap_or(usize::MAX);
+        let mut progress = |_: &tree_sitter::ParseState| {
+            ticks += 1;
+            if ticks > limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        match parser.parse_with_options(&mut input, None, Some(options)) {
+            Some(tree) => Ok(tree),
+            None => {
+                // A halted parse would resume on the next call: start afresh instead.
+                parser.reset();
+                Err(format!(
+                    "the parser's work budget ({limit} steps of 100 operations) ran out"
+                ))
+            }
+        }
     })
+}
+
+/// The deepest indentation the parser will accept. tree-sitter-python 0.25 keeps one
+/// entry per indentation level in its scanner state and overflows the 1,024 bytes
+/// tree-sitter allows for that state after about 380 levels, which aborts the
+/// process (a C assertion). Levels never outnumber the columns of the deepest
+/// indentation, so code indented by at most this many columns is safe; deeper code
+/// is not parsed at all, and the engine leaves the file to git's merge.
+const MAX_INDENT_COLUMNS: usize = 300;
+
+/// The widest indentation the Python scanner can compute in `text`, counted as it
+/// counts (a space one column, a tab eight, a line continuation carrying on), over
+/// every run of blanks: more than it ever sees, never less.
+fn widest_indent(text: &[u8]) -> usize {
+    let (mut widest, mut current, mut continued) = (0usize, 0usize, false);
+    for &b in text {
+        match b {
+            b' ' => current += 1,
+            b'\t' => current += 8,
+            b'\\' => {
+                continued = true;
+                continue;
+            }
+            b'\r' if continued => continue,
+            b'\n' if continued => {}
+            _ => current = 0,
+        }
+        continued = false;
+        widest = widest.max(current);
+    }
+    widest
 }
 
 /// Parses Python source. tree-sitter never fails on bad syntax (it recovers with ERROR
 /// nodes); `None` only when parsing was cancelled.
 pub fn parse(text: &[u8]) -> Option<Tree> {
-    with_parser(text, &[])
+    with_parser(text, &[], None).ok()
+}
+
+/// Bounds on the work of one scan, so that no input can make it hang or exhaust
+/// memory: counts, not clocks, so that every run of the same input decides the same.
+/// Past a bound the scan fails with the reason, and the engine leaves the file to
+/// git's plain merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Places naming the pool call (followed by a parenthesis) or the pool module.
+    pub places: usize,
+    /// Bytes of pool code parsed (the top-level statements holding those places).
+    pub parse_bytes: usize,
+    /// tree-sitter's work, in progress ticks of 100 parser operations: this many...
+    pub ticks_base: usize,
+    /// ...plus this many per KiB parsed (ordinary Python takes 7 to 15 a KiB, deeply
+    /// nested code about 40).
+    pub ticks_per_kib: usize,
+    /// Items of one argument list or dictionary of an engine call.
+    pub items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            places: 1_000,
+            parse_bytes: 16 << 20,
+            ticks_base: 1_000,
+            ticks_per_kib: 256,
+            items: 1_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The parser's budget for `bytes` of code.
+    fn ticks_for(&self, bytes: usize) -> usize {
+        self.ticks_base
+            .saturating_add(self.ticks_per_kib.saturating_mul(bytes.div_ceil(1024)))
+    }
 }
 
 /// Extracts engine statements and pool imports from `text`, parsing only the
-/// top-level statements where the call's or the pool module's name occurs.
+/// top-level statements where the call's or the pool module's name occurs, within the
+/// default [`Limits`]. `None` when a limit is passed.
 pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
+    scan_limited(text, targets, &Limits::default()).ok()
+}
+
+/// [`scan`] within `limits`; the error says which was passed.
+pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<Scan, String> {
     let calls: Vec<usize> = find_all(text, targets.call)
         .into_iter()
         .filter(|&at| may_call(text, at, targets.call.len()))
@@ -302,13 +424,42 @@ pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
         .into_iter()
         .filter(|&at| may_name_module(text, at, targets.import_module))
         .collect();
+    if calls.len() + modules.len() > limits.places {
+        return Err(format!(
+            "more than {} places name {} or {}",
+            limits.places, targets.call, targets.import_module
+        ));
+    }
     let offsets: Vec<usize> = calls.iter().chain(&modules).copied().collect();
     let ranges = chunks::chunks_holding(text, &offsets);
     if ranges.is_empty() {
-        return Some(Scan::default());
+        return Ok(Scan::default());
     }
-    let tree = parse_ranges(text, &ranges)?;
-    Some(scan_hits(&tree, text, targets, &calls, &modules))
+    let bytes: usize = ranges.iter().map(|r| r.len()).sum();
+    if bytes > limits.parse_bytes {
+        return Err(format!(
+            "more than {} bytes of pool code to parse",
+            limits.parse_bytes
+        ));
+    }
+    let tree = parse_ranges_within(text, &ranges, Some(limits.ticks_for(bytes)))?;
+    let scan = scan_hits(&tree, text, targets, &calls, &modules);
+    let too_long = |c: &Container| c.items.len() > limits.items;
+    let long = scan.statements.iter().flat_map(|s| &s.calls).any(|c| {
+        too_long(&c.args)
+            || c.args
+                .items
+                .iter()
+                .filter_map(|i| i.dict.as_deref())
+                .any(too_long)
+    });
+    if long {
+        return Err(format!(
+            "an engine call with more than {} arguments or entries",
+            limits.items
+        ));
+    }
+    Ok(scan)
 }
 
 /// Whether the byte may continue an identifier (any non-ASCII byte may).
@@ -367,13 +518,22 @@ fn module_package(module: &str) -> &str {
 /// Parses only `ranges` of `text` (whole top-level statements); nodes keep their
 /// offsets in `text`.
 pub fn parse_ranges(text: &[u8], ranges: &[Range<usize>]) -> Option<Tree> {
+    parse_ranges_within(text, ranges, None).ok()
+}
+
+/// [`parse_ranges`] within `max_ticks` of parser work.
+fn parse_ranges_within(
+    text: &[u8],
+    ranges: &[Range<usize>],
+    max_ticks: Option<usize>,
+) -> Result<Tree, String> {
     if ranges.len() == 1 && ranges[0] == (0..text.len()) {
-        return parse(text);
+        return with_parser(text, &[], max_ticks);
     }
     let mut included = Vec::with_capacity(ranges.len());
     let (mut row, mut pos) = (0, 0);
     let mut point_at = |offset: usize| -> Point {
-        row += text[pos..offset].iter().filter(|&&b| b == b'\n').count();
+        row += memchr::memchr_iter(b'\n', &text[pos..offset]).count();
         pos = offset;
         Point {
             row,
@@ -390,7 +550,7 @@ pub fn parse_ranges(text: &[u8], ranges: &[Range<usize>]) -> Option<Tree> {
             end_point,
         });
     }
-    with_parser(text, &included)
+    with_parser(text, &included, max_ticks)
 }
 
 /// Every start offset of `needle` in `haystack`.
@@ -699,8 +859,14 @@ fn comment_run_start(root: Node, text: &[u8], mut start: usize) -> usize {
 }
 
 /// A container (argument list or dictionary) and its items; `leaves` are those of
-/// an enclosing node.
+/// an enclosing node. An argument list's dictionary values become containers too
+/// (`connect_args`); a dictionary's own values do not, so nesting never recurses
+/// deeper than that, however deep the input nests.
 fn container(node: Node, leaves: &Leaves) -> Container {
+    container_at(node, leaves, node.kind() == "argument_list")
+}
+
+fn container_at(node: Node, leaves: &Leaves, with_dicts: bool) -> Container {
     let text = leaves.text;
     let mut items: Vec<Item> = Vec::new();
     let mut has_comments = false;
@@ -734,16 +900,16 @@ fn container(node: Node, leaves: &Leaves) -> Container {
                 } else {
                     ItemKey::Keyword(String::from_utf8_lossy(node_text(name, text)).into_owned())
                 };
-                items.push(item(key, range, value, leaves));
+                items.push(item(key, range, value, leaves, with_dicts));
             }
             "dictionary_splat" => {
                 let key = ItemKey::Splat(leaves.render(child, &[]));
-                items.push(item(key, range, child, leaves));
+                items.push(item(key, range, child, leaves, with_dicts));
             }
             _ => {
                 let key = ItemKey::Positional(positional);
                 positional += 1;
-                items.push(item(key, range, child, leaves));
+                items.push(item(key, range, child, leaves, with_dicts));
             }
         }
     }
@@ -754,7 +920,7 @@ fn container(node: Node, leaves: &Leaves) -> Container {
     }
 }
 
-fn item(key: ItemKey, range: Range<usize>, value: Node, leaves: &Leaves) -> Item {
+fn item(key: ItemKey, range: Range<usize>, value: Node, leaves: &Leaves, with_dict: bool) -> Item {
     let text = leaves.text;
     Item {
         range,
@@ -762,7 +928,8 @@ fn item(key: ItemKey, range: Range<usize>, value: Node, leaves: &Leaves) -> Item
         value: value.start_byte()..value.end_byte(),
         norm: leaves.render(value, &[]),
         comma_end: None,
-        dict: (value.kind() == "dictionary").then(|| Box::new(container(value, leaves))),
+        dict: (with_dict && value.kind() == "dictionary")
+            .then(|| Box::new(container_at(value, leaves, false))),
         sqlite_literal: string_literal(value, text).is_some_and(|s| s.starts_with(b"sqlite")),
     }
 }
@@ -1244,6 +1411,19 @@ mod tests {
             }
         }
         assert!(nodes > 10_000, "{nodes}");
+    }
+
+    #[test]
+    fn indentation_is_measured_as_the_scanner_counts_it() {
+        assert_eq!(widest_indent(b"a\n    b\n\tc\n"), 8);
+        assert_eq!(widest_indent(b"x = 1 \\\n   \\\r\n  y\n"), 6);
+        assert_eq!(widest_indent(b"  a  \r  b\n"), 2);
+        let deep: String = (0..400)
+            .map(|i| format!("{}if a:\n", " ".repeat(i)))
+            .collect();
+        assert_eq!(widest_indent(deep.as_bytes()), 399);
+        assert!(parse(deep.as_bytes()).is_none(), "too deep to parse safely");
+        assert!(parse(&deep.as_bytes()[..deep.len() / 2]).is_some());
     }
 
     const TARGETS: Targets = Targets {
