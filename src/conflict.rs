@@ -264,9 +264,53 @@ pub fn complete_block_lines(text: &[u8], size: usize) -> Vec<usize> {
     starts
 }
 
+/// Moves `pos` out of any conflict block the line merge wrote into `text`: a position
+/// inside one becomes the start of its `<<<<<<<` line, so that a line inserted there
+/// stands in the result whichever side the user takes.
+pub fn outside_blocks(text: &[u8], pos: usize, size: usize) -> usize {
+    if memchr::memmem::find(text, &vec![b'<'; size]).is_none() {
+        return pos;
+    }
+    let (mut at, mut open) = (0, None);
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let start = at;
+        at += line.len();
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        if is_marker(body, b'<', size) {
+            open = Some(start);
+        } else if let Some(o) = open
+            && is_marker(body, b'>', size)
+        {
+            if pos > o && pos < at {
+                return o;
+            }
+            open = None;
+        }
+        if start >= pos && open.is_none() {
+            break;
+        }
+    }
+    pos
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_position_inside_a_block_moves_before_it() {
+        let text = b"a\n<<< x\nb\n|||\nc\n===\nd\n>>> y\ne\n";
+        let open = 2;
+        let close_end = text.len() - 2;
+        for pos in [open + 1, 10, close_end - 1] {
+            assert_eq!(outside_blocks(text, pos, 3), open, "{pos}");
+        }
+        for pos in [0, open, close_end, text.len()] {
+            assert_eq!(outside_blocks(text, pos, 3), pos, "{pos}");
+        }
+        assert_eq!(outside_blocks(text, 10, 7), 10, "another marker size");
+    }
 
     fn markers(style: Style) -> Markers {
         Markers {

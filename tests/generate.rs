@@ -60,7 +60,14 @@ fn line(rng: &mut Rng, vocab: &[&str]) -> String {
     vocab[rng.below(vocab.len())].replace("{n}", &rng.below(4).to_string())
 }
 
-fn edit(rng: &mut Rng, lines: &mut Vec<String>, vocab: &[&str], near: Option<usize>) -> usize {
+/// One random edit of `lines`: up to three lines deleted and up to three inserted,
+/// near `near` half the time. Returns where.
+pub fn edit_lines(
+    rng: &mut Rng,
+    lines: &mut Vec<String>,
+    vocab: &[&str],
+    near: Option<usize>,
+) -> usize {
     let at = match near {
         Some(i) if rng.chance(50) => (i + rng.below(3)).saturating_sub(1).min(lines.len()),
         _ => rng.below(lines.len() + 1),
@@ -111,10 +118,10 @@ pub fn generate(seed: u64) -> Case {
     };
     let mut last = None;
     for _ in 0..edits {
-        last = Some(edit(&mut rng, &mut ours, vocab, None));
+        last = Some(edit_lines(&mut rng, &mut ours, vocab, None));
     }
     for _ in 0..rng.below(edits + 1) {
-        edit(&mut rng, &mut theirs, vocab, last);
+        edit_lines(&mut rng, &mut theirs, vocab, last);
     }
     if rng.chance(25) {
         let at = rng.below(base.len() + 1);

@@ -130,9 +130,12 @@ pub fn name_used(text: &[u8], name: &str) -> bool {
     })
 }
 
+/// UTF-8's byte-order mark.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// Where a new import line goes: after the last top-level import of the pin's package,
-/// else after the last top-level import, else at the top (after a shebang or encoding
-/// line). Returns a byte offset at a line start.
+/// else after the last top-level import, else at the top (after a byte-order mark, a
+/// shebang or an encoding line). Returns a byte offset at a line start.
 pub fn insertion_point(text: &[u8], package: &str) -> usize {
     let mut best_package = None;
     let mut best_any = None;
@@ -142,6 +145,12 @@ pub fn insertion_point(text: &[u8], package: &str) -> usize {
     while i < lines.len() {
         let line = lines[i];
         pos += line.len();
+        // A byte-order mark opens the first line; the import goes after it.
+        let line = if i == 0 {
+            line.strip_prefix(BOM).unwrap_or(line)
+        } else {
+            line
+        };
         i += 1;
         let is_import = line.starts_with(b"import ") || line.starts_with(b"from ");
         if !is_import {
@@ -173,8 +182,9 @@ pub fn insertion_point(text: &[u8], package: &str) -> usize {
     if let Some(p) = best_package.or(best_any) {
         return p;
     }
-    let mut p = 0;
+    let mut p = if text.starts_with(BOM) { BOM.len() } else { 0 };
     for line in lines.iter().take(2) {
+        let line = line.strip_prefix(BOM).unwrap_or(line);
         if line.starts_with(b"#!")
             || (line.starts_with(b"#") && line.windows(6).any(|w| w == b"coding"))
         {

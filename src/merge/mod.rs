@@ -22,7 +22,7 @@ use std::fmt;
 
 use anyhow::Result;
 
-use crate::conflict::{Markers, has_complete_block};
+use crate::conflict::{Markers, has_complete_block, outside_blocks};
 use crate::python::{self, ImportedName, contains};
 use engine::{Ctx, EngineSide, RegionMerge};
 use imports::ImportSide;
@@ -662,16 +662,26 @@ impl<'a> Merger<'a> {
             rendered_len + 256,
             &self.placeholders,
             &self.opts.markers,
-            &mut |gi, _variant, _section| {
-                rendered
-                    .iter()
-                    .find(|(g, _)| *g == gi)
-                    .map(|(_, t)| t.clone())
+            &mut |gi, _variant, section| {
+                if let Some((_, t)) = rendered.iter().find(|(g, _)| *g == gi) {
+                    return Some(t.clone());
+                }
+                // An import both sides deleted still stands in the base section of a
+                // conflict: as it was there.
+                let v = match section {
+                    Section::Base => BASE,
+                    Section::Ours => OURS,
+                    Section::Theirs => THEIRS,
+                    Section::Outside => return None,
+                };
+                let region = self.region(v, self.groups.get(gi)?)?;
+                Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
             },
         );
         if let Some((line, side)) = reinserted {
             let at = imports::near_neighbour(&out, side.text, side.region)
                 .unwrap_or_else(|| imports::insertion_point(&out, package_of(&pin.import_module)));
+            let at = outside_blocks(&out, at, self.opts.markers.size);
             let eol = &side.text[side.region.eol.clone()];
             let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
             out.splice(at..at, [line.as_slice(), eol].concat());
@@ -692,6 +702,7 @@ impl<'a> Merger<'a> {
                 b"\n"
             };
             let at = imports::insertion_point(&out, package_of(&pin.import_module));
+            let at = outside_blocks(&out, at, self.opts.markers.size);
             let line = [
                 format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
                 eol,

@@ -1,0 +1,118 @@
+//! The properties every merge must hold, whatever its inputs. Shared by the property
+//! tests (`tests/properties.rs`), the inputs the fuzzer found (`tests/fuzzed.rs`) and
+//! the fuzz target itself (`fuzz/fuzz_targets/merge.rs` includes this file).
+
+use poolmerge::conflict::{Markers, Style, complete_block_lines};
+use poolmerge::merge::native::NativeMerge;
+use poolmerge::merge::{self, Input, MergeOutcome, Options, Plain};
+use poolmerge::python;
+
+/// The separator between base, ours and theirs in a fuzz input.
+pub const SEP: &[u8] = b"\xff\xfe\xfd\xfc";
+
+/// A fuzz input: a style byte, a marker-size byte, then base, ours and theirs
+/// separated by `SEP`. `None` when it does not have three parts.
+pub fn split(data: &[u8]) -> Option<(Options, [&[u8]; 3])> {
+    let (&style, rest) = data.split_first()?;
+    let (&size, mut rest) = rest.split_first()?;
+    let mut parts = Vec::new();
+    while let Some(at) = rest.windows(SEP.len()).position(|w| w == SEP) {
+        parts.push(&rest[..at]);
+        rest = &rest[at + SEP.len()..];
+    }
+    parts.push(rest);
+    if parts.len() != 3 {
+        return None;
+    }
+    let markers = Markers {
+        size: usize::from(size % 40),
+        style: [Style::Merge, Style::Diff3, Style::Zdiff3][usize::from(style % 3)],
+        ours: Some("ours".into()),
+        base: Some("base".into()),
+        theirs: Some("theirs".into()),
+    };
+    let opts = Options {
+        markers,
+        ..Options::default()
+    };
+    Some((opts, [parts[0], parts[1], parts[2]]))
+}
+
+/// Whether a Python text parses without a syntax error.
+pub fn parses(text: &[u8]) -> bool {
+    python::parse(text).is_some_and(|tree| !tree.root_node().has_error())
+}
+
+/// Whether any line of `text` starts with `size` marker characters.
+pub fn has_marker_lines(text: &[u8], size: usize) -> bool {
+    text.split(|&b| b == b'\n').any(|l| {
+        [b'<', b'=', b'>', b'|']
+            .iter()
+            .any(|&c| l.len() >= size && l[..size].iter().all(|&b| b == c))
+    })
+}
+
+/// Merges with the engine (a panic is not caught: it fails the caller) and checks
+/// what must hold of every merge:
+/// - no error: git's merge merges any text, and so must poolmerge;
+/// - a binary version keeps ours, as a conflict (git's binary driver);
+/// - no version mentions pool code: git's bytes and status;
+/// - a clean result of inputs without conflict markers holds none;
+/// - a clean result parses whenever git's plain merge of the same inputs is clean and
+///   parses.
+///
+/// Returns the outcome and git's plain merge (`None` for a binary input).
+pub fn check(
+    input: &Input,
+    opts: &Options,
+) -> Result<(MergeOutcome, Option<MergeOutcome>), String> {
+    let texts = [input.base, input.ours, input.theirs];
+    let engine = merge::merge(input, opts, &NativeMerge);
+    if texts.iter().any(|t| merge::is_binary(t)) {
+        let outcome = engine.map_err(|e| format!("a binary merge failed: {e:#}"))?;
+        if outcome.content != input.ours || outcome.conflicts == 0 {
+            return Err("binary: ours must be kept, as a conflict".into());
+        }
+        return Ok((outcome, None));
+    }
+    let plain = merge::plain(input, opts, &NativeMerge, Plain::NoRegions);
+    let outcome = match (engine, plain) {
+        (Err(e), Ok(_)) => {
+            return Err(format!(
+                "the engine failed where git's merge did not: {e:#}"
+            ));
+        }
+        (Err(e), Err(_)) => return Err(format!("a text merge failed, in git's merge too: {e:#}")),
+        (Ok(_), Err(e)) => {
+            return Err(format!("the engine merged where git's merge failed: {e:#}"));
+        }
+        (Ok(o), Ok(p)) => (o, p),
+    };
+    let (outcome, plain) = outcome;
+    let mentions =
+        |t: &[u8]| python::contains(t, b"create_engine") || python::contains(t, b"sqlalchemy");
+    if !texts.iter().any(|t| mentions(t))
+        && (outcome.content != plain.content || outcome.conflicts != plain.conflicts)
+    {
+        return Err("no pool code, yet not git's bytes".into());
+    }
+    let size = if opts.markers.size == 0 {
+        7
+    } else {
+        opts.markers.size
+    };
+    if outcome.conflicts == 0
+        && !texts.iter().any(|t| has_marker_lines(t, size))
+        && !complete_block_lines(&outcome.content, size).is_empty()
+    {
+        return Err("a clean result holds conflict markers".into());
+    }
+    if outcome.conflicts == 0
+        && plain.conflicts == 0
+        && parses(&plain.content)
+        && !parses(&outcome.content)
+    {
+        return Err("git's clean merge parses, poolmerge's does not".into());
+    }
+    Ok((outcome, Some(plain)))
+}
