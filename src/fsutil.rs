@@ -61,6 +61,64 @@ impl Drop for TempDir {
     }
 }
 
+/// A file `resolve`, `fix` and `check` may read and rewrite: `rel` under the work tree
+/// `root`, reached without a symbolic link (neither the file nor a directory on the
+/// way) and without leaving the work tree. `Ok(None)`: nothing is there, and a file
+/// written there stays inside the work tree. `Err`: why the path is refused.
+pub fn worktree_file(root: &Path, rel: &str) -> Result<Option<PathBuf>, String> {
+    use std::path::Component;
+    let parts: Vec<Component> = Path::new(rel).components().collect();
+    let mut path = root.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        match part {
+            Component::Normal(name) => path.push(name),
+            Component::CurDir => continue,
+            _ => return Err("is outside the work tree".into()),
+        }
+        let shown = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {shown}: {e}")),
+        };
+        let last = i + 1 == parts.len();
+        if meta.file_type().is_symlink() {
+            return Err(if last {
+                "is a symbolic link; poolmerge does not follow links".into()
+            } else {
+                format!("{shown} is a symbolic link; poolmerge does not follow links")
+            });
+        }
+        if !last && !meta.is_dir() {
+            return Ok(None);
+        }
+        if last && meta.is_dir() {
+            return Err("is a directory".into());
+        }
+        if last && !meta.is_file() {
+            return Err("is not a regular file".into());
+        }
+    }
+    if path == root {
+        return Err("is not a file".into());
+    }
+    Ok(Some(path))
+}
+
+/// Reads a work-tree file through [`worktree_file`]: `Ok(None)` when there is none.
+pub fn read_worktree_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, String> {
+    match worktree_file(root, rel)? {
+        None => Ok(None),
+        Some(path) => fs::read(&path)
+            .map(Some)
+            .map_err(|e| format!("cannot read it: {e}")),
+    }
+}
+
 /// Replaces `target` with `content` atomically and durably, keeping `target`'s
 /// permissions.
 pub fn atomic_write(target: &Path, content: &[u8]) -> io::Result<()> {
@@ -117,6 +175,48 @@ fn replace(target: &Path, content: &[u8], durable: bool) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_tree_files_are_reached_without_links() {
+        let dir = TempDir::new("poolmerge-test-").unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("db")).unwrap();
+        fs::write(root.join("db/a.py"), b"x\n").unwrap();
+        std::os::unix::fs::symlink(root.join("db/a.py"), root.join("db/link.py")).unwrap();
+        std::os::unix::fs::symlink(root.join("db"), root.join("via")).unwrap();
+        assert_eq!(
+            worktree_file(root, "db/a.py"),
+            Ok(Some(root.join("db/a.py")))
+        );
+        assert_eq!(worktree_file(root, "db/new.py"), Ok(None));
+        assert_eq!(worktree_file(root, "db/a.py/x"), Ok(None));
+        assert_eq!(worktree_file(root, "db"), Err("is a directory".into()));
+        assert!(
+            worktree_file(root, "db/link.py")
+                .unwrap_err()
+                .contains("symbolic link")
+        );
+        assert!(
+            worktree_file(root, "via/a.py")
+                .unwrap_err()
+                .starts_with("via is a symbolic")
+        );
+        assert!(worktree_file(root, "via/new.py").is_err());
+        assert!(
+            worktree_file(root, "../x.py")
+                .unwrap_err()
+                .contains("outside")
+        );
+        assert!(
+            worktree_file(root, "/etc/passwd")
+                .unwrap_err()
+                .contains("outside")
+        );
+        assert_eq!(
+            read_worktree_file(root, "db/a.py"),
+            Ok(Some(b"x\n".to_vec()))
+        );
+    }
 
     #[test]
     fn atomic_write_replaces_content_and_leaves_no_temporary_file() {

@@ -91,9 +91,10 @@ pub fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
     let mut files = 0;
     for path in paths.iter().filter(|p| repo::owned(&attrs, p)) {
         let text = match repo.workdir() {
-            Some(dir) => match std::fs::read(dir.join(path)) {
-                Ok(t) => t,
-                Err(_) => match index.get_path(std::path::Path::new(path), 0) {
+            Some(dir) if crate::commands::fix::is_link(&dir.join(path)) => continue,
+            Some(dir) => match crate::fsutil::read_worktree_file(dir, path) {
+                Ok(Some(t)) => t,
+                _ => match index.get_path(std::path::Path::new(path), 0) {
                     Some(e) => repo.find_blob(e.id)?.content().to_vec(),
                     None => continue,
                 },

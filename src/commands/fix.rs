@@ -8,7 +8,7 @@ use git2::{Index, Repository};
 
 use crate::cli::FixArgs;
 use crate::exit::Status;
-use crate::fsutil::atomic_write;
+use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::fix;
 use crate::merge::pin::Pin;
 use crate::repo;
@@ -45,6 +45,11 @@ pub fn owned_or_named(
     Ok((paths, attrs))
 }
 
+/// Whether `file` is a symbolic link.
+pub fn is_link(file: &Path) -> bool {
+    std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink())
+}
+
 /// Runs `fix` in a repository.
 pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     let Some(workdir) = repo.workdir() else {
@@ -58,10 +63,19 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     let (mut errors, mut left, mut needed) = (false, false, false);
     for path in &paths {
         let file = workdir.join(path);
-        let text = match std::fs::read(&file) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("poolmerge: cannot read {path}: {e}");
+        if args.paths.is_empty() && is_link(&file) {
+            // A tracked symbolic link is not a module; its target is not ours to edit.
+            continue;
+        }
+        let text = match read_worktree_file(workdir, path) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                eprintln!("poolmerge: {path}: no such file");
+                errors = true;
+                continue;
+            }
+            Err(why) => {
+                eprintln!("poolmerge: {path}: {why}");
                 errors = true;
                 continue;
             }
@@ -154,6 +168,10 @@ fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<St
         let Some(mut entry) = index.get_path(Path::new(path), 0) else {
             continue;
         };
+        if entry.mode & 0o170000 != 0o100000 {
+            // A symbolic link or a submodule: no module to pin.
+            continue;
+        }
         let blob = repo.find_blob(entry.id)?.content().to_vec();
         let size = repo::marker_size(&attrs, path);
         let fixed = fix::fix(&blob, &pin, size);
@@ -173,7 +191,7 @@ fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<St
         // The work-tree file gets the same pin; its unstaged changes stay unstaged.
         let file = workdir.join(path);
         let mut where_ = "staged";
-        if let Ok(text) = std::fs::read(&file) {
+        if let Ok(Some(text)) = read_worktree_file(workdir, path) {
             let worktree = fix::fix(&text, &pin, size);
             if worktree.content != text {
                 match atomic_write(&file, &worktree.content) {

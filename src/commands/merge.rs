@@ -108,9 +108,21 @@ fn configured_style(warnings: &mut Vec<String>) -> Style {
     }
 }
 
-fn read(what: &str, path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path)
-        .map_err(|e| format!("poolmerge: cannot read {what} {}: {e}", path.display()))
+/// Reads one input. A pipe or socket would block the merge (git never passes one), and
+/// OURS, which the result replaces, must be a regular file.
+fn read(what: &str, path: &Path, replaced: bool) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::FileTypeExt;
+    let fail = |why: &dyn std::fmt::Display| {
+        format!("poolmerge: cannot read {what} {}: {why}", path.display())
+    };
+    let kind = std::fs::metadata(path).map_err(|e| fail(&e))?.file_type();
+    if kind.is_dir() {
+        return Err(fail(&"is a directory"));
+    }
+    if kind.is_fifo() || kind.is_socket() || (replaced && !kind.is_file()) {
+        return Err(fail(&"is not a regular file"));
+    }
+    std::fs::read(path).map_err(|e| fail(&e))
 }
 
 /// Runs `poolmerge merge`.
@@ -127,7 +139,7 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         ("OURS", &settings.ours),
         ("THEIRS", &settings.theirs),
     ] {
-        match read(what, path) {
+        match read(what, path, what == "OURS" && !settings.stdout) {
             Ok(bytes) => inputs.push(bytes),
             Err(msg) => {
                 eprintln!("{msg}");

@@ -15,7 +15,7 @@ use crate::cli::ResolveArgs;
 use crate::commands::merge_safely;
 use crate::conflict::{Markers, Style, first_labels};
 use crate::exit::Status;
-use crate::fsutil::atomic_write;
+use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::line::LineMerge;
 use crate::merge::pin::Pin;
 use crate::merge::{Decision, Input, Options, markers};
@@ -139,7 +139,14 @@ pub fn run_with_repo(
 
     for path in &targets {
         let file = workdir.join(path);
-        let worktree = std::fs::read(&file).ok();
+        let worktree = match read_worktree_file(&workdir, path) {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("poolmerge: {path}: {why}");
+                errors += 1;
+                continue;
+            }
+        };
         let size = repo::marker_size(&attrs, path);
         let (ours_label, base_label, theirs_label) = labels(repo, worktree.as_deref(), size);
         let markers = Markers {
