@@ -8,7 +8,7 @@ fn case(name: &str, file: &str) -> Vec<u8> {
 
 /// A fork branch checked out, `main` holding upstream's change, the files routed to
 /// poolmerge but no driver registered: git leaves the engine conflicts to `resolve`.
-fn fork_without_driver(c: &str) -> Repo {
+pub fn fork_without_driver(c: &str) -> Repo {
     let repo = Repo::new();
     repo.route_without_driver();
     repo.history(

@@ -1,5 +1,7 @@
 //! poolmerge's integration tests: one binary, one module per suite.
 
+mod atomic;
+mod badinput;
 mod cases;
 mod cli;
 mod commands;
@@ -10,6 +12,7 @@ mod generate;
 mod invariants;
 mod limits;
 mod properties;
+mod security;
 mod setup;
 mod support;
 mod swap;
