@@ -327,19 +327,26 @@ fn merge_call(
     let mut evidence = f.call.guarded || u.call.guarded;
     let mut splat = false;
     for (key, _, fi, ui, p) in &picks {
-        let Some((_, item)) = chosen(*p, *fi, *ui) else {
-            continue;
+        // Where the sides disagree, both count: whether the call is pinned must not
+        // depend on which side a conflict block shows first.
+        let candidates = if *p == Pick::Conflict {
+            [*fi, *ui]
+        } else {
+            [chosen(*p, *fi, *ui).map(|(_, i)| i), None]
         };
-        match key {
-            ItemKey::Keyword(k) if pin.server_keywords.contains(k) => server.push(k.clone()),
-            ItemKey::Keyword(k) if k == "connect_args" => {
-                evidence |= item.norm.contains("check_same_thread")
+        for item in candidates.into_iter().flatten() {
+            match key {
+                ItemKey::Keyword(k) if pin.server_keywords.contains(k) => server.push(k.clone()),
+                ItemKey::Keyword(k) if k == "connect_args" => {
+                    evidence |= item.norm.contains("check_same_thread")
+                }
+                ItemKey::Positional(0) => evidence |= item.sqlite_literal,
+                ItemKey::Splat(_) => splat = true,
+                _ => {}
             }
-            ItemKey::Positional(0) => evidence |= item.sqlite_literal,
-            ItemKey::Splat(_) => splat = true,
-            _ => {}
         }
     }
+    server.dedup();
     let fork_pinned = pin.is_pinned(fa);
     let mut pinning = fork_pinned || (server.is_empty() && evidence);
     if pinning && !server.is_empty() {
@@ -1091,10 +1098,9 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
         } => {
             let (fork_text, upstream_text) = if upstream.is_empty() {
                 // Keyword conflicts: both renderings of the merged call.
-                let StatementOut::Conflict { fork: up, .. } =
-                    merge_statement(b.as_ref(), &f, &u, ctx, Who::Upstream)
-                else {
-                    unreachable!("the same merge conflicts whatever the preference");
+                let up = match merge_statement(b.as_ref(), &f, &u, ctx, Who::Upstream) {
+                    StatementOut::Conflict { fork: up, .. } => up,
+                    StatementOut::Clean { text, .. } => text,
                 };
                 (fork_text, up)
             } else {
