@@ -200,6 +200,20 @@ fn an_unreadable_file() {
             cmd,
         );
     }
+    // A tracked module replaced by a pipe: check reads the index, never the pipe.
+    repo.commit("database/tracked.py", PINNED, "tracked");
+    let tracked = repo.work().join("database/tracked.py");
+    std::fs::remove_file(&tracked).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&tracked).status();
+    assert!(made.unwrap().success());
+    let ran = pm(&repo, &["check"]);
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains("database/app.py:3"),
+        "app.py is unpinned: {}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("tracked.py"), "{}", ran.stdout);
     let locked = repo.work().join("database/app.py");
     let mut perms = std::fs::metadata(&locked).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o000);
@@ -490,4 +504,55 @@ fn paths_with_spaces() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(pin_problems(&repo.read("database/my module.py")).is_empty());
     assert_eq!(pm(&repo, &["check"]).code, 0);
+}
+
+/// `resolve`, `check` and `fix` take the marker size from `conflict-marker-size`, as
+/// git does: 0 and non-numbers mean the default, 7.
+#[test]
+fn marker_sizes_from_attributes() {
+    let block = |n: usize| {
+        format!(
+            "{} ours\nx = 1\n{}\nx = 2\n{} theirs\n",
+            "<".repeat(n),
+            "=".repeat(n),
+            ">".repeat(n)
+        )
+    };
+    for (attr, size) in [("1", 1), ("255", 255), ("0", 7), ("seven", 7), ("", 7)] {
+        let repo = Repo::new();
+        let line = if attr.is_empty() {
+            "database/*.py merge=poolmerge\n".to_string()
+        } else {
+            format!("database/*.py merge=poolmerge conflict-marker-size={attr}\n")
+        };
+        repo.commit(".gitattributes", line.as_bytes(), "attributes");
+        let marked = format!("{}{}", String::from_utf8_lossy(PINNED), block(size));
+        repo.commit("database/app.py", marked.as_bytes(), "marked");
+        let other = if size == 7 { 9 } else { 7 };
+        repo.commit(
+            "database/other.py",
+            format!("{}{}", String::from_utf8_lossy(PINNED), block(other)).as_bytes(),
+            "markers of another size",
+        );
+        let ran = pm(&repo, &["check"]);
+        assert_eq!(ran.code, 1, "size {attr:?}: {}{}", ran.stdout, ran.stderr);
+        assert!(
+            ran.stdout.contains("database/app.py:13"),
+            "size {attr:?}: {}",
+            ran.stdout
+        );
+        assert!(
+            !ran.stdout.contains("other.py"),
+            "size {attr:?}: {}",
+            ran.stdout
+        );
+        let ran = pm(&repo, &["fix", "database/app.py"]);
+        assert_eq!(
+            ran.code, 1,
+            "size {attr:?}: markers are reported, not fixed"
+        );
+        let ran = pm(&repo, &["resolve", "database/app.py"]);
+        assert_eq!(ran.code, 1, "size {attr:?}: {}", ran.stdout);
+        assert_eq!(repo.read("database/app.py"), marked.as_bytes());
+    }
 }
