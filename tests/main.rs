@@ -11,6 +11,7 @@ mod fuzzed;
 mod generate;
 mod invariants;
 mod limits;
+mod optout;
 mod properties;
 mod security;
 mod setup;

@@ -9,7 +9,7 @@ use crate::conflict::complete_block_lines;
 use crate::merge::engine::{pin_statement, statement_name};
 use crate::merge::imports::{self, ImportSide};
 use crate::merge::is_binary;
-use crate::merge::pin::Pin;
+use crate::merge::pin::{Pin, opted_out};
 use crate::merge::regions::{self, Region, RegionKind, line_number};
 use crate::python::{self, Scan};
 
@@ -97,7 +97,11 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
         }
     };
     let mut first_engine = None;
-    for s in &scan.statements {
+    for s in scan
+        .statements
+        .iter()
+        .filter(|s| !opted_out(text, &s.range))
+    {
         for call in s.calls.iter().filter(|c| pin.is_sqlite(c)) {
             let line = line_number(text, call.range.start);
             first_engine.get_or_insert(line);
@@ -191,10 +195,11 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
             continue;
         };
         let stmt = &scan.statements[i];
-        let needs = stmt
-            .calls
-            .iter()
-            .any(|c| pin.is_sqlite(c) && !pin.carries(&c.args));
+        let needs = !opted_out(text, &stmt.range)
+            && stmt
+                .calls
+                .iter()
+                .any(|c| pin.is_sqlite(c) && !pin.carries(&c.args));
         if !needs {
             continue;
         }

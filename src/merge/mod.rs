@@ -285,18 +285,28 @@ impl<'a> Merger<'a> {
         );
         // An engine group matters when some version's call is a SQLite engine or pinned;
         // server engines stay plain text (M7).
+        // A statement either side opts out (`# poolmerge: off`) stays plain text too.
         let relevant = |g: &Group| -> bool {
-            member(g).iter().enumerate().any(|(v, r)| {
-                r.is_some_and(|r| {
+            let opts_out = [OURS, THEIRS].iter().any(|&v| {
+                member(g)[v].is_some_and(|r| {
                     let version = &versions[v];
-                    let region = &version.regions[r];
-                    version.statement(region).is_some_and(|s| {
-                        s.calls
-                            .iter()
-                            .any(|c| pin.is_sqlite(c) || pin.is_pinned(&c.args))
+                    version
+                        .statement(&version.regions[r])
+                        .is_some_and(|s| pin::opted_out(version.text, &s.range))
+                })
+            });
+            !opts_out
+                && member(g).iter().enumerate().any(|(v, r)| {
+                    r.is_some_and(|r| {
+                        let version = &versions[v];
+                        let region = &version.regions[r];
+                        version.statement(region).is_some_and(|s| {
+                            s.calls
+                                .iter()
+                                .any(|c| pin.is_sqlite(c) || pin.is_pinned(&c.args))
+                        })
                     })
                 })
-            })
         };
         let mut masked: Vec<bool> = groups.iter().map(relevant).collect();
         if !masked.iter().any(|&m| m) {

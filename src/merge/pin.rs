@@ -210,6 +210,29 @@ impl Pin {
     }
 }
 
+/// Whether a statement opts out of poolmerge: a `# poolmerge: off` comment inside it
+/// or trailing its last line. Such a statement is left to the plain merge and exempt
+/// from `check` and `fix`.
+pub fn opted_out(text: &[u8], statement: &std::ops::Range<usize>) -> bool {
+    let end = text[statement.end.min(text.len())..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| statement.end + i);
+    let span = &text[statement.start.min(end)..end];
+    memchr::memchr_iter(b'#', span).any(|at| {
+        let rest = span[at + 1..].trim_ascii_start();
+        let Some(rest) = rest.strip_prefix(b"poolmerge:") else {
+            return false;
+        };
+        let rest = rest.trim_ascii_start();
+        rest.strip_prefix(b"off").is_some_and(|after| {
+            after
+                .first()
+                .is_none_or(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
+        })
+    })
+}
+
 /// Evidence in the arguments alone (the `if` guard is the caller's to add).
 pub fn sqlite_evidence(args: &Container) -> bool {
     let first_positional = args.items.iter().find(|i| i.key == ItemKey::Positional(0));
@@ -316,6 +339,31 @@ mod tests {
         assert!(!pin.is_sqlite(&first_call(
             "if 'sqlite' in U:\n    pass\nelse:\n    e = create_engine(U)\n"
         )));
+    }
+
+    #[test]
+    fn a_statement_opts_out_with_a_trailing_comment() {
+        let at = |text: &str| {
+            let start = text.find("e =").unwrap();
+            let end = text.rfind(')').unwrap() + 1;
+            opted_out(text.as_bytes(), &(start..end))
+        };
+        assert!(at("e = create_engine(U)  # poolmerge: off\n"));
+        assert!(at("e = create_engine(U)  #poolmerge:off\nx = 1\n"));
+        assert!(at(
+            "e = create_engine(  # poolmerge: off -- server\n    U,\n)\n"
+        ));
+        assert!(at("e = create_engine(\n    U,  # poolmerge: off\n)\n"));
+        assert!(
+            !at("# poolmerge: off\ne = create_engine(U)\n"),
+            "a comment above is not on it"
+        );
+        assert!(
+            !at("e = create_engine(U)\nx = 1  # poolmerge: off\n"),
+            "nor one on the next line"
+        );
+        assert!(!at("e = create_engine(U)  # poolmerge: offline\n"));
+        assert!(!at("e = create_engine(U)  # poolmerge: on\n"));
     }
 
     #[test]
