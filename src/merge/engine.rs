@@ -7,6 +7,7 @@
 //! result is semantically the fork's statement, the fork's text is used byte for byte;
 //! otherwise upstream's changes are spliced into the fork's text.
 
+use crate::config::When;
 use crate::conflict::Markers;
 use crate::merge::edit::{
     Edit, edit_container, eol_in, indent_at, indent_unit, one_a_line, one_item_a_line, reindent,
@@ -326,6 +327,7 @@ fn merge_call(
     let mut server = Vec::new();
     let mut evidence = f.call.guarded || u.call.guarded;
     let mut splat = false;
+    let mut server_url = false;
     for (key, _, fi, ui, p) in &picks {
         // Where the sides disagree, both count: whether the call is pinned must not
         // depend on which side a conflict block shows first.
@@ -340,7 +342,10 @@ fn merge_call(
                 ItemKey::Keyword(k) if k == "connect_args" => {
                     evidence |= item.norm.contains("check_same_thread")
                 }
-                ItemKey::Positional(0) => evidence |= item.sqlite_literal,
+                ItemKey::Positional(0) => {
+                    evidence |= item.sqlite_literal;
+                    server_url |= crate::merge::pin::is_server_url(item);
+                }
                 ItemKey::Splat(_) => splat = true,
                 _ => {}
             }
@@ -348,8 +353,13 @@ fn merge_call(
     }
     server.dedup();
     let fork_pinned = pin.is_pinned(fa);
-    let mut pinning = fork_pinned || (server.is_empty() && evidence);
-    if pinning && !server.is_empty() {
+    let mut pinning = fork_pinned
+        || match pin.when {
+            When::Sqlite => server.is_empty() && evidence,
+            When::Server => !server.is_empty() || server_url,
+            When::Always => true,
+        };
+    if pin.when == When::Sqlite && pinning && !server.is_empty() {
         if fork_pinned && !best_effort {
             return Err(format!(
                 "upstream gives the pinned call a server pool ({})",
@@ -358,16 +368,19 @@ fn merge_call(
         }
         pinning = false;
     }
-    if pinning && !best_effort {
-        let pool = ItemKey::Keyword(pin.pool_keyword.clone());
+    if pinning
+        && !best_effort
+        && let Some(pool_keyword) = &pin.pool_keyword
+    {
+        let pool = ItemKey::Keyword(pool_keyword.clone());
         if let Some((_, bi, _, ui, _)) = picks.iter().find(|p| p.0 == pool)
             && let Some(ui) = ui
             && bi.map(|i| &i.norm) != Some(&ui.norm)
             && !pin.is_replaceable_pool(&ui.norm)
         {
             return Err(format!(
-                "upstream sets its own pool class ({}={})",
-                pin.pool_keyword, ui.norm
+                "upstream sets its own pool class ({pool_keyword}={})",
+                ui.norm
             ));
         }
     }

@@ -102,7 +102,7 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
         .iter()
         .filter(|s| !opted_out(text, &s.range))
     {
-        for call in s.calls.iter().filter(|c| pin.is_sqlite(c)) {
+        for call in s.calls.iter().filter(|c| pin.applies(c)) {
             let line = line_number(text, call.range.start);
             first_engine.get_or_insert(line);
             let missing = pin.missing(&call.args);
@@ -120,6 +120,7 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
         }
     }
     if let Some(line) = first_engine
+        && pin.needs_import()
         && !imports_pin_name(&scan, pin)
     {
         let line = scan
@@ -199,7 +200,7 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
             && stmt
                 .calls
                 .iter()
-                .any(|c| pin.is_sqlite(c) && !pin.carries(&c.args));
+                .any(|c| pin.applies(c) && !pin.carries(&c.args));
         if !needs {
             continue;
         }
@@ -237,7 +238,7 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
         .flat_map(|s| s.calls.iter())
         .any(|c| pin.is_pinned(&c.args));
     let mut import_edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-    if pins_something {
+    if pins_something && pin.needs_import() {
         let import_regions: Vec<(&Region, ImportSide)> = regions1
             .iter()
             .filter_map(|r| match r.kind {

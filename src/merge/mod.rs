@@ -212,8 +212,10 @@ pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Merg
     }
     let pin = &opts.pin;
     let texts = [input.base, input.ours, input.theirs];
-    let mentions =
-        |t: &[u8]| contains(t, pin.call.as_bytes()) || contains(t, pin.import_module.as_bytes());
+    let mentions = |t: &[u8]| {
+        contains(t, pin.call.as_bytes())
+            || (pin.needs_import() && contains(t, pin.import_module.as_bytes()))
+    };
     if !texts.iter().any(|t| mentions(t)) {
         return plain(input, opts, line, Plain::NoRegions);
     }
@@ -303,7 +305,7 @@ impl<'a> Merger<'a> {
                         version.statement(region).is_some_and(|s| {
                             s.calls
                                 .iter()
-                                .any(|c| pin.is_sqlite(c) || pin.is_pinned(&c.args))
+                                .any(|c| pin.applies(c) || pin.is_pinned(&c.args))
                         })
                     })
                 })
@@ -521,7 +523,11 @@ impl<'a> Merger<'a> {
         drop(lines);
 
         // The pool import: merge the names, add the pin's, retire unused ones.
-        let content = self.settle_imports(&phase1, need_pin_import, &mut decisions)?;
+        let content = self.settle_imports(
+            &phase1,
+            need_pin_import && self.opts.pin.needs_import(),
+            &mut decisions,
+        )?;
         drop(phase1);
         if contains(&content, self.placeholders.prefix().as_bytes()) {
             anyhow::bail!("internal error: a region placeholder survived");

@@ -1,6 +1,7 @@
 //! The pin policy: what the fork pins (one struct, the data), which calls it applies
 //! to (SPEC's SQLite evidence rule), and how far a call already carries it.
 
+use crate::config::{PinDecl, When};
 use crate::python::{Call, Container, Item, ItemKey, Targets};
 
 /// A value the pin sets.
@@ -27,17 +28,23 @@ pub struct PinnedKeyword {
 pub struct Pin {
     /// The call's name (the callee's last name).
     pub call: String,
+    /// The call as declared (a name or a dotted name), for messages.
+    pub declared: String,
+    /// Which calls take the pin.
+    pub when: When,
     /// The keywords set on every pinned call, in the order a new pin writes them.
     pub keywords: Vec<PinnedKeyword>,
-    /// The keyword that selects the pool class.
-    pub pool_keyword: String,
+    /// The keyword that selects the pool class, when the pin sets one: a call carrying
+    /// the pin's pool class counts as pinned, and an upstream pool class the pin does
+    /// not replace without asking is a conflict.
+    pub pool_keyword: Option<String>,
     /// Pool classes the pin replaces without asking (SQLite pool experiments).
     pub replaceable_pools: Vec<String>,
     /// Keywords that mark a server pool: such a call is never pinned.
     pub server_keywords: Vec<String>,
-    /// The module the pin's name is imported from.
+    /// The module the pin's name is imported from (empty: the pin needs no import).
     pub import_module: String,
-    /// The name the file must import from it.
+    /// The name the file must import from it (empty: none).
     pub import_name: String,
     /// Names whose import goes once nothing in the file uses them.
     pub retire: Vec<String>,
@@ -56,6 +63,8 @@ impl Pin {
         let s = |v: &str| v.to_string();
         Pin {
             call: s("create_engine"),
+            declared: s("create_engine"),
+            when: When::Sqlite,
             keywords: vec![
                 PinnedKeyword {
                     name: s("poolclass"),
@@ -73,12 +82,74 @@ impl Pin {
                     value: PinValue::Expr(s("True")),
                 },
             ],
-            pool_keyword: s("poolclass"),
+            pool_keyword: Some(s("poolclass")),
             replaceable_pools: vec![s("NullPool"), s("StaticPool"), s("SingletonThreadPool")],
             server_keywords: vec![s("pool_size"), s("max_overflow"), s("pool_timeout")],
             import_module: s("sqlalchemy.pool"),
             import_name: s("StaticPool"),
             retire: vec![s("NullPool")],
+        }
+    }
+
+    /// A declared pin (`[[tool.poolmerge.pin]]`).
+    pub fn from_decl(decl: &PinDecl) -> Result<Pin, String> {
+        let builtin = Pin::builtin();
+        let call = decl
+            .call
+            .rsplit('.')
+            .next()
+            .unwrap_or(&decl.call)
+            .to_string();
+        let mut keywords: Vec<PinnedKeyword> = decl
+            .set
+            .iter()
+            .map(|(name, expr)| PinnedKeyword {
+                name: name.clone(),
+                value: PinValue::Expr(expr.clone()),
+            })
+            .collect();
+        keywords.extend(decl.dict.iter().map(|(name, entries)| PinnedKeyword {
+            name: name.clone(),
+            value: PinValue::Dict(entries.clone()),
+        }));
+        let (import_module, import_name) = match decl.imports.as_slice() {
+            [] => (String::new(), String::new()),
+            [one] => match crate::config::parse_import(one) {
+                Some((module, names)) if names.len() == 1 => (module, names[0].clone()),
+                _ => return Err(format!("the pin of {}: import one name per pin", decl.call)),
+            },
+            _ => return Err(format!("the pin of {}: one import per pin", decl.call)),
+        };
+        // The pool class is the pin's mark on an engine call.
+        let pool_keyword = (call == "create_engine")
+            .then(|| builtin.pool_keyword.clone())
+            .flatten()
+            .filter(|k| keywords.iter().any(|p| &p.name == k));
+        Ok(Pin {
+            call,
+            declared: decl.call.clone(),
+            when: decl.when,
+            keywords,
+            pool_keyword,
+            replaceable_pools: builtin.replaceable_pools,
+            server_keywords: builtin.server_keywords,
+            import_module,
+            import_name,
+            retire: decl.retire.clone(),
+        })
+    }
+
+    /// Whether the pin requires an import.
+    pub fn needs_import(&self) -> bool {
+        !self.import_name.is_empty()
+    }
+
+    /// Whether the call takes the pin.
+    pub fn applies(&self, call: &Call) -> bool {
+        match self.when {
+            When::Sqlite => self.is_sqlite(call),
+            When::Server => self.is_server(&call.args) || server_url(&call.args),
+            When::Always => true,
         }
     }
 
@@ -168,10 +239,10 @@ impl Pin {
 
     /// Whether the call's pool class is the pin's (the mark of a call the fork pinned).
     pub fn has_pinned_pool(&self, args: &Container) -> bool {
-        match (
-            self.keyword(&self.pool_keyword),
-            keyword(args, &self.pool_keyword),
-        ) {
+        let Some(pool) = &self.pool_keyword else {
+            return false;
+        };
+        match (self.keyword(pool), keyword(args, pool)) {
             (
                 Some(PinnedKeyword {
                     value: PinValue::Expr(e),
@@ -231,6 +302,23 @@ pub fn opted_out(text: &[u8], statement: &std::ops::Range<usize>) -> bool {
                 .is_none_or(|&b| !(b == b'_' || b.is_ascii_alphanumeric()))
         })
     })
+}
+
+/// A first argument that is a database URL literal of another scheme than SQLite.
+pub fn server_url(args: &Container) -> bool {
+    args.items
+        .iter()
+        .find(|i| i.key == ItemKey::Positional(0))
+        .is_some_and(is_server_url)
+}
+
+/// Whether an argument is a database URL literal of another scheme than SQLite.
+pub fn is_server_url(i: &Item) -> bool {
+    let n = i
+        .norm
+        .trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U', 'f', 'F']);
+    let quoted = n.starts_with('"') || n.starts_with('\'');
+    quoted && !i.sqlite_literal && n.contains("://") && !n[1..].starts_with("sqlite")
 }
 
 /// Evidence in the arguments alone (the `if` guard is the caller's to add).
@@ -364,6 +452,54 @@ mod tests {
         );
         assert!(!at("e = create_engine(U)  # poolmerge: offline\n"));
         assert!(!at("e = create_engine(U)  # poolmerge: on\n"));
+    }
+
+    fn declared(toml: &str) -> Pin {
+        let c = crate::config::parse(toml, ".poolmerge.toml")
+            .unwrap()
+            .unwrap();
+        Pin::from_decl(&c.pins[0]).unwrap()
+    }
+
+    #[test]
+    fn declared_pins_apply_by_their_rule() {
+        let pg = declared(
+            "[[pin]]\ncall = \"sqlalchemy.create_engine\"\nwhen = \"server\"\nset = { pool_pre_ping = \"True\", pool_recycle = \"1800\" }\n",
+        );
+        assert_eq!(
+            (pg.call.as_str(), pg.pool_keyword.as_deref()),
+            ("create_engine", None)
+        );
+        assert!(!pg.needs_import());
+        let calls = |src: &str| scan(src.as_bytes(), &pg.targets()).unwrap().statements;
+        let s = calls(
+            "a = create_engine(U, pool_size=5)\nb = create_engine(\"postgresql://h/db\")\nc = create_engine(\"sqlite:///x.db\")\nd = create_engine(U)\n",
+        );
+        let applies: Vec<bool> = s.iter().map(|s| pg.applies(&s.calls[0])).collect();
+        assert_eq!(applies, [true, true, false, false]);
+        let c = &s[0].calls[0];
+        assert_eq!(
+            pg.missing(&c.args),
+            [
+                "pool_pre_ping=True is missing",
+                "pool_recycle=1800 is missing"
+            ]
+        );
+
+        let sm = declared(
+            "[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\n",
+        );
+        assert_eq!(
+            (sm.import_module.as_str(), sm.import_name.as_str()),
+            ("sqlalchemy.orm", "sessionmaker")
+        );
+        let s = scan(b"S = sessionmaker(bind=e)\n", &sm.targets()).unwrap();
+        assert!(sm.applies(&s.statements[0].calls[0]), "always");
+        let builtin = Pin::builtin();
+        let s = scan(b"e = create_engine(U, pool_size=5)\n", &builtin.targets()).unwrap();
+        assert!(!builtin.applies(&s.statements[0].calls[0]));
+        let two = crate::config::parse("[[pin]]\ncall = \"f\"\nset = { a = \"1\" }\nimports = [\"from m import a\", \"from n import b\"]\n", ".poolmerge.toml").unwrap().unwrap();
+        assert!(Pin::from_decl(&two.pins[0]).is_err());
     }
 
     #[test]
