@@ -15,6 +15,12 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Fix(args) => commands::fix::run(&args),
         Command::Install(args) => commands::install::install(&args),
         Command::Uninstall(args) => commands::install::uninstall(&args),
+        Command::Config => {
+            let repo = git2::Repository::open_from_env().ok();
+            let profile = crate::config::load(repo.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{}", profile.to_toml());
+            Ok(Status::Clean)
+        }
         Command::Doctor => commands::doctor::run(),
         Command::Demo => commands::demo::run(),
         Command::Completions(args) => {

@@ -100,6 +100,15 @@ poolmerge install --global                      # the driver for every repositor
 poolmerge uninstall            # this repository\n  \
 poolmerge uninstall --global   # and your global git config")]
     Uninstall(UninstallArgs),
+    /// Print the profile poolmerge applies here, as TOML, and where it came from.
+    ///
+    /// The configuration is `[tool.poolmerge]` in pyproject.toml or the same keys in
+    /// .poolmerge.toml: HEAD's committed one, else the work tree's, else the built-in
+    /// StaticPool profile. Exit status: 0, or 2 when the configuration is invalid (one
+    /// line naming the file and line).
+    #[command(after_help = "Example:\n  \
+poolmerge config    # the pins, the files, the source (docs/CONFIG.md has the schema)")]
+    Config,
     /// Check that poolmerge is set up right here, and say how to fix what is not.
     #[command(after_help = "Example:\n  \
 poolmerge doctor    # run inside your fork")]

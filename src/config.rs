@@ -102,7 +102,7 @@ pub fn parse(text: &str, file: &str) -> Result<Option<Config>, ConfigError> {
             .to_string();
         reader.error(at, format!("not valid TOML: {message}"))
     })?;
-    let pyproject = file.rsplit(['/', '\\']).next() == Some("pyproject.toml");
+    let pyproject = file.ends_with("pyproject.toml");
     let (table, at) = if pyproject {
         let Some(tool) = doc.get_ref().get("tool") else {
             return Ok(None);
@@ -700,4 +700,218 @@ imports = ["from sqlalchemy.orm import sessionmaker"]
             assert_eq!(parse_import(bad), None, "{bad}");
         }
     }
+}
+
+/// The profile every command applies: the pins, the files they own, and where it came
+/// from.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The pins, the built-in one first when it applies.
+    pub pins: Vec<crate::merge::pin::Pin>,
+    /// The configuration it was made from (`None`: the built-in profile).
+    pub config: Option<Config>,
+    /// Where it came from, as shown to the user.
+    pub source: String,
+}
+
+impl Profile {
+    /// The built-in profile: the StaticPool pin, the files git's attributes route.
+    pub fn builtin() -> Profile {
+        Profile {
+            pins: vec![crate::merge::pin::Pin::builtin()],
+            config: None,
+            source: "the built-in profile".into(),
+        }
+    }
+
+    /// The profile a configuration declares.
+    pub fn from_config(config: Config, source: String) -> Result<Profile, ConfigError> {
+        use crate::merge::pin::Pin;
+        let mut pins = Vec::new();
+        if config.include_builtin {
+            pins.push(Pin::builtin());
+        }
+        for decl in &config.pins {
+            pins.push(Pin::from_decl(decl).map_err(|message| ConfigError {
+                file: config.file.clone(),
+                line: decl.line,
+                message,
+            })?);
+        }
+        Ok(Profile {
+            pins,
+            config: Some(config),
+            source,
+        })
+    }
+
+    /// The file patterns the configuration owns (empty: git's attributes decide).
+    pub fn files(&self) -> &[String] {
+        self.config.as_ref().map_or(&[], |c| &c.files)
+    }
+
+    /// Whether `path` (relative to the work tree) is one of the configured files.
+    pub fn owns(&self, path: &str) -> bool {
+        let files = self.files();
+        if files.is_empty() {
+            return false;
+        }
+        git2::Pathspec::new(files.iter()).is_ok_and(|spec| {
+            spec.matches_path(std::path::Path::new(path), git2::PathspecFlags::DEFAULT)
+        })
+    }
+
+    /// The profile as TOML, the built-in pin written out in full.
+    pub fn to_toml(&self) -> String {
+        use crate::merge::pin::PinValue;
+        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let list = |items: &[String]| {
+            format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|s| quote(s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut out = format!(
+            "# The profile poolmerge applies here, from {}, every pin written out.\n[tool.poolmerge]\n",
+            self.source
+        );
+        let files: Vec<String> = if self.files().is_empty() {
+            Vec::new()
+        } else {
+            self.files().to_vec()
+        };
+        if !files.is_empty() {
+            out.push_str(&format!("files = {}\n", list(&files)));
+        }
+        out.push_str("include_builtin = false\n");
+        let builtin = crate::merge::pin::Pin::builtin();
+        for pin in &self.pins {
+            out.push_str("\n[[tool.poolmerge.pin]]\n");
+            if *pin == builtin {
+                out.push_str("# the built-in pin\n");
+            }
+            out.push_str(&format!("call = {}\n", quote(&pin.declared)));
+            out.push_str(&format!("when = {}\n", quote(pin.when.name())));
+            let set: Vec<String> = pin
+                .keywords
+                .iter()
+                .filter_map(|k| match &k.value {
+                    PinValue::Expr(e) => Some(format!("{} = {}", k.name, quote(e))),
+                    PinValue::Dict(_) => None,
+                })
+                .collect();
+            if !set.is_empty() {
+                out.push_str(&format!("set = {{ {} }}\n", set.join(", ")));
+            }
+            let dict: Vec<String> = pin
+                .keywords
+                .iter()
+                .filter_map(|k| match &k.value {
+                    PinValue::Dict(entries) => Some(format!(
+                        "{} = {{ {} }}",
+                        k.name,
+                        entries
+                            .iter()
+                            .map(|(key, v)| format!("{} = {}", quote(key), quote(v)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    PinValue::Expr(_) => None,
+                })
+                .collect();
+            if !dict.is_empty() {
+                out.push_str(&format!("dict = {{ {} }}\n", dict.join(", ")));
+            }
+            if pin.needs_import() {
+                out.push_str(&format!(
+                    "imports = [{}]\n",
+                    quote(&format!(
+                        "from {} import {}",
+                        pin.import_module, pin.import_name
+                    ))
+                ));
+            }
+            out.push_str(&format!("retire = {}\n", list(&pin.retire)));
+        }
+        out
+    }
+}
+
+/// The profile for a repository: HEAD's committed configuration, else the work
+/// tree's, else the built-in one. Without a repository, the built-in one.
+pub fn load(repo: Option<&git2::Repository>) -> Result<Profile, ConfigError> {
+    let Some(repo) = repo else {
+        return Ok(Profile::builtin());
+    };
+    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    if let Some(tree) = head {
+        let mut found = Vec::new();
+        for name in FILES {
+            let Ok(entry) = tree.get_path(std::path::Path::new(name)) else {
+                continue;
+            };
+            let Ok(blob) = repo.find_blob(entry.id()) else {
+                continue;
+            };
+            let shown = format!("HEAD:{name}");
+            found.extend(read_one(blob.content(), &shown)?.map(|c| (c, shown)));
+        }
+        if let Some(profile) = pick(found)? {
+            return Ok(profile);
+        }
+    }
+    if let Some(dir) = repo.workdir() {
+        let mut found = Vec::new();
+        for name in FILES {
+            if let Ok(Some(text)) = crate::fsutil::read_worktree_file(dir, name) {
+                let shown = format!("{name} in the work tree");
+                found.extend(read_one(&text, name)?.map(|c| (c, shown)));
+            }
+        }
+        if let Some(profile) = pick(found)? {
+            return Ok(profile);
+        }
+    }
+    Ok(Profile::builtin())
+}
+
+/// The profile for the merge driver, which git runs at the top of the work tree: the
+/// repository is opened only when a configuration file could apply.
+pub fn load_for_driver() -> Result<Profile, ConfigError> {
+    if !FILES.iter().any(|f| std::path::Path::new(f).exists()) {
+        return Ok(Profile::builtin());
+    }
+    load(git2::Repository::open_from_env().ok().as_ref())
+}
+
+fn read_one(bytes: &[u8], shown: &str) -> Result<Option<Config>, ConfigError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ConfigError {
+        file: shown.to_string(),
+        line: bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
+        message: "not UTF-8".into(),
+    })?;
+    parse(text, shown)
+}
+
+fn pick(mut found: Vec<(Config, String)>) -> Result<Option<Profile>, ConfigError> {
+    if found.len() > 1 {
+        let (_, first) = &found[0];
+        return Err(ConfigError {
+            file: found[1].1.clone(),
+            line: 1,
+            message: format!("a configuration here and in {first}: keep one"),
+        });
+    }
+    found
+        .pop()
+        .map(|(config, source)| Profile::from_config(config, source))
+        .transpose()
 }

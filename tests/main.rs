@@ -12,6 +12,7 @@ mod generate;
 mod invariants;
 mod limits;
 mod optout;
+mod profiles;
 mod properties;
 mod security;
 mod setup;

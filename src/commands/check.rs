@@ -12,6 +12,7 @@ use anyhow::{Context, Result, anyhow};
 use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use crate::cli::{CheckArgs, Format};
+use crate::commands::fix::{owned, profile};
 use crate::commands::merge_safely;
 use crate::conflict::{Markers, Style};
 use crate::exit::Status;
@@ -73,7 +74,7 @@ fn tree_files(repo: &Repository, tree: Oid) -> Result<BTreeMap<String, Oid>> {
 
 /// The owned files of the work tree (of HEAD in a bare clone).
 pub fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
-    let pin = Pin::builtin();
+    let profile = profile(repo)?;
     let (paths, source): (Vec<String>, Option<&str>) = if repo.is_bare() {
         let head = repo.head()?.peel_to_tree()?.id();
         (tree_files(repo, head)?.into_keys().collect(), Some("HEAD"))
@@ -89,7 +90,7 @@ pub fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
     let index = repo.index()?;
     let mut items = Vec::new();
     let mut files = 0;
-    for path in paths.iter().filter(|p| repo::owned(&attrs, p)) {
+    for path in paths.iter().filter(|p| owned(&profile, &attrs, p)) {
         let text = match repo.workdir() {
             Some(dir) if crate::commands::fix::is_link(&dir.join(path)) => continue,
             Some(dir) => match crate::fsutil::read_worktree_file(dir, path) {
@@ -104,7 +105,7 @@ pub fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
         files += 1;
         items.extend(items_for(
             path,
-            fix::problems(&text, &pin, repo::marker_size(&attrs, path)),
+            fix::problems_all(&text, &profile.pins, repo::marker_size(&attrs, path)),
             "",
         ));
     }
@@ -238,7 +239,7 @@ struct JobContext<'a> {
     line: &'a dyn LineMerge,
     style: Style,
     rev: &'a str,
-    pin: &'a Pin,
+    pins: &'a [Pin],
 }
 
 impl Results {
@@ -267,9 +268,9 @@ impl Results {
                     })
                 };
                 Ok(match job {
-                    Job::Problems(oid, size) => Ok(Done::Problems(fix::problems(
+                    Job::Problems(oid, size) => Ok(Done::Problems(fix::problems_all(
                         &blob(Some(*oid))?,
-                        ctx.pin,
+                        ctx.pins,
                         *size,
                     ))),
                     Job::Merge(t) => {
@@ -307,16 +308,16 @@ fn merge_triple(t: &Triple, [b, o, th]: &[Vec<u8>; 3], ctx: &JobContext) -> Resu
         ours: o,
         theirs: th,
     };
-    let opts = Options {
-        markers: Markers {
+    let opts = Options::for_pins(
+        Markers {
             size: t.marker_size,
             style: ctx.style,
             ours: Some("HEAD".into()),
             base: Some("base".into()),
             theirs: Some(ctx.rev.to_string()),
         },
-        ..Options::default()
-    };
+        ctx.pins,
+    );
     let outcome = merge_safely(&input, &opts, ctx.line, true)?;
     let git_alone_conflicts = match outcome.mode {
         Mode::Plain(_) => outcome.conflicts > 0,
@@ -333,7 +334,7 @@ fn merge_triple(t: &Triple, [b, o, th]: &[Vec<u8>; 3], ctx: &JobContext) -> Resu
         problems: if outcome.conflicts > 0 {
             Vec::new()
         } else {
-            fix::problems(&outcome.content, ctx.pin, t.marker_size)
+            fix::problems_all(&outcome.content, ctx.pins, t.marker_size)
         },
     })
 }
@@ -391,7 +392,7 @@ pub fn check_merge(
 
     // While git merges: HEAD's owned files, checked, and the owned files both sides
     // changed, merged.
-    let pin = Pin::builtin();
+    let profile = profile(repo)?;
     let style: Style = repo::config_string(Some(repo), "merge.conflictStyle")
         .and_then(|v| v.parse().ok())
         .unwrap_or_default();
@@ -406,14 +407,14 @@ pub fn check_merge(
     )?;
     let owned_head: Vec<(&String, &Oid)> = head_files
         .iter()
-        .filter(|(p, _)| repo::owned(&attrs, p))
+        .filter(|(p, _)| owned(&profile, &attrs, p))
         .collect();
     let ctx = JobContext {
         git_dir: repo.path(),
         line,
         style,
         rev,
-        pin: &pin,
+        pins: &profile.pins,
     };
     let mut results = Results::default();
     let base_files = match single_merge_base(repo, head.id(), other.id()) {
@@ -467,11 +468,11 @@ pub fn check_merge(
     };
     let clean_owned: Vec<(&String, &Oid)> = merged_files
         .iter()
-        .filter(|(p, _)| !conflicted.contains_key(*p) && repo::owned(&attrs, p))
+        .filter(|(p, _)| !conflicted.contains_key(*p) && owned(&profile, &attrs, p))
         .collect();
     let more = conflicted
         .iter()
-        .filter(|(p, _)| repo::owned(&attrs, p))
+        .filter(|(p, _)| owned(&profile, &attrs, p))
         .filter_map(|(p, st)| triple(p, st))
         .map(Job::Merge)
         .chain(
@@ -492,7 +493,7 @@ pub fn check_merge(
         failure: true,
     };
     for (path, st) in &conflicted {
-        if !repo::owned(&attrs, path) {
+        if !owned(&profile, &attrs, path) {
             items.push(conflict(
                 path,
                 "would stay conflicted (not routed to poolmerge)".into(),

@@ -7,10 +7,10 @@ use anyhow::{Context, Result, bail};
 use git2::{Index, Repository};
 
 use crate::cli::FixArgs;
+use crate::config::{self, Profile};
 use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::fix;
-use crate::merge::pin::Pin;
 use crate::repo;
 
 /// Runs `poolmerge fix`.
@@ -24,6 +24,7 @@ pub fn run(args: &FixArgs) -> Result<Status> {
 pub fn owned_or_named(
     repo: &Repository,
     named: &[std::path::PathBuf],
+    profile: &Profile,
 ) -> Result<(Vec<String>, repo::Attributes)> {
     let paths = if named.is_empty() {
         repo::tracked_files(repo)?
@@ -37,12 +38,26 @@ pub fn owned_or_named(
     let paths = if named.is_empty() {
         paths
             .into_iter()
-            .filter(|p| repo::owned(&attrs, p))
+            .filter(|p| owned(profile, &attrs, p))
             .collect()
     } else {
         paths
     };
     Ok((paths, attrs))
+}
+
+/// Whether poolmerge owns `path`: the configuration's `files`, else git's attributes.
+pub fn owned(profile: &Profile, attrs: &repo::Attributes, path: &str) -> bool {
+    if profile.files().is_empty() {
+        repo::owned(attrs, path)
+    } else {
+        profile.owns(path)
+    }
+}
+
+/// The repository's profile (see [`config::load`]); an invalid configuration is an error.
+pub fn profile(repo: &Repository) -> Result<Profile> {
+    config::load(Some(repo)).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Whether `file` is a symbolic link.
@@ -58,8 +73,8 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     if args.staged {
         return fix_staged(repo, workdir, &args.paths);
     }
-    let (paths, attrs) = owned_or_named(repo, &args.paths)?;
-    let pin = Pin::builtin();
+    let profile = profile(repo)?;
+    let (paths, attrs) = owned_or_named(repo, &args.paths, &profile)?;
     let (mut errors, mut left, mut needed) = (false, false, false);
     for path in &paths {
         let file = workdir.join(path);
@@ -80,7 +95,7 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
                 continue;
             }
         };
-        let fixed = fix::fix(&text, &pin, repo::marker_size(&attrs, path));
+        let fixed = fix::fix_all(&text, &profile.pins, repo::marker_size(&attrs, path));
         for f in &fixed.unfixable {
             println!("{path}:{}: {}", f.line, f.message);
             left = true;
@@ -154,13 +169,13 @@ fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<St
         )
     };
     let attrs = repo::attributes(repo, &staged, repo::FILE_ATTRS, None)?;
-    let pin = Pin::builtin();
+    let profile = profile(repo)?;
     let mut changed_index = false;
     let (mut left, mut errors) = (false, false);
     for path in &staged {
         let chosen = match &wanted {
             Some(w) => w.contains(path),
-            None => repo::owned(&attrs, path),
+            None => owned(&profile, &attrs, path),
         };
         if !chosen {
             continue;
@@ -174,7 +189,7 @@ fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<St
         }
         let blob = repo.find_blob(entry.id)?.content().to_vec();
         let size = repo::marker_size(&attrs, path);
-        let fixed = fix::fix(&blob, &pin, size);
+        let fixed = fix::fix_all(&blob, &profile.pins, size);
         for f in &fixed.unfixable {
             println!("{path}:{}: {}", f.line, f.message);
             left = true;
@@ -192,7 +207,7 @@ fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<St
         let file = workdir.join(path);
         let mut where_ = "staged";
         if let Ok(Some(text)) = read_worktree_file(workdir, path) {
-            let worktree = fix::fix(&text, &pin, size);
+            let worktree = fix::fix_all(&text, &profile.pins, size);
             if worktree.content != text {
                 match atomic_write(&file, &worktree.content) {
                     Ok(()) => where_ = "staged and in the work tree",

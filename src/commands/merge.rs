@@ -152,12 +152,29 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         ours: &inputs[1],
         theirs: &inputs[2],
     };
-    let mut opts = Options {
-        markers: settings.markers.clone(),
-        ..Options::default()
-    };
     let mut warnings = Vec::new();
-    let mut outcome = match merge_safely(&input, &opts, line, settings.enabled) {
+    // The repository's profile; an invalid configuration leaves the file to git's
+    // plain merge, never to a configuration applied in part.
+    let profile = if settings.enabled {
+        match crate::config::load_for_driver() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                warnings.push(format!("{e}; used git's plain merge"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let enabled = settings.enabled && profile.is_some();
+    let mut opts = match &profile {
+        Some(p) => Options::for_pins(settings.markers.clone(), &p.pins),
+        None => Options {
+            markers: settings.markers.clone(),
+            ..Options::default()
+        },
+    };
+    let mut outcome = match merge_safely(&input, &opts, line, enabled) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("poolmerge: {}: {e}", settings.path);
@@ -170,7 +187,7 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         let style = configured_style(&mut warnings);
         if style != opts.markers.style {
             opts.markers.style = style;
-            outcome = match merge_safely(&input, &opts, line, settings.enabled) {
+            outcome = match merge_safely(&input, &opts, line, enabled) {
                 Ok(o) => o,
                 Err(e) => {
                     eprintln!("poolmerge: {}: {e}", settings.path);

@@ -17,7 +17,6 @@ use crate::conflict::{Markers, Style, first_labels};
 use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::line::LineMerge;
-use crate::merge::pin::Pin;
 use crate::merge::{Decision, Input, Options, markers};
 use crate::{repo, report};
 
@@ -120,17 +119,17 @@ pub fn run_with_repo(
         named.clone()
     };
     let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
+    let profile = crate::commands::fix::profile(repo)?;
     let targets: Vec<String> = if named.is_empty() {
         candidates
             .into_iter()
-            .filter(|p| repo::owned(&attrs, p))
+            .filter(|p| crate::commands::fix::owned(&profile, &attrs, p))
             .collect()
     } else {
         candidates
     };
     let eol = repo::EolConfig::read(repo);
     let style = style(repo);
-    let pin = Pin::builtin();
     let would = if args.dry_run { "would be " } else { "" };
     let (mut remaining, mut errors) = (0usize, 0usize);
     let mut decisions: Vec<(String, Decision)> = Vec::new();
@@ -163,7 +162,7 @@ pub fn run_with_repo(
                 errors += 1;
                 continue;
             };
-            let res = markers::resolve(&text, &markers, &pin, line);
+            let res = markers::resolve_all(&text, &markers, &profile.pins, line);
             if res.resolved + res.left == 0 {
                 println!("{path}: no conflict to resolve");
                 continue;
@@ -208,10 +207,7 @@ pub fn run_with_repo(
             ours: &ours,
             theirs: &theirs,
         };
-        let opts = Options {
-            markers,
-            ..Options::default()
-        };
+        let opts = Options::for_pins(markers, &profile.pins);
         let outcome = match merge_safely(&input, &opts, line, true) {
             Ok(o) => o,
             Err(e) => {

@@ -140,6 +140,40 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
     out
 }
 
+/// [`problems`] for every pin of a profile, each finding once, in line order.
+pub fn problems_all(text: &[u8], pins: &[Pin], marker_size: usize) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for pin in pins {
+        for f in problems(text, pin, marker_size) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out.sort_by_key(|f| f.line);
+    out
+}
+
+/// [`fix`] with every pin of a profile, one after the other.
+pub fn fix_all(text: &[u8], pins: &[Pin], marker_size: usize) -> Fixed {
+    let mut out = Fixed {
+        content: text.to_vec(),
+        changed: Vec::new(),
+        unfixable: Vec::new(),
+    };
+    for pin in pins {
+        let fixed = fix(&out.content, pin, marker_size);
+        out.content = fixed.content;
+        out.changed.extend(fixed.changed);
+        for f in fixed.unfixable {
+            if !out.unfixable.contains(&f) {
+                out.unfixable.push(f);
+            }
+        }
+    }
+    out
+}
+
 /// A file with the pin applied.
 #[derive(Debug, Clone)]
 pub struct Fixed {

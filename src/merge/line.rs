@@ -34,6 +34,12 @@ pub trait LineMerge: Sync {
         theirs: &[u8],
         markers: &Markers,
     ) -> Result<LineMerged>;
+
+    /// Told, before a merge of masked texts, where regions were folded into one line
+    /// each in OURS and THEIRS (`(line, extra lines)`, 1-based): a merge that reports
+    /// lines (another pin's engine) gives them in the unmasked files. Most line merges
+    /// report no lines and ignore it.
+    fn folded(&self, _ours: &[(usize, usize)], _theirs: &[(usize, usize)]) {}
 }
 
 /// Runs `git merge-file -p --diff-algorithm=histogram` on temporary copies.

@@ -19,6 +19,30 @@ use crate::merge::regions::{self, Group, Region, Version};
 use crate::merge::{Decision, Outcome, Side};
 use crate::python;
 
+/// [`resolve`] with every pin of a profile, one after the other: a block left by one
+/// pin may be another's.
+pub fn resolve_all(
+    text: &[u8],
+    markers: &Markers,
+    pins: &[Pin],
+    line: &dyn LineMerge,
+) -> Resolution {
+    let mut out = Resolution {
+        content: text.to_vec(),
+        resolved: 0,
+        left: 0,
+        decisions: Vec::new(),
+    };
+    for pin in pins {
+        let r = resolve(&out.content, markers, pin, line);
+        out.content = r.content;
+        out.resolved += r.resolved;
+        out.left = r.left;
+        out.decisions.extend(r.decisions);
+    }
+    out
+}
+
 /// One conflict block of a file.
 #[derive(Debug, Clone)]
 pub struct Block {

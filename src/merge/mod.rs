@@ -50,6 +50,125 @@ pub struct Options {
     pub pin: Pin,
     /// How much work the engine may do before it leaves the file to git's merge.
     pub limits: crate::python::Limits,
+    /// Further pins of the profile: merged inside the first pin's line merge, each in
+    /// turn, so that every pin's regions are poolmerge's and the rest is git's.
+    pub more: Vec<Pin>,
+}
+
+impl Options {
+    /// The same options without the further pins.
+    fn only_first(&self) -> Options {
+        Options {
+            more: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Options for a profile's pins (the first one and the rest).
+    pub fn for_pins(markers: Markers, pins: &[Pin]) -> Options {
+        let (pin, more) = match pins.split_first() {
+            Some((first, rest)) => (first.clone(), rest.to_vec()),
+            None => (Pin::builtin(), Vec::new()),
+        };
+        Options {
+            markers,
+            pin,
+            more,
+            ..Options::default()
+        }
+    }
+}
+
+/// The line merge an outer pin sees: the next pins' engine, then the line merge. Their
+/// decisions and warnings are kept for the outer merge to report.
+struct Chain<'a> {
+    opts: Options,
+    line: &'a dyn LineMerge,
+    decisions: std::sync::Mutex<Vec<Decision>>,
+    warnings: std::sync::Mutex<Vec<String>>,
+    /// How the outer merge folded OURS and THEIRS (see [`LineMerge::folded`]).
+    folds: std::sync::Mutex<[Vec<(usize, usize)>; 2]>,
+}
+
+impl LineMerge for Chain<'_> {
+    fn merge(
+        &self,
+        base: &[u8],
+        ours: &[u8],
+        theirs: &[u8],
+        markers: &Markers,
+    ) -> Result<line::LineMerged> {
+        let opts = Options {
+            markers: markers.clone(),
+            ..self.opts.clone()
+        };
+        let mut out = merge(&Input { base, ours, theirs }, &opts, self.line)?;
+        if let Ok(folds) = self.folds.lock() {
+            for d in &mut out.decisions {
+                let side = usize::from(d.fork == Some(Side::Theirs));
+                d.line = unfold(d.line, &folds[side]);
+            }
+        }
+        if let Ok(mut d) = self.decisions.lock() {
+            d.extend(out.decisions);
+        }
+        if let Ok(mut w) = self.warnings.lock() {
+            w.extend(out.warnings);
+        }
+        Ok(line::LineMerged {
+            content: out.content,
+            conflicts: out.conflicts,
+        })
+    }
+
+    fn folded(&self, ours: &[(usize, usize)], theirs: &[(usize, usize)]) {
+        if let Ok(mut f) = self.folds.lock() {
+            *f = [ours.to_vec(), theirs.to_vec()];
+        }
+    }
+}
+
+/// A line of a text whose regions `folds` folded into one line each (`(line, extra
+/// lines)`), back in the text itself.
+fn unfold(line: usize, folds: &[(usize, usize)]) -> usize {
+    line + folds
+        .iter()
+        .filter(|(at, _)| *at < line)
+        .map(|(_, extra)| extra)
+        .sum::<usize>()
+}
+
+/// Merges with several pins: the first pin's engine, whose line merge is the next
+/// pins' engine, and so on down to the line merge itself.
+fn merge_chained(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
+    let chain = Chain {
+        opts: Options {
+            pin: opts.more[0].clone(),
+            more: opts.more[1..].to_vec(),
+            ..opts.clone()
+        },
+        line,
+        decisions: Default::default(),
+        warnings: Default::default(),
+        folds: Default::default(),
+    };
+    let outer = Options {
+        more: Vec::new(),
+        ..opts.clone()
+    };
+    let mut out = merge(input, &outer, &chain)?;
+    let inner = chain.decisions.into_inner().unwrap_or_default();
+    if !inner.is_empty() && out.mode == Mode::Plain(Plain::NoRegions) {
+        out.mode = Mode::Regions;
+    }
+    out.decisions.extend(inner);
+    out.decisions.sort_by_key(|d| d.line);
+    for w in chain.warnings.into_inner().unwrap_or_default() {
+        if !out.warnings.contains(&w) {
+            out.warnings.push(w);
+        }
+    }
+    Ok(out)
 }
 
 /// One of the two sides git merges.
@@ -208,7 +327,10 @@ pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Merg
     }
     let size = opts.markers.size;
     if has_complete_block(input.ours, size) || has_complete_block(input.theirs, size) {
-        return plain(input, opts, line, Plain::Markers);
+        return plain(input, &opts.only_first(), line, Plain::Markers);
+    }
+    if !opts.more.is_empty() {
+        return merge_chained(input, opts, line);
     }
     let pin = &opts.pin;
     let texts = [input.base, input.ours, input.theirs];
@@ -458,6 +580,7 @@ impl<'a> Merger<'a> {
         }
 
         // Mask, merge lines, put the engines back.
+        let mut folds: [Vec<(usize, usize)>; 3] = Default::default();
         let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
             .iter()
             .map(|&v| {
@@ -468,9 +591,19 @@ impl<'a> Merger<'a> {
                     }
                 }
                 reps.sort_by_key(|(s, _)| s.start);
-                regions::mask(self.versions[v].text, &reps)
+                // Where each region folds into one line, for messages about the rest.
+                let text = self.versions[v].text;
+                let mut removed = 0;
+                for (span, _) in &reps {
+                    let line = regions::line_number(text, span.start) - removed;
+                    let extra = memchr::memchr_iter(b'\n', &text[span.clone()]).count();
+                    folds[v].push((line, extra));
+                    removed += extra;
+                }
+                regions::mask(text, &reps)
             })
             .collect();
+        self.line.folded(&folds[OURS], &folds[THEIRS]);
         let lines = self.line.merge(
             &masked_texts[BASE],
             &masked_texts[OURS],

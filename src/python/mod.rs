@@ -846,6 +846,10 @@ fn comment_run_start(root: Node, text: &[u8], mut start: usize) -> usize {
         if line.get(indent) != Some(&b'#') {
             break;
         }
+        // Another pin's region, masked by an outer merge, is not a comment of this one.
+        if line[indent..].starts_with(b"#@poolmerge-region") {
+            break;
+        }
         let pos = prev + indent;
         let is_comment = root
             .descendant_for_byte_range(pos, pos + 1)

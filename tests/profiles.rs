@@ -1,0 +1,230 @@
+//! Pins as data: a repository's `[tool.poolmerge]` configuration through the driver,
+//! `fix`, `check`, `resolve` and `config`.
+
+use crate::support::{Repo, git_merge_file};
+
+const SESSION_CONFIG: &str = r#"[project]
+name = "fork"
+
+[tool.poolmerge]
+[[tool.poolmerge.pin]]
+call = "sessionmaker"
+when = "always"
+set = { expire_on_commit = "False" }
+imports = ["from sqlalchemy.orm import sessionmaker"]
+"#;
+
+const SESSION_BASE: &str = "from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine(DATABASE_URL)
+
+# One session per request.
+SessionLocal = sessionmaker(bind=engine, autocommit=False)
+";
+
+/// The fork (main) with the configuration and its pinned module; `upstream` branches
+/// from before the pin and changes the module.
+fn fork(config: &str, file: &str, base: &str, pinned: &str, upstream: &str) -> Repo {
+    let repo = Repo::new();
+    repo.install_driver();
+    repo.commit(file, base.as_bytes(), "base");
+    repo.ok(&["branch", "upstream"]);
+    repo.commit("pyproject.toml", config.as_bytes(), "configure poolmerge");
+    repo.commit(file, pinned.as_bytes(), "fork: pin");
+    repo.ok(&["checkout", "-q", "upstream"]);
+    repo.commit(file, upstream.as_bytes(), "upstream change");
+    repo.ok(&["checkout", "-q", "main"]);
+    repo
+}
+
+#[test]
+fn a_declared_sessionmaker_pin_keeps_upstreams_change() {
+    let pinned = SESSION_BASE.replace(
+        "autocommit=False)",
+        "autocommit=False, expire_on_commit=False)",
+    );
+    let upstream = SESSION_BASE
+        .replace(
+            "# One session per request.",
+            "# One session per request; see docs/sessions.md.",
+        )
+        .replace("autocommit=False)", "autocommit=False, autoflush=False)");
+    let repo = fork(
+        SESSION_CONFIG,
+        "database/session.py",
+        SESSION_BASE,
+        &pinned,
+        &upstream,
+    );
+    let merged = repo.git(&["merge", "--no-edit", "upstream"]);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let out = String::from_utf8(repo.read("database/session.py")).unwrap();
+    assert!(
+        out.contains("# One session per request; see docs/sessions.md.\n"),
+        "{out}"
+    );
+    assert!(out.contains("expire_on_commit=False"), "{out}");
+    assert!(out.contains("autoflush=False"), "{out}");
+    // `config` shows the profile and its source.
+    let (code, out, err) = repo.poolmerge(&["config"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("from HEAD:pyproject.toml"), "{out}");
+    assert!(
+        out.contains("call = \"sessionmaker\"") && out.contains("expire_on_commit = \"False\""),
+        "{out}"
+    );
+    assert!(!out.contains("StaticPool"), "only the declared pin: {out}");
+    assert_eq!(repo.poolmerge(&["check"]).0, 0);
+}
+
+const TWO_PINS: &str = r#"[tool.poolmerge]
+include_builtin = true
+
+[[tool.poolmerge.pin]]
+call = "create_engine"
+when = "server"
+set = { pool_pre_ping = "True", pool_recycle = "1800" }
+
+[[tool.poolmerge.pin]]
+call = "sessionmaker"
+set = { expire_on_commit = "False" }
+imports = ["from sqlalchemy.orm import sessionmaker"]
+"#;
+
+const MODULE: &str = "from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool
+
+cache = create_engine(\"sqlite:///cache.db\", poolclass=NullPool)
+
+main = create_engine(DATABASE_URL, pool_size=50, max_overflow=100)
+
+Session = sessionmaker(bind=main)
+";
+
+#[test]
+fn a_profile_of_three_pins_through_fix_check_and_the_driver() {
+    let repo = Repo::new();
+    repo.install_driver();
+    repo.commit("pyproject.toml", TWO_PINS.as_bytes(), "configure");
+    repo.commit("database/app.py", MODULE.as_bytes(), "base");
+    repo.ok(&["branch", "upstream"]);
+    // check names each call the profile pins, fix pins them, check passes.
+    let (code, out, _) = repo.poolmerge(&["check"]);
+    assert_eq!(code, 1);
+    for line in [
+        ":5: engine cache",
+        ":7: engine main",
+        ":9: engine Session",
+        "StaticPool is not imported",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    let (code, out, err) = repo.poolmerge(&["fix"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let pinned = String::from_utf8(repo.read("database/app.py")).unwrap();
+    assert!(pinned.contains("    pool_size=50,\n    max_overflow=100,\n    pool_pre_ping=True,\n    pool_recycle=1800,\n"), "server keywords kept: {pinned}");
+    assert!(pinned.contains("poolclass=StaticPool"), "{pinned}");
+    assert!(pinned.contains("    expire_on_commit=False,\n"), "{pinned}");
+    assert!(!pinned.contains("NullPool"), "retired: {pinned}");
+    assert_eq!(repo.poolmerge(&["check"]).0, 0);
+    repo.ok(&["commit", "-q", "-am", "fork: pin"]);
+    // Upstream changes each call; the merge keeps every change and every pin.
+    repo.ok(&["checkout", "-q", "upstream"]);
+    let upstream = MODULE
+        .replace("poolclass=NullPool)", "poolclass=NullPool, echo=True)")
+        .replace("pool_size=50,", "pool_size=20, pool_recycle=3600,")
+        .replace(
+            "sessionmaker(bind=main)",
+            "sessionmaker(bind=main, autoflush=False)",
+        );
+    repo.commit("database/app.py", upstream.as_bytes(), "upstream");
+    repo.ok(&["checkout", "-q", "main"]);
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "upstream"]);
+    assert_eq!(code, 0, "check --merge: {out}");
+    let merged = repo.git(&["merge", "--no-edit", "upstream"]);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let out = String::from_utf8(repo.read("database/app.py")).unwrap();
+    for want in [
+        "echo=True",
+        "pool_size=20",
+        "pool_recycle=1800",
+        "autoflush=False",
+        "expire_on_commit=False",
+        "poolclass=StaticPool",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    assert!(!out.contains("3600"), "the pinned recycle wins: {out}");
+    assert_eq!(repo.poolmerge(&["check"]).0, 0);
+}
+
+#[test]
+fn the_files_key_decides_what_check_and_fix_own() {
+    let repo = Repo::new();
+    repo.commit(
+        ".poolmerge.toml",
+        b"files = [\"app/db/*.py\"]\n",
+        "configure",
+    );
+    let engine = b"from sqlalchemy import create_engine\ne = create_engine(\"sqlite:///a.db\")\n";
+    repo.commit("app/db/a.py", engine, "owned");
+    repo.commit("app/other.py", engine, "not owned");
+    let (code, out, _) = repo.poolmerge(&["check"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("app/db/a.py:2") && !out.contains("app/other.py"),
+        "{out}"
+    );
+    assert_eq!(repo.poolmerge(&["fix"]).0, 0);
+    assert_eq!(repo.read("app/other.py"), engine);
+    assert_eq!(repo.poolmerge(&["check"]).0, 0);
+}
+
+#[test]
+fn an_invalid_configuration_is_one_line_and_the_driver_falls_back_to_git() {
+    let bad = "[tool.poolmerge]\n\n[[tool.poolmerge.pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False +\" }\n";
+    let pinned = SESSION_BASE.replace(
+        "autocommit=False)",
+        "autocommit=False, expire_on_commit=False)",
+    );
+    let upstream = SESSION_BASE.replace("autocommit=False)", "autocommit=False, autoflush=False)");
+    let repo = fork(bad, "database/session.py", SESSION_BASE, &pinned, &upstream);
+    for args in [vec!["config"], vec!["check"], vec!["fix"], vec!["resolve"]] {
+        let (code, out, err) = repo.poolmerge(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("HEAD:pyproject.toml:5:") && err.contains("not a Python expression"),
+            "{err}"
+        );
+    }
+    let merged = repo.git(&["merge", "--no-edit", "upstream"]);
+    let stderr = String::from_utf8_lossy(&merged.stderr);
+    assert!(
+        stderr.contains("HEAD:pyproject.toml:5:") && stderr.contains("plain merge"),
+        "{stderr}"
+    );
+    let (_, git) = git_merge_file(
+        SESSION_BASE.as_bytes(),
+        pinned.as_bytes(),
+        upstream.as_bytes(),
+        7,
+        "merge",
+    );
+    let out = repo.read("database/session.py");
+    let git = String::from_utf8(git)
+        .unwrap()
+        .replace("<<<<<<< ours", "<<<<<<< HEAD")
+        .replace(">>>>>>> theirs", ">>>>>>> upstream");
+    assert_eq!(String::from_utf8(out).unwrap(), git, "git's own merge");
+}
