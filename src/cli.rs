@@ -134,7 +134,7 @@ pub struct InstallArgs {
     /// Write the attribute line to .git/info/attributes instead of .gitattributes.
     #[arg(long)]
     pub local: bool,
-    /// The files to route to poolmerge (repeatable) [default: database/*.py].
+    /// The files to route to poolmerge (repeatable) [default: the configuration's `files`, else database/*.py].
     #[arg(long, value_name = "GLOB")]
     pub pattern: Vec<String>,
     /// Also install the pre-commit, pre-merge-commit, post-merge and post-rewrite hooks

@@ -659,6 +659,28 @@ imports = ["from sqlalchemy.orm import sessionmaker"]
     }
 
     #[test]
+    fn two_pins_of_one_call_must_take_disjoint_calls() {
+        let profile = |text: &str| {
+            Profile::from_config(parse(text, ".poolmerge.toml").unwrap().unwrap(), "t".into())
+        };
+        let pin = |when: &str| {
+            format!(
+                "[[pin]]\ncall = \"create_engine\"\nwhen = \"{when}\"\nset = {{ echo = \"False\" }}\n"
+            )
+        };
+        assert!(profile(&format!("include_builtin = true\n{}", pin("server"))).is_ok());
+        let e = profile(&format!("include_builtin = true\n{}", pin("always"))).unwrap_err();
+        assert!(
+            e.message
+                .contains("the built-in pin applies to the same calls"),
+            "{e}"
+        );
+        assert_eq!(e.line, 2);
+        let e = profile(&format!("{}{}", pin("server"), pin("server"))).unwrap_err();
+        assert!(e.message.contains("another pin of create_engine"), "{e}");
+    }
+
+    #[test]
     fn expressions_and_imports_are_checked_with_the_python_grammar() {
         for ok in [
             "False",
@@ -732,11 +754,36 @@ impl Profile {
             pins.push(Pin::builtin());
         }
         for decl in &config.pins {
-            pins.push(Pin::from_decl(decl).map_err(|message| ConfigError {
+            let pin = Pin::from_decl(decl).map_err(|message| ConfigError {
                 file: config.file.clone(),
                 line: decl.line,
                 message,
-            })?);
+            })?;
+            // Two pins may share a call only for disjoint calls (sqlite and server):
+            // otherwise which one a statement takes would depend on their order.
+            if let Some(other) = pins.iter().find(|p: &&Pin| {
+                p.call == pin.call
+                    && !matches!(
+                        (p.when, pin.when),
+                        (When::Sqlite, When::Server) | (When::Server, When::Sqlite)
+                    )
+            }) {
+                let what = if *other == Pin::builtin() {
+                    "the built-in pin".to_string()
+                } else {
+                    format!("another pin of {}", other.declared)
+                };
+                return Err(ConfigError {
+                    file: config.file.clone(),
+                    line: decl.line,
+                    message: format!(
+                        "{what} applies to the same calls (when = {} and {}): give them \"sqlite\" and \"server\"",
+                        other.when.name(),
+                        pin.when.name()
+                    ),
+                });
+            }
+            pins.push(pin);
         }
         Ok(Profile {
             pins,

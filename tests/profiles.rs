@@ -188,6 +188,15 @@ fn the_files_key_decides_what_check_and_fix_own() {
     assert_eq!(repo.poolmerge(&["fix"]).0, 0);
     assert_eq!(repo.read("app/other.py"), engine);
     assert_eq!(repo.poolmerge(&["check"]).0, 0);
+    // install routes the same files to the driver.
+    let (code, _, err) = repo.poolmerge(&["install"]);
+    assert_eq!(code, 0, "{err}");
+    let attributes = String::from_utf8(repo.read(".gitattributes")).unwrap();
+    assert!(
+        attributes.contains("app/db/*.py merge=poolmerge"),
+        "{attributes}"
+    );
+    assert!(!attributes.contains("database/*.py"), "{attributes}");
 }
 
 #[test]
@@ -227,4 +236,80 @@ fn an_invalid_configuration_is_one_line_and_the_driver_falls_back_to_git() {
         .replace("<<<<<<< ours", "<<<<<<< HEAD")
         .replace(">>>>>>> theirs", ">>>>>>> upstream");
     assert_eq!(String::from_utf8(out).unwrap(), git, "git's own merge");
+}
+
+/// The merge rules hold for a declared pin as for the built-in one.
+#[test]
+fn the_merge_rules_hold_for_a_declared_pin() {
+    use poolmerge::config;
+    use poolmerge::merge::native::NativeMerge;
+    use poolmerge::merge::{Input, Options, merge};
+    let profile = config::Profile::from_config(
+        config::parse(SESSION_CONFIG, "pyproject.toml")
+            .unwrap()
+            .unwrap(),
+        "test".into(),
+    )
+    .unwrap();
+    let opts = Options::for_pins(Default::default(), &profile.pins);
+    let run = |base: &str, ours: &str, theirs: &str| {
+        let input = Input {
+            base: base.as_bytes(),
+            ours: ours.as_bytes(),
+            theirs: theirs.as_bytes(),
+        };
+        let out = merge(&input, &opts, &NativeMerge).unwrap();
+        (out.conflicts, String::from_utf8(out.content).unwrap())
+    };
+    let call = |args: &str| {
+        SESSION_BASE.replace(
+            "sessionmaker(bind=engine, autocommit=False)",
+            &format!("sessionmaker({args})"),
+        )
+    };
+    let base = call("bind=engine, autocommit=False");
+    let fork = call("bind=engine, autocommit=False, expire_on_commit=False");
+    // M5: upstream sets the pinned keyword its own way: the pin.
+    let (n, out) = run(
+        &base,
+        &fork,
+        &call("bind=engine, autocommit=False, expire_on_commit=True"),
+    );
+    assert_eq!((n, out), (0, fork.clone()));
+    // M4: upstream only reformats: the fork's text.
+    let (n, out) = run(
+        &base,
+        &fork,
+        &call("\n    bind=engine,\n    autocommit=False,\n"),
+    );
+    assert_eq!((n, out), (0, fork.clone()));
+    // M9: both change the same unpinned keyword: a conflict around that statement.
+    let (n, out) = run(
+        &base,
+        &call("bind=engine, autocommit=True, expire_on_commit=False"),
+        &call("bind=engine, autocommit=None"),
+    );
+    assert_eq!(n, 1, "{out}");
+    assert!(
+        out.starts_with("from sqlalchemy import create_engine\n"),
+        "{out}"
+    );
+    // M9: upstream deletes the statement the fork pinned: a conflict, not a silent loss.
+    let deleted = SESSION_BASE.replace(
+        "SessionLocal = sessionmaker(bind=engine, autocommit=False)\n",
+        "",
+    );
+    let (n, out) = run(&base, &fork, &deleted);
+    assert_eq!(n, 1, "{out}");
+    assert!(out.contains("expire_on_commit=False"), "{out}");
+    // Sides by content: the same file either way round.
+    let upstream = call("bind=engine, autocommit=False, autoflush=False");
+    let (n1, a) = run(&base, &fork, &upstream);
+    let (n2, b) = run(&base, &upstream, &fork);
+    assert_eq!((n1, n2), (0, 0));
+    assert_eq!(a, b);
+    assert!(
+        a.contains("expire_on_commit=False") && a.contains("autoflush=False"),
+        "{a}"
+    );
 }

@@ -380,10 +380,14 @@ pub fn install(args: &InstallArgs) -> Result<Status> {
 /// `install` in a repository, naming `exe` as the driver.
 pub fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> Result<Status> {
     register(Some(repo), "--local", "the repository's config", exe)?;
-    let patterns = if args.pattern.is_empty() {
-        vec![DEFAULT_PATTERN.to_string()]
-    } else {
+    // The patterns named, else the configuration's `files`, else database/*.py.
+    let profile = crate::commands::fix::profile(repo)?;
+    let patterns = if !args.pattern.is_empty() {
         args.pattern.clone()
+    } else if !profile.files().is_empty() {
+        profile.files().to_vec()
+    } else {
+        vec![DEFAULT_PATTERN.to_string()]
     };
     add_attributes(repo, &attribute_file(repo, args.local)?, &patterns)?;
     let mut status = Status::Clean;

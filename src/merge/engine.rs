@@ -356,7 +356,7 @@ fn merge_call(
     let mut pinning = fork_pinned
         || match pin.when {
             When::Sqlite => server.is_empty() && evidence,
-            When::Server => !server.is_empty() || server_url,
+            When::Server => !server.is_empty() || (server_url && !evidence),
             When::Always => true,
         };
     if pin.when == When::Sqlite && pinning && !server.is_empty() {

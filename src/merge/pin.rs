@@ -148,7 +148,11 @@ impl Pin {
     pub fn applies(&self, call: &Call) -> bool {
         match self.when {
             When::Sqlite => self.is_sqlite(call),
-            When::Server => self.is_server(&call.args) || server_url(&call.args),
+            // Disjoint from `Sqlite`: server keywords, or a server URL without SQLite
+            // evidence.
+            When::Server => {
+                self.is_server(&call.args) || (server_url(&call.args) && !self.is_sqlite(call))
+            }
             When::Always => true,
         }
     }
