@@ -10,8 +10,20 @@ use poolmerge::python;
 /// The separator between base, ours and theirs in a fuzz input.
 pub const SEP: &[u8] = b"\xff\xfe\xfd\xfc";
 
-/// A fuzz input: a style byte, a marker-size byte, then base, ours and theirs
-/// separated by `SEP`. `None` when it does not have three parts.
+/// A profile of three pins: the built-in one, server engines recycled, sessions kept.
+pub fn three_pins() -> Vec<poolmerge::merge::pin::Pin> {
+    let text = "include_builtin = true\n[[pin]]\ncall = \"create_engine\"\nwhen = \"server\"\nset = { pool_pre_ping = \"True\", pool_recycle = \"1800\" }\n[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\n";
+    let config = poolmerge::config::parse(text, ".poolmerge.toml")
+        .expect("a valid configuration")
+        .expect("a configuration");
+    poolmerge::config::Profile::from_config(config, "test".into())
+        .expect("a valid profile")
+        .pins
+}
+
+/// A fuzz input: a style byte (its value modulo 3 the style, the next bit the
+/// profile: built-in or [`three_pins`]), a marker-size byte, then base, ours and
+/// theirs separated by `SEP`. `None` when it does not have three parts.
 pub fn split(data: &[u8]) -> Option<(Options, [&[u8]; 3])> {
     let (&style, rest) = data.split_first()?;
     let (&size, mut rest) = rest.split_first()?;
@@ -31,9 +43,13 @@ pub fn split(data: &[u8]) -> Option<(Options, [&[u8]; 3])> {
         base: Some("base".into()),
         theirs: Some("theirs".into()),
     };
-    let opts = Options {
-        markers,
-        ..Options::default()
+    let opts = if (style / 3) % 2 == 1 {
+        Options::for_pins(markers, &three_pins())
+    } else {
+        Options {
+            markers,
+            ..Options::default()
+        }
     };
     Some((opts, [parts[0], parts[1], parts[2]]))
 }
@@ -89,8 +105,16 @@ pub fn check(
         (Ok(o), Ok(p)) => (o, p),
     };
     let (outcome, plain) = outcome;
-    let mentions =
-        |t: &[u8]| python::contains(t, b"create_engine") || python::contains(t, b"sqlalchemy");
+    // Pool code: any pin's call or import module, or SQLAlchemy at all.
+    let pins: Vec<&poolmerge::merge::pin::Pin> =
+        std::iter::once(&opts.pin).chain(&opts.more).collect();
+    let mentions = |t: &[u8]| {
+        python::contains(t, b"sqlalchemy")
+            || pins.iter().any(|p| {
+                python::contains(t, p.call.as_bytes())
+                    || (p.needs_import() && python::contains(t, p.import_module.as_bytes()))
+            })
+    };
     if !texts.iter().any(|t| mentions(t))
         && (outcome.content != plain.content || outcome.conflicts != plain.conflicts)
     {

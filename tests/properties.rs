@@ -11,7 +11,7 @@ use crate::generate::{Rng, edit_lines};
 use crate::invariants;
 use crate::support::{blocks, git_merge_file, pin_problems, run_merge};
 use poolmerge::conflict::{Markers, Style};
-use poolmerge::merge::fix::fix;
+use poolmerge::merge::fix::{fix, fix_all, problems_all};
 use poolmerge::merge::pin::Pin;
 use poolmerge::merge::{Input, MergeOutcome, Options};
 
@@ -303,6 +303,10 @@ fn merged(base: &[u8], ours: &[u8], theirs: &[u8], opts: &Options) -> Result<Mer
 /// base section of a conflict; the pin's import inserted inside a conflict block.
 const FOUND: &[u64] = &[3728, 4082, 4374, 6271, 6485, 7519, 11524, 23245, 32359];
 
+/// Seeds that once failed with three pins: a region neither side pinned, in a file
+/// only another pin marks as the fork's, took its side by position.
+const FOUND_THREE: &[u64] = &[4465, 8391];
+
 /// Cases per run; `POOLMERGE_PROPERTY_CASES` asks for a deeper run.
 fn cases() -> u64 {
     std::env::var("POOLMERGE_PROPERTY_CASES")
@@ -390,6 +394,74 @@ fn generated_merges_hold_every_property() {
         counts[2] > n / 15 && counts[3] > n / 8 && counts[4] > n / 5,
         "{counts:?}"
     );
+}
+
+/// Whether some call of `text` carries its pin: the file is a fork's.
+fn carries_a_pin(text: &[u8], pins: &[Pin]) -> bool {
+    pins.iter().any(|pin| {
+        poolmerge::python::scan(text, &pin.targets()).is_some_and(|s| {
+            s.statements
+                .iter()
+                .flat_map(|st| &st.calls)
+                .any(|c| pin.is_pinned(&c.args))
+        })
+    })
+}
+
+/// The same generated merges with three pins chained: every invariant still holds,
+/// every call a pin applies to carries it in a clean fork merge, and the sides swap.
+#[test]
+fn generated_merges_hold_every_property_with_three_pins() {
+    let pins = invariants::three_pins();
+    let mut failures = Vec::new();
+    let (mut merged, mut pinned) = (0, 0);
+    for seed in (0..cases() / 2).chain(FOUND.iter().chain(FOUND_THREE).copied()) {
+        let mut c = case(seed);
+        let opts = Options::for_pins(c.opts.markers.clone(), &pins);
+        if c.kind == Kind::Fork {
+            c.ours = fix_all(&c.ours, &pins, opts.markers.size).content;
+        }
+        let fail = |what: String| format!("seed {seed} ({:?}): {what}", c.kind);
+        let input = Input {
+            base: &c.base,
+            ours: &c.ours,
+            theirs: &c.theirs,
+        };
+        let outcome = match invariants::check(&input, &opts) {
+            Ok((o, _)) => o,
+            Err(e) => {
+                failures.push(fail(e));
+                continue;
+            }
+        };
+        merged += 1;
+        let fork_pinned = c.kind == Kind::Fork
+            && !c.noisy
+            && carries_a_pin(&c.ours, &pins)
+            && problems_all(&c.ours, &pins, opts.markers.size).is_empty();
+        if fork_pinned && outcome.conflicts == 0 && invariants::parses(&outcome.content) {
+            pinned += 1;
+            let left = problems_all(&outcome.content, &pins, opts.markers.size);
+            if !left.is_empty() {
+                failures.push(fail(format!("clean, yet {left:?}")));
+            }
+            let swapped = Input {
+                base: &c.base,
+                ours: &c.theirs,
+                theirs: &c.ours,
+            };
+            if !poolmerge::python::contains(&c.theirs, b"StaticPool") {
+                match invariants::check(&swapped, &opts) {
+                    Ok((s, _)) if s.conflicts == 0 && s.content == outcome.content => {}
+                    Ok(_) => failures.push(fail("swapping the sides changes the result".into())),
+                    Err(e) => failures.push(fail(format!("swapped: {e}"))),
+                }
+            }
+        }
+    }
+    eprintln!("{merged} merges with three pins, {pinned} pinned results checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(pinned > cases() as usize / 30, "{pinned}");
 }
 
 /// The driver itself, on a sample: exit 0 or 1, OURS holds what the engine merged, and

@@ -53,6 +53,9 @@ pub struct Options {
     /// Further pins of the profile: merged inside the first pin's line merge, each in
     /// turn, so that every pin's regions are poolmerge's and the rest is git's.
     pub more: Vec<Pin>,
+    /// The side whose file carries more of the whole profile, for a pin whose own
+    /// calls do not tell the fork apart (set when several pins are merged).
+    pub fork_hint: Option<Side>,
 }
 
 impl Options {
@@ -141,6 +144,31 @@ fn unfold(line: usize, folds: &[(usize, usize)]) -> usize {
 /// Merges with several pins: the first pin's engine, whose line merge is the next
 /// pins' engine, and so on down to the line merge itself.
 fn merge_chained(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
+    // Which file is the fork's, over every pin of the profile.
+    let score = |text: &[u8]| -> usize {
+        std::iter::once(&opts.pin)
+            .chain(&opts.more)
+            .filter_map(|pin| {
+                python::scan_limited(text, &pin.targets(), &opts.limits)
+                    .ok()
+                    .map(|s| {
+                        s.statements
+                            .iter()
+                            .flat_map(|st| &st.calls)
+                            .map(|c| pin.score(&c.args))
+                            .sum::<usize>()
+                    })
+            })
+            .sum()
+    };
+    let hint = opts.fork_hint.or_else(|| {
+        let (o, t) = (score(input.ours), score(input.theirs));
+        (o != t).then_some(if t > o { Side::Theirs } else { Side::Ours })
+    });
+    let opts = &Options {
+        fork_hint: hint,
+        ..opts.clone()
+    };
     let chain = Chain {
         opts: Options {
             pin: opts.more[0].clone(),
@@ -489,10 +517,10 @@ impl<'a> Merger<'a> {
                 .map(|c| self.opts.pin.score(&c.args))
                 .sum()
         };
-        if score(THEIRS) > score(OURS) {
-            Side::Theirs
-        } else {
-            Side::Ours
+        match score(THEIRS).cmp(&score(OURS)) {
+            std::cmp::Ordering::Greater => Side::Theirs,
+            std::cmp::Ordering::Less => Side::Ours,
+            std::cmp::Ordering::Equal => self.opts.fork_hint.unwrap_or(Side::Ours),
         }
     }
 
