@@ -120,7 +120,7 @@ fn a_profile_of_three_pins_through_fix_check_and_the_driver() {
     for line in [
         ":5: engine cache",
         ":7: engine main",
-        ":9: engine Session",
+        ":9: sessionmaker Session",
         "StaticPool is not imported",
     ] {
         assert!(out.contains(line), "{line}: {out}");
@@ -312,4 +312,84 @@ fn the_merge_rules_hold_for_a_declared_pin() {
         a.contains("expire_on_commit=False") && a.contains("autoflush=False"),
         "{a}"
     );
+}
+
+/// The cases of each profile in `tests/data/profiles/<profile>`: `config.toml` (as
+/// `.poolmerge.toml`), `cases/*/` merged by the driver (exit and bytes as
+/// `expected.py` and `meta.json` say), `fix/before.py` fixed into `fix/after.py`.
+#[test]
+fn each_profiles_own_cases() {
+    use crate::support::{bin, clean_command, data_dir, read};
+    use poolmerge::fsutil::TempDir;
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for profile in std::fs::read_dir(data_dir().join("profiles")).unwrap() {
+        let profile = profile.unwrap().path();
+        let config = read(&profile.join("config.toml"));
+        let mut cases: Vec<_> = std::fs::read_dir(profile.join("cases"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        cases.sort();
+        for case in cases {
+            let dir = TempDir::new("poolmerge-profile-").unwrap();
+            let run = |args: &[&str]| {
+                clean_command(&bin(), dir.path())
+                    .current_dir(dir.path())
+                    .args(args)
+                    .output()
+                    .unwrap()
+            };
+            let git = clean_command(std::path::Path::new("git"), dir.path())
+                .current_dir(dir.path())
+                .args(["init", "-q"])
+                .output()
+                .unwrap();
+            assert!(git.status.success());
+            std::fs::write(dir.path().join(".poolmerge.toml"), &config).unwrap();
+            for f in ["base.py", "ours.py", "theirs.py"] {
+                std::fs::write(dir.path().join(f), read(&case.join(f))).unwrap();
+            }
+            let meta: serde_json::Value =
+                serde_json::from_slice(&read(&case.join("meta.json"))).unwrap();
+            let out = run(&[
+                "merge",
+                "base.py",
+                "ours.py",
+                "theirs.py",
+                "-x",
+                "ours",
+                "-s",
+                "base",
+                "-y",
+                "theirs",
+            ]);
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            if out.status.code() != meta["exit"].as_i64().map(|c| c as i32) {
+                failures.push(format!("{name}: exit {:?}", out.status.code()));
+            }
+            if read(&dir.path().join("ours.py")) != read(&case.join("expected.py")) {
+                failures.push(format!("{name}: not expected.py"));
+            }
+            checked += 1;
+        }
+        // fix pins before.py into after.py; check fails before and passes after.
+        let repo = Repo::new();
+        repo.commit(".poolmerge.toml", &config, "configure");
+        repo.route_without_driver();
+        repo.commit(
+            "database/app.py",
+            &read(&profile.join("fix/before.py")),
+            "unpinned",
+        );
+        assert_eq!(repo.poolmerge(&["check"]).0, 1, "{}", profile.display());
+        assert_eq!(repo.poolmerge(&["fix"]).0, 0);
+        assert_eq!(
+            repo.read("database/app.py"),
+            read(&profile.join("fix/after.py"))
+        );
+        assert_eq!(repo.poolmerge(&["check"]).0, 0);
+    }
+    assert!(checked >= 5, "{checked} cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -81,18 +81,24 @@ impl<'a> EngineSide<'a> {
     }
 
     /// A short name for messages.
-    fn name(&self) -> String {
-        statement_name(self.stmt)
+    fn name(&self, pin: &Pin) -> String {
+        statement_name(self.stmt, pin)
     }
 }
 
 /// A short name for an engine statement in messages: its target, or the call, and
 /// where it is.
-pub fn statement_name(stmt: &EngineStatement) -> String {
+pub fn statement_name(stmt: &EngineStatement, pin: &Pin) -> String {
+    // Engines are what the built-in pin is about; other pins name their call.
+    let noun = if pin.call == "create_engine" {
+        "engine"
+    } else {
+        pin.call.as_str()
+    };
     let what = match stmt.target.as_str() {
-        "" => "engine call".to_string(),
-        "return" => "returned engine".to_string(),
-        target => format!("engine {target}"),
+        "" => format!("{noun} call"),
+        "return" => format!("returned {noun}"),
+        target => format!("{noun} {target}"),
     };
     if stmt.scope.is_empty() {
         what
@@ -1055,7 +1061,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
         text[..n].to_vec()
     };
     let mut decision = Decision {
-        region: f.name(),
+        region: f.name(ctx.pin),
         line: crate::merge::regions::line_number(f.text, f.stmt.range.start),
         fork: Some(fork),
         outcome: Outcome::Kept,
@@ -1151,7 +1157,7 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
     let text = join_region(&comments, &lines.text, eol);
     let changed = text != side.text[side.region.span.clone()];
     let mut decision = Decision {
-        region: side.name(),
+        region: side.name(ctx.pin),
         line: crate::merge::regions::line_number(side.text, side.stmt.range.start),
         fork: None,
         outcome: Outcome::Conflict,

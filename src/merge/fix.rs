@@ -112,7 +112,7 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
                     line,
                     format!(
                         "{} does not carry the pin: {}",
-                        statement_name(s),
+                        statement_name(s, pin),
                         missing.join("; ")
                     ),
                 ));
@@ -244,7 +244,7 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
             unfixable.push(finding(
                 Kind::Unpinned,
                 line,
-                format!("{}: cannot apply the pin: {why}", statement_name(stmt)),
+                format!("{}: cannot apply the pin: {why}", statement_name(stmt, pin)),
             ));
             continue;
         }
@@ -252,7 +252,7 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
         changed.push(finding(
             Kind::Unpinned,
             line,
-            format!("pin {}", statement_name(stmt)),
+            format!("pin {}", statement_name(stmt, pin)),
         ));
     }
     let text1 = splice(text, &edits);

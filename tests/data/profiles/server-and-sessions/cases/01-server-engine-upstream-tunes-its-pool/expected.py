@@ -1,0 +1,18 @@
+import os
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+DATABASE_URL = os.getenv("DATABASE_URL", "postgresql://app@db/app")
+
+engine = create_engine(
+    DATABASE_URL,
+    pool_size=20,
+    max_overflow=100,
+    pool_pre_ping=True,
+    pool_recycle=1800,
+    echo=True,
+)
+
+# One session per request.
+SessionLocal = sessionmaker(bind=engine, autocommit=False, expire_on_commit=False)
