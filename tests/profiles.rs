@@ -208,6 +208,12 @@ fn an_invalid_configuration_is_one_line_and_the_driver_falls_back_to_git() {
     );
     let upstream = SESSION_BASE.replace("autocommit=False)", "autocommit=False, autoflush=False)");
     let repo = fork(bad, "database/session.py", SESSION_BASE, &pinned, &upstream);
+    let (code, out, _) = repo.poolmerge(&["doctor"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("PROBLEM  the configuration is invalid: HEAD:pyproject.toml:5:"),
+        "{out}"
+    );
     for args in [vec!["config"], vec!["check"], vec!["fix"], vec!["resolve"]] {
         let (code, out, err) = repo.poolmerge(&args);
         assert_eq!(code, 2, "{args:?}: {out}{err}");

@@ -192,6 +192,25 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
         )),
     }
 
+    // The profile.
+    match crate::config::load(Some(repo)) {
+        Ok(p) => out.push(Verdict::Ok(format!(
+            "the profile comes from {}: {} (poolmerge config prints it)",
+            p.source,
+            p.pins
+                .iter()
+                .map(|pin| format!("{} ({})", pin.declared, pin.when.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        Err(e) => out.push(Verdict::Problem(
+            format!(
+                "the configuration is invalid: {e}; the driver falls back to git's plain merge"
+            ),
+            "fix that line (docs/CONFIG.md has the schema), then: poolmerge config".into(),
+        )),
+    }
+
     // The files.
     if owned.is_empty() {
         out.push(Verdict::Problem(
