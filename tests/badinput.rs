@@ -29,6 +29,12 @@ fn run_in(dir: &Path, args: &[&str]) -> Ran {
     }
 }
 
+/// Makes a named pipe at `path`.
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
+}
+
 /// poolmerge in the repository's work tree.
 fn pm(repo: &Repo, args: &[&str]) -> Ran {
     run_in(&repo.work(), args)
@@ -168,13 +174,7 @@ fn an_unreadable_file() {
     );
     refused(&ran, "/proc/self/mem", "merge EIO");
     let fifo = d.dir.path().join("pipe.py");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let ran = run_in(d.dir.path(), &["merge", "pipe.py", "ours.py", "theirs.py"]);
     refused(&ran, "pipe.py", "merge FIFO");
     let ran = run_in(
@@ -186,13 +186,7 @@ fn an_unreadable_file() {
 
     let repo = repo_with(&[("database/app.py", ENGINE)]);
     let fifo = repo.work().join("database/pipe.py");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     for cmd in ["fix", "resolve"] {
         refused(
             &pm(&repo, &[cmd, "database/pipe.py"]),
@@ -204,8 +198,7 @@ fn an_unreadable_file() {
     repo.commit("database/tracked.py", PINNED, "tracked");
     let tracked = repo.work().join("database/tracked.py");
     std::fs::remove_file(&tracked).unwrap();
-    let made = std::process::Command::new("mkfifo").arg(&tracked).status();
-    assert!(made.unwrap().success());
+    mkfifo(&tracked);
     let ran = pm(&repo, &["check"]);
     assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
     assert!(
