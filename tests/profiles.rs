@@ -399,3 +399,39 @@ fn each_profiles_own_cases() {
     assert!(checked >= 5, "{checked} cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `resolve` on a conflict block and the pre-commit hook follow the declared pin too.
+#[test]
+fn resolve_and_the_hooks_follow_a_declared_pin() {
+    let repo = Repo::new();
+    repo.commit("pyproject.toml", SESSION_CONFIG.as_bytes(), "configure");
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route database/*.py to poolmerge"]);
+    // The pre-commit hook pins what is committed.
+    repo.write("database/session.py", SESSION_BASE.as_bytes());
+    repo.ok(&["add", "database/session.py"]);
+    let out = repo.git(&["commit", "-q", "-m", "sessions"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = repo.ok(&["show", "HEAD:database/session.py"]);
+    assert!(committed.contains("expire_on_commit=False"), "{committed}");
+    // A conflict block around the pinned call alone is poolmerge's to resolve.
+    let block = SESSION_BASE.replace(
+        "SessionLocal = sessionmaker(bind=engine, autocommit=False)\n",
+        "<<<<<<< HEAD\nSessionLocal = sessionmaker(bind=engine, autocommit=False, expire_on_commit=False)\n=======\nSessionLocal = sessionmaker(bind=engine, autocommit=False, autoflush=False)\n>>>>>>> upstream\n",
+    );
+    repo.write("database/session.py", block.as_bytes());
+    let (code, out, _) = repo.poolmerge(&["resolve", "database/session.py"]);
+    assert_eq!(code, 0, "{out}");
+    let resolved = String::from_utf8(repo.read("database/session.py")).unwrap();
+    assert!(
+        resolved.contains("expire_on_commit=False") && resolved.contains("autoflush=False"),
+        "{resolved}"
+    );
+    assert!(!resolved.contains("<<<<<<<"), "{resolved}");
+}
