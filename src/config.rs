@@ -926,10 +926,15 @@ pub fn load(repo: Option<&git2::Repository>) -> Result<Profile, ConfigError> {
     Ok(Profile::builtin())
 }
 
-/// The profile for the merge driver, which git runs at the top of the work tree: the
-/// repository is opened only when a configuration file could apply.
+/// The profile for the merge driver, which git runs at the top of the work tree. To
+/// start fast, the repository is opened only when the work tree holds a
+/// `.poolmerge.toml` or a `pyproject.toml` that mentions poolmerge; otherwise the
+/// built-in profile applies (even if HEAD still holds a configuration the work tree
+/// has dropped).
 pub fn load_for_driver() -> Result<Profile, ConfigError> {
-    if !FILES.iter().any(|f| std::path::Path::new(f).exists()) {
+    let configured = std::path::Path::new(FILES[0]).exists()
+        || std::fs::read(FILES[1]).is_ok_and(|t| crate::python::contains(&t, b"poolmerge"));
+    if !configured {
         return Ok(Profile::builtin());
     }
     load(git2::Repository::open_from_env().ok().as_ref())
