@@ -659,6 +659,31 @@ imports = ["from sqlalchemy.orm import sessionmaker"]
     }
 
     #[test]
+    fn the_printed_profile_reads_back_as_the_same_pins() {
+        let three = "include_builtin = true\n[[pin]]\ncall = \"sqlalchemy.create_engine\"\nwhen = \"server\"\nset = { pool_recycle = \"1800\" }\ndict = { connect_args = { \"connect timeout\" = \"10\" } }\n[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\nretire = [\"scoped_session\"]\n";
+        let declared = parse(three, ".poolmerge.toml").unwrap().unwrap();
+        for profile in [
+            Profile::builtin(),
+            Profile::from_config(declared, "t".into()).unwrap(),
+        ] {
+            let printed = profile.to_toml();
+            let again = parse(&printed, "pyproject.toml").unwrap().unwrap();
+            let again = Profile::from_config(again, "t".into()).unwrap();
+            let sorted = |p: &Profile| {
+                p.pins
+                    .iter()
+                    .map(|pin| {
+                        let mut pin = pin.clone();
+                        pin.keywords.sort_by(|a, b| a.name.cmp(&b.name));
+                        pin
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(sorted(&again), sorted(&profile), "{printed}");
+        }
+    }
+
+    #[test]
     fn two_pins_of_one_call_must_take_disjoint_calls() {
         let profile = |text: &str| {
             Profile::from_config(parse(text, ".poolmerge.toml").unwrap().unwrap(), "t".into())
