@@ -24,13 +24,22 @@ fn module(lines: usize, tag: &str) -> String {
 /// Whether writing `target` has begun: a sibling temporary file exists, or the file
 /// itself changed size.
 fn writing(target: &Path, old_len: u64) -> bool {
+    std::fs::metadata(target).map_or(true, |m| m.len() != old_len)
+        || !temporaries(target).is_empty()
+}
+
+/// The temporary files beside `target` (a killed run leaves its own behind).
+fn temporaries(target: &Path) -> Vec<std::path::PathBuf> {
     let name = target.file_name().unwrap().to_string_lossy().into_owned();
     let dir = target.parent().unwrap();
-    std::fs::metadata(target).map_or(true, |m| m.len() != old_len)
-        || std::fs::read_dir(dir).unwrap().any(|e| {
-            let e = e.unwrap().file_name().to_string_lossy().into_owned();
-            e != name && e.starts_with(&format!(".{name}"))
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n != name && n.starts_with(&format!(".{name}."))
         })
+        .collect()
 }
 
 /// Runs `make()` once to the end (the new content and how long it takes), then `kills`
@@ -56,6 +65,9 @@ fn kill_many(
     let mut while_writing = 0;
     for i in 0..kills {
         reset();
+        for leftover in temporaries(target) {
+            std::fs::remove_file(leftover).unwrap();
+        }
         let mut child = make().spawn().unwrap();
         let delay = if i % 2 == 0 {
             let delay = full.mul_f64(rng.below(1000) as f64 / 1000.0);
