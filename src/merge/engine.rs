@@ -720,6 +720,16 @@ pub fn fresh_layout(args: &[u8], pin: &Pin, indent: &[u8], eol: &[u8]) -> Option
                 t.extend(one_a_line(&entries, b'{', b'}', &item_indent, eol));
                 items.push(t);
             }
+            // An item over several lines moves one step in with the rest; never one
+            // holding a string that could span lines, whose content would change.
+            _ if raw.contains(&b'\n')
+                && !python::contains(raw, b"\"\"\"")
+                && !python::contains(raw, b"'''")
+                && !python::contains(raw, b"\\\n")
+                && !python::contains(raw, b"\\\r\n") =>
+            {
+                items.push(reindent(raw, indent, &item_indent));
+            }
             _ => items.push(raw.to_vec()),
         }
     }
