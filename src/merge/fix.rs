@@ -403,7 +403,8 @@ mod tests {
     #[test]
     fn a_new_layout_moves_items_over_several_lines_but_never_a_string() {
         let pin = Pin::builtin();
-        let nested = "e = create_engine(\"sqlite:///a.db\", execution_options=dict(\n    a=1,\n))\n";
+        let nested =
+            "e = create_engine(\"sqlite:///a.db\", execution_options=dict(\n    a=1,\n))\n";
         let fixed = String::from_utf8(fix(nested.as_bytes(), &pin, 7).content).unwrap();
         assert!(
             fixed.contains("    execution_options=dict(\n        a=1,\n    ),\n"),
