@@ -259,7 +259,7 @@ impl Reader<'_> {
                         }
                     }
                 }
-                "set" => pin.set = self.expressions(entry, "set")?,
+                "set" => pin.set = self.expressions(entry, "set", true)?,
                 "dict" => {
                     let DeValue::Table(dicts) = value.get_ref() else {
                         return Err(self.error(
@@ -276,7 +276,7 @@ impl Reader<'_> {
                                 format!("{what}: not a keyword argument name"),
                             ));
                         }
-                        let entries = self.expressions(dict, &what)?;
+                        let entries = self.expressions(dict, &what, false)?;
                         if entries.is_empty() {
                             return Err(self.error(dict.0.span().start, format!("{what} is empty")));
                         }
@@ -366,11 +366,13 @@ impl Reader<'_> {
             .collect()
     }
 
-    /// A table of `name = "Python expression"`.
+    /// A table of `name = "Python expression"`; with `keywords`, each name must be a
+    /// keyword argument's (a dictionary's keys may be any string).
     fn expressions(
         &self,
         (key, value): Entry,
         what: &str,
+        keywords: bool,
     ) -> Result<Vec<(String, String)>, ConfigError> {
         let DeValue::Table(table) = value.get_ref() else {
             return Err(self.error(
@@ -389,10 +391,10 @@ impl Reader<'_> {
                     ),
                 ));
             };
-            if !is_identifier(name.get_ref()) && what == "set" {
+            if keywords && !is_identifier(name.get_ref()) {
                 return Err(self.error(
                     name.span().start,
-                    format!("set.{}: not a keyword argument name", name.get_ref()),
+                    format!("{what}.{}: not a keyword argument name", name.get_ref()),
                 ));
             }
             if !is_expression(source) {
@@ -851,13 +853,8 @@ impl Profile {
             "# The profile poolmerge applies here, from {}, every pin written out.\n[tool.poolmerge]\n",
             self.source
         );
-        let files: Vec<String> = if self.files().is_empty() {
-            Vec::new()
-        } else {
-            self.files().to_vec()
-        };
-        if !files.is_empty() {
-            out.push_str(&format!("files = {}\n", list(&files)));
+        if !self.files().is_empty() {
+            out.push_str(&format!("files = {}\n", list(self.files())));
         }
         out.push_str("include_builtin = false\n");
         let builtin = crate::merge::pin::Pin::builtin();

@@ -12,8 +12,8 @@ use anyhow::{Context, Result, anyhow};
 use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use crate::cli::{CheckArgs, Format};
-use crate::commands::fix::{owned, profile};
 use crate::commands::merge_safely;
+use crate::commands::{is_link, owned, profile};
 use crate::conflict::{Markers, Style};
 use crate::exit::Status;
 use crate::merge::fix;
@@ -92,7 +92,7 @@ pub fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
     let mut files = 0;
     for path in paths.iter().filter(|p| owned(&profile, &attrs, p)) {
         let text = match repo.workdir() {
-            Some(dir) if crate::commands::fix::is_link(&dir.join(path)) => continue,
+            Some(dir) if is_link(&dir.join(path)) => continue,
             Some(dir) => match crate::fsutil::read_worktree_file(dir, path) {
                 Ok(Some(t)) => t,
                 _ => match index.get_path(std::path::Path::new(path), 0) {

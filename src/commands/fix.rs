@@ -7,7 +7,8 @@ use anyhow::{Context, Result, bail};
 use git2::{Index, Repository};
 
 use crate::cli::FixArgs;
-use crate::config::{self, Profile};
+use crate::commands::{is_link, owned, profile};
+use crate::config::Profile;
 use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::fix;
@@ -44,25 +45,6 @@ pub fn owned_or_named(
         paths
     };
     Ok((paths, attrs))
-}
-
-/// Whether poolmerge owns `path`: the configuration's `files`, else git's attributes.
-pub fn owned(profile: &Profile, attrs: &repo::Attributes, path: &str) -> bool {
-    if profile.files().is_empty() {
-        repo::owned(attrs, path)
-    } else {
-        profile.owns(path)
-    }
-}
-
-/// The repository's profile (see [`config::load`]); an invalid configuration is an error.
-pub fn profile(repo: &Repository) -> Result<Profile> {
-    config::load(Some(repo)).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Whether `file` is a symbolic link.
-pub fn is_link(file: &Path) -> bool {
-    std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// Runs `fix` in a repository.

@@ -381,7 +381,7 @@ pub fn install(args: &InstallArgs) -> Result<Status> {
 pub fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> Result<Status> {
     register(Some(repo), "--local", "the repository's config", exe)?;
     // The patterns named, else the configuration's `files`, else database/*.py.
-    let profile = crate::commands::fix::profile(repo)?;
+    let profile = crate::commands::profile(repo)?;
     let patterns = if !args.pattern.is_empty() {
         args.pattern.clone()
     } else if !profile.files().is_empty() {

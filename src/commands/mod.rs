@@ -12,11 +12,16 @@ pub mod resolve;
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
 use std::sync::Once;
 
+use git2::Repository;
+
+use crate::config::Profile;
 use crate::merge::line::{GitMergeFile, LineMerge};
 use crate::merge::native::NativeMerge;
 use crate::merge::{self as engine, Input, MergeOutcome, Options, Plain};
+use crate::repo;
 
 thread_local! {
     /// Whether this thread is inside [`guarded`], whose panics are caught.
@@ -93,4 +98,23 @@ pub fn merge_safely(
         Err(problem) => engine::plain(input, opts, line, Plain::Doubt(problem.clone()))
             .map_err(|e| format!("{problem}, and git's plain merge failed too: {e:#}")),
     }
+}
+
+/// Whether poolmerge owns `path`: the configuration's `files`, else git's attributes.
+pub fn owned(profile: &Profile, attrs: &repo::Attributes, path: &str) -> bool {
+    if profile.files().is_empty() {
+        repo::owned(attrs, path)
+    } else {
+        profile.owns(path)
+    }
+}
+
+/// The repository's profile (see [`crate::config::load`]); an invalid configuration is an error.
+pub fn profile(repo: &Repository) -> anyhow::Result<Profile> {
+    crate::config::load(Some(repo)).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Whether `file` is a symbolic link.
+pub fn is_link(file: &Path) -> bool {
+    std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink())
 }

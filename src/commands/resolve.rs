@@ -119,11 +119,11 @@ pub fn run_with_repo(
         named.clone()
     };
     let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
-    let profile = crate::commands::fix::profile(repo)?;
+    let profile = crate::commands::profile(repo)?;
     let targets: Vec<String> = if named.is_empty() {
         candidates
             .into_iter()
-            .filter(|p| crate::commands::fix::owned(&profile, &attrs, p))
+            .filter(|p| crate::commands::owned(&profile, &attrs, p))
             .collect()
     } else {
         candidates

@@ -14,7 +14,7 @@ use crate::conflict::Markers;
 use crate::merge::engine::{self, Ctx, EngineSide};
 use crate::merge::imports::{self, ImportSide};
 use crate::merge::line::LineMerge;
-use crate::merge::pin::{Pin, opted_out};
+use crate::merge::pin::Pin;
 use crate::merge::regions::{self, Group, Region, Version};
 use crate::merge::{Decision, Outcome, Side};
 use crate::python;
@@ -268,18 +268,13 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
                         .is_some_and(|r| overlaps(&versions[2].regions[r].span, ts))
             })
             .collect();
-        let opts_out = |v: usize, r: usize| {
-            let version = &versions[v];
-            version
-                .statement(&version.regions[r])
-                .is_some_and(|s| opted_out(version.text, &s.range))
-        };
         if touching.is_empty()
             || touching
                 .iter()
                 .any(|g| g.ours.is_none() || g.theirs.is_none())
             || touching.iter().any(|g| {
-                g.ours.is_some_and(|r| opts_out(1, r)) || g.theirs.is_some_and(|r| opts_out(2, r))
+                g.ours.is_some_and(|r| versions[1].opts_out(r))
+                    || g.theirs.is_some_and(|r| versions[2].opts_out(r))
             })
         {
             continue;

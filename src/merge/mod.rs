@@ -59,14 +59,6 @@ pub struct Options {
 }
 
 impl Options {
-    /// The same options without the further pins.
-    fn only_first(&self) -> Options {
-        Options {
-            more: Vec::new(),
-            ..self.clone()
-        }
-    }
-
     /// Options for a profile's pins (the first one and the rest).
     pub fn for_pins(markers: Markers, pins: &[Pin]) -> Options {
         let (pin, more) = match pins.split_first() {
@@ -355,7 +347,7 @@ pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Merg
     }
     let size = opts.markers.size;
     if has_complete_block(input.ours, size) || has_complete_block(input.theirs, size) {
-        return plain(input, &opts.only_first(), line, Plain::Markers);
+        return plain(input, opts, line, Plain::Markers);
     }
     if !opts.more.is_empty() {
         return merge_chained(input, opts, line);
@@ -439,14 +431,9 @@ impl<'a> Merger<'a> {
         // server engines stay plain text (M7).
         // A statement either side opts out (`# poolmerge: off`) stays plain text too.
         let relevant = |g: &Group| -> bool {
-            let opts_out = [OURS, THEIRS].iter().any(|&v| {
-                member(g)[v].is_some_and(|r| {
-                    let version = &versions[v];
-                    version
-                        .statement(&version.regions[r])
-                        .is_some_and(|s| pin::opted_out(version.text, &s.range))
-                })
-            });
+            let opts_out = [OURS, THEIRS]
+                .iter()
+                .any(|&v| member(g)[v].is_some_and(|r| versions[v].opts_out(r)));
             !opts_out
                 && member(g).iter().enumerate().any(|(v, r)| {
                     r.is_some_and(|r| {

@@ -76,6 +76,12 @@ impl<'a> Version<'a> {
         }
     }
 
+    /// Whether region `r` is a statement that opts out (`# poolmerge: off`).
+    pub fn opts_out(&self, r: usize) -> bool {
+        self.statement(&self.regions[r])
+            .is_some_and(|s| crate::merge::pin::opted_out(self.text, &s.range))
+    }
+
     /// The import of an import region.
     pub fn import(&self, r: &Region) -> Option<&PoolImport> {
         match r.kind {
