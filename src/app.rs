@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<Status> {
             print!("{}", profile.to_toml());
             Ok(Status::Clean)
         }
+        Command::Hook(args) => commands::hook::run(&args.name, &args.args),
         Command::Doctor => commands::doctor::run(),
         Command::Demo => commands::demo::run(),
         Command::Completions(args) => {

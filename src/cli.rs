@@ -109,6 +109,19 @@ poolmerge uninstall --global   # and your global git config")]
     #[command(after_help = "Example:\n  \
 poolmerge config    # the pins, the files, the source (docs/CONFIG.md has the schema)")]
     Config,
+    /// Run poolmerge's part of a git hook (what `install --hooks` writes into the hooks).
+    ///
+    /// pre-commit pins the owned files the commit stages. post-merge replaces the merge
+    /// commit this `git merge` just created by the same commit with upstream's new or
+    /// changed modules pinned (a squash merge gets its staged result pinned; a
+    /// fast-forward is never rewritten). post-commit does the same after the last pick
+    /// of a cherry-pick, post-applypatch after the last patch of `git am`, and
+    /// post-rewrite at the end of a rebase. Each step is one line on stderr. The hooks act
+    /// only where `poolmerge install --hooks` set poolmerge.hooks; POOLMERGE=0 turns them
+    /// off. Exit status: 0, or 1 when pre-commit cannot pin an owned file it stages.
+    #[command(after_help = "Example:\n  \
+poolmerge hook pre-commit    # what .git/hooks/pre-commit runs")]
+    Hook(HookArgs),
     /// Check that poolmerge is set up right here, and say how to fix what is not.
     #[command(after_help = "Example:\n  \
 poolmerge doctor    # run inside your fork")]
@@ -137,11 +150,27 @@ pub struct InstallArgs {
     /// The files to route to poolmerge (repeatable) [default: the configuration's `files`, else database/*.py].
     #[arg(long, value_name = "GLOB")]
     pub pattern: Vec<String>,
-    /// Also install the pre-commit, pre-merge-commit, post-merge and post-rewrite hooks
-    /// that pin files no merge driver sees (git calls a driver only for files both sides
-    /// changed).
+    /// Also install the hooks that pin the files no merge driver sees (git calls a
+    /// driver only for files both sides changed): pre-commit, post-merge, post-commit,
+    /// post-applypatch and post-rewrite, so that git merge, pull, rebase, cherry-pick
+    /// and am end pinned and committed.
     #[arg(long)]
     pub hooks: bool,
+    /// Allow --hooks to write into a core.hooksPath set in your global or system git
+    /// config, which every repository shares (the hooks act only where install --hooks ran).
+    #[arg(long, requires = "hooks")]
+    pub shared_hooks: bool,
+}
+
+/// Arguments of `poolmerge hook`.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The hook: pre-commit, post-merge, post-commit, post-applypatch or post-rewrite.
+    #[arg(value_parser = ["pre-commit", "post-merge", "post-commit", "post-applypatch", "post-rewrite"])]
+    pub name: String,
+    /// The arguments git gave the hook.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 /// Arguments of `poolmerge uninstall`.
@@ -150,6 +179,10 @@ pub struct UninstallArgs {
     /// Also remove the driver from your global git config.
     #[arg(long)]
     pub global: bool,
+    /// Also remove poolmerge's hooks from a core.hooksPath shared by every repository
+    /// (from your global or system git config).
+    #[arg(long)]
+    pub shared_hooks: bool,
 }
 
 /// Arguments of `poolmerge completions`.

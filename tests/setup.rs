@@ -129,24 +129,19 @@ fn with_hooks_the_merge_commit_pins_upstreams_new_module() {
     assert_eq!(code, 0, "{out}");
     repo.ok(&["add", ".gitattributes"]);
     repo.ok(&["commit", "-q", "-m", "route database/*.py to poolmerge"]);
-    // git writes an automatic merge's tree before pre-merge-commit runs: the hook pins
-    // the index and stops the commit; `git commit` concludes the merge, pinned.
+    // git writes an automatic merge's tree before any hook could change it: post-merge
+    // replaces the merge commit it just made by the same commit, pinned. One command.
     let out = repo.git(&["merge", "--no-edit", "main"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("poolmerge: pinned database/cache_db.py (staged and in the work tree)"),
+        stderr.contains("poolmerge: pinned database/cache_db.py in the merge commit"),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("conclude the merge with: git commit --no-edit"),
-        "{stderr}"
-    );
-    let out = repo.git(&["commit", "--no-edit"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_eq!(
+        repo.ok(&["log", "-1", "--format=%s"]).trim(),
+        "Merge branch 'main' into fork",
+        "the same message"
     );
     assert_eq!(
         repo.ok(&["log", "-1", "--format=%p"])
@@ -251,8 +246,8 @@ fn hooks_go_where_core_hooks_path_says() {
     let repo = Repo::new();
     repo.ok(&["config", "core.hooksPath", "githooks"]);
     repo.poolmerge(&["install", "--hooks"]);
-    assert!(repo.work().join("githooks/pre-merge-commit").is_file());
-    assert!(!repo.work().join(".git/hooks/pre-merge-commit").exists());
+    assert!(repo.work().join("githooks/post-merge").is_file());
+    assert!(!repo.work().join(".git/hooks/post-merge").exists());
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use crate::cli::{CheckArgs, Format};
@@ -20,7 +20,7 @@ use crate::merge::fix;
 use crate::merge::line::LineMerge;
 use crate::merge::pin::Pin;
 use crate::merge::{self as engine, Input, Mode, Options, Plain};
-use crate::repo;
+use crate::repo::{self, index};
 use crate::report::{self, CheckItem};
 
 /// Runs `poolmerge check`.
@@ -56,6 +56,30 @@ fn items_for(path: &str, found: Vec<fix::Finding>, suffix: &str) -> Vec<CheckIte
         .collect()
 }
 
+/// The findings of an owned file of the merged tree: information when the installed
+/// hooks will pin it in the merge commit, failures otherwise.
+fn unpinned(
+    path: &str,
+    found: &[fix::Finding],
+    pinnable: bool,
+    hooks: bool,
+    suffix: &str,
+) -> Vec<CheckItem> {
+    if found.is_empty() {
+        return Vec::new();
+    }
+    if hooks && pinnable {
+        return vec![CheckItem {
+            kind: "hooks".into(),
+            path: path.to_string(),
+            line: found.iter().map(|f| f.line).min(),
+            message: "arrives without the pin; pinned by the hooks in the merge commit".into(),
+            failure: false,
+        }];
+    }
+    items_for(path, found.to_vec(), suffix)
+}
+
 /// Every blob path of a tree.
 fn tree_files(repo: &Repository, tree: Oid) -> Result<BTreeMap<String, Oid>> {
     let tree = repo.find_tree(tree)?;
@@ -87,18 +111,32 @@ pub fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
     } else {
         BTreeMap::new()
     };
-    let index = repo.index()?;
+    let owned_paths: Vec<String> = paths
+        .into_iter()
+        .filter(|p| owned(&profile, &attrs, p))
+        .collect();
+    // Files missing from the work tree (outside a sparse checkout) are read from the index.
+    let mut staged: HashMap<String, Oid> = HashMap::new();
     let mut items = Vec::new();
     let mut files = 0;
-    for path in paths.iter().filter(|p| owned(&profile, &attrs, p)) {
+    for path in &owned_paths {
         let text = match repo.workdir() {
             Some(dir) if is_link(&dir.join(path)) => continue,
             Some(dir) => match crate::fsutil::read_worktree_file(dir, path) {
                 Ok(Some(t)) => t,
-                _ => match index.get_path(std::path::Path::new(path), 0) {
-                    Some(e) => repo.find_blob(e.id)?.content().to_vec(),
-                    None => continue,
-                },
+                _ => {
+                    if staged.is_empty() {
+                        staged = index::entries_of(repo, &owned_paths)?
+                            .into_iter()
+                            .filter(|e| e.stage == 0)
+                            .map(|e| (e.path, e.oid))
+                            .collect();
+                    }
+                    match staged.get(path) {
+                        Some(oid) => repo.find_blob(*oid)?.content().to_vec(),
+                        None => continue,
+                    }
+                }
             },
             None => repo.find_blob(head_files[path])?.content().to_vec(),
         };
@@ -215,6 +253,8 @@ struct Merged {
     git_alone_conflicts: bool,
     /// The problems of the result.
     problems: Vec<fix::Finding>,
+    /// Whether `fix` (and so the hooks) would pin the result completely.
+    pinnable: bool,
 }
 
 /// Work for the check's threads.
@@ -229,7 +269,7 @@ enum Job {
 /// The results of the check's jobs.
 #[derive(Default)]
 struct Results {
-    problems: HashMap<(Oid, usize), Vec<fix::Finding>>,
+    problems: HashMap<(Oid, usize), Checked>,
     merges: HashMap<Triple, Merged>,
 }
 
@@ -268,7 +308,7 @@ impl Results {
                     })
                 };
                 Ok(match job {
-                    Job::Problems(oid, size) => Ok(Done::Problems(fix::problems_all(
+                    Job::Problems(oid, size) => Ok(Done::Problems(Checked::of(
                         &blob(Some(*oid))?,
                         ctx.pins,
                         *size,
@@ -296,7 +336,7 @@ impl Results {
 }
 
 enum Done {
-    Problems(Vec<fix::Finding>),
+    Problems(Checked),
     Merged(Merged),
 }
 
@@ -328,21 +368,36 @@ fn merge_triple(t: &Triple, [b, o, th]: &[Vec<u8>; 3], ctx: &JobContext) -> Resu
                 > 0
         }
     };
+    let checked = if outcome.conflicts > 0 {
+        Checked::default()
+    } else {
+        Checked::of(&outcome.content, ctx.pins, t.marker_size)
+    };
     Ok(Merged {
         conflicts: outcome.conflicts,
         git_alone_conflicts,
-        problems: if outcome.conflicts > 0 {
-            Vec::new()
-        } else {
-            fix::problems_all(&outcome.content, ctx.pins, t.marker_size)
-        },
+        problems: checked.problems,
+        pinnable: checked.pinnable,
     })
 }
 
-/// The single merge base of two commits, if there is exactly one.
-fn single_merge_base(repo: &Repository, a: Oid, b: Oid) -> Option<Oid> {
-    let bases = repo.merge_bases(a, b).ok()?;
-    (bases.len() == 1).then(|| bases[0])
+/// The problems of a file, and whether `fix` would leave none.
+#[derive(Clone, Default)]
+struct Checked {
+    problems: Vec<fix::Finding>,
+    pinnable: bool,
+}
+
+impl Checked {
+    fn of(text: &[u8], pins: &[Pin], marker_size: usize) -> Checked {
+        let problems = fix::problems_all(text, pins, marker_size);
+        let pinnable = problems.is_empty() || {
+            let fixed = fix::fix_all(text, pins, marker_size);
+            fixed.unfixable.is_empty()
+                && fix::problems_all(&fixed.content, pins, marker_size).is_empty()
+        };
+        Checked { problems, pinnable }
+    }
 }
 
 /// What merging `rev` into HEAD would give.
@@ -369,6 +424,21 @@ pub fn check_merge(
         .with_context(|| format!("unknown revision {rev}"))?
         .peel_to_commit()
         .with_context(|| format!("{rev} is not a commit"))?;
+    let bases = repo.merge_bases(head.id(), other.id()).ok();
+    let Some(bases) = bases.filter(|b| !b.is_empty()) else {
+        let shallow = if repo.is_shallow() {
+            " (this clone is shallow)"
+        } else {
+            ""
+        };
+        bail!(
+            "HEAD and {rev} share no history here{shallow}: fetch it (git fetch --unshallow, or the full history in CI) and run again"
+        );
+    };
+    // The installed hooks pin, in the merge commit, what arrives unpinned; they never
+    // rewrite a fast-forward.
+    let fast_forward = bases.iter().any(|b| *b == head.id());
+    let hooks = !fast_forward && crate::commands::install::hooks_active(repo);
     let (mut args, envs, _rerouted) = match repo::rerouted(repo, "binary")? {
         Some(r) => (r.args.clone(), r.envs.clone(), Some(r)),
         None => {
@@ -417,9 +487,9 @@ pub fn check_merge(
         pins: &profile.pins,
     };
     let mut results = Results::default();
-    let base_files = match single_merge_base(repo, head.id(), other.id()) {
-        Some(b) => Some(tree_files(repo, repo.find_commit(b)?.tree_id())?),
-        None => None,
+    let base_files = match bases[..] {
+        [base] => Some(tree_files(repo, repo.find_commit(base)?.tree_id())?),
+        _ => None,
     };
     let mut jobs: Vec<Job> = Vec::new();
     for &(path, &ours) in &owned_head {
@@ -529,15 +599,22 @@ pub fn check_merge(
                 failure: false,
             });
         }
-        items.extend(items_for(path, m.problems.clone(), ""));
+        items.extend(unpinned(path, &m.problems, m.pinnable, hooks, ""));
     }
+    let suffix = if fast_forward {
+        " (a fast-forward, which no hook rewrites: run poolmerge fix and commit)"
+    } else {
+        " (merged as git took it: run poolmerge fix, or install the hooks)"
+    };
     for (path, oid) in clean_owned {
         files += 1;
-        let found = problems[&(*oid, repo::marker_size(&attrs, path))].clone();
-        items.extend(items_for(
+        let found = &problems[&(*oid, repo::marker_size(&attrs, path))];
+        items.extend(unpinned(
             path,
-            found,
-            " (merged as git took it: run poolmerge fix, or install the hooks)",
+            &found.problems,
+            found.pinnable,
+            hooks,
+            suffix,
         ));
     }
     Ok((items, files))

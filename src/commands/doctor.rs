@@ -9,7 +9,9 @@ use std::process::Command;
 use anyhow::Result;
 use git2::Repository;
 
-use crate::commands::install::{HOOKS, current_exe, hooks_dir};
+use crate::commands::install::{
+    HOOKS, all_hooks_dirs, current_exe, hooks_dir, hooks_in, retired_hooks_in,
+};
 use crate::exit::Status;
 use crate::python::contains;
 use crate::repo;
@@ -252,22 +254,100 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
             "inner merges of criss-cross histories use poolmerge too".into(),
         )),
     }
-    let dir = hooks_dir(repo);
-    let installed: Vec<&str> = HOOKS
-        .iter()
-        .copied()
-        .filter(|h| {
-            std::fs::read_to_string(dir.join(h)).is_ok_and(|t| t.contains("# >>> poolmerge"))
-        })
-        .collect();
-    if installed.len() == HOOKS.len() {
-        out.push(Verdict::Ok(format!("hooks installed in {}", dir.display())));
-    } else {
-        out.push(Verdict::Note(format!(
-            "hooks not installed ({} of {}): modules only upstream changed arrive unpinned; `poolmerge install --hooks` pins them at commit",
-            installed.len(),
-            HOOKS.len()
+    out.extend(layout_verdicts(repo));
+    out.extend(hook_verdicts(repo)?);
+    Ok(out)
+}
+
+/// The repository's layout: what git writes that libgit2 alone could not read.
+fn layout_verdicts(repo: &Repository) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let layout = repo::index::layout(repo);
+    if !layout.is_empty() {
+        out.push(Verdict::Ok(format!(
+            "the index uses {}: poolmerge reads and writes it through git's own plumbing",
+            layout.join(", ")
         )));
+    }
+    if repo.is_worktree() {
+        out.push(Verdict::Ok(format!(
+            "a linked work tree of {} (the driver, the attributes in info/attributes and the hooks are shared)",
+            repo.commondir().display()
+        )));
+    }
+    // Routing during a rebase: `.gitattributes` is read from the commit being replayed
+    // onto, so only info/attributes routes the picks before the commit that adds it.
+    let info = repo.commondir().join("info").join("attributes");
+    let in_info =
+        std::fs::read(&info).is_ok_and(|t| repo::reroute(&t, repo::DRIVER, "x").is_some());
+    let in_tree = repo
+        .workdir()
+        .and_then(|w| std::fs::read(w.join(".gitattributes")).ok())
+        .is_some_and(|t| repo::reroute(&t, repo::DRIVER, "x").is_some());
+    if in_info {
+        out.push(Verdict::Ok(
+            "the route is in .git/info/attributes too: it holds for every pick of a rebase".into(),
+        ));
+    } else if in_tree {
+        out.push(Verdict::Note(
+            "the route is only in .gitattributes: a rebase replays the fork's commits onto upstream, where .gitattributes does not route yet, and merges them without poolmerge; `poolmerge install` also writes .git/info/attributes".into(),
+        ));
+    }
+    out
+}
+
+/// The hooks: where git runs them from, whether poolmerge's are there and current,
+/// and whether every work tree has them.
+fn hook_verdicts(repo: &Repository) -> Result<Vec<Verdict>> {
+    let mut out = Vec::new();
+    let dir = hooks_dir(repo)?;
+    let shown = dir.path.display();
+    if dir.shared() {
+        out.push(Verdict::Note(format!(
+            "core.hooksPath comes from your {} git config: {shown} is shared by every repository (poolmerge's hooks there act only where `poolmerge install --hooks --shared-hooks` ran)",
+            dir.scope.as_deref().unwrap_or("global")
+        )));
+    }
+    let retired = retired_hooks_in(&dir.path);
+    let present = hooks_in(&dir.path);
+    let enabled = crate::commands::hook::enabled(repo);
+    if !retired.is_empty() {
+        out.push(Verdict::Problem(
+            format!(
+                "{shown} holds hooks of an earlier poolmerge ({}): a merge stops for a second command",
+                retired.join(", ")
+            ),
+            "poolmerge install --hooks".into(),
+        ));
+    }
+    match (present, enabled) {
+        (true, true) => out.push(Verdict::Ok(format!(
+            "hooks installed in {shown}: git merge, pull, rebase, cherry-pick and am end pinned and committed"
+        ))),
+        (true, false) => out.push(Verdict::Problem(
+            format!("poolmerge's hooks are in {shown} but poolmerge.hooks is not set here: they do nothing in this repository"),
+            "poolmerge install --hooks".into(),
+        )),
+        (false, _) if HOOKS.iter().any(|h| std::fs::read_to_string(dir.path.join(h)).is_ok_and(|t| t.contains("# >>> poolmerge"))) => out.push(Verdict::Problem(
+            format!("{shown} holds hooks of an earlier poolmerge, or only some of them"),
+            "poolmerge install --hooks".into(),
+        )),
+        (false, _) => out.push(Verdict::Note(format!(
+            "hooks not installed in {shown}: modules only upstream changed arrive unpinned; `poolmerge install --hooks` pins them as part of each merge, rebase and pick"
+        ))),
+    }
+    if present && dir.per_worktree() {
+        for other in all_hooks_dirs(repo)? {
+            if !hooks_in(&other) {
+                out.push(Verdict::Problem(
+                    format!(
+                        "core.hooksPath is relative, and {} has no poolmerge hooks: merges in that work tree are not pinned",
+                        other.display()
+                    ),
+                    "poolmerge install --hooks".into(),
+                ));
+            }
+        }
     }
     Ok(out)
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use git2::{Index, Repository};
+use git2::Repository;
 
 use crate::cli::FixArgs;
 use crate::commands::{is_link, owned, profile};
@@ -12,7 +12,7 @@ use crate::config::Profile;
 use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::fix;
-use crate::repo;
+use crate::repo::{self, index};
 
 /// Runs `poolmerge fix`.
 pub fn run(args: &FixArgs) -> Result<Status> {
@@ -113,63 +113,49 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     })
 }
 
-/// The index being committed: `GIT_INDEX_FILE` when git set it (hooks), else the
-/// repository's.
-fn index_being_committed(repo: &Repository) -> Result<Index> {
-    match std::env::var_os("GIT_INDEX_FILE") {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            let path = if path.is_absolute() {
-                path
-            } else {
-                std::env::current_dir()?.join(path)
-            };
-            Index::open(&path).with_context(|| format!("cannot open the index {}", path.display()))
-        }
-        None => repo.index().context("cannot read the index"),
-    }
-}
-
-/// `fix --staged`: the pin applied to the staged version of each owned file (a new
-/// blob in the index entry) and to its work-tree file, which keeps its own unstaged
-/// changes unstaged.
-fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<Status> {
-    let mut index = index_being_committed(repo)?;
-    let staged: Vec<String> = index
-        .iter()
-        .filter(|e| (e.flags >> 12) & 3 == 0)
-        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
-        .collect();
-    let wanted: Option<Vec<String>> = if named.is_empty() {
-        None
+/// `fix --staged`: the pin applied to the staged version of each owned file the
+/// commit changes (or of each path named): a new blob in its index entry, in the index
+/// git is committing (`GIT_INDEX_FILE` when git set it), and the same pin in its
+/// work-tree file, which keeps its own unstaged changes unstaged. A commit that stages
+/// no owned file is not looked at further.
+pub fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<Status> {
+    let candidates: Vec<String> = if named.is_empty() {
+        index::staged_changes(repo)?
     } else {
-        Some(
-            named
-                .iter()
-                .map(|p| repo::repo_relative(repo, p))
-                .collect::<Result<_>>()?,
-        )
+        named
+            .iter()
+            .map(|p| repo::repo_relative(repo, p))
+            .collect::<Result<_>>()?
     };
-    let attrs = repo::attributes(repo, &staged, repo::FILE_ATTRS, None)?;
-    let profile = profile(repo)?;
-    let mut changed_index = false;
+    if candidates.is_empty() {
+        return Ok(Status::Clean);
+    }
+    let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
+    let profile = match profile(repo) {
+        Ok(p) => p,
+        // An invalid configuration matters only to a commit of owned files.
+        Err(_) if named.is_empty() && !candidates.iter().any(|p| repo::owned(&attrs, p)) => {
+            return Ok(Status::Clean);
+        }
+        Err(e) => return Err(e),
+    };
+    let chosen: Vec<String> = if named.is_empty() {
+        candidates
+            .into_iter()
+            .filter(|p| owned(&profile, &attrs, p))
+            .collect()
+    } else {
+        candidates
+    };
+    let mut updates: Vec<(u32, git2::Oid, String)> = Vec::new();
     let (mut left, mut errors) = (false, false);
-    for path in &staged {
-        let chosen = match &wanted {
-            Some(w) => w.contains(path),
-            None => owned(&profile, &attrs, path),
-        };
-        if !chosen {
+    for entry in index::entries_of(repo, &chosen)? {
+        // A conflicted path is not staged yet; a symbolic link or a submodule is no module.
+        if entry.stage != 0 || !entry.is_file() {
             continue;
         }
-        let Some(mut entry) = index.get_path(Path::new(path), 0) else {
-            continue;
-        };
-        if entry.mode & 0o170000 != 0o100000 {
-            // A symbolic link or a submodule: no module to pin.
-            continue;
-        }
-        let blob = repo.find_blob(entry.id)?.content().to_vec();
+        let path = &entry.path;
+        let blob = repo.find_blob(entry.oid)?.content().to_vec();
         let size = repo::marker_size(&attrs, path);
         let fixed = fix::fix_all(&blob, &profile.pins, size);
         for f in &fixed.unfixable {
@@ -179,12 +165,7 @@ fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<St
         if fixed.content == blob {
             continue;
         }
-        entry.id = repo.blob(&fixed.content)?;
-        entry.file_size = u32::try_from(fixed.content.len()).unwrap_or(u32::MAX);
-        index
-            .add(&entry)
-            .with_context(|| format!("cannot stage the pinned {path}"))?;
-        changed_index = true;
+        updates.push((entry.mode, repo.blob(&fixed.content)?, path.clone()));
         // The work-tree file gets the same pin; its unstaged changes stay unstaged.
         let file = workdir.join(path);
         let mut where_ = "staged";
@@ -201,11 +182,13 @@ fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<St
             }
         }
         let what: Vec<&str> = fixed.changed.iter().map(|f| f.message.as_str()).collect();
-        println!("poolmerge: pinned {path} ({where_}): {}", what.join("; "));
+        eprintln!("poolmerge: pinned {path} ({where_}): {}", what.join("; "));
     }
-    if changed_index {
-        index.write().context("cannot write the index")?;
-    }
+    let updates: Vec<(u32, git2::Oid, &str)> = updates
+        .iter()
+        .map(|(m, o, p)| (*m, *o, p.as_str()))
+        .collect();
+    index::set(repo, &updates).context("cannot stage the pinned files")?;
     Ok(if errors {
         Status::Error
     } else if left {

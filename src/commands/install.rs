@@ -41,10 +41,10 @@ pub fn current_exe() -> Result<PathBuf> {
 
 /// `git config` in a scope (`--local` in `repo`, or `--global`).
 fn git_config(repo: Option<&Repository>, scope: &str, args: &[&str]) -> Result<(i32, String)> {
-    let mut cmd = Command::new("git");
-    if let Some(r) = repo {
-        cmd.current_dir(repo::git_cwd(r));
-    }
+    let mut cmd = match repo {
+        Some(r) => repo::git_command(r),
+        None => Command::new("git"),
+    };
     let out = cmd
         .arg("config")
         .arg(scope)
@@ -202,52 +202,150 @@ fn remove_attributes(repo: &Repository, file: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The hooks `--hooks` installs and the commands they run.
+/// What poolmerge's block in a hook runs: `poolmerge hook NAME` with git's arguments.
+/// Only pre-commit may stop git (when it cannot pin an owned file it stages).
 fn hook_body(hook: &str, exe: &Path) -> String {
     let exe = shell_quote(&exe.to_string_lossy());
-    let fix_staged = format!(
-        "{exe} fix --staged\npoolmerge_status=$?\n[ \"$poolmerge_status\" -le 1 ] || exit \"$poolmerge_status\"\n"
-    );
-    match hook {
-        "pre-commit" => fix_staged,
-        // git writes an automatic merge commit's tree before this hook runs, so a pin
-        // staged here would miss the commit: stop it, and let `git commit` conclude the
-        // merge with the pinned index (the pre-commit hook runs there too).
-        "pre-merge-commit" => format!(
-            "poolmerge_before=$(git write-tree) || exit 1\n{fix_staged}if [ \"$(git write-tree)\" != \"$poolmerge_before\" ]; then\n    echo \"poolmerge: the pin is staged; git wrote this merge's tree before the hook ran, so conclude the merge with: git commit --no-edit\" >&2\n    exit 1\nfi\n"
-        ),
-        _ => format!(
-            "poolmerge_out=$({exe} fix 2>&1)\nif [ -n \"$poolmerge_out\" ]; then\n    printf '%s\\n' \"$poolmerge_out\"\n    echo \"poolmerge: the pin was applied in the work tree to files that arrived without it (git runs a merge driver only for files both sides changed); review and commit them.\"\nfi\n"
-        ),
+    if hook == "pre-commit" {
+        format!("{exe} hook {hook} \"$@\" || exit $?\n")
+    } else {
+        format!("{exe} hook {hook} \"$@\"\n")
     }
 }
 
-/// The hooks `install --hooks` writes.
+/// The hooks `install --hooks` writes: pre-commit pins what a commit stages; the
+/// others finish what `git merge`, `git cherry-pick`, `git am` and `git rebase` made
+/// (see `commands::hook`).
 pub const HOOKS: &[&str] = &[
     "pre-commit",
-    "pre-merge-commit",
     "post-merge",
+    "post-commit",
+    "post-applypatch",
     "post-rewrite",
 ];
+
+/// Hooks earlier versions wrote and `install`/`uninstall` remove poolmerge's block from.
+const RETIRED_HOOKS: &[&str] = &["pre-merge-commit"];
 
 const BLOCK_START: &str =
     "# >>> poolmerge: installed by `poolmerge install --hooks`, removed by `poolmerge uninstall`";
 const BLOCK_END: &str = "# <<< poolmerge";
 const NEW_HOOK: &str = "#!/bin/sh\n";
 
-/// Where git looks for hooks: `core.hooksPath`, else the repository's `hooks`.
-pub fn hooks_dir(repo: &Repository) -> PathBuf {
-    match repo::config_string(Some(repo), "core.hooksPath") {
-        Some(p) => {
-            let p = PathBuf::from(p);
-            if p.is_absolute() {
-                p
-            } else {
-                repo::git_cwd(repo).join(p)
+/// Where git runs this repository's hooks, and whether that directory is shared with
+/// other repositories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HooksDir {
+    /// The directory, as git resolves it here (`git rev-parse --git-path hooks`).
+    pub path: PathBuf,
+    /// Where `core.hooksPath` is set (`global`, `system`, `local`, `worktree`,
+    /// `command`), if it is.
+    pub scope: Option<String>,
+    /// `core.hooksPath` as written, if set.
+    pub configured: Option<String>,
+}
+
+impl HooksDir {
+    /// Whether other repositories run the hooks in this directory too: a
+    /// `core.hooksPath` from the user's or the system's configuration.
+    pub fn shared(&self) -> bool {
+        matches!(self.scope.as_deref(), Some("global" | "system"))
+    }
+
+    /// Whether `core.hooksPath` is relative: each work tree then has its own directory.
+    pub fn per_worktree(&self) -> bool {
+        self.configured
+            .as_deref()
+            .is_some_and(|p| !Path::new(p).is_absolute() && !p.starts_with('~'))
+    }
+}
+
+/// Where git looks for hooks here: `core.hooksPath` (a relative one from the work
+/// tree's root), else the repository's `hooks`.
+pub fn hooks_dir(repo: &Repository) -> Result<HooksDir> {
+    let (_, path) = repo::git(
+        repo,
+        &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+        None,
+        &[0],
+    )?;
+    let path = PathBuf::from(String::from_utf8_lossy(&path).trim_end());
+    let (code, out) = repo::git(
+        repo,
+        &["config", "--show-scope", "--get", "core.hooksPath"],
+        None,
+        &[0, 1],
+    )?;
+    let out = String::from_utf8_lossy(&out);
+    let (scope, configured) = match (code, out.trim_end().split_once('\t')) {
+        (0, Some((scope, value))) => (Some(scope.to_string()), Some(value.to_string())),
+        _ => (None, None),
+    };
+    Ok(HooksDir {
+        path,
+        scope,
+        configured,
+    })
+}
+
+/// The hooks directories of every work tree of the repository: one for all, unless
+/// `core.hooksPath` is relative (then each work tree resolves its own).
+pub fn all_hooks_dirs(repo: &Repository) -> Result<Vec<PathBuf>> {
+    let here = hooks_dir(repo)?;
+    let mut dirs = vec![here.path.clone()];
+    if !here.per_worktree() {
+        return Ok(dirs);
+    }
+    let (_, out) = repo::git(repo, &["worktree", "list", "--porcelain", "-z"], None, &[0])?;
+    for record in out.split(|&b| b == 0) {
+        let Some(path) = record.strip_prefix(b"worktree ") else {
+            continue;
+        };
+        let tree = PathBuf::from(String::from_utf8_lossy(path).into_owned());
+        if !tree.is_dir() {
+            continue;
+        }
+        let answer = Command::new("git")
+            .current_dir(&tree)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+            .output();
+        if let Ok(o) = answer
+            && o.status.success()
+        {
+            let dir = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim_end());
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
             }
         }
-        None => repo.commondir().join("hooks"),
     }
+    Ok(dirs)
+}
+
+/// Whether poolmerge's current hooks are in `dir`: every hook with a block that runs
+/// `poolmerge hook`.
+pub fn hooks_in(dir: &Path) -> bool {
+    HOOKS.iter().all(|h| {
+        std::fs::read_to_string(dir.join(h))
+            .is_ok_and(|t| t.contains(BLOCK_START) && t.contains(&format!(" hook {h} ")))
+    })
+}
+
+/// The retired hooks that still hold a block of an earlier poolmerge.
+pub fn retired_hooks_in(dir: &Path) -> Vec<&'static str> {
+    RETIRED_HOOKS
+        .iter()
+        .copied()
+        .filter(|h| std::fs::read_to_string(dir.join(h)).is_ok_and(|t| t.contains(BLOCK_START)))
+        .collect()
+}
+
+/// Whether the installed hooks act here: `poolmerge.hooks` set and the hooks in the
+/// directory git runs them from.
+pub fn hooks_active(repo: &Repository) -> bool {
+    crate::commands::hook::enabled(repo) && hooks_dir(repo).is_ok_and(|d| hooks_in(&d.path))
 }
 
 /// The hook's text without poolmerge's block, and whether it had one.
@@ -379,6 +477,20 @@ pub fn install(args: &InstallArgs) -> Result<Status> {
 
 /// `install` in a repository, naming `exe` as the driver.
 pub fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> Result<Status> {
+    // Refuse before writing anything: hooks in a shared directory run everywhere.
+    let hooks = if args.hooks {
+        let dir = hooks_dir(repo)?;
+        if dir.shared() && !args.shared_hooks {
+            bail!(
+                "core.hooksPath comes from your {} git config ({}): hooks there run in every repository. Add poolmerge's there with `poolmerge install --hooks --shared-hooks` (they act only in repositories where install --hooks ran), or set a hooks directory for this repository: git config core.hooksPath .git/hooks",
+                dir.scope.as_deref().unwrap_or("global"),
+                dir.path.display()
+            );
+        }
+        Some(dir)
+    } else {
+        None
+    };
     register(Some(repo), "--local", "the repository's config", exe)?;
     // The patterns named, else the configuration's `files`, else database/*.py.
     let profile = crate::commands::profile(repo)?;
@@ -389,15 +501,38 @@ pub fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> Result<S
     } else {
         vec![DEFAULT_PATTERN.to_string()]
     };
-    add_attributes(repo, &attribute_file(repo, args.local)?, &patterns)?;
+    // `.gitattributes` travels with the fork; `info/attributes` routes every pick of a
+    // rebase too, including those replayed before the commit that adds `.gitattributes`.
+    let files = if args.local {
+        vec![attribute_file(repo, true)?]
+    } else {
+        vec![attribute_file(repo, false)?, attribute_file(repo, true)?]
+    };
+    for file in &files {
+        add_attributes(repo, file, &patterns)?;
+    }
     let mut status = Status::Clean;
-    if args.hooks {
-        let dir = hooks_dir(repo);
-        for hook in HOOKS {
-            if !install_hook(&dir, hook, exe)? {
-                status = Status::Conflicts;
+    if let Some(dir) = hooks {
+        let dirs = if dir.shared() {
+            vec![dir.path.clone()]
+        } else {
+            all_hooks_dirs(repo)?
+        };
+        for dir in &dirs {
+            for hook in RETIRED_HOOKS {
+                uninstall_hook(dir, hook)?;
+            }
+            for hook in HOOKS {
+                if !install_hook(dir, hook, exe)? {
+                    status = Status::Conflicts;
+                }
             }
         }
+        git_config(
+            Some(repo),
+            "--local",
+            &[crate::commands::hook::ENABLED_KEY, "true"],
+        )?;
     }
     Ok(status)
 }
@@ -408,7 +543,7 @@ pub fn uninstall(args: &UninstallArgs) -> Result<Status> {
         unregister(None, "--global", "your global git config")?;
     }
     match repo::open() {
-        Ok(repo) => uninstall_in(&repo),
+        Ok(repo) => uninstall_in(&repo, args.shared_hooks),
         // Outside a repository, --global alone is complete.
         Err(_) if args.global => Ok(Status::Clean),
         Err(e) => Err(e),
@@ -416,17 +551,41 @@ pub fn uninstall(args: &UninstallArgs) -> Result<Status> {
 }
 
 /// `uninstall` in a repository: the driver, poolmerge's attribute lines (in
-/// `.gitattributes` and `info/attributes`), poolmerge's hook blocks.
-pub fn uninstall_in(repo: &Repository) -> Result<Status> {
+/// `.gitattributes` and `info/attributes`), poolmerge's hook blocks in this
+/// repository's hooks directories. Hooks in a directory shared with other
+/// repositories stay (inert here once `poolmerge.hooks` is gone) unless `shared` asks.
+pub fn uninstall_in(repo: &Repository, shared: bool) -> Result<Status> {
     unregister(Some(repo), "--local", "the repository's config")?;
     for local in [false, true] {
         if let Ok(file) = attribute_file(repo, local) {
             remove_attributes(repo, &file)?;
         }
     }
-    let dir = hooks_dir(repo);
-    for hook in HOOKS {
-        uninstall_hook(&dir, hook)?;
+    git_config(
+        Some(repo),
+        "--local",
+        &["--unset-all", crate::commands::hook::ENABLED_KEY],
+    )?;
+    let here = hooks_dir(repo)?;
+    if here.shared() && !shared {
+        if hooks_in(&here.path) {
+            println!(
+                "hooks: left in {} (shared with other repositories through your {} core.hooksPath; inert here now). `poolmerge uninstall --shared-hooks` removes them for every repository",
+                here.path.display(),
+                here.scope.as_deref().unwrap_or("global")
+            );
+        }
+        return Ok(Status::Clean);
+    }
+    let dirs = if here.shared() {
+        vec![here.path]
+    } else {
+        all_hooks_dirs(repo)?
+    };
+    for dir in &dirs {
+        for hook in HOOKS.iter().chain(RETIRED_HOOKS) {
+            uninstall_hook(dir, hook)?;
+        }
     }
     Ok(Status::Clean)
 }

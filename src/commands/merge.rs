@@ -52,7 +52,7 @@ fn label(value: Option<String>, placeholder: &str) -> Option<String> {
 }
 
 /// Whether the kill switch is set.
-fn disabled_by_env() -> bool {
+pub fn disabled_by_env() -> bool {
     std::env::var("POOLMERGE").is_ok_and(|v| {
         matches!(
             v.trim().to_ascii_lowercase().as_str(),

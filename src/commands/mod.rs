@@ -6,6 +6,7 @@ pub mod check;
 pub mod demo;
 pub mod doctor;
 pub mod fix;
+pub mod hook;
 pub mod install;
 pub mod merge;
 pub mod resolve;

@@ -18,7 +18,8 @@ use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::line::LineMerge;
 use crate::merge::{Decision, Input, Options, markers};
-use crate::{repo, report};
+use crate::repo::{self, index};
+use crate::report;
 
 /// The index stages of one unmerged path.
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,25 +36,17 @@ pub fn run(args: &ResolveArgs) -> Result<Status> {
 }
 
 fn unmerged(repo: &Repository) -> Result<BTreeMap<String, Stages>> {
-    let index = repo.index().context("cannot read the index")?;
-    let mut out = BTreeMap::new();
-    for c in index.conflicts()? {
-        let c = c?;
-        let path = [&c.ancestor, &c.our, &c.their]
-            .iter()
-            .find_map(|e| {
-                e.as_ref()
-                    .map(|e| String::from_utf8_lossy(&e.path).into_owned())
-            })
-            .unwrap_or_default();
-        out.insert(
-            path,
-            Stages {
-                base: c.ancestor.map(|e| e.id),
-                ours: c.our.map(|e| e.id),
-                theirs: c.their.map(|e| e.id),
-            },
-        );
+    let mut out: BTreeMap<String, Stages> = BTreeMap::new();
+    for e in index::entries(repo, &[])?
+        .into_iter()
+        .filter(|e| e.stage > 0)
+    {
+        let stages = out.entry(e.path).or_default();
+        match e.stage {
+            1 => stages.base = Some(e.oid),
+            2 => stages.ours = Some(e.oid),
+            _ => stages.theirs = Some(e.oid),
+        }
     }
     Ok(out)
 }
@@ -120,21 +113,29 @@ pub fn run_with_repo(
     };
     let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
     let profile = crate::commands::profile(repo)?;
-    let targets: Vec<String> = if named.is_empty() {
+    let (targets, unrouted): (Vec<String>, Vec<String>) = if named.is_empty() {
         candidates
             .into_iter()
-            .filter(|p| crate::commands::owned(&profile, &attrs, p))
-            .collect()
+            .partition(|p| crate::commands::owned(&profile, &attrs, p))
     } else {
-        candidates
+        (candidates, Vec::new())
     };
     let eol = repo::EolConfig::read(repo);
     let style = style(repo);
     let would = if args.dry_run { "would be " } else { "" };
     let (mut remaining, mut errors) = (0usize, 0usize);
+    if named.is_empty() && conflicts.is_empty() {
+        println!("nothing to resolve: no path is unmerged");
+    }
+    // Never a silent success while paths stay unmerged: say why each is left.
+    for path in &unrouted {
+        println!(
+            "{path}: still conflicted, not routed to poolmerge (no merge=poolmerge attribute here); `poolmerge install` routes it (also in .git/info/attributes, which holds during a rebase), or name it: poolmerge resolve {path}"
+        );
+        remaining += 1;
+    }
     let mut decisions: Vec<(String, Decision)> = Vec::new();
-    let mut index = repo.index()?;
-    let mut staged = false;
+    let mut staged: Vec<String> = Vec::new();
 
     for path in &targets {
         let file = workdir.join(path);
@@ -228,10 +229,7 @@ pub fn run_with_repo(
                 continue;
             }
             if outcome.conflicts == 0 {
-                index
-                    .add_path(Path::new(path))
-                    .with_context(|| format!("cannot stage {path}"))?;
-                staged = true;
+                staged.push(path.clone());
             }
         }
         if outcome.conflicts == 0 {
@@ -241,9 +239,7 @@ pub fn run_with_repo(
             remaining += 1;
         }
     }
-    if staged {
-        index.write().context("cannot write the index")?;
-    }
+    index::add(repo, &staged).context("cannot stage the resolved files")?;
     if !args.quiet {
         for (path, d) in &decisions {
             eprintln!("{}", report::decision_line(path, d));

@@ -13,18 +13,82 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, anyhow, bail};
 use git2::Repository;
 
+pub mod index;
+
 /// The merge attribute value that routes a path to poolmerge.
 pub const DRIVER: &str = "poolmerge";
 
-/// Opens the repository around the current directory, or says there is none.
+/// Opens the repository git itself would use here: `git rev-parse` resolves
+/// `GIT_DIR`, `GIT_WORK_TREE` (git runs hooks with `GIT_WORK_TREE=.`), `core.worktree`,
+/// linked worktrees and submodules, and libgit2 is opened on exactly that git
+/// directory and work tree. libgit2 reads objects, references and configuration; the
+/// index goes through git's own plumbing ([`index`]), which reads every format git
+/// writes.
 pub fn open() -> Result<Repository> {
-    Repository::open_from_env().map_err(|e| anyhow!("not in a git repository ({})", e.message()))
+    let out = Command::new("git")
+        .args([
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-dir",
+            "--is-bare-repository",
+            "--show-toplevel",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run git (is it installed and on PATH?)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let (Some(git_dir), Some(bare)) = (lines.next(), lines.next()) else {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("fatal: ");
+        bail!("not in a git repository ({why})");
+    };
+    let repo = Repository::open(git_dir)
+        .map_err(|e| anyhow!("cannot open the repository {git_dir}: {}", e.message()))?;
+    // Without --show-toplevel's answer (inside the git directory), libgit2's own idea
+    // of the work tree stands.
+    if bare != "true"
+        && let Some(top) = lines.next().filter(|_| out.status.success())
+    {
+        repo.set_workdir(Path::new(top), false)
+            .map_err(|e| anyhow!("cannot use the work tree {top}: {}", e.message()))?;
+    }
+    Ok(repo)
 }
 
 /// Where git runs for this repository: the work tree's root, or the git directory of
 /// a bare repository.
 pub fn git_cwd(repo: &Repository) -> &Path {
     repo.workdir().unwrap_or_else(|| repo.path())
+}
+
+/// A git command for this repository: run at the work tree's root with the git
+/// directory and work tree named absolutely (whatever relative `GIT_DIR` or
+/// `GIT_WORK_TREE` poolmerge itself was given), and `GIT_INDEX_FILE` as git set it
+/// (made absolute; dropped when empty, as `git am` leaves it for its hooks).
+pub fn git_command(repo: &Repository) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(git_cwd(repo)).env("GIT_DIR", repo.path());
+    match repo.workdir() {
+        Some(dir) => cmd.env("GIT_WORK_TREE", dir),
+        None => cmd.env_remove("GIT_WORK_TREE"),
+    };
+    match std::env::var_os("GIT_INDEX_FILE") {
+        Some(v) if v.is_empty() => {
+            cmd.env_remove("GIT_INDEX_FILE");
+        }
+        Some(v) if Path::new(&v).is_relative() => {
+            if let Ok(cwd) = std::env::current_dir() {
+                cmd.env("GIT_INDEX_FILE", cwd.join(v));
+            }
+        }
+        _ => {}
+    }
+    cmd
 }
 
 /// Runs git in the repository and returns its standard output; `ok_codes` are the
@@ -35,9 +99,8 @@ pub fn git(
     input: Option<&[u8]>,
     ok_codes: &[i32],
 ) -> Result<(i32, Vec<u8>)> {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(git_cwd(repo))
-        .args(args)
+    let mut cmd = git_command(repo);
+    cmd.args(args)
         .stdin(if input.is_some() {
             Stdio::piped()
         } else {
@@ -45,9 +108,6 @@ pub fn git(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if repo.is_bare() {
-        cmd.env("GIT_DIR", repo.path());
-    }
     let mut child = cmd
         .spawn()
         .context("cannot run git (is it installed and on PATH?)")?;
@@ -87,16 +147,12 @@ impl Running {
 /// Starts git in the repository with extra environment variables and returns at once,
 /// so that work can go on while it runs.
 pub fn spawn_git(repo: &Repository, args: &[String], envs: &[(String, String)]) -> Result<Running> {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(git_cwd(repo))
-        .args(args)
+    let mut cmd = git_command(repo);
+    cmd.args(args)
         .envs(envs.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if repo.is_bare() {
-        cmd.env("GIT_DIR", repo.path());
-    }
     let child = cmd
         .spawn()
         .context("cannot run git (is it installed and on PATH?)")?;
@@ -238,17 +294,15 @@ pub fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let is_attributes = |p: &str| p == ".gitattributes" || p.ends_with("/.gitattributes");
     if let Some(dir) = repo.workdir() {
-        let index = repo.index()?;
-        for entry in index.iter() {
-            let path = String::from_utf8_lossy(&entry.path).into_owned();
-            if !is_attributes(&path) || (entry.flags >> 12) & 3 != 0 {
+        for entry in index::entries(repo, &[":(glob)**/.gitattributes".to_string()])? {
+            if !is_attributes(&entry.path) || entry.stage != 0 {
                 continue;
             }
-            let text = match std::fs::read(dir.join(&path)) {
+            let text = match std::fs::read(dir.join(&entry.path)) {
                 Ok(t) => t,
-                Err(_) => repo.find_blob(entry.id)?.content().to_vec(),
+                Err(_) => repo.find_blob(entry.oid)?.content().to_vec(),
             };
-            files.push((path, text));
+            files.push((entry.path, text));
         }
     } else if let Ok(head) = repo.head().and_then(|h| h.peel_to_tree()) {
         head.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
@@ -326,13 +380,7 @@ pub const FILE_ATTRS: &[&str] = &["merge", "conflict-marker-size", "text", "eol"
 
 /// Paths in the index (each once, whatever its stages), repository-relative.
 pub fn tracked_files(repo: &Repository) -> Result<Vec<String>> {
-    let index = repo.index().context("cannot read the index")?;
-    let mut paths: Vec<String> = index
-        .iter()
-        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
-        .collect();
-    paths.dedup();
-    Ok(paths)
+    index::tracked(repo)
 }
 
 /// How the repository converts line endings when it writes the work tree.
