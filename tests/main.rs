@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod differential;
 mod e2e;
+mod flows;
 mod fuzzed;
 mod generate;
 mod invariants;

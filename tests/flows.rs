@@ -1,0 +1,474 @@
+//! One command finishes the job: the flows users run (merge, pull, rebase,
+//! cherry-pick, am) × the repository layouts they run them in, in real repositories
+//! with `poolmerge install --hooks` as users install it. Upstream changes an engine
+//! module both sides touch and adds a module the fork never had (no driver sees it);
+//! after the one command, HEAD's committed tree is pinned and `git status` is clean.
+//!
+//! `cargo test` runs a subset that covers every flow and every layout;
+//! `POOLMERGE_FULL_MATRIX=1` runs all of them (`.ci/run` does).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::support::{FILE, Repo, bin, canonical, clean_command, data_dir, pin_problems, read};
+
+const CASE: &str = "14-seed-before-after";
+const NEW_MODULE: &str = "database/cache_db.py";
+const UNPINNED_MODULE: &[u8] = b"from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\ncache_engine = create_engine(\"sqlite:///db/cache.db\", poolclass=NullPool)\n";
+
+fn case(file: &str) -> Vec<u8> {
+    read(&data_dir().join("cases").join(CASE).join(file))
+}
+
+/// The commands users type, each ending in what they consider done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Merge,
+    Pull,
+    PullRebase,
+    Rebase,
+    RebaseMerges,
+    CherryPick,
+    Am,
+    MergeNoCommit,
+    MergeSquash,
+}
+
+/// Where and how the repository is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `install --hooks`, `.gitattributes` committed after the fork's pin commit.
+    AttributesAfterPin,
+    /// `install --local --hooks`: the route only in `.git/info/attributes`.
+    InstallLocal,
+    /// A cone sparse checkout of `database` with a sparse index.
+    SparseIndex,
+    /// `core.splitIndex=true`.
+    SplitIndex,
+    /// The fork checked out in a linked worktree.
+    Worktree,
+    /// git run from outside with `GIT_DIR` and `GIT_WORK_TREE` (relative).
+    GitDirEnv,
+    /// A relative, repository-local `core.hooksPath` (husky), committed.
+    HooksPath,
+}
+
+const FLOWS: &[Flow] = &[
+    Flow::Merge,
+    Flow::Pull,
+    Flow::PullRebase,
+    Flow::Rebase,
+    Flow::RebaseMerges,
+    Flow::CherryPick,
+    Flow::Am,
+    Flow::MergeNoCommit,
+    Flow::MergeSquash,
+];
+
+const LAYOUTS: &[Layout] = &[
+    Layout::AttributesAfterPin,
+    Layout::InstallLocal,
+    Layout::SparseIndex,
+    Layout::SplitIndex,
+    Layout::Worktree,
+    Layout::GitDirEnv,
+    Layout::HooksPath,
+];
+
+/// A fork and its upstream, set up in a layout, with the place to run git from.
+struct Scenario {
+    repo: Repo,
+    layout: Layout,
+    /// Where the fork is checked out.
+    tree: PathBuf,
+    /// The commit both branches start from.
+    base: String,
+}
+
+impl Scenario {
+    fn new(layout: Layout) -> Scenario {
+        let repo = Repo::new();
+        // Upstream's history: the module, and a file outside database/.
+        repo.write("app/main.py", b"print('app')\n");
+        repo.ok(&["add", "app/main.py"]);
+        repo.commit(FILE, &case("base.py"), "base");
+        let base = repo.ok(&["rev-parse", "HEAD"]).trim().to_string();
+        repo.ok(&["checkout", "-q", "-b", "fork"]);
+        repo.commit(FILE, &case("ours.py"), "fork: pin StaticPool");
+        repo.ok(&["checkout", "-q", "main"]);
+        // Its own commit: `git am -3` in a sparse checkout cannot fall back to a
+        // three-way merge of a patch that also touches a path outside the cone (git's
+        // limit, with or without poolmerge).
+        repo.commit("app/main.py", b"print('app, upstream')\n", "upstream: app");
+        repo.commit(FILE, &case("theirs.py"), "upstream: edit the engine module");
+        repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
+        repo.ok(&["checkout", "-q", "fork"]);
+
+        if layout == Layout::HooksPath {
+            repo.ok(&["config", "core.hooksPath", ".husky"]);
+        }
+        let install: &[&str] = if layout == Layout::InstallLocal {
+            &["install", "--local", "--hooks"]
+        } else {
+            &["install", "--hooks"]
+        };
+        let (code, out, err) = repo.poolmerge(install);
+        assert_eq!(code, 0, "{out}{err}");
+        match layout {
+            Layout::InstallLocal => {}
+            Layout::HooksPath => {
+                repo.ok(&["add", ".gitattributes", ".husky"]);
+                repo.ok(&["commit", "-q", "-m", "route database/*.py, husky hooks"]);
+            }
+            _ => {
+                repo.ok(&["add", ".gitattributes"]);
+                repo.ok(&["commit", "-q", "-m", "route database/*.py to poolmerge"]);
+            }
+        }
+        let mut tree = repo.work();
+        match layout {
+            Layout::SparseIndex => {
+                repo.ok(&[
+                    "sparse-checkout",
+                    "set",
+                    "--cone",
+                    "--sparse-index",
+                    "database",
+                ]);
+                assert!(
+                    !repo.work().join("app/main.py").exists(),
+                    "app/ is outside the cone"
+                );
+            }
+            Layout::SplitIndex => {
+                repo.ok(&["config", "core.splitIndex", "true"]);
+                repo.ok(&["update-index", "--split-index"]);
+            }
+            Layout::Worktree => {
+                // The main work tree moves off the fork, which a linked one checks out.
+                repo.ok(&["checkout", "-q", "main"]);
+                let linked = repo.work().parent().unwrap().join("linked");
+                repo.ok(&["worktree", "add", "-q", linked.to_str().unwrap(), "fork"]);
+                tree = linked;
+            }
+            _ => {}
+        }
+        Scenario {
+            repo,
+            layout,
+            tree,
+            base,
+        }
+    }
+
+    /// Runs git on the fork as the layout has it run.
+    fn git(&self, args: &[&str]) -> Output {
+        let mut cmd = clean_command(Path::new("git"), &self.repo.home());
+        if self.layout == Layout::GitDirEnv {
+            let parent = self.tree.parent().unwrap();
+            let name = self.tree.file_name().unwrap().to_str().unwrap();
+            cmd.current_dir(parent)
+                .env("GIT_DIR", format!("{name}/.git"))
+                .env("GIT_WORK_TREE", name);
+        } else {
+            cmd.current_dir(&self.tree);
+        }
+        cmd.args(args).env("GIT_EDITOR", "true").output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.git(args);
+        assert!(
+            out.status.success(),
+            "{:?} {args:?} failed:\n{}{}",
+            self.layout,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs the flow: the one command, and for --no-commit and --squash the commit the
+    /// user makes. Returns the combined output.
+    fn run(&self, flow: Flow) -> String {
+        let mut said = String::new();
+        let mut step = |args: &[&str]| {
+            let out = self.git(args);
+            said.push_str(&String::from_utf8_lossy(&out.stdout));
+            said.push_str(&String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{flow:?} in {:?}: git {args:?} exited {:?}:\n{said}",
+                self.layout,
+                out.status.code()
+            );
+        };
+        match flow {
+            Flow::Merge => step(&["merge", "--no-edit", "main"]),
+            Flow::Pull => step(&["pull", "--no-rebase", "--no-edit", ".", "main"]),
+            Flow::PullRebase => step(&["pull", "--rebase", ".", "main"]),
+            Flow::Rebase => step(&["rebase", "main"]),
+            Flow::RebaseMerges => step(&["rebase", "--rebase-merges", "main"]),
+            Flow::CherryPick => step(&["cherry-pick", &format!("{}..main", self.base)]),
+            Flow::Am => {
+                let dir = self.repo.home().join("patches");
+                let range = format!("{}..main", self.base);
+                step(&["format-patch", "-q", "-o", dir.to_str().unwrap(), &range]);
+                let mut patches: Vec<String> = std::fs::read_dir(&dir)
+                    .unwrap()
+                    .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+                    .collect();
+                patches.sort();
+                let mut args = vec!["am", "-3", "-q"];
+                args.extend(patches.iter().map(String::as_str));
+                step(&args);
+            }
+            Flow::MergeNoCommit => {
+                step(&["merge", "--no-commit", "main"]);
+                step(&["commit", "--no-edit"]);
+            }
+            Flow::MergeSquash => {
+                step(&["merge", "--squash", "main"]);
+                step(&["commit", "-m", "sync upstream"]);
+            }
+        }
+        said
+    }
+
+    /// HEAD's committed tree holds both modules pinned and upstream's edits; the work
+    /// tree and the index are clean.
+    fn assert_done(&self, flow: Flow, said: &str) {
+        let what = format!("{flow:?} in {:?}", self.layout);
+        let committed = self.ok(&["show", &format!("HEAD:{FILE}")]);
+        assert_eq!(
+            canonical(committed.as_bytes()),
+            canonical(&case("expected.py")),
+            "{what}: {FILE} in HEAD\n{said}"
+        );
+        let new = self.ok(&["show", &format!("HEAD:{NEW_MODULE}")]);
+        assert!(
+            pin_problems(new.as_bytes()).is_empty(),
+            "{what}: upstream's new module is committed unpinned:\n{new}\n{said}"
+        );
+        assert_eq!(
+            self.ok(&["status", "--porcelain"]),
+            "",
+            "{what}: git status is not clean\n{said}"
+        );
+        assert!(
+            !said.contains("poolmerge: ") || !said.contains("cannot"),
+            "{what}: {said}"
+        );
+        if self.layout != Layout::SparseIndex {
+            let app = self.ok(&["show", "HEAD:app/main.py"]);
+            assert_eq!(app, "print('app, upstream')\n", "{what}");
+        }
+    }
+}
+
+/// The pairs `cargo test` runs: every flow and every layout at least once.
+const SUBSET: &[(Flow, Layout)] = &[
+    (Flow::Merge, Layout::AttributesAfterPin),
+    (Flow::Merge, Layout::SparseIndex),
+    (Flow::Rebase, Layout::AttributesAfterPin),
+    (Flow::Rebase, Layout::SplitIndex),
+    (Flow::PullRebase, Layout::Worktree),
+    (Flow::Pull, Layout::GitDirEnv),
+    (Flow::RebaseMerges, Layout::HooksPath),
+    (Flow::CherryPick, Layout::InstallLocal),
+    (Flow::Am, Layout::SparseIndex),
+    (Flow::MergeNoCommit, Layout::SplitIndex),
+    (Flow::MergeSquash, Layout::Worktree),
+];
+
+fn pairs() -> Vec<(Flow, Layout)> {
+    if std::env::var_os("POOLMERGE_FULL_MATRIX").is_some_and(|v| v != "0") {
+        FLOWS
+            .iter()
+            .flat_map(|f| LAYOUTS.iter().map(move |l| (*f, *l)))
+            .collect()
+    } else {
+        SUBSET.to_vec()
+    }
+}
+
+#[test]
+fn one_command_ends_pinned_and_committed() {
+    let pairs = pairs();
+    // Two threads: each scenario is a few dozen git processes.
+    std::thread::scope(|scope| {
+        let chunks: Vec<&[(Flow, Layout)]> = pairs.chunks(pairs.len().div_ceil(2)).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    for &(flow, layout) in chunk {
+                        let s = Scenario::new(layout);
+                        let said = s.run(flow);
+                        s.assert_done(flow, &said);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn the_merge_says_what_it_pinned_in_one_line_each() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    let before = s.ok(&["rev-parse", "HEAD"]);
+    let said = s.run(Flow::Merge);
+    assert!(
+        said.contains("poolmerge: pinned database/cache_db.py in the merge commit"),
+        "{said}"
+    );
+    assert!(said.contains("poolmerge: HEAD is now "), "{said}");
+    // The same merge: parents, message, author; only the tree differs.
+    let parents = s.ok(&["log", "-1", "--format=%P"]);
+    assert_eq!(parents.split_whitespace().next().unwrap(), before.trim());
+    let main = s.ok(&["rev-parse", "main"]);
+    assert_eq!(parents.split_whitespace().nth(1).unwrap(), main.trim());
+    // The reflog tells what happened.
+    let reflog = s.ok(&["reflog", "-2", "--format=%gs"]);
+    assert!(
+        reflog.starts_with("poolmerge: pin database/cache_db.py"),
+        "{reflog}"
+    );
+}
+
+#[test]
+fn a_fast_forward_is_never_rewritten() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    // A branch that is only behind upstream: the merge fast-forwards.
+    s.ok(&["checkout", "-q", "-b", "mirror", &s.base]);
+    let said = s.run(Flow::Merge);
+    assert_eq!(
+        s.ok(&["rev-parse", "HEAD"]),
+        s.ok(&["rev-parse", "main"]),
+        "HEAD is upstream's own commit"
+    );
+    assert!(said.contains("the fast-forward brought"), "{said}");
+    assert_eq!(s.ok(&["status", "--porcelain"]), "", "nothing written");
+}
+
+#[test]
+fn the_hooks_stay_out_of_commits_that_stage_no_owned_file() {
+    let s = Scenario::new(Layout::SparseIndex);
+    // An invalid configuration would stop a commit of owned files, never this one.
+    std::fs::write(s.tree.join(".poolmerge.toml"), "[[pin]]\nnot valid").unwrap();
+    s.ok(&["add", ".poolmerge.toml"]);
+    let out = s.git(&["commit", "-q", "-m", "unrelated"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An owned file staged with it: one line saying why, and how to bypass.
+    std::fs::write(s.tree.join("database/new_db.py"), UNPINNED_MODULE).unwrap();
+    s.ok(&["add", "database/new_db.py"]);
+    let out = s.git(&["commit", "-q", "-m", "a module"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("poolmerge: pre-commit: cannot pin the staged files:")
+            && stderr.contains("git commit --no-verify"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_partial_commit_leaves_the_index_in_line() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    std::fs::write(s.tree.join(NEW_MODULE), UNPINNED_MODULE).unwrap();
+    s.ok(&["add", NEW_MODULE]);
+    s.ok(&[
+        "commit",
+        "-q",
+        "-m",
+        "add the cache module",
+        "--",
+        NEW_MODULE,
+    ]);
+    assert!(pin_problems(s.ok(&["show", &format!("HEAD:{NEW_MODULE}")]).as_bytes()).is_empty());
+    assert_eq!(s.ok(&["status", "--porcelain"]), "", "no MM left behind");
+}
+
+#[test]
+fn the_kill_switch_turns_the_hooks_off() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    let out = clean_command(Path::new("git"), &s.repo.home())
+        .current_dir(&s.tree)
+        .env("POOLMERGE", "0")
+        .args(["merge", "--no-edit", "main"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let new = s.ok(&["show", &format!("HEAD:{NEW_MODULE}")]);
+    assert!(
+        !pin_problems(new.as_bytes()).is_empty(),
+        "left as upstream wrote it"
+    );
+}
+
+#[test]
+fn a_shared_hooks_path_is_refused_and_uninstall_keeps_others_hooks() {
+    let s = Scenario::new(Layout::InstallLocal);
+    let shared = s.repo.home().join("shared-hooks");
+    std::fs::create_dir_all(&shared).unwrap();
+    s.ok(&[
+        "config",
+        "--global",
+        "core.hooksPath",
+        shared.to_str().unwrap(),
+    ]);
+    let (code, out, err) = s.repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("core.hooksPath comes from your global git config")
+            && err.contains("--shared-hooks"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&shared).unwrap().count(),
+        0,
+        "nothing written there"
+    );
+    let (code, out, err) = s.repo.poolmerge(&["install", "--hooks", "--shared-hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(shared.join("post-merge").is_file());
+
+    // Another repository sharing the directory: its uninstall leaves the hooks alone,
+    // and they do nothing there.
+    let other = Repo::new();
+    let (code, _, _) = other.poolmerge(&["uninstall"]);
+    assert_eq!(code, 0);
+    assert!(
+        shared.join("post-merge").is_file(),
+        "another repository's hooks kept"
+    );
+    let (code, out, _) = s.repo.poolmerge(&["uninstall"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("removes them for every repository"), "{out}");
+    assert!(shared.join("post-merge").is_file());
+    let (code, _, _) = s.repo.poolmerge(&["uninstall", "--shared-hooks"]);
+    assert_eq!(code, 0);
+    assert!(!shared.join("post-merge").exists());
+}
+
+#[test]
+fn doctor_explains_the_layout() {
+    let s = Scenario::new(Layout::SparseIndex);
+    let out = clean_command(&bin(), &s.repo.home())
+        .current_dir(&s.tree)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("a sparse index (index.sparse)"), "{text}");
+    assert!(text.contains("hooks installed in"), "{text}");
+    assert!(text.contains(".git/info/attributes too"), "{text}");
+}
