@@ -165,3 +165,44 @@ fn the_kill_switch_gives_gits_plain_merge() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// What the README says of `-X`: it never reaches the driver, `POOLMERGE=0` does not
+/// change that, and `git checkout --theirs` then `poolmerge fix` takes upstream's side
+/// of a file whole with the pin put back.
+#[test]
+fn strategy_options_do_not_reach_the_driver_and_the_documented_way_takes_a_side() {
+    let c = "09-real-conflict-elsewhere";
+    for kill_switch in [None, Some("0")] {
+        let repo = repo_with(c, "ours.py", "theirs.py");
+        let env: Vec<(&str, &str)> = kill_switch.map(|v| ("POOLMERGE", v)).into_iter().collect();
+        let out = repo.git_env(&["merge", "--no-edit", "-X", "ours", "main"], &env);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "-X ours does not resolve the conflict"
+        );
+        let (count, _, _) = blocks(&repo.read(FILE), 7);
+        assert_eq!(count, 1, "{kill_switch:?}");
+    }
+    let repo = repo_with(c, "ours.py", "theirs.py");
+    repo.git(&["merge", "--no-edit", "main"]);
+    repo.ok(&["checkout", "--theirs", "--", FILE]);
+    assert!(
+        !pin_problems(&repo.read(FILE)).is_empty(),
+        "upstream's side lacks the pin"
+    );
+    let (code, out, err) = repo.poolmerge(&["fix", FILE]);
+    assert_eq!(code, 0, "{out}{err}");
+    repo.ok(&["add", FILE]);
+    repo.ok(&["commit", "-q", "--no-edit"]);
+    let committed = repo.ok(&["show", &format!("HEAD:{FILE}")]);
+    assert!(pin_problems(committed.as_bytes()).is_empty(), "{committed}");
+    // Exactly upstream's side with the pin applied.
+    repo.write("expected.py", &case(c, "theirs.py"));
+    repo.poolmerge(&["fix", "expected.py"]);
+    assert_eq!(
+        committed.as_bytes(),
+        repo.read("expected.py"),
+        "upstream's side, whole"
+    );
+}

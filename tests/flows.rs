@@ -472,3 +472,90 @@ fn doctor_explains_the_layout() {
     assert!(text.contains("hooks installed in"), "{text}");
     assert!(text.contains(".git/info/attributes too"), "{text}");
 }
+
+/// A real conflict stays for the user; their usual command finishes the job, pinned.
+#[test]
+fn after_a_real_conflict_the_usual_command_finishes_pinned() {
+    let c = "09-real-conflict-elsewhere";
+    let cases = data_dir().join("cases").join(c);
+    for flow in ["merge", "cherry-pick", "rebase", "am"] {
+        let repo = Repo::new();
+        repo.commit(FILE, &read(&cases.join("base.py")), "base");
+        repo.ok(&["checkout", "-q", "-b", "fork"]);
+        repo.commit(FILE, &read(&cases.join("ours.py")), "fork: pin");
+        repo.ok(&["checkout", "-q", "main"]);
+        repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
+        repo.commit(FILE, &read(&cases.join("theirs.py")), "upstream: a change");
+        repo.ok(&["checkout", "-q", "fork"]);
+        let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+        assert_eq!(code, 0, "{out}{err}");
+        repo.ok(&["add", ".gitattributes"]);
+        repo.ok(&["commit", "-q", "-m", "route"]);
+        let patches = repo.home().join("patches");
+        let patches = patches.to_str().unwrap();
+        let (start, finish): (Vec<&str>, Vec<&str>) = match flow {
+            "merge" => (
+                vec!["merge", "--no-edit", "main"],
+                vec!["commit", "--no-edit"],
+            ),
+            "cherry-pick" => (
+                vec!["cherry-pick", "main~2..main"],
+                vec!["-c", "core.editor=true", "cherry-pick", "--continue"],
+            ),
+            "am" => {
+                let out = repo.ok(&["format-patch", "-o", patches, "main~2..main"]);
+                let mut args = vec!["am", "-3", "-q"];
+                args.extend(out.lines().map(|l| &*l.to_string().leak()));
+                (args, vec!["am", "--continue"])
+            }
+            _ => (
+                vec!["rebase", "main"],
+                vec!["-c", "core.editor=true", "rebase", "--continue"],
+            ),
+        };
+        let out = repo.git(&start);
+        assert_ne!(out.status.code(), Some(0), "{flow}: a real conflict");
+        assert!(
+            !repo.ok(&["ls-files", "-u"]).is_empty(),
+            "{flow}: a real conflict"
+        );
+        // The user resolves the conflict block by hand: here, the fork's side, except
+        // during a rebase, where the fork's commit is "theirs".
+        let (_, ours, theirs) = crate::support::blocks(&repo.read(FILE), 7);
+        repo.write(FILE, if flow == "rebase" { &theirs } else { &ours });
+        repo.ok(&["add", FILE]);
+        let out = repo.git(&finish);
+        assert!(
+            out.status.success(),
+            "{flow}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if flow == "cherry-pick" || flow == "am" {
+            // git cherry-pick --continue and git am --continue check HEAD once their
+            // commit's hooks are done: the pin follows right after they exit.
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                said.contains(&format!(
+                    "pinned as soon as git {flow} --continue has finished"
+                )),
+                "{said}"
+            );
+            for _ in 0..500 {
+                let new = repo.ok(&["show", &format!("HEAD:{NEW_MODULE}")]);
+                if pin_problems(new.as_bytes()).is_empty() {
+                    // HEAD moves last, once the index and the work tree are done.
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        for path in [FILE, NEW_MODULE] {
+            let committed = repo.ok(&["show", &format!("HEAD:{path}")]);
+            assert!(
+                pin_problems(committed.as_bytes()).is_empty(),
+                "{flow}: {path} in HEAD:\n{committed}"
+            );
+        }
+        assert_eq!(repo.ok(&["status", "--porcelain"]), "", "{flow}");
+    }
+}

@@ -55,17 +55,36 @@ pub fn run(name: &str, args: &[String]) -> Result<Status> {
         }
         Err(_) => return Ok(Status::Clean),
     };
-    if !enabled(&repo) || repo.is_bare() {
+    // The pre-commit framework (PRE_COMMIT=1) runs hooks it was configured with, and
+    // passes git's arguments in its own variables.
+    let framework = std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1");
+    if !(enabled(&repo) || framework) || repo.is_bare() {
         return Ok(Status::Clean);
     }
+    let from_framework = |var: &str| std::env::var(var).ok().filter(|_| framework);
+    let first = args
+        .first()
+        .cloned()
+        .or_else(|| from_framework("PRE_COMMIT_IS_SQUASH_MERGE"))
+        .or_else(|| from_framework("PRE_COMMIT_REWRITE_COMMAND"));
+    let first = first.as_deref();
     let result = match name {
         "pre-commit" => return pre_commit(&repo),
-        "post-merge" => post_merge(&repo, args.first().map(String::as_str) == Some("1")),
+        "post-commit" | "post-applypatch"
+            if args.first().map(String::as_str) == Some(FINISH_AFTER) =>
+        {
+            match (
+                args.get(1).and_then(|p| p.parse().ok()),
+                args.get(2).and_then(|o| Oid::from_str(o).ok()),
+            ) {
+                (Some(pid), Some(head)) => finish_after(&repo, name, pid, head),
+                _ => bail!("{FINISH_AFTER} takes a process id and a commit"),
+            }
+        }
+        "post-merge" => post_merge(&repo, first == Some("1")),
         "post-commit" => post_commit(&repo),
         "post-applypatch" => post_applypatch(&repo),
-        "post-rewrite" if args.first().map(String::as_str) == Some("rebase") => {
-            post_rewrite_rebase(&repo)
-        }
+        "post-rewrite" if first == Some("rebase") => post_rewrite_rebase(&repo),
         "post-rewrite" => Ok(()),
         other => bail!("unknown hook {other}"),
     };
@@ -85,6 +104,15 @@ pub fn enabled(repo: &Repository) -> bool {
 }
 
 fn pre_commit(repo: &Repository) -> Result<Status> {
+    if git_file(repo, "sequencer/todo").exists()
+        && let Some(pid) = enclosing_sequencer()
+    {
+        // `git cherry-pick --continue` of several picks compares its own copy of the
+        // index with HEAD after this commit and stops if a hook changed either: leave
+        // this commit alone; the end of the sequence pins what it brought.
+        std::fs::write(git_file(repo, SEQUENCER_MARK), pid.to_string())?;
+        return Ok(Status::Clean);
+    }
     let workdir = repo
         .workdir()
         .ok_or_else(|| anyhow!("no work tree"))?
@@ -193,16 +221,203 @@ fn post_commit(repo: &Repository) -> Result<()> {
     if !action.contains("cherry-pick") {
         return Ok(());
     }
+    let mark = std::fs::read_to_string(git_file(repo, SEQUENCER_MARK)).ok();
+    if mark.is_some() {
+        std::fs::remove_file(git_file(repo, SEQUENCER_MARK))?;
+    }
     if sequencer_left(repo) > 1 {
         // More picks to come: the last one pins what the whole sequence brought.
         return Ok(());
     }
-    let start = oids_in(repo, "sequencer/head").first().copied();
-    let before = match start {
+    if let Some(pid) = mark.and_then(|m| m.trim().parse::<u32>().ok()) {
+        // The last pick, committed by `git cherry-pick --continue`, which checks HEAD
+        // once this hook returns: pin right after it exits.
+        return finish_later(
+            repo,
+            "post-commit",
+            pid,
+            &head,
+            "git cherry-pick --continue",
+        );
+    }
+    let before = before_for(repo, "post-commit", &head)?;
+    replace_pinned(repo, &head, &before, "the cherry-picked commit")
+}
+
+/// Where `pre-commit` notes that a sequencer's `--continue` makes this commit.
+const SEQUENCER_MARK: &str = "poolmerge-sequencer";
+
+/// The argument of `hook post-commit` that pins once a process has exited.
+const FINISH_AFTER: &str = "--after-process";
+
+/// Starts `poolmerge hook HOOK --after-process PID HEAD`, which pins `head` once
+/// `command` (process `pid`) has exited: git's sequencer and `git am --continue`
+/// compare their own copy of the index with HEAD after the hook and stop if it moved.
+fn finish_later(
+    repo: &Repository,
+    hook: &str,
+    pid: u32,
+    head: &Commit,
+    command: &str,
+) -> Result<()> {
+    let before = before_for(repo, hook, head)?;
+    if pinned_versions(repo, &before, &head.tree()?)?.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    // Not git's stderr: whoever reads it waits for every writer to close it. The
+    // terminal, if there is one, hears how it went.
+    let tty = std::fs::OpenOptions::new().write(true).open("/dev/tty");
+    cmd.args([
+        "hook",
+        hook,
+        FINISH_AFTER,
+        &pid.to_string(),
+        &head.id().to_string(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(tty.map_or_else(|_| Stdio::null(), Stdio::from));
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd.spawn()
+        .with_context(|| format!("cannot start the pin after {command}"))?;
+    eprintln!("poolmerge: the commit is pinned as soon as {command} has finished");
+    Ok(())
+}
+
+/// What the commits a cherry-pick sequence or `git am` made started from.
+fn before_for<'r>(repo: &'r Repository, hook: &str, head: &Commit<'r>) -> Result<Tree<'r>> {
+    let start = if hook == "post-applypatch" {
+        oids_in(repo, "ORIG_HEAD").first().copied()
+    } else {
+        cherry_pick_start(repo)
+    };
+    Ok(match start {
         Some(oid) => repo.find_commit(oid)?.tree()?,
         None => head.parent(0)?.tree()?,
+    })
+}
+
+/// Waits for process `pid` to finish, then pins `head` if HEAD is still that commit
+/// and no operation is in progress.
+fn finish_after(repo: &Repository, hook: &str, pid: u32, head: Oid) -> Result<()> {
+    let start = std::time::Instant::now();
+    while process_info(pid).is_some() {
+        if start.elapsed() > std::time::Duration::from_secs(600) {
+            bail!("the git command did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let now = repo.head()?.peel_to_commit()?;
+    let busy = [
+        "sequencer",
+        "CHERRY_PICK_HEAD",
+        "REVERT_HEAD",
+        "MERGE_HEAD",
+        "rebase-apply",
+        "rebase-merge",
+    ]
+    .iter()
+    .any(|f| git_file(repo, f).exists());
+    if now.id() != head || busy {
+        bail!("HEAD moved on; it is not rewritten");
+    }
+    let before = before_for(repo, hook, &now)?;
+    let what = if hook == "post-applypatch" {
+        "the applied commit"
+    } else {
+        "the cherry-picked commit"
     };
-    replace_pinned(repo, &head, &before, "the cherry-picked commit")
+    replace_pinned(repo, &now, &before, what)
+}
+
+/// The `git cherry-pick` or `git revert` process this hook runs under (through the
+/// `git commit` its `--continue` starts), if any.
+fn enclosing_sequencer() -> Option<u32> {
+    enclosing_git(&["cherry-pick", "revert"], false)
+}
+
+/// The git process running one of `commands` (with `--continue` or `--resolved`, when
+/// `resuming`) that this hook runs under, if any.
+fn enclosing_git(commands: &[&str], resuming: bool) -> Option<u32> {
+    #[cfg(unix)]
+    let mut pid = std::os::unix::process::parent_id();
+    #[cfg(not(unix))]
+    let mut pid = 0;
+    for _ in 0..6 {
+        if pid <= 1 {
+            return None;
+        }
+        let (ppid, args) = process_info(pid)?;
+        let git = args
+            .first()
+            .and_then(|a| Path::new(a).file_name())
+            .is_some_and(|n| n.to_string_lossy().starts_with("git"));
+        let resumed = args
+            .iter()
+            .any(|a| matches!(a.as_str(), "--continue" | "--resolved" | "-r"));
+        if git && args.iter().any(|a| commands.contains(&a.as_str())) && (resumed || !resuming) {
+            return Some(pid);
+        }
+        pid = ppid;
+    }
+    None
+}
+
+/// A running process's parent and arguments: from /proc, else from `ps`.
+fn process_info(pid: u32) -> Option<(u32, Vec<String>)> {
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    if let (Ok(stat), Ok(cmdline)) = (
+        std::fs::read_to_string(proc_dir.join("stat")),
+        std::fs::read(proc_dir.join("cmdline")),
+    ) {
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses. A zombie
+        // has exited.
+        let after = &stat[stat.rfind(')')? + 1..];
+        let mut fields = after.split_whitespace();
+        if fields.next()? == "Z" {
+            return None;
+        }
+        let ppid = fields.next()?.parse().ok()?;
+        let args = cmdline
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        return Some((ppid, args));
+    }
+    if Path::new("/proc/self").exists() {
+        return None;
+    }
+    let out = std::process::Command::new("ps")
+        .args(["-o", "ppid=", "-o", "args=", "-p", &pid.to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text.split_whitespace();
+    let ppid = words.next()?.parse().ok()?;
+    Some((ppid, words.map(str::to_string).collect()))
+}
+
+/// Where the picks that made HEAD started: back through HEAD's reflog over the
+/// unbroken run of cherry-pick entries (a `git cherry-pick --continue` on the last
+/// pick has removed the sequencer's state by now).
+fn cherry_pick_start(repo: &Repository) -> Option<Oid> {
+    let log = repo.reflog("HEAD").ok()?;
+    let mut start = None;
+    let mut expect: Option<Oid> = None;
+    for entry in log.iter() {
+        let message = String::from_utf8_lossy(entry.message_bytes().unwrap_or_default());
+        let action = message.split(':').next().unwrap_or_default();
+        if !action.contains("cherry-pick") || expect.is_some_and(|e| e != entry.id_new()) {
+            break;
+        }
+        start = Some(entry.id_old());
+        expect = Some(entry.id_old());
+    }
+    start.filter(|o| !o.is_zero())
 }
 
 fn post_applypatch(repo: &Repository) -> Result<()> {
@@ -223,10 +438,11 @@ fn post_applypatch(repo: &Repository) -> Result<()> {
     if !action.starts_with("am") {
         return Ok(());
     }
-    let before = match oids_in(repo, "ORIG_HEAD").first() {
-        Some(oid) => repo.find_commit(*oid)?.tree()?,
-        None => head.parent(0)?.tree()?,
-    };
+    if let Some(pid) = enclosing_git(&["am"], true) {
+        // `git am --continue` checks the index against HEAD after this hook.
+        return finish_later(repo, "post-applypatch", pid, &head, "git am --continue");
+    }
+    let before = before_for(repo, "post-applypatch", &head)?;
     replace_pinned(repo, &head, &before, "the applied commit")
 }
 
@@ -344,6 +560,8 @@ fn replace_pinned(repo: &Repository, head: &Commit, before: &Tree, what: &str) -
     }
     let tree = update.create_updated(repo, &head.tree()?)?;
     let new = commit_like(repo, head, tree)?;
+    // The work tree and the index first, so that once HEAD moves everything agrees.
+    follow_in_index_and_worktree(repo, &pinned, &blobs)?;
     let paths: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
     repo::git(
         repo,
@@ -359,7 +577,6 @@ fn replace_pinned(repo: &Repository, head: &Commit, before: &Tree, what: &str) -
         &[0],
     )
     .context("cannot update HEAD")?;
-    follow_in_index_and_worktree(repo, &pinned, &blobs)?;
     for p in &pinned {
         eprintln!(
             "poolmerge: pinned {} in {what} ({})",
