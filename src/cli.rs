@@ -236,9 +236,9 @@ pub struct FixArgs {
     /// Change nothing; exit 1 when a file needs the pin.
     #[arg(long, conflicts_with = "staged")]
     pub check: bool,
-    /// Pin the staged version of each owned file (the index git is committing, from
-    /// GIT_INDEX_FILE) and its work-tree file, staging nothing else: what the
-    /// pre-commit and pre-merge-commit hooks run.
+    /// Pin the staged version of each owned file the commit changes (the index git is
+    /// committing, from GIT_INDEX_FILE) and its work-tree file, staging nothing else:
+    /// what the pre-commit hook does.
     #[arg(long)]
     pub staged: bool,
 }

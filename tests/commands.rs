@@ -466,3 +466,123 @@ fn resolve_writes_the_work_tree_with_the_repositorys_line_endings() {
         canonical(&case(c, "expected.py"))
     );
 }
+
+#[test]
+fn resolve_names_unmerged_paths_that_are_not_routed() {
+    // The route lives only in .gitattributes on the fork: not in the merge's work tree
+    // when a rebase replays the fork's commits, and not here either (no attribute).
+    let c = "06-upstream-edits-neighbour-imports";
+    let repo = Repo::new();
+    repo.history(
+        FILE,
+        &case(c, "base.py"),
+        &case(c, "ours.py"),
+        &case(c, "theirs.py"),
+    );
+    assert!(!repo.git(&["merge", "--no-edit", "main"]).status.success());
+    let (code, out, _) = repo.poolmerge(&["resolve"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("database/traffic_db.py: still conflicted, not routed to poolmerge")
+            && out.contains("poolmerge install")
+            && out.contains("poolmerge resolve database/traffic_db.py"),
+        "{out}"
+    );
+    // Named, it is resolved.
+    let (code, out, _) = repo.poolmerge(&["resolve", FILE]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "database/traffic_db.py: resolved\n")
+    );
+    let (code, out, _) = repo.poolmerge(&["resolve"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "nothing to resolve: no path is unmerged\n")
+    );
+}
+
+#[test]
+fn check_merge_models_the_installed_hooks() {
+    let c = "14-seed-before-after";
+    let repo = fork_without_driver(c);
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit("database/cache_db.py", b"from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\ncache_engine = create_engine(\"sqlite:///db/cache.db\", poolclass=NullPool)\n", "upstream adds a module");
+    repo.commit("database/odd_db.py", b"from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\nodd = create_engine(\"sqlite:///db/odd.db\", poolclass=NullPool, connect_args=ARGS)\n", "upstream adds a module fix cannot pin");
+    repo.ok(&["checkout", "-q", "fork"]);
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("database/cache_db.py:2: arrives without the pin; pinned by the hooks in the merge commit"),
+        "{out}"
+    );
+    assert!(
+        out.contains("database/odd_db.py:4: engine odd does not carry the pin")
+            && out.contains("(the hooks cannot pin it: edit it by hand)"),
+        "what the hooks cannot pin still fails: {out}"
+    );
+    let (_, json, _) = repo.poolmerge(&["check", "--merge", "main", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let hooks: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "hooks")
+        .collect();
+    assert_eq!(hooks.len(), 1, "{json}");
+    assert_eq!(hooks[0]["failure"], false);
+    // What the check said is what the merge does.
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cache = repo.ok(&["show", "HEAD:database/cache_db.py"]);
+    assert!(pin_problems(cache.as_bytes()).is_empty(), "{cache}");
+}
+
+#[test]
+fn check_merge_without_a_merge_base_says_to_fetch() {
+    let repo = fork_without_driver("14-seed-before-after");
+    repo.ok(&["checkout", "-q", "--orphan", "unrelated"]);
+    repo.ok(&["rm", "-rq", "--cached", "."]);
+    repo.commit("other.txt", b"other\n", "unrelated history");
+    repo.ok(&["checkout", "-q", "-f", "fork"]);
+    let (code, out, err) = repo.poolmerge(&["check", "--merge", "unrelated"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("share no history here") && err.contains("git fetch --unshallow"),
+        "{err}"
+    );
+    // A shallow clone says so.
+    let shallow = repo.home().join("shallow");
+    let url = format!("file://{}", repo.work().display());
+    let out = crate::support::clean_command(std::path::Path::new("git"), &repo.home())
+        .args([
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            shallow.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = crate::support::clean_command(&crate::support::bin(), &repo.home())
+        .current_dir(&shallow)
+        .args(["check", "--merge", "origin/main"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("(this clone is shallow)"), "{err}");
+}

@@ -559,3 +559,62 @@ fn after_a_real_conflict_the_usual_command_finishes_pinned() {
         assert_eq!(repo.ok(&["status", "--porcelain"]), "", "{flow}");
     }
 }
+
+/// Every command reads the index git wrote, whatever its format, and the repository
+/// git would use, whatever the environment says.
+#[test]
+fn every_command_works_in_every_layout() {
+    for layout in LAYOUTS {
+        let s = Scenario::new(*layout);
+        let run = |args: &[&str]| {
+            let mut cmd = clean_command(&bin(), &s.repo.home());
+            if *layout == Layout::GitDirEnv {
+                let parent = s.tree.parent().unwrap();
+                let name = s.tree.file_name().unwrap().to_str().unwrap();
+                cmd.current_dir(parent)
+                    .env("GIT_DIR", format!("{name}/.git"))
+                    .env("GIT_WORK_TREE", name);
+            } else {
+                cmd.current_dir(&s.tree);
+            }
+            let out = cmd.args(args).output().unwrap();
+            (
+                out.status.code(),
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            )
+        };
+        let what = format!("{layout:?}");
+        let (code, out) = run(&["check"]);
+        assert_eq!(code, Some(0), "{what}: check\n{out}");
+        assert!(out.contains("files checked"), "{what}: {out}");
+        let (code, out) = run(&["check", "--merge", "main"]);
+        assert_eq!(code, Some(0), "{what}: check --merge\n{out}");
+        let (code, out) = run(&["fix", "--check"]);
+        assert_eq!(code, Some(0), "{what}: fix --check\n{out}");
+        let (code, out) = run(&["doctor"]);
+        assert_eq!(code, Some(0), "{what}: doctor\n{out}");
+        // A conflict left by git without the driver, resolved by poolmerge.
+        let out = s.git(&[
+            "-c",
+            "merge.poolmerge.driver=false",
+            "merge",
+            "--no-edit",
+            "main",
+        ]);
+        assert!(!out.status.success(), "{what}: the merge stops");
+        let (code, out) = run(&["resolve"]);
+        assert_eq!(code, Some(0), "{what}: resolve\n{out}");
+        assert_eq!(s.ok(&["ls-files", "-u"]), "", "{what}: nothing unmerged");
+        s.ok(&["commit", "-q", "--no-edit"]);
+        assert_eq!(s.ok(&["status", "--porcelain"]), "", "{what}");
+        let committed = s.ok(&["show", &format!("HEAD:{NEW_MODULE}")]);
+        assert!(
+            pin_problems(committed.as_bytes()).is_empty(),
+            "{what}: {committed}"
+        );
+    }
+}

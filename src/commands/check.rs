@@ -77,6 +77,11 @@ fn unpinned(
             failure: false,
         }];
     }
+    let suffix = if hooks {
+        " (the hooks cannot pin it: edit it by hand)"
+    } else {
+        suffix
+    };
     items_for(path, found.to_vec(), suffix)
 }
 
