@@ -618,3 +618,60 @@ fn every_command_works_in_every_layout() {
         );
     }
 }
+
+/// A relative `core.hooksPath` that is not committed (husky's generated `.husky/_`):
+/// each work tree resolves its own directory, and `install` writes into every one.
+#[test]
+fn a_relative_hooks_path_reaches_every_worktree() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    s.ok(&["checkout", "-q", "main"]);
+    let linked = s.repo.work().parent().unwrap().join("linked");
+    s.ok(&["worktree", "add", "-q", linked.to_str().unwrap(), "fork"]);
+    s.ok(&["config", "core.hooksPath", ".husky/_"]);
+    std::fs::write(s.repo.work().join(".git/info/exclude"), ".husky/\n").unwrap();
+    let (code, out, err) = s.repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(linked.join(".husky/_/post-merge").is_file(), "{out}");
+    let out = clean_command(Path::new("git"), &s.repo.home())
+        .current_dir(&linked)
+        .args(["merge", "--no-edit", "main"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = |args: &[&str]| {
+        let out = clean_command(Path::new("git"), &s.repo.home())
+            .current_dir(&linked)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let new = run(&["show", &format!("HEAD:{NEW_MODULE}")]);
+    assert!(pin_problems(new.as_bytes()).is_empty(), "{new}");
+    assert_eq!(run(&["status", "--porcelain"]), "");
+    // A work tree added later has none: doctor says so there.
+    let later = s.repo.work().parent().unwrap().join("later");
+    s.ok(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        later.to_str().unwrap(),
+        "main",
+    ]);
+    let out = clean_command(&bin(), &s.repo.home())
+        .current_dir(&s.repo.work())
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("core.hooksPath is relative, and")
+            && text.contains("later/.husky/_ has no poolmerge hooks"),
+        "{text}"
+    );
+}

@@ -262,6 +262,21 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
 /// The repository's layout: what git writes that libgit2 alone could not read.
 fn layout_verdicts(repo: &Repository) -> Vec<Verdict> {
     let mut out = Vec::new();
+    // Where git itself says the repository is (GIT_DIR, GIT_WORK_TREE, core.worktree,
+    // a linked worktree or a submodule resolved).
+    let kind = if repo.path().components().any(|c| c.as_os_str() == "modules") {
+        " (a submodule)"
+    } else {
+        ""
+    };
+    out.push(Verdict::Ok(match repo.workdir() {
+        Some(w) => format!(
+            "the repository{kind}: work tree {}, git directory {}",
+            w.display(),
+            repo.path().display()
+        ),
+        None => format!("a bare repository{kind}: {}", repo.path().display()),
+    }));
     let layout = repo::index::layout(repo);
     if !layout.is_empty() {
         out.push(Verdict::Ok(format!(
