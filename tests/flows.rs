@@ -664,7 +664,7 @@ fn a_relative_hooks_path_reaches_every_worktree() {
         "main",
     ]);
     let out = clean_command(&bin(), &s.repo.home())
-        .current_dir(&s.repo.work())
+        .current_dir(s.repo.work())
         .arg("doctor")
         .output()
         .unwrap();
