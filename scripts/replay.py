@@ -103,6 +103,7 @@ def scenario(args, fork, upstream, flow, env, base_tmp):
     pm(["fix"], check=False)
     w(["add", "-A", "database"])
     w(["commit", "-q", "--allow-empty", "-m", "fork: pin StaticPool"])
+    pinned = len(w(["diff", "--name-only", "HEAD~1", "HEAD"]).stdout.decode().split())
     w(["add", ".gitattributes"])
     w(["commit", "-q", "-m", "route database/*.py to poolmerge"])
 
@@ -157,6 +158,7 @@ def scenario(args, fork, upstream, flow, env, base_tmp):
             wrong.append((f, "not pinned: " + problems.stdout.decode().strip()))
     shutil.rmtree(scratch)
     result["changed"] = len(changed)
+    result["pinned_by_fork"] = pinned
     result["wrong"] = wrong
     result["ok"] = (
         p.returncode == 0 and not result["status"] and not result["unmerged"] and not wrong
@@ -176,6 +178,7 @@ def main():
     ap.add_argument("--days", default="1,7,30,90,180,320")
     ap.add_argument("--flows", default="merge,rebase")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--since", type=int, default=0, help="fork points after this Unix time")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     home = tempfile.mkdtemp(prefix="poolmerge-replay-home-")
@@ -186,7 +189,7 @@ def main():
         "LC_ALL": "C",
         "GIT_EDITOR": "true",
     }
-    commits = first_parent_commits(args.repo, env)
+    commits = [c for c in first_parent_commits(args.repo, env) if c[1] >= args.since]
     days = [int(d) for d in args.days.split(",")]
     picks = pick(commits, args.scenarios, days, args.repo, env)
     base_tmp = tempfile.mkdtemp(prefix="poolmerge-replay-")
@@ -199,7 +202,8 @@ def main():
             mark = "ok  " if r["ok"] else "FAIL"
             print(
                 f"{mark} {flow:6} {r['fork']}..{r['upstream']} ({d:3} days): exit {r['exit']}, "
-                f"{r['changed']} database files changed, {len(r['wrong'])} wrong, {r['seconds']} s",
+                f"fork pinned {r['pinned_by_fork']}, upstream changed {r['changed']} database files, "
+                f"{len(r['wrong'])} wrong, {r['seconds']} s",
                 flush=True,
             )
             for f, why in r["wrong"]:
