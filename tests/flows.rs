@@ -675,3 +675,34 @@ fn a_relative_hooks_path_reaches_every_worktree() {
         "{text}"
     );
 }
+
+/// The binary the hooks name is gone: commits go on, with one line saying so.
+#[test]
+fn hooks_whose_binary_is_gone_never_block_a_commit() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    let copy = s.repo.home().join("poolmerge-copy");
+    // Copied by another process: a file this multi-threaded test wrote itself could be
+    // held open by a sibling thread's fork ("text file busy").
+    let cp = std::process::Command::new("cp")
+        .arg(bin())
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let out = clean_command(&copy, &s.repo.home())
+        .current_dir(&s.tree)
+        .args(["install", "--hooks"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::remove_file(&copy).unwrap();
+    std::fs::write(s.tree.join(NEW_MODULE), UNPINNED_MODULE).unwrap();
+    s.ok(&["add", NEW_MODULE]);
+    let out = s.git(&["commit", "-q", "-m", "a module"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("poolmerge-copy is gone, so its pre-commit hook does nothing"),
+        "{stderr}"
+    );
+}

@@ -204,13 +204,19 @@ fn remove_attributes(repo: &Repository, file: &Path) -> Result<()> {
 
 /// What poolmerge's block in a hook runs: `poolmerge hook NAME` with git's arguments.
 /// Only pre-commit may stop git (when it cannot pin an owned file it stages).
+/// A binary that is gone never blocks a commit: the hook says so and lets git go on.
 fn hook_body(hook: &str, exe: &Path) -> String {
-    let exe = shell_quote(&exe.to_string_lossy());
-    if hook == "pre-commit" {
-        format!("{exe} hook {hook} \"$@\" || exit $?\n")
+    let shown = exe.to_string_lossy();
+    let exe = shell_quote(&shown);
+    let run = if hook == "pre-commit" {
+        format!("{exe} hook {hook} \"$@\" || exit $?")
     } else {
-        format!("{exe} hook {hook} \"$@\"\n")
-    }
+        format!("{exe} hook {hook} \"$@\"")
+    };
+    let gone = shell_quote(&format!(
+        "poolmerge: {shown} is gone, so its {hook} hook does nothing (poolmerge install --hooks puts it back)"
+    ));
+    format!("if [ -x {exe} ]; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n")
 }
 
 /// The hooks `install --hooks` writes: pre-commit pins what a commit stages; the
