@@ -30,10 +30,7 @@ pub fn owned_or_named(
     let paths = if named.is_empty() {
         repo::tracked_files(repo)?
     } else {
-        named
-            .iter()
-            .map(|p| repo::repo_relative(repo, p))
-            .collect::<Result<_>>()?
+        repo::repo_relative_all(repo, named)?
     };
     let attrs = repo::attributes(repo, &paths, repo::FILE_ATTRS, None)?;
     let paths = if named.is_empty() {
@@ -122,10 +119,7 @@ pub fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Resul
     let candidates: Vec<String> = if named.is_empty() {
         index::staged_changes(repo)?
     } else {
-        named
-            .iter()
-            .map(|p| repo::repo_relative(repo, p))
-            .collect::<Result<_>>()?
+        repo::repo_relative_all(repo, named)?
     };
     if candidates.is_empty() {
         return Ok(Status::Clean);

@@ -168,17 +168,12 @@ fn post_merge(repo: &Repository, squash: bool) -> Result<()> {
     // A fast-forward: upstream's commits are never rewritten.
     if let Some(orig) = orig.filter(|o| *o != head.id()) {
         let before = repo.find_commit(orig)?.tree()?;
-        let needed = pinned_versions(repo, &before, &head.tree()?)?;
-        if !needed.is_empty() {
-            eprintln!(
-                "poolmerge: the fast-forward brought {} without the pin; poolmerge does not rewrite upstream's commits: run poolmerge fix and commit",
-                needed
-                    .iter()
-                    .map(|p| p.path.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
+        say_unpinned(
+            repo,
+            &before,
+            &head,
+            "the fast-forward brought them, and poolmerge does not rewrite upstream's commits",
+        )?;
     }
     Ok(())
 }
@@ -464,20 +459,23 @@ fn post_rewrite_rebase(repo: &Repository) -> Result<()> {
     };
     if !rewritten.contains(&head.id()) {
         // HEAD is not a commit this rebase made (every pick dropped): leave it.
-        let needed = pinned_versions(repo, &before, &head.tree()?)?;
-        if !needed.is_empty() {
-            eprintln!(
-                "poolmerge: after the rebase {} lack the pin, and HEAD is not a commit the rebase made: run poolmerge fix and commit",
-                needed
-                    .iter()
-                    .map(|p| p.path.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        return Ok(());
+        return say_unpinned(repo, &before, &head, "HEAD is not a commit the rebase made");
     }
     replace_pinned(repo, &head, &before, "the rebased tip")
+}
+
+/// Says, in one line, which owned files changed since `before` arrive without the pin
+/// in a commit poolmerge does not rewrite, and why.
+fn say_unpinned(repo: &Repository, before: &Tree, head: &Commit, why: &str) -> Result<()> {
+    let needed = pinned_versions(repo, before, &head.tree()?)?;
+    if !needed.is_empty() {
+        let paths: Vec<&str> = needed.iter().map(|p| p.path.as_str()).collect();
+        eprintln!(
+            "poolmerge: {} arrived without the pin; {why}: run poolmerge fix and commit",
+            paths.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// An owned file of a commit that needs the pin: its old and pinned blobs.

@@ -101,11 +101,7 @@ pub fn run_with_repo(
         bail!("a bare repository has no work tree to resolve");
     };
     let conflicts = unmerged(repo)?;
-    let named: Vec<String> = args
-        .paths
-        .iter()
-        .map(|p| repo::repo_relative(repo, p))
-        .collect::<Result<_>>()?;
+    let named = repo::repo_relative_all(repo, &args.paths)?;
     let candidates: Vec<String> = if named.is_empty() {
         conflicts.keys().cloned().collect()
     } else {

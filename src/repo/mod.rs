@@ -468,6 +468,11 @@ pub fn repo_relative(repo: &Repository, path: &Path) -> Result<String> {
     Ok(rel.to_string_lossy().replace('\\', "/"))
 }
 
+/// Paths given on the command line, as paths relative to the work tree's root.
+pub fn repo_relative_all(repo: &Repository, paths: &[PathBuf]) -> Result<Vec<String>> {
+    paths.iter().map(|p| repo_relative(repo, p)).collect()
+}
+
 /// The repository around the current directory (honouring `GIT_DIR` and friends).
 pub fn discover() -> Option<Repository> {
     Repository::open_from_env().ok()
