@@ -540,7 +540,7 @@ fn after_a_real_conflict_the_usual_command_finishes_pinned() {
                 )),
                 "{said}"
             );
-            for _ in 0..500 {
+            for _ in 0..1000 {
                 let new = repo.ok(&["show", &format!("HEAD:{NEW_MODULE}")]);
                 if pin_problems(new.as_bytes()).is_empty() {
                     // HEAD moves last, once the index and the work tree are done.

@@ -47,13 +47,11 @@ pub fn run(name: &str, args: &[String]) -> Result<Status> {
     }
     let repo = match repo::open() {
         Ok(r) => r,
-        Err(e) if name == "pre-commit" => {
-            eprintln!(
-                "poolmerge: pre-commit: {e:#}; to commit without the pin: git commit --no-verify"
-            );
-            return Ok(Status::Conflicts);
+        // Nothing can be known of what is staged: say so, and let git go on.
+        Err(e) => {
+            eprintln!("poolmerge: {name}: {e:#}; nothing was pinned");
+            return Ok(Status::Clean);
         }
-        Err(_) => return Ok(Status::Clean),
     };
     // The pre-commit framework (PRE_COMMIT=1) runs hooks it was configured with, and
     // passes git's arguments in its own variables.
@@ -207,6 +205,11 @@ fn post_commit(repo: &Repository) -> Result<()> {
         // Each pick of a rebase: the end of the rebase (post-rewrite) pins its tip.
         return Ok(());
     }
+    // Left by pre-commit when the commit was made by a sequencer's `--continue`.
+    let mark = std::fs::read_to_string(git_file(repo, SEQUENCER_MARK)).ok();
+    if mark.is_some() {
+        std::fs::remove_file(git_file(repo, SEQUENCER_MARK))?;
+    }
     let head = repo.head()?.peel_to_commit()?;
     align_index_with_commit(repo, &head)?;
     let Some(action) = head_reflog_action(repo, head.id()) else {
@@ -215,10 +218,6 @@ fn post_commit(repo: &Repository) -> Result<()> {
     let action = action.split(':').next().unwrap_or_default();
     if !action.contains("cherry-pick") {
         return Ok(());
-    }
-    let mark = std::fs::read_to_string(git_file(repo, SEQUENCER_MARK)).ok();
-    if mark.is_some() {
-        std::fs::remove_file(git_file(repo, SEQUENCER_MARK))?;
     }
     if sequencer_left(repo) > 1 {
         // More picks to come: the last one pins what the whole sequence brought.
