@@ -439,6 +439,18 @@ mod tests {
     }
 
     #[test]
+    fn a_name_in_a_docstring_keeps_no_import_alive() {
+        let src = "\"\"\"Engines used to take NullPool.\"\"\"\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\ne = create_engine(\"sqlite:///a.db\", poolclass=NullPool)  # was NullPool\n";
+        let fixed = fix(src.as_bytes(), &Pin::builtin(), 7);
+        let text = String::from_utf8(fixed.content).unwrap();
+        assert!(
+            text.contains("from sqlalchemy.pool import StaticPool\n")
+                && !text.contains("import NullPool"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn fix_adds_the_import_line_and_reports_what_it_cannot_pin() {
         let pin = Pin::builtin();
         let src = "from sqlalchemy import create_engine\n\ne = create_engine(\"sqlite:///a.db\")\nf = create_engine(\"sqlite:///b.db\", connect_args=ARGS)\n";

@@ -111,23 +111,64 @@ pub fn insert_name(list: &mut Vec<ImportedName>, name: &str, slot: Option<usize>
     );
 }
 
-/// Whether `name` is used in `text` as a word outside lines that are only a comment.
+/// Whether code in `text` references `name`: a whole word outside comments and string
+/// literals (a docstring or a comment that names `NullPool` is no use of it). An
+/// f-string counts as code, since its braces may reference the name.
 pub fn name_used(text: &[u8], name: &str) -> bool {
     let name = name.as_bytes();
+    if name.is_empty() || memchr::memmem::find(text, name).is_none() {
+        return false;
+    }
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    memchr::memmem::find_iter(text, name).any(|at| {
-        let before = at.checked_sub(1).map(|j| text[j]);
-        let after = text.get(at + name.len()).copied();
-        if before.is_some_and(is_word) || after.is_some_and(is_word) {
-            return false;
+    let word_at = |at: usize| {
+        text[at..].starts_with(name)
+            && !at.checked_sub(1).is_some_and(|j| is_word(text[j]))
+            && !text.get(at + name.len()).copied().is_some_and(is_word)
+    };
+    let n = text.len();
+    let mut i = 0;
+    while i < n {
+        match text[i] {
+            b'#' => i = memchr::memchr(b'\n', &text[i..]).map_or(n, |p| i + p),
+            quote @ (b'\'' | b'"') => {
+                // The prefix letters right before the quote (r, b, u, f and pairs).
+                let f_string = text[i.saturating_sub(2)..i]
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_alphabetic())
+                    .any(|b| b.eq_ignore_ascii_case(&b'f'));
+                let triple = text[i..].starts_with(&[quote, quote, quote]);
+                let open = if triple { 3 } else { 1 };
+                let mut j = i + open;
+                let end = loop {
+                    match text.get(j) {
+                        None => break n,
+                        Some(b'\\') => j += 2,
+                        Some(b'\n') if !triple => break j,
+                        Some(&c)
+                            if c == quote
+                                && (!triple || text[j..].starts_with(&[quote, quote, quote])) =>
+                        {
+                            break j + open;
+                        }
+                        Some(_) => j += 1,
+                    }
+                };
+                let end = end.min(n);
+                if f_string && (i + open..end).any(word_at) {
+                    return true;
+                }
+                i = end.max(i + 1);
+            }
+            _ => {
+                if word_at(i) {
+                    return true;
+                }
+                i += 1;
+            }
         }
-        let start = crate::python::line_start(text, at);
-        let n = text[start..]
-            .iter()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count();
-        text.get(start + n) != Some(&b'#')
-    })
+    }
+    false
 }
 
 /// UTF-8's byte-order mark.
@@ -324,6 +365,23 @@ mod tests {
             b"    # NullPool was here\nx = NullPoolish\n",
             "NullPool"
         ));
+        // Strings, docstrings and trailing comments are no use.
+        for text in [
+            &b"\"\"\"Engines: once NullPool, now StaticPool.\"\"\"\nx = 1\n"[..],
+            b"x = 1  # NullPool\n",
+            b"msg = 'NullPool' + \"it's NullPool\"\n",
+            b"s = r'''\\ NullPool '''\nt = b\"NullPool\\\"\"\n",
+        ] {
+            assert!(
+                !name_used(text, "NullPool"),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        // Code after a string, and an f-string's braces, are.
+        assert!(name_used(b"x = \"a\" if y else NullPool\n", "NullPool"));
+        assert!(name_used(b"x = f\"{NullPool.__name__}\"\n", "NullPool"));
+        assert!(name_used(b"'''doc'''\npool = NullPool\n", "NullPool"));
     }
 
     #[test]
