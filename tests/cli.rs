@@ -197,3 +197,29 @@ fn the_kill_switch_is_gits_plain_merge() {
     assert_eq!(code, 1, "plain git conflicts here, poolmerge does not");
     assert_eq!(run_merge(&b, &o, &t, &LABELS).code, 0);
 }
+
+/// M6 and M10: upstream adds a SQLite engine to a CRLF module; the engine laid out
+/// afresh for the pin takes the file's end of line.
+#[test]
+fn a_new_engine_in_a_crlf_file_is_pinned_with_crlf_lines() {
+    let crlf = |s: &str| s.replace('\n', "\r\n").into_bytes();
+    let base = crlf(
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\na = create_engine(\"sqlite:///a.db\", poolclass=NullPool)\n",
+    );
+    let ours = crlf(
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import StaticPool\n\na = create_engine(\n    \"sqlite:///a.db\",\n    poolclass=StaticPool,\n    connect_args={\n        \"check_same_thread\": False,\n        \"timeout\": 20.0,\n    },\n    pool_pre_ping=True,\n)\n",
+    );
+    let theirs = crlf(
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\na = create_engine(\"sqlite:///a.db\", poolclass=NullPool)\nb = create_engine(\"sqlite:///b.db\", poolclass=NullPool)\n",
+    );
+    let run = crate::support::run_merge(&base, &ours, &theirs, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bare_lf = run
+        .out
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' && (i == 0 || run.out[i - 1] != b'\r'))
+        .count();
+    assert_eq!(bare_lf, 0, "{}", String::from_utf8_lossy(&run.out));
+    assert!(crate::support::pin_problems(&run.out).is_empty());
+}

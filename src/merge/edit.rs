@@ -38,6 +38,19 @@ struct Patch {
     text: Vec<u8>,
 }
 
+/// The end of line of the line that holds `pos`: `\r\n` or `\n`; on a last line without
+/// one, the line before's; `\n` in a file of one line.
+pub fn line_eol(text: &[u8], pos: usize) -> &'static [u8] {
+    let pos = pos.min(text.len());
+    let nl = memchr::memchr(b'\n', &text[pos..])
+        .map(|i| pos + i)
+        .or_else(|| memchr::memrchr(b'\n', &text[..pos]));
+    match nl {
+        Some(i) if i > 0 && text[i - 1] == b'\r' => b"\r\n",
+        _ => b"\n",
+    }
+}
+
 /// The end of line used inside `text[range]`, else `default`.
 pub fn eol_in<'a>(text: &[u8], range: Range<usize>, default: &'a [u8]) -> &'a [u8] {
     let slice = &text[range.start..range.end.min(text.len())];

@@ -10,7 +10,8 @@
 use crate::config::When;
 use crate::conflict::Markers;
 use crate::merge::edit::{
-    Edit, edit_container, eol_in, indent_at, indent_unit, one_a_line, one_item_a_line, reindent,
+    Edit, edit_container, eol_in, indent_at, indent_unit, line_eol, one_a_line, one_item_a_line,
+    reindent,
 };
 use crate::merge::line::LineMerge;
 use crate::merge::pin::{Pin, PinValue};
@@ -400,7 +401,12 @@ fn merge_call(
         Some(last) if per_line => indent_at(source.text, last.range.start).to_vec(),
         _ => [source.indent, indent_unit(source.indent)].concat(),
     };
-    let eol = eol_in(source.text, source.call.args.range.clone(), b"\n");
+    // A call on one line takes the end of line of the line it stands on.
+    let eol = eol_in(
+        source.text,
+        source.call.args.range.clone(),
+        line_eol(source.text, source.call.args.range.end),
+    );
 
     let mut choices: Vec<(ItemKey, Choice)> = Vec::new();
     let mut unpinnable = false;

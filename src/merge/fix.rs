@@ -439,6 +439,21 @@ mod tests {
     }
 
     #[test]
+    fn a_call_laid_out_afresh_takes_the_files_end_of_line() {
+        let src = "from sqlalchemy import create_engine\r\nfrom sqlalchemy.pool import NullPool\r\n\r\ne = create_engine(\"sqlite:///a.db\", poolclass=NullPool)\r\nx = 1";
+        let fixed = fix(src.as_bytes(), &Pin::builtin(), 7);
+        let text = fixed.content;
+        assert!(text.windows(5).any(|w| w == b"=True"), "pinned");
+        let bare_lf = text
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' && (i == 0 || text[i - 1] != b'\r'))
+            .count();
+        assert_eq!(bare_lf, 0, "{}", String::from_utf8_lossy(&text));
+        assert!(text.ends_with(b"\r\nx = 1"), "no final newline added");
+    }
+
+    #[test]
     fn a_name_in_a_docstring_keeps_no_import_alive() {
         let src = "\"\"\"Engines used to take NullPool.\"\"\"\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\ne = create_engine(\"sqlite:///a.db\", poolclass=NullPool)  # was NullPool\n";
         let fixed = fix(src.as_bytes(), &Pin::builtin(), 7);
