@@ -75,7 +75,8 @@ pub fn has_marker_lines(text: &[u8], size: usize) -> bool {
 /// - no version mentions pool code: git's bytes and status;
 /// - a clean result of inputs without conflict markers holds none;
 /// - a clean result parses whenever git's plain merge of the same inputs is clean and
-///   parses.
+///   parses;
+/// - a clean result gives no server engine the pin's pool class (unless an input did).
 ///
 /// Returns the outcome and git's plain merge (`None` for a binary input).
 pub fn check(
@@ -138,5 +139,30 @@ pub fn check(
     {
         return Err("git's clean merge parses, poolmerge's does not".into());
     }
+    if outcome.conflicts == 0 {
+        let pin = &opts.pin;
+        let count = |t: &[u8]| pinned_server_engines(t, pin);
+        let before = texts.iter().map(|t| count(t)).max().unwrap_or(0);
+        if count(&outcome.content) > before {
+            return Err("a clean result gives a server engine the pin's pool".into());
+        }
+    }
     Ok((outcome, Some(plain)))
+}
+
+/// Engine calls configured for a server pool (`pool_size`, ...) that carry the pin's
+/// pool class: what SQLAlchemy rejects at run time.
+pub fn pinned_server_engines(text: &[u8], pin: &poolmerge::merge::pin::Pin) -> usize {
+    let Some(scan) = python::scan(text, &pin.targets()) else {
+        return 0;
+    };
+    scan.statements
+        .iter()
+        .flat_map(|s| &s.calls)
+        .filter(|c| {
+            pin.is_server(&c.args)
+                && poolmerge::merge::pin::keyword(&c.args, "poolclass")
+                    .is_some_and(|i| i.norm.contains(&pin.import_name))
+        })
+        .count()
 }

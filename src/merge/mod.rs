@@ -413,8 +413,13 @@ impl<'a> Merger<'a> {
         for (name, text) in names.iter().zip(texts) {
             let scan = python::scan_limited(text, &pin.targets(), &opts.limits)
                 .map_err(|e| format!("{name}: {e}"))?;
-            let regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
+            let mut regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
                 .map_err(|e| format!("{name}: {e}"))?;
+            for r in &mut regions {
+                if let regions::RegionKind::Engine(i) = r.kind {
+                    r.class = pin.class(&scan.statements[i]);
+                }
+            }
             versions.push(Version {
                 text,
                 scan,

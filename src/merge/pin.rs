@@ -2,7 +2,7 @@
 //! to (SPEC's SQLite evidence rule), and how far a call already carries it.
 
 use crate::config::{PinDecl, When};
-use crate::python::{Call, Container, Item, ItemKey, Targets};
+use crate::python::{Call, Container, EngineStatement, Item, ItemKey, Targets};
 
 /// A value the pin sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,12 +277,44 @@ impl Pin {
         self.replaceable_pools.iter().any(|p| p == last)
     }
 
+    /// What an engine statement is, from its own version's evidence: SQLite (evidence
+    /// or the pin itself), a server engine (server-pool keywords, a server URL, the
+    /// other branch of a test for `sqlite`), or unknown.
+    pub fn class(&self, statement: &EngineStatement) -> EngineClass {
+        let calls = &statement.calls;
+        if calls
+            .iter()
+            .any(|c| self.is_sqlite(c) || self.carries(&c.args))
+        {
+            EngineClass::Sqlite
+        } else if calls
+            .iter()
+            .any(|c| self.is_server(&c.args) || c.server_branch || server_url(&c.args))
+        {
+            EngineClass::Server
+        } else {
+            EngineClass::Unknown
+        }
+    }
+
     /// SPEC's SQLite evidence: not a server pool, and `connect_args` mentioning
     /// `check_same_thread`, or a first argument that is a `sqlite` string literal, or the
     /// call in the true branch of an `if` that mentions `sqlite`.
     pub fn is_sqlite(&self, call: &Call) -> bool {
         !self.is_server(&call.args) && (call.guarded || sqlite_evidence(&call.args))
     }
+}
+
+/// What an engine is, as far as one version tells (see [`Pin::class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineClass {
+    /// No evidence either way.
+    #[default]
+    Unknown,
+    /// A SQLite engine: the pin applies.
+    Sqlite,
+    /// A server engine: never pinned.
+    Server,
 }
 
 /// Whether a statement opts out of poolmerge: a `# poolmerge: off` comment inside it

@@ -5,6 +5,7 @@
 use crate::hash::{FxMap, FxSet};
 use std::ops::Range;
 
+use crate::merge::pin::EngineClass;
 use crate::python::{EngineStatement, PoolImport, Scan, contains, line_start};
 
 /// What a region holds.
@@ -47,6 +48,9 @@ pub struct Region {
     pub stmt: Range<usize>,
     /// The statement's tokens, to tell apart regions with the same key.
     pub norm: String,
+    /// What the engine is in this version (engines only; set by the caller, which
+    /// knows the pin).
+    pub class: EngineClass,
 }
 
 impl Region {
@@ -143,6 +147,7 @@ pub fn find_regions(
             line_start: line_start(text, s.range.start),
             stmt: s.range.clone(),
             norm: s.norm.clone(),
+            class: EngineClass::Unknown,
         });
     }
     for (i, imp) in scan.imports.iter().enumerate() {
@@ -172,6 +177,7 @@ pub fn find_regions(
                 .map(|n| n.render())
                 .collect::<Vec<_>>()
                 .join(" "),
+            class: EngineClass::Unknown,
         });
     }
     regions.sort_by_key(|r| r.span.start);
@@ -342,10 +348,90 @@ fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
     map
 }
 
+/// Re-pairs, scope and target by scope and target, the base regions with `side`'s by
+/// what the engines are, where pairing by content put a base engine with one of
+/// another class while `side` holds one of the class wanted. The class a base engine
+/// wants is its own, or SQLite where `other` made it a SQLite engine (the fork's intent:
+/// every SQLite engine carries the pin). So when upstream splits an engine into a
+/// SQLite and a server branch, or inverts the test, the fork's pinned engine meets
+/// upstream's SQLite engine, and upstream's server engine stays upstream's.
+fn repair_by_class(
+    base: &[Region],
+    other: &[Region],
+    to_other: &[Option<usize>],
+    side: &[Region],
+    to_side: &mut [Option<usize>],
+) {
+    let bucket = |r: &Region| (r.key.scope.clone(), r.key.target.clone());
+    let wanted = |b: usize| -> EngineClass {
+        match to_other[b].map(|o| other[o].class) {
+            Some(EngineClass::Sqlite) => EngineClass::Sqlite,
+            _ => base[b].class,
+        }
+    };
+    let mut buckets: Vec<(String, String)> = Vec::new();
+    for r in base.iter().filter(|r| r.is_engine()) {
+        let k = bucket(r);
+        if !buckets.contains(&k) {
+            buckets.push(k);
+        }
+    }
+    for k in buckets {
+        let in_base: Vec<usize> = (0..base.len())
+            .filter(|&b| base[b].is_engine() && bucket(&base[b]) == k)
+            .collect();
+        let in_side: Vec<usize> = (0..side.len())
+            .filter(|&s| side[s].is_engine() && bucket(&side[s]) == k)
+            .collect();
+        let known = |c: EngineClass| c != EngineClass::Unknown;
+        // Only where a base engine is paired against its class while one of its class
+        // is there to take.
+        let mispaired = in_base.iter().any(|&b| {
+            let want = wanted(b);
+            known(want)
+                && to_side[b].is_some_and(|s| known(side[s].class) && side[s].class != want)
+                && in_side.iter().any(|&s| side[s].class == want)
+        });
+        if !mispaired {
+            continue;
+        }
+        for &b in &in_base {
+            to_side[b] = None;
+        }
+        let mut used: Vec<usize> = Vec::new();
+        for class in [EngineClass::Sqlite, EngineClass::Server] {
+            let bs = in_base.iter().copied().filter(|&b| wanted(b) == class);
+            let mut ss = in_side.iter().copied().filter(|&s| side[s].class == class);
+            for b in bs {
+                let Some(s) = ss.next() else { break };
+                to_side[b] = Some(s);
+                used.push(s);
+            }
+        }
+        // The rest by content, as before.
+        let rest_b: Vec<usize> = in_base
+            .iter()
+            .copied()
+            .filter(|&b| to_side[b].is_none())
+            .collect();
+        let rest_s: Vec<usize> = in_side
+            .iter()
+            .copied()
+            .filter(|s| !used.contains(s))
+            .collect();
+        let sim = |i: usize, j: usize| similarity(&base[i].norm, &side[j].norm);
+        for (b, s) in align(&rest_b, &rest_s, &sim) {
+            to_side[b] = Some(s);
+        }
+    }
+}
+
 /// Matches the regions of the three versions into groups.
 pub fn match_regions(base: &[Region], ours: &[Region], theirs: &[Region]) -> Vec<Group> {
-    let to_ours = pair(base, ours);
-    let to_theirs = pair(base, theirs);
+    let mut to_ours = pair(base, ours);
+    let mut to_theirs = pair(base, theirs);
+    repair_by_class(base, ours, &to_ours, theirs, &mut to_theirs);
+    repair_by_class(base, theirs, &to_theirs, ours, &mut to_ours);
     let mut groups: Vec<Group> = (0..base.len())
         .map(|i| Group {
             base: Some(i),

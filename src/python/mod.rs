@@ -168,9 +168,12 @@ pub struct Call {
     pub range: Range<usize>,
     /// Its argument list.
     pub args: Container,
-    /// Whether the call sits in the true branch of an `if`/`elif` whose condition
-    /// mentions `sqlite`.
+    /// Whether the call sits in the SQLite branch of an `if`/`elif` that tests for
+    /// `sqlite`: its true branch, or the `else` of a negated test (`if not sqlite`).
     pub guarded: bool,
+    /// Whether the call sits in the other branch of such a test: the `else` (or a
+    /// later `elif`) of `if "sqlite" in url`, or the true branch of `if not sqlite`.
+    pub server_branch: bool,
 }
 
 /// A bracketed list of items: a call's argument list or a dictionary literal.
@@ -669,7 +672,7 @@ fn scan_hits(
     // with whether a `sqlite` condition guards it.
     struct Group<'t> {
         chain: Vec<Node<'t>>,
-        calls: Vec<(Node<'t>, bool)>,
+        calls: Vec<(Node<'t>, Branch)>,
     }
     let mut grouped: Vec<Group> = Vec::new();
     for call in outer {
@@ -677,7 +680,7 @@ fn scan_hits(
         let Some(at) = enclosing_statement(&chain) else {
             continue;
         };
-        let guarded = sqlite_guarded(&chain, call, text);
+        let guarded = sqlite_branch(&chain, call, text);
         let mut chain = chain;
         chain.truncate(at + 1);
         match grouped.last_mut() {
@@ -756,21 +759,70 @@ fn scope_of(chain: &[Node], text: &[u8]) -> String {
     names.join(".")
 }
 
-/// Whether `node` (whose ancestors are `chain`) is inside the true branch of an
-/// `if`/`elif` whose condition mentions `sqlite`.
-fn sqlite_guarded(chain: &[Node], node: Node, text: &[u8]) -> bool {
+/// Which branch of a test for `sqlite` a call sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Branch {
+    /// No enclosing `if` tests for `sqlite`.
+    None,
+    /// The branch taken for SQLite.
+    Sqlite,
+    /// The branch taken otherwise.
+    Other,
+}
+
+/// The branch of the innermost `if`/`elif` testing for `sqlite` that `node` (whose
+/// ancestors are `chain`) sits in: the true branch of `if "sqlite" in url`, the `else`
+/// of `if not url.startswith("sqlite")`, and so on.
+fn sqlite_branch(chain: &[Node], node: Node, text: &[u8]) -> Branch {
     let mut child = node;
     for &n in chain.iter().rev() {
         if matches!(n.kind(), "if_statement" | "elif_clause")
-            && field(n, FIELDS.consequence).map(|c| c.id()) == Some(child.id())
             && let Some(cond) = field(n, FIELDS.condition)
-            && contains(node_text(cond, text), b"sqlite")
+            && let Some(positive) = sqlite_test(cond, text)
         {
-            return true;
+            let in_consequence = field(n, FIELDS.consequence).map(|c| c.id()) == Some(child.id());
+            let in_alternative = n.kind() == "if_statement"
+                && matches!(child.kind(), "else_clause" | "elif_clause")
+                && child.parent().map(|p| p.id()) == Some(n.id());
+            if in_consequence || in_alternative {
+                return if in_consequence == positive {
+                    Branch::Sqlite
+                } else {
+                    Branch::Other
+                };
+            }
         }
         child = n;
     }
-    false
+    Branch::None
+}
+
+/// Whether a condition tests for `sqlite`, and how: `Some(true)` when it holds for
+/// SQLite (`"sqlite" in url`), `Some(false)` when negated (`not ...`, `not in`, `!=`),
+/// `None` when it does not mention `sqlite`.
+fn sqlite_test(cond: Node, text: &[u8]) -> Option<bool> {
+    let at = memchr::memmem::find(node_text(cond, text), b"sqlite")? + cond.start_byte();
+    let mut n = cond.descendant_for_byte_range(at, at + 6)?;
+    let mut positive = true;
+    loop {
+        match n.kind() {
+            "not_operator" => positive = !positive,
+            "comparison_operator" => {
+                let mut cursor = n.walk();
+                let negated = n
+                    .children(&mut cursor)
+                    .any(|c| !c.is_named() && matches!(c.kind(), "not in" | "!=" | "is not"));
+                if negated {
+                    positive = !positive;
+                }
+            }
+            _ => {}
+        }
+        if n.id() == cond.id() {
+            return Some(positive);
+        }
+        n = n.parent()?;
+    }
 }
 
 /// Whether `haystack` contains `needle`.
@@ -782,7 +834,7 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn engine_statement(
     root: Node,
     chain: &[Node],
-    calls: &[(Node, bool)],
+    calls: &[(Node, Branch)],
     text: &[u8],
 ) -> EngineStatement {
     let stmt = chain[chain.len() - 1];
@@ -804,13 +856,14 @@ fn engine_statement(
     };
     let calls = calls
         .iter()
-        .map(|&(call, guarded)| Call {
+        .map(|&(call, branch)| Call {
             range: call.start_byte()..call.end_byte(),
             args: container(
                 field(call, FIELDS.arguments).expect("pool calls have an argument list"),
                 &leaves,
             ),
-            guarded,
+            guarded: branch == Branch::Sqlite,
+            server_branch: branch == Branch::Other,
         })
         .collect();
     let line_start = line_start(text, stmt.start_byte());
@@ -1462,6 +1515,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn tells_the_sqlite_branch_from_the_other_one() {
+        let branches = |src: &str| -> Vec<(bool, bool)> {
+            scan(src.as_bytes(), &TARGETS)
+                .unwrap()
+                .statements
+                .iter()
+                .map(|s| (s.calls[0].guarded, s.calls[0].server_branch))
+                .collect()
+        };
+        let (sqlite, other, none) = ((true, false), (false, true), (false, false));
+        assert_eq!(
+            branches(
+                "if URL and \"sqlite\" in URL:\n    a = create_engine(URL)\nelse:\n    b = create_engine(URL)\nc = create_engine(URL)\n"
+            ),
+            vec![sqlite, other, none]
+        );
+        assert_eq!(
+            branches(
+                "if not URL.startswith(\"sqlite\"):\n    a = create_engine(URL)\nelse:\n    b = create_engine(URL)\n"
+            ),
+            vec![other, sqlite]
+        );
+        assert_eq!(
+            branches(
+                "if \"sqlite\" not in URL:\n    a = create_engine(URL)\nelif x:\n    b = create_engine(URL)\nelse:\n    c = create_engine(URL)\n"
+            ),
+            vec![other, sqlite, sqlite]
+        );
+        assert_eq!(
+            branches(
+                "if url is not None and \"sqlite\" in url:\n    a = create_engine(url)\nelif \"postgres\" in url:\n    b = create_engine(url)\n"
+            ),
+            vec![sqlite, other]
+        );
     }
 
     #[test]
