@@ -76,7 +76,8 @@ pub fn has_marker_lines(text: &[u8], size: usize) -> bool {
 /// - a clean result of inputs without conflict markers holds none;
 /// - a clean result parses whenever git's plain merge of the same inputs is clean and
 ///   parses;
-/// - a clean result gives no server engine the pin's pool class (unless an input did).
+/// - a clean result gives no server engine the pin's pool class (unless an input did);
+/// - a clean result mixes ends of line only where git's own clean merge does.
 ///
 /// Returns the outcome and git's plain merge (`None` for a binary input).
 pub fn check(
@@ -139,6 +140,13 @@ pub fn check(
     {
         return Err("git's clean merge parses, poolmerge's does not".into());
     }
+    if outcome.conflicts == 0
+        && plain.conflicts == 0
+        && !mixed_eol(&plain.content)
+        && mixed_eol(&outcome.content)
+    {
+        return Err("git's merge has one end of line throughout, poolmerge's mixes them".into());
+    }
     if outcome.conflicts == 0 {
         let pin = &opts.pin;
         let count = |t: &[u8]| pinned_server_engines(t, pin);
@@ -148,6 +156,19 @@ pub fn check(
         }
     }
     Ok((outcome, Some(plain)))
+}
+
+/// Whether a text ends its lines both with `\r\n` and with a bare `\n`.
+pub fn mixed_eol(text: &[u8]) -> bool {
+    let (mut crlf, mut lf) = (false, false);
+    for i in memchr::memchr_iter(b'\n', text) {
+        if i > 0 && text[i - 1] == b'\r' {
+            crlf = true;
+        } else {
+            lf = true;
+        }
+    }
+    crlf && lf
 }
 
 /// Engine calls configured for a server pool (`pool_size`, ...) that carry the pin's

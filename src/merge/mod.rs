@@ -936,6 +936,42 @@ enum Section {
 /// Replaces placeholder lines. `lookup(group, variant, section)` gives `None` to keep
 /// the line as it is, `Some(None)` to drop it (with its end of line), and
 /// `Some(Some(text))` to replace its content.
+/// A region's text with the end of line the merge chose for its placeholder line (the
+/// side that normalised the file's line endings, say), when the text uses the other
+/// one throughout; mixed or matching text is kept as it is.
+fn with_eol<'t>(text: &'t [u8], eol: &[u8]) -> std::borrow::Cow<'t, [u8]> {
+    use std::borrow::Cow;
+    let newlines = memchr::memchr_iter(b'\n', text).count();
+    if newlines == 0 || eol.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let crlf = memchr::memchr_iter(b'\n', text)
+        .filter(|&i| i > 0 && text[i - 1] == b'\r')
+        .count();
+    match (eol, crlf) {
+        (b"\n", n) if n == newlines => {
+            let mut out = Vec::with_capacity(text.len());
+            for (i, &b) in text.iter().enumerate() {
+                if !(b == b'\r' && text.get(i + 1) == Some(&b'\n')) {
+                    out.push(b);
+                }
+            }
+            Cow::Owned(out)
+        }
+        (b"\r\n", 0) => {
+            let mut out = Vec::with_capacity(text.len() + newlines);
+            for &b in text {
+                if b == b'\n' {
+                    out.push(b'\r');
+                }
+                out.push(b);
+            }
+            Cow::Owned(out)
+        }
+        _ => Cow::Borrowed(text),
+    }
+}
+
 fn unmask(
     text: &[u8],
     extra: usize,
@@ -965,7 +1001,7 @@ fn unmask(
             && let Some(replacement) = lookup(g, variant, section)
         {
             if let Some(t) = replacement {
-                out.extend_from_slice(&t);
+                out.extend_from_slice(&with_eol(&t, eol));
                 out.extend_from_slice(eol);
             }
             continue;
