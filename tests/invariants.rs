@@ -77,7 +77,8 @@ pub fn has_marker_lines(text: &[u8], size: usize) -> bool {
 /// - a clean result parses whenever git's plain merge of the same inputs is clean and
 ///   parses;
 /// - a clean result gives no server engine the pin's pool class (unless an input did);
-/// - a clean result mixes ends of line only where git's own clean merge does.
+/// - a clean result mixes ends of line only where git's own clean merge does;
+/// - a clean result imports every pool class it uses, when every version does.
 ///
 /// Returns the outcome and git's plain merge (`None` for a binary input).
 pub fn check(
@@ -147,6 +148,15 @@ pub fn check(
     {
         return Err("git's merge has one end of line throughout, poolmerge's mixes them".into());
     }
+    // When every version imports the pool classes it uses, so does a clean result.
+    if outcome.conflicts == 0
+        && texts
+            .iter()
+            .all(|t| unimported_pool_names(t, &texts, &opts.pin).is_empty())
+        && let Some(name) = unimported_pool_names(&outcome.content, &texts, &opts.pin).first()
+    {
+        return Err(format!("a clean result uses {name} without importing it"));
+    }
     if outcome.conflicts == 0 {
         let pin = &opts.pin;
         let count = |t: &[u8]| pinned_server_engines(t, pin);
@@ -156,6 +166,34 @@ pub fn check(
         }
     }
     Ok((outcome, Some(plain)))
+}
+
+/// The names some input imports from the pin's module that `text` uses (as code) but
+/// does not import.
+pub fn unimported_pool_names(
+    text: &[u8],
+    inputs: &[&[u8]],
+    pin: &poolmerge::merge::pin::Pin,
+) -> Vec<String> {
+    let imported = |t: &[u8]| -> Vec<String> {
+        python::scan(t, &pin.targets())
+            .map(|s| {
+                s.imports
+                    .iter()
+                    .flat_map(|i| i.names.iter())
+                    .map(|n| n.alias.clone().unwrap_or_else(|| n.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let here = imported(text);
+    let mut names: Vec<String> = inputs.iter().flat_map(|t| imported(t)).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| !here.contains(n) && poolmerge::merge::imports::name_used(text, n))
+        .collect()
 }
 
 /// Whether a text ends its lines both with `\r\n` and with a bare `\n`.

@@ -745,13 +745,47 @@ impl<'a> Merger<'a> {
         } else {
             Vec::new()
         };
+        // What a user can end up with: the text without the base sections of diff3
+        // conflict blocks, which no side takes.
+        let kept_text = without_base_sections(text, &self.opts.markers);
         let mut notes: Vec<Vec<String>> = vec![Vec::new(); names.len()];
         let mut slots: Vec<Option<usize>> = vec![None; names.len()];
-        for (i, (_, list, _, _)) in names.iter_mut().enumerate() {
+        for (i, (gi, list, _, _)) in names.iter_mut().enumerate() {
             let before = list.len();
             slots[i] = imports::remove_names(list, &retired);
             if list.len() != before {
                 notes[i].push(format!("retired {}", retired.join(", ")));
+            }
+            // A name some version imported here that the result still uses (a server
+            // engine's NullPool, or either side of a conflict) stays imported, whoever
+            // dropped it: never a module that uses a pool class it does not import.
+            let g = &self.groups[*gi];
+            let mut kept: Vec<ImportedName> = Vec::new();
+            for v in [OURS, THEIRS, BASE] {
+                let Some(side) = self.import_side(v, g) else {
+                    continue;
+                };
+                for n in &side.import.names {
+                    let bound = n.alias.as_deref().unwrap_or(&n.name);
+                    let known = list.iter().chain(&kept).any(|m| m.name == n.name);
+                    if !known && !retired.contains(&n.name) && imports::name_used(&kept_text, bound)
+                    {
+                        kept.push(n.clone());
+                    }
+                }
+            }
+            for n in kept {
+                notes[i].push(format!("kept {}, still used", n.name));
+                // In order, when the list is in order.
+                let sorted = list.windows(2).all(|w| w[0].name <= w[1].name);
+                let at = if sorted {
+                    list.iter()
+                        .position(|m| m.name > n.name)
+                        .unwrap_or(list.len())
+                } else {
+                    list.len()
+                };
+                list.insert(at, n);
             }
         }
         // Groups whose line survived the line merge (the others were deleted by a side),
@@ -936,6 +970,28 @@ enum Section {
 /// Replaces placeholder lines. `lookup(group, variant, section)` gives `None` to keep
 /// the line as it is, `Some(None)` to drop it (with its end of line), and
 /// `Some(Some(text))` to replace its content.
+/// `text` without the base sections (`|||||||` to `=======`) of its conflict blocks.
+fn without_base_sections<'t>(text: &'t [u8], markers: &Markers) -> std::borrow::Cow<'t, [u8]> {
+    let (base, sep) = (markers.base_line(), markers.separator_line());
+    if markers.style == crate::conflict::Style::Merge || !contains(text, &base) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut in_base = false;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = split_eol(line).0;
+        if body == base {
+            in_base = true;
+        } else if in_base && body == sep {
+            in_base = false;
+        }
+        if !in_base {
+            out.extend_from_slice(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A region's text with the end of line the merge chose for its placeholder line (the
 /// side that normalised the file's line endings, say), when the text uses the other
 /// one throughout; mixed or matching text is kept as it is.
