@@ -478,7 +478,13 @@ fn merge_call(
             choices.push((key, Choice::Text(text)));
         }
     }
-    if pinning && splat {
+    // A `**splat` could bring `connect_args` of its own, which the pin would then pass
+    // twice; beside a literal `connect_args` it cannot (Python rejects the call), so
+    // there the pin applies.
+    let literal_connect_args = [fa, ua]
+        .iter()
+        .any(|a| crate::merge::pin::keyword(a, "connect_args").is_some_and(|i| i.dict.is_some()));
+    if pinning && splat && !literal_connect_args {
         unpinnable = true;
     }
 

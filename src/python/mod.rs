@@ -225,7 +225,7 @@ impl ItemKey {
         match self {
             ItemKey::Positional(i) => format!("argument {}", i + 1),
             ItemKey::Keyword(k) => k.clone(),
-            ItemKey::Splat(s) => s.clone(),
+            ItemKey::Splat(s) => s.replacen("** ", "**", 1),
             ItemKey::Entry(k) => format!("\"{k}\""),
         }
     }

@@ -1,0 +1,5 @@
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+engine_kwargs = {"echo": False}
+engine = create_engine("sqlite:///db/a.db", poolclass=NullPool, connect_args={"check_same_thread": False}, **engine_kwargs)
