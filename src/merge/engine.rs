@@ -853,6 +853,47 @@ fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {
     }
 }
 
+/// A side's statement with the pin applied to every call that takes it, clean; a
+/// conflict when the pin cannot be applied.
+fn take_pinned(
+    side: &EngineSide,
+    pin: &Pin,
+    from_upstream: Vec<String>,
+    conflict: &dyn Fn(String) -> StatementOut,
+) -> StatementOut {
+    let lines = pinned_lines(side, pin);
+    if let Some(why) = lines.blocked {
+        return conflict(format!("cannot apply the pin: {why}"));
+    }
+    StatementOut::Clean {
+        text: lines.text,
+        pinned: lines.pinned,
+        from_upstream,
+        notes: lines.notes,
+    }
+}
+
+/// The tokens of a side's statement once the pin is applied to every call that takes
+/// it: what "the same statement, pinned" is, whatever the layout. `None` when the pin
+/// cannot be applied or the text does not read back as one statement.
+fn pinned_norm(side: &EngineSide, pin: &Pin) -> Option<String> {
+    let lines = pinned_lines(side, pin);
+    if lines.blocked.is_some() {
+        return None;
+    }
+    // The statement's lines brought to column 0, so that they parse on their own.
+    let indent = side.indent();
+    let mut text = Vec::with_capacity(lines.text.len());
+    for line in lines.text.split_inclusive(|&b| b == b'\n') {
+        text.extend_from_slice(line.strip_prefix(indent).unwrap_or(line));
+    }
+    let scan = crate::python::scan(&text, &pin.targets())?;
+    match scan.statements.as_slice() {
+        [one] if !one.has_error && scan.errors.is_empty() => Some(one.norm.clone()),
+        _ => None,
+    }
+}
+
 fn merge_statement(
     b: Option<&EngineSide>,
     f: &EngineSide,
@@ -891,7 +932,17 @@ fn merge_statement(
                     notes: lines.notes,
                 }
             }
-            None => conflict("both sides rewrote the engine statement".into()),
+            // One side only pinned the statement the other rewrote (added an engine to a
+            // dict of engines, say): the rewrite, pinned.
+            None => match b.and_then(|b| pinned_norm(b, pin)) {
+                Some(pinned_base) if pinned_base == f.stmt.norm => {
+                    take_pinned(u, pin, vec!["statement".into()], &conflict)
+                }
+                Some(pinned_base) if pinned_base == u.stmt.norm => {
+                    take_pinned(f, pin, Vec::new(), &conflict)
+                }
+                _ => conflict("both sides rewrote the engine statement".into()),
+            },
         };
     }
     let mut from_upstream = Vec::new();

@@ -1,0 +1,32 @@
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
+
+ENGINES = {
+    "a": create_engine(
+        "sqlite:///db/a.db",
+        poolclass=StaticPool,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": 20.0,
+        },
+        pool_pre_ping=True,
+    ),
+    "b": create_engine(
+        "sqlite:///db/b.db",
+        poolclass=StaticPool,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": 20.0,
+        },
+        pool_pre_ping=True,
+    ),
+    "c": create_engine(
+        "sqlite:///db/c.db",
+        poolclass=StaticPool,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": 20.0,
+        },
+        pool_pre_ping=True,
+    ),
+}
