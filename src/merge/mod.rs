@@ -756,12 +756,13 @@ impl<'a> Merger<'a> {
             if list.len() != before {
                 notes[i].push(format!("retired {}", retired.join(", ")));
             }
-            // A name some version imported here that the result still uses (a server
-            // engine's NullPool, or either side of a conflict) stays imported, whoever
+            // A name one side imports here that the result still uses (a server engine's
+            // NullPool, or either side of a conflict) stays imported, though the other
             // dropped it: never a module that uses a pool class it does not import.
             let g = &self.groups[*gi];
             let mut kept: Vec<ImportedName> = Vec::new();
-            for v in [OURS, THEIRS, BASE] {
+            // The sides only: what both of them dropped stays dropped.
+            for v in [OURS, THEIRS] {
                 let Some(side) = self.import_side(v, g) else {
                     continue;
                 };
