@@ -285,8 +285,47 @@ fn edits_for<'t>(
     edits
 }
 
-fn quote_key(key: &str) -> String {
-    format!("\"{key}\"")
+/// A dictionary key written in `quote`.
+fn quote_key(key: &str, quote: u8) -> String {
+    let q = quote as char;
+    format!("{q}{key}{q}")
+}
+
+/// The quote the code around uses for string keys: that of the dictionary's own string
+/// keys, else the file's more frequent one (double on a tie).
+fn quote_for(text: &[u8], dict: Option<&Container>) -> u8 {
+    let own = dict.and_then(|d| {
+        d.items
+            .iter()
+            .filter(|i| matches!(i.key, ItemKey::Entry(_)))
+            .find_map(|i| {
+                text.get(i.range.start)
+                    .copied()
+                    .filter(|&c| c == b'\'' || c == b'"')
+            })
+    });
+    own.unwrap_or_else(|| {
+        // Quotes in code, not in comments, and not an apostrophe between letters.
+        let (mut single, mut double) = (0usize, 0usize);
+        for line in text.split(|&b| b == b'\n') {
+            let code = line
+                .iter()
+                .position(|&b| b == b'#')
+                .map_or(line, |i| &line[..i]);
+            for (i, &c) in code.iter().enumerate() {
+                let word = |j: Option<usize>| {
+                    j.and_then(|j| code.get(j))
+                        .is_some_and(|b| b.is_ascii_alphanumeric())
+                };
+                if c == b'\'' && !(word(i.checked_sub(1)) && word(Some(i + 1))) {
+                    single += 1;
+                } else if c == b'"' {
+                    double += 1;
+                }
+            }
+        }
+        if single > double { b'\'' } else { b'"' }
+    })
 }
 
 /// Merges one call's arguments. `prefer` settles keys both sides changed differently
@@ -473,7 +512,13 @@ fn merge_call(
             }
             let text = match &kw.value {
                 PinValue::Expr(e) => e.clone().into_bytes(),
-                PinValue::Dict(entries) => fresh_dict(entries, &item_indent, per_line, eol),
+                PinValue::Dict(entries) => fresh_dict(
+                    entries,
+                    &item_indent,
+                    per_line,
+                    eol,
+                    quote_for(source.text, None),
+                ),
             };
             choices.push((key, Choice::Text(text)));
         }
@@ -571,8 +616,9 @@ fn pinned_dict<'a>(
                 )
             })
             .collect();
+        let quote = quote_for(text_of(w), Some(dict));
         let render = |key: &ItemKey, value: &[u8]| match key {
-            ItemKey::Entry(k) => [quote_key(k).as_bytes(), b": ", value].concat(),
+            ItemKey::Entry(k) => [quote_key(k, quote).as_bytes(), b": ", value].concat(),
             _ => value.to_vec(),
         };
         let edits = edits_for(dict, text_of(w), &choices, &text_of, &render);
@@ -586,7 +632,7 @@ fn pinned_dict<'a>(
     };
     match single {
         Some(None) => DictOut::Text(
-            fresh_dict(entries, item_indent, per_line, eol),
+            fresh_dict(entries, item_indent, per_line, eol, quote_for(f.text, None)),
             Vec::new(),
             false,
         ),
@@ -661,8 +707,9 @@ fn pinned_dict<'a>(
                     choices.push((key, Choice::Text(v.clone().into_bytes())));
                 }
             }
+            let quote = quote_for(f.text, Some(fd));
             let render = |key: &ItemKey, value: &[u8]| match key {
-                ItemKey::Entry(k) => [quote_key(k).as_bytes(), b": ", value].concat(),
+                ItemKey::Entry(k) => [quote_key(k, quote).as_bytes(), b": ", value].concat(),
                 _ => value.to_vec(),
             };
             let edits = edits_for(fd, f.text, &choices, &text_of, &render);
@@ -678,10 +725,11 @@ fn fresh_dict(
     item_indent: &[u8],
     per_line: bool,
     eol: &[u8],
+    quote: u8,
 ) -> Vec<u8> {
     let items: Vec<Vec<u8>> = entries
         .iter()
-        .map(|(k, v)| format!("{}: {v}", quote_key(k)).into_bytes())
+        .map(|(k, v)| format!("{}: {v}", quote_key(k, quote)).into_bytes())
         .collect();
     if per_line {
         one_a_line(&items, b'{', b'}', item_indent, eol)
@@ -1277,5 +1325,28 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
         conflict: false,
         pinned: lines.pinned,
         decision,
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn keys_take_the_quote_of_the_code_around() {
+        let pin = Pin::builtin();
+        let scan = |src: &str| crate::python::scan(src.as_bytes(), &pin.targets()).unwrap();
+        // The dictionary's own keys decide.
+        let src = "e = create_engine(U, connect_args={'a': 1})  # \"x\" \"y\" \"z\"\n";
+        let s = scan(src);
+        let dict = s.statements[0].calls[0].args.items[1].dict.as_deref();
+        assert_eq!(quote_for(src.as_bytes(), dict), b'\'');
+        // Else the file's code: apostrophes in words and comments do not count.
+        assert_eq!(
+            quote_for(b"x = 'a'\ny = 'b'\n# it's 'here'\nz = \"c\"\n", None),
+            b'\''
+        );
+        assert_eq!(quote_for(b"x = \"a\"  # don't, won't, can't\n", None), b'"');
+        assert_eq!(quote_key("timeout", b'\''), "'timeout'");
     }
 }

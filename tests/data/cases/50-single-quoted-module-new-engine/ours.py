@@ -1,0 +1,12 @@
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
+
+a = create_engine(
+    'sqlite:///db/a.db',
+    poolclass=StaticPool,
+    connect_args={
+        'check_same_thread': False,
+        'timeout': 20.0,
+    },
+    pool_pre_ping=True,
+)
