@@ -5,6 +5,7 @@ mod badinput;
 mod cases;
 mod cli;
 mod commands;
+mod conventions;
 mod differential;
 mod e2e;
 mod flows;
