@@ -171,6 +171,141 @@ pub fn name_used(text: &[u8], name: &str) -> bool {
     false
 }
 
+/// Where the code outside conflict blocks uses `name` but imports it only inside one
+/// side of a block (the fork's import in a hunk upstream deleted around), that import
+/// line moves out, before the block, so that whichever side the user takes imports what
+/// the rest of the file uses. A block left with the same text on both sides is resolved.
+/// Returns the new text and how many blocks were resolved; `None` when nothing moves.
+pub fn lift_out_of_blocks(
+    text: &[u8],
+    module: &str,
+    name: &str,
+    markers: &crate::conflict::Markers,
+) -> Option<(Vec<u8>, usize)> {
+    let (open, base, sep, close) = (
+        markers.open_line(),
+        markers.base_line(),
+        markers.separator_line(),
+        markers.close_line(),
+    );
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let body = |l: &[u8]| -> Vec<u8> {
+        let l = l.strip_suffix(b"\n").unwrap_or(l);
+        l.strip_suffix(b"\r").unwrap_or(l).to_vec()
+    };
+    // Each block: (open, base or separator, separator, close) line indexes.
+    let mut blocks: Vec<[usize; 4]> = Vec::new();
+    let mut current: Option<[usize; 4]> = None;
+    for (i, l) in lines.iter().enumerate() {
+        let b = body(l);
+        match current.as_mut() {
+            None if b == open => current = Some([i, usize::MAX, usize::MAX, usize::MAX]),
+            Some(c) if c[1] == usize::MAX && b == base => c[1] = i,
+            Some(c) if c[2] == usize::MAX && b == sep => {
+                if c[1] == usize::MAX {
+                    c[1] = i;
+                }
+                c[2] = i;
+            }
+            Some(c) if c[2] != usize::MAX && b == close => {
+                c[3] = i;
+                blocks.push(*c);
+                current = None;
+            }
+            _ => {}
+        }
+    }
+    if blocks.is_empty() {
+        return None;
+    }
+    let is_import = |l: &[u8]| {
+        let b = body(l);
+        let t = b.trim_ascii_start();
+        t.len() == b.len()
+            && t.strip_prefix(format!("from {module} import ").as_bytes())
+                .is_some_and(|rest| !rest.contains(&b'(') && name_used_in_list(rest, name))
+    };
+    let inside = |i: usize| blocks.iter().any(|b| i >= b[0] && i <= b[3]);
+    let outside: Vec<u8> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !inside(*i))
+        .flat_map(|(_, l)| l.iter().copied())
+        .collect();
+    if lines
+        .iter()
+        .enumerate()
+        .any(|(i, l)| !inside(i) && is_import(l))
+        || !name_used(&outside, name)
+    {
+        return None;
+    }
+    // The first block with the import on one of its sides.
+    let block = *blocks.iter().find(|b| {
+        (b[0] + 1..b[1])
+            .chain(b[2] + 1..b[3])
+            .any(|i| is_import(lines[i]))
+    })?;
+    let ours: Vec<usize> = (block[0] + 1..block[1]).collect();
+    let theirs: Vec<usize> = (block[2] + 1..block[3]).collect();
+    let moved = ours
+        .iter()
+        .chain(&theirs)
+        .copied()
+        .find(|&i| is_import(lines[i]))?;
+    let line = lines[moved];
+    let keep = |side: &[usize]| -> Vec<usize> {
+        let mut removed = false;
+        side.iter()
+            .copied()
+            .filter(|&i| {
+                let drop = !removed && lines[i] == line;
+                removed |= drop;
+                !drop
+            })
+            .collect()
+    };
+    let (ours, theirs) = (keep(&ours), keep(&theirs));
+    let text_of = |side: &[usize]| -> Vec<u8> {
+        side.iter()
+            .flat_map(|&i| lines[i].iter().copied())
+            .collect()
+    };
+    let mut out = Vec::with_capacity(text.len());
+    for l in &lines[..block[0]] {
+        out.extend_from_slice(l);
+    }
+    out.extend_from_slice(line);
+    let resolved = text_of(&ours) == text_of(&theirs);
+    if resolved {
+        out.extend(text_of(&ours));
+    } else {
+        out.extend_from_slice(lines[block[0]]);
+        out.extend(text_of(&ours));
+        for l in &lines[block[1]..=block[2]] {
+            out.extend_from_slice(l);
+        }
+        out.extend(text_of(&theirs));
+        out.extend_from_slice(lines[block[3]]);
+    }
+    for l in &lines[block[3] + 1..] {
+        out.extend_from_slice(l);
+    }
+    Some((out, usize::from(resolved)))
+}
+
+/// Whether an import list (`A, B as C`) binds `name`.
+fn name_used_in_list(list: &[u8], name: &str) -> bool {
+    String::from_utf8_lossy(list).split(',').any(|item| {
+        let mut words = item.split_whitespace();
+        match (words.next(), words.next(), words.next()) {
+            (Some(n), None, None) => n == name,
+            (Some(_), Some("as"), Some(alias)) => alias == name,
+            _ => false,
+        }
+    })
+}
+
 /// UTF-8's byte-order mark.
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -382,6 +517,33 @@ mod tests {
         assert!(name_used(b"x = \"a\" if y else NullPool\n", "NullPool"));
         assert!(name_used(b"x = f\"{NullPool.__name__}\"\n", "NullPool"));
         assert!(name_used(b"'''doc'''\npool = NullPool\n", "NullPool"));
+    }
+
+    #[test]
+    fn the_pins_import_leaves_a_block_the_rest_of_the_file_needs() {
+        let markers = crate::conflict::Markers::default();
+        let text = b"import os\n<<<<<<<\nfrom sqlalchemy.pool import StaticPool\ndef f():\n    pass\n=======\n>>>>>>>\ne = create_engine(U, poolclass=StaticPool)\n";
+        let (out, resolved) =
+            lift_out_of_blocks(text, "sqlalchemy.pool", "StaticPool", &markers).unwrap();
+        assert_eq!(resolved, 0);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "import os\nfrom sqlalchemy.pool import StaticPool\n<<<<<<<\ndef f():\n    pass\n=======\n>>>>>>>\ne = create_engine(U, poolclass=StaticPool)\n"
+        );
+        // A block that only held the import is resolved.
+        let text = b"<<<<<<<\nfrom sqlalchemy.pool import StaticPool\n=======\n>>>>>>>\ne = create_engine(U, poolclass=StaticPool)\n";
+        let (out, resolved) =
+            lift_out_of_blocks(text, "sqlalchemy.pool", "StaticPool", &markers).unwrap();
+        assert_eq!(resolved, 1);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "from sqlalchemy.pool import StaticPool\ne = create_engine(U, poolclass=StaticPool)\n"
+        );
+        // Imported outside already, or not used outside: nothing moves.
+        let outside = b"from sqlalchemy.pool import StaticPool\n<<<<<<<\nfrom sqlalchemy.pool import StaticPool\n=======\n>>>>>>>\nx = StaticPool\n";
+        assert!(lift_out_of_blocks(outside, "sqlalchemy.pool", "StaticPool", &markers).is_none());
+        let unused = b"<<<<<<<\nfrom sqlalchemy.pool import StaticPool\n=======\n>>>>>>>\nx = 1\n";
+        assert!(lift_out_of_blocks(unused, "sqlalchemy.pool", "StaticPool", &markers).is_none());
     }
 
     #[test]

@@ -685,6 +685,22 @@ impl<'a> Merger<'a> {
         if contains(&content, self.placeholders.prefix().as_bytes()) {
             anyhow::bail!("internal error: a region placeholder survived");
         }
+        // Every side of a conflict imports what the code around it uses.
+        let pin = &self.opts.pin;
+        let (content, conflicts) = match (conflicts > 0 && need_pin_import && pin.needs_import())
+            .then(|| {
+                imports::lift_out_of_blocks(
+                    &content,
+                    &pin.import_module,
+                    &pin.import_name,
+                    &self.opts.markers,
+                )
+            })
+            .flatten()
+        {
+            Some((lifted, resolved)) => (lifted, conflicts - resolved.min(conflicts)),
+            None => (content, conflicts),
+        };
         Ok(MergeOutcome {
             content,
             conflicts,
