@@ -255,7 +255,10 @@ fn finish_later(
     command: &str,
 ) -> Result<()> {
     let before = before_for(repo, hook, head)?;
-    if pinned_versions(repo, &before, &head.tree()?)?.is_empty() {
+    if pinned_versions(repo, &before, &head.tree()?)?
+        .files
+        .is_empty()
+    {
         return Ok(());
     }
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
@@ -466,7 +469,7 @@ fn post_rewrite_rebase(repo: &Repository) -> Result<()> {
 /// Says, in one line, which owned files changed since `before` arrive without the pin
 /// in a commit poolmerge does not rewrite, and why.
 fn say_unpinned(repo: &Repository, before: &Tree, head: &Commit, why: &str) -> Result<()> {
-    let needed = pinned_versions(repo, before, &head.tree()?)?;
+    let needed = pinned_versions(repo, before, &head.tree()?)?.files;
     if !needed.is_empty() {
         let paths: Vec<&str> = needed.iter().map(|p| p.path.as_str()).collect();
         eprintln!(
@@ -486,9 +489,17 @@ struct Pinned {
     what: Vec<String>,
 }
 
+/// The owned files of a change that need the pin, with what was read to decide it.
+#[derive(Default)]
+struct Pinning {
+    files: Vec<Pinned>,
+    attrs: repo::Attributes,
+    pins: Vec<crate::merge::pin::Pin>,
+}
+
 /// The owned files that differ between `before` and `after` (added or changed) and
 /// do not carry the pin, with their pinned content.
-fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) -> Result<Vec<Pinned>> {
+fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) -> Result<Pinning> {
     let diff = repo.diff_tree_to_tree(Some(before), Some(after), None)?;
     let mut changed: Vec<(String, i32, Oid)> = Vec::new();
     for delta in diff.deltas() {
@@ -507,7 +518,7 @@ fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) -> Result<Vec
         }
     }
     if changed.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Pinning::default());
     }
     let paths: Vec<String> = changed.iter().map(|(p, _, _)| p.clone()).collect();
     let attrs = repo::attributes(repo, &paths, repo::FILE_ATTRS, None)?;
@@ -532,20 +543,25 @@ fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) -> Result<Vec
             });
         }
     }
-    Ok(out)
+    Ok(Pinning {
+        files: out,
+        attrs,
+        pins: profile.pins,
+    })
 }
 
 /// Replaces `head` (a commit the running command created) by the same commit with
 /// its owned files pinned, where they changed since `before`; then the index and the
 /// work tree follow.
 fn replace_pinned(repo: &Repository, head: &Commit, before: &Tree, what: &str) -> Result<()> {
-    let pinned = pinned_versions(repo, before, &head.tree()?)?;
+    let pinning = pinned_versions(repo, before, &head.tree()?)?;
+    let pinned = &pinning.files;
     if pinned.is_empty() {
         return Ok(());
     }
     let mut update = git2::build::TreeUpdateBuilder::new();
     let mut blobs = Vec::new();
-    for p in &pinned {
+    for p in pinned {
         let oid = repo.blob(&p.new)?;
         let mode = if p.mode == i32::from(git2::FileMode::BlobExecutable) {
             git2::FileMode::BlobExecutable
@@ -558,7 +574,7 @@ fn replace_pinned(repo: &Repository, head: &Commit, before: &Tree, what: &str) -
     let tree = update.create_updated(repo, &head.tree()?)?;
     let new = commit_like(repo, head, tree)?;
     // The work tree and the index first, so that once HEAD moves everything agrees.
-    follow_in_index_and_worktree(repo, &pinned, &blobs)?;
+    follow_in_index_and_worktree(repo, &pinning, &blobs)?;
     let paths: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
     repo::git(
         repo,
@@ -574,7 +590,7 @@ fn replace_pinned(repo: &Repository, head: &Commit, before: &Tree, what: &str) -
         &[0],
     )
     .context("cannot update HEAD")?;
-    for p in &pinned {
+    for p in pinned {
         eprintln!(
             "poolmerge: pinned {} in {what} ({})",
             p.path,
@@ -651,22 +667,21 @@ fn commit_like(repo: &Repository, commit: &Commit, tree: Oid) -> Result<Oid> {
 /// entry that held the old blob takes the new one; a work-tree file that held the old
 /// content takes the new one (with the repository's end-of-line conversion), one the
 /// user changed gets the pin applied to it.
-fn follow_in_index_and_worktree(repo: &Repository, pinned: &[Pinned], blobs: &[Oid]) -> Result<()> {
+fn follow_in_index_and_worktree(repo: &Repository, pinning: &Pinning, blobs: &[Oid]) -> Result<()> {
     let workdir = repo.workdir().ok_or_else(|| anyhow!("no work tree"))?;
+    let (pinned, attrs) = (&pinning.files, &pinning.attrs);
     let paths: Vec<String> = pinned.iter().map(|p| p.path.clone()).collect();
-    let attrs = repo::attributes(repo, &paths, repo::FILE_ATTRS, None)?;
     let eol = repo::EolConfig::read(repo);
-    let profile = profile(repo)?;
     for p in pinned {
         let Ok(Some(text)) = read_worktree_file(workdir, &p.path) else {
             // Outside a sparse checkout, or removed: nothing to write.
             continue;
         };
         let old = repo.find_blob(p.old)?.content().to_vec();
-        let new = if text == eol.to_worktree(&old, &attrs, &p.path) {
-            eol.to_worktree(&p.new, &attrs, &p.path)
+        let new = if text == eol.to_worktree(&old, attrs, &p.path) {
+            eol.to_worktree(&p.new, attrs, &p.path)
         } else {
-            fix::fix_all(&text, &profile.pins, repo::marker_size(&attrs, &p.path)).content
+            fix::fix_all(&text, &pinning.pins, repo::marker_size(attrs, &p.path)).content
         };
         if new != text {
             atomic_write(&workdir.join(&p.path), &new)
