@@ -307,6 +307,38 @@ const FOUND: &[u64] = &[3728, 4082, 4374, 6271, 6485, 7519, 11524, 23245, 32359]
 /// only another pin marks as the fork's, took its side by position.
 const FOUND_THREE: &[u64] = &[4465, 8391];
 
+/// With `POOLMERGE_PROPERTY_DUMP=DIR`, a failing case's three versions and the merge's
+/// result are left in `DIR/SEED/` (with the marker style in `style`), to be run by hand.
+fn dump(seed: u64, c: &Case, opts: &Options) {
+    let Some(dir) = std::env::var_os("POOLMERGE_PROPERTY_DUMP") else {
+        return;
+    };
+    let dir = std::path::Path::new(&dir).join(seed.to_string());
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join(name), bytes))
+            .expect("the dump directory is writable");
+    };
+    write("base.py", &c.base);
+    write("ours.py", &c.ours);
+    write("theirs.py", &c.theirs);
+    write(
+        "style",
+        format!("{} {}\n", c.style, c.opts.markers.size).as_bytes(),
+    );
+    if let Ok(o) = poolmerge::merge::merge(
+        &Input {
+            base: &c.base,
+            ours: &c.ours,
+            theirs: &c.theirs,
+        },
+        opts,
+        &poolmerge::merge::native::NativeMerge,
+    ) {
+        write("result.py", &o.content);
+    }
+}
+
 /// Cases per run; `POOLMERGE_PROPERTY_CASES` asks for a deeper run.
 fn cases() -> u64 {
     std::env::var("POOLMERGE_PROPERTY_CASES")
@@ -325,6 +357,7 @@ fn generated_merges_hold_every_property() {
         let outcome = match merged(&c.base, &c.ours, &c.theirs, &c.opts) {
             Ok(o) => o,
             Err(e) => {
+                dump(seed, &c, &c.opts);
                 failures.push(fail(e));
                 continue;
             }
@@ -430,6 +463,7 @@ fn generated_merges_hold_every_property_with_three_pins() {
         let outcome = match invariants::check(&input, &opts) {
             Ok((o, _)) => o,
             Err(e) => {
+                dump(seed, &c, &opts);
                 failures.push(fail(e));
                 continue;
             }

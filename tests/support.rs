@@ -161,51 +161,7 @@ pub fn canonical(text: &[u8]) -> Result<String, String> {
     Ok(format!("{root}\n{}", parts.join("\n")))
 }
 
-/// Splits conflict blocks: (number of blocks, text with every ours side, text with
-/// every theirs side).
-pub fn blocks(text: &[u8], n: usize) -> (usize, Vec<u8>, Vec<u8>) {
-    let is = |line: &[u8], ch: u8| {
-        line.len() >= n
-            && line[..n].iter().all(|&b| b == ch)
-            && (line.len() == n || line[n] == b' ')
-    };
-    #[derive(PartialEq)]
-    enum S {
-        Out,
-        Ours,
-        Base,
-        Theirs,
-    }
-    let (mut ours, mut theirs, mut count, mut state) = (Vec::new(), Vec::new(), 0, S::Out);
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if is(body, b'<') {
-            state = S::Ours;
-            count += 1;
-            continue;
-        }
-        if state != S::Out && is(body, b'|') {
-            state = S::Base;
-            continue;
-        }
-        if state != S::Out && body.len() == n && body.iter().all(|&b| b == b'=') {
-            state = S::Theirs;
-            continue;
-        }
-        if state != S::Out && is(body, b'>') {
-            state = S::Out;
-            continue;
-        }
-        if matches!(state, S::Out | S::Ours) {
-            ours.extend_from_slice(line);
-        }
-        if matches!(state, S::Out | S::Theirs) {
-            theirs.extend_from_slice(line);
-        }
-    }
-    (count, ours, theirs)
-}
+pub use crate::invariants::blocks;
 
 /// Every SQLite engine call carries the pin, and the pin's name is imported.
 pub fn pin_problems(text: &[u8]) -> Vec<String> {

@@ -171,10 +171,10 @@ pub fn name_used(text: &[u8], name: &str) -> bool {
     false
 }
 
-/// Where the code outside conflict blocks uses `name` but imports it only inside one
-/// side of a block (the fork's import in a hunk upstream deleted around), that import
-/// line moves out, before the block, so that whichever side the user takes imports what
-/// the rest of the file uses. A block left with the same text on both sides is resolved.
+/// Where the file with ours (or theirs) taken in every conflict block uses `name` but
+/// does not import it, while the other side imports it inside a block (the fork's
+/// import in a hunk upstream deleted around), that import line moves out, before the
+/// block, so that whichever side the user takes imports what it uses. A block left with the same text on both sides is resolved.
 /// Returns the new text and how many blocks were resolved; `None` when nothing moves.
 pub fn lift_out_of_blocks(
     text: &[u8],
@@ -226,17 +226,28 @@ pub fn lift_out_of_blocks(
                 .is_some_and(|rest| !rest.contains(&b'(') && name_used_in_list(rest, name))
     };
     let inside = |i: usize| blocks.iter().any(|b| i >= b[0] && i <= b[3]);
-    let outside: Vec<u8> = lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !inside(*i))
-        .flat_map(|(_, l)| l.iter().copied())
-        .collect();
+    // The lines of the file with ours (or theirs) taken in every block.
+    let side = |ours: bool| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for b in &blocks {
+            let kept = if ours { b[0] + 1..b[1] } else { b[2] + 1..b[3] };
+            for l in lines[at..b[0]].iter().chain(&lines[kept]) {
+                out.extend_from_slice(l);
+            }
+            at = b[3] + 1;
+        }
+        for l in &lines[at..] {
+            out.extend_from_slice(l);
+        }
+        out
+    };
+    let needs = |text: &[u8]| name_used(text, name) && !imports_name(text, module, name);
     if lines
         .iter()
         .enumerate()
         .any(|(i, l)| !inside(i) && is_import(l))
-        || !name_used(&outside, name)
+        || !(needs(&side(true)) || needs(&side(false)))
     {
         return None;
     }
@@ -292,6 +303,39 @@ pub fn lift_out_of_blocks(
         out.extend_from_slice(l);
     }
     Some((out, usize::from(resolved)))
+}
+
+/// Whether a text has a top-level `from MODULE import ...` (on one line or in
+/// parentheses) that binds `name`.
+fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
+    let head = format!("from {module} import ");
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(rest) = lines[i].strip_prefix(head.as_bytes()) else {
+            i += 1;
+            continue;
+        };
+        let mut list = rest.to_vec();
+        if let Some(open) = rest.trim_ascii_start().strip_prefix(b"(") {
+            list = open.to_vec();
+            while !list.contains(&b')') && i + 1 < lines.len() {
+                i += 1;
+                list.push(b',');
+                list.extend_from_slice(lines[i]);
+            }
+            list.retain(|&b| b != b')');
+        }
+        let list: Vec<u8> = match list.iter().position(|&b| b == b'#') {
+            Some(at) => list[..at].to_vec(),
+            None => list,
+        };
+        if name_used_in_list(&list, name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Whether an import list (`A, B as C`) binds `name`.
@@ -544,6 +588,18 @@ mod tests {
         assert!(lift_out_of_blocks(outside, "sqlalchemy.pool", "StaticPool", &markers).is_none());
         let unused = b"<<<<<<<\nfrom sqlalchemy.pool import StaticPool\n=======\n>>>>>>>\nx = 1\n";
         assert!(lift_out_of_blocks(unused, "sqlalchemy.pool", "StaticPool", &markers).is_none());
+        // Used by the other side of a later block: it moves.
+        let later = b"<<<<<<<\nfrom sqlalchemy.pool import StaticPool\n=======\nimport os\n>>>>>>>\nx = 1\n<<<<<<<\ne = 1\n=======\ne = StaticPool\n>>>>>>>\n";
+        let (out, _) =
+            lift_out_of_blocks(later, "sqlalchemy.pool", "StaticPool", &markers).unwrap();
+        assert!(
+            out.starts_with(
+                b"from sqlalchemy.pool import StaticPool\n<<<<<<<\n=======\nimport os\n"
+            )
+        );
+        // Imported in parentheses by the side that uses it: nothing moves.
+        let both = b"<<<<<<<\nfrom sqlalchemy.pool import StaticPool\n=======\nfrom sqlalchemy.pool import (\n    NullPool,\n    StaticPool,\n)\n>>>>>>>\nx = 1\n<<<<<<<\ne = 1\n=======\ne = StaticPool\n>>>>>>>\n";
+        assert!(lift_out_of_blocks(both, "sqlalchemy.pool", "StaticPool", &markers).is_none());
     }
 
     #[test]

@@ -561,7 +561,18 @@ impl<'a> Merger<'a> {
                             && !kept.stmt.calls.iter().any(|c| ctx.pin.is_pinned(&c.args));
                         match base {
                             // Deleted on one side, untouched on the other: a clean deletion.
-                            Some(_) if unchanged => None,
+                            // Inside a conflict block, the side that kept it still shows it.
+                            Some(_) if unchanged => {
+                                let own = Some(kept_text.to_vec());
+                                results[gi] = GroupResult {
+                                    merged: None,
+                                    ours: if v == OURS { own.clone() } else { None },
+                                    theirs: if v == THEIRS { own } else { None },
+                                    base: base_text.clone(),
+                                    conflict: false,
+                                };
+                                None
+                            }
                             Some(_) => {
                                 // Deleted or replaced on one side, changed or pinned on the other:
                                 // the kept side gets its own placeholder so that the line merge

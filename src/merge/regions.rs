@@ -58,6 +58,11 @@ impl Region {
     pub fn is_engine(&self) -> bool {
         matches!(self.kind, RegionKind::Engine(_))
     }
+
+    /// The width of the statement's indentation, in bytes.
+    pub fn indent(&self) -> usize {
+        self.stmt.start - self.line_start
+    }
 }
 
 /// One version of the file with its syntax facts and regions.
@@ -283,9 +288,13 @@ fn align(from: &[usize], to: &[usize], sim: &dyn Fn(usize, usize) -> f64) -> Vec
     pairs
 }
 
+/// How alike a statement and one at another depth must be to be taken for it, moved.
+const MOVED: f64 = 0.6;
+
 /// Pairs the regions of `from` with those of `to`: first regions with the same scope
 /// and target (aligned by content when their counts differ), then, between two such
-/// pairs, the remaining regions of the same kind in order.
+/// pairs, the remaining regions of the same kind in order (at another indentation, only
+/// one much like it).
 fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
     type Bucket = (bool, String, String);
     let bucket =
@@ -337,8 +346,14 @@ fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
             continue;
         }
         let hi_to = next_matched.peek().map_or(to.len(), |&&(_, j)| j);
-        let candidate =
-            (lo_to..hi_to).find(|&j| !used[j] && to[j].key.engine == from[i].key.engine);
+        // At another depth, only a statement much like it: an engine upstream removed
+        // and an unlike one the other side added inside a new `if` are two statements,
+        // not one moved (pairing them would leave a conflict side that cannot parse).
+        let candidate = (lo_to..hi_to).find(|&j| {
+            !used[j]
+                && to[j].key.engine == from[i].key.engine
+                && (to[j].indent() == from[i].indent() || sim(i, j) >= MOVED)
+        });
         if let Some(j) = candidate {
             map[i] = Some(j);
             used[j] = true;
