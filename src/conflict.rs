@@ -216,6 +216,48 @@ pub fn first_labels(
     None
 }
 
+/// The text with ours, and the text with theirs, taken in every conflict block of
+/// marker size `size`, and how many blocks there are: what a user gets by resolving
+/// every block one way.
+pub fn sides(text: &[u8], size: usize) -> (usize, Vec<u8>, Vec<u8>) {
+    #[derive(PartialEq)]
+    enum S {
+        Out,
+        Ours,
+        Base,
+        Theirs,
+    }
+    let (mut ours, mut theirs, mut count, mut state) = (Vec::new(), Vec::new(), 0, S::Out);
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        if is_marker(body, b'<', size) {
+            state = S::Ours;
+            count += 1;
+            continue;
+        }
+        if state != S::Out && is_marker(body, b'|', size) {
+            state = S::Base;
+            continue;
+        }
+        if state != S::Out && body.len() == size && body.iter().all(|&b| b == b'=') {
+            state = S::Theirs;
+            continue;
+        }
+        if state != S::Out && is_marker(body, b'>', size) {
+            state = S::Out;
+            continue;
+        }
+        if matches!(state, S::Out | S::Ours) {
+            ours.extend_from_slice(line);
+        }
+        if matches!(state, S::Out | S::Theirs) {
+            theirs.extend_from_slice(line);
+        }
+    }
+    (count, ours, theirs)
+}
+
 /// Whether `text` holds at least one complete conflict block (`<<<`, `===`, `>>>` lines
 /// of exactly `size` characters, in that order).
 pub fn has_complete_block(text: &[u8], size: usize) -> bool {

@@ -54,40 +54,9 @@ pub fn split(data: &[u8]) -> Option<(Options, [&[u8]; 3])> {
     Some((opts, [parts[0], parts[1], parts[2]]))
 }
 
-/// Whether a Python text parses without a syntax error, as CPython compiles it:
-/// tree-sitter also accepts an empty block at the end of the file and a keyword
-/// argument given twice, which CPython rejects.
+/// Whether a Python text parses without a syntax error, as CPython compiles it.
 pub fn parses(text: &[u8]) -> bool {
-    let Some(tree) = python::parse(text) else {
-        return false;
-    };
-    if tree.root_node().has_error() {
-        return false;
-    }
-    let mut cursor = tree.walk();
-    let mut stack = vec![tree.root_node()];
-    while let Some(node) = stack.pop() {
-        let named: Vec<_> = node.named_children(&mut cursor).collect();
-        if node.kind() == "block" && named.iter().all(|c| c.kind() == "comment") {
-            return false;
-        }
-        if node.kind() == "argument_list" {
-            let mut keys: Vec<&[u8]> = named
-                .iter()
-                .filter(|c| c.kind() == "keyword_argument")
-                .filter_map(|c| c.child_by_field_name("name"))
-                .map(|n| &text[n.byte_range()])
-                .collect();
-            let all = keys.len();
-            keys.sort();
-            keys.dedup();
-            if keys.len() != all {
-                return false;
-            }
-        }
-        stack.extend(named);
-    }
-    true
+    python::compiles(text)
 }
 
 /// Whether any line of `text` starts with `size` marker characters.
@@ -110,8 +79,8 @@ pub fn has_marker_lines(text: &[u8], size: usize) -> bool {
 /// - a clean result gives no server engine the pin's pool class (unless an input did);
 /// - a clean result mixes ends of line only where git's own clean merge does;
 /// - a clean result imports every pool class it uses, when every version does;
-/// - every side of a conflict (ours, or theirs, taken in every block) parses where
-///   git's merge does, imports the pool classes it uses and pins no server engine.
+/// - every side of a conflict (ours, or theirs, taken in every block) parses and
+///   imports the pool classes it uses where git's merge does, and pins no server engine.
 ///
 /// Returns the outcome and git's plain merge (`None` for a binary input).
 pub fn check(
@@ -201,8 +170,8 @@ pub fn check(
         }
     } else if !texts.iter().any(|t| has_marker_lines(t, size)) && texts.iter().all(|t| parses(t)) {
         // Every side of a conflict of versions that parse is a working module: taking
-        // ours (or theirs) in every block parses where git's own merge does, imports
-        // the pool classes it uses and gives no server engine the pin.
+        // ours (or theirs) in every block parses and imports the pool classes it uses
+        // where git's own merge does, and gives no server engine the pin.
         let (_, ours, theirs) = blocks(&outcome.content, size);
         let (plain_ours, plain_theirs) = if plain.conflicts > 0 {
             let (_, o, t) = blocks(&plain.content, size);
@@ -222,7 +191,10 @@ pub fn check(
                     "taking {name} in every conflict does not parse, where git's merge does"
                 ));
             }
-            if all_import && let Some(n) = unimported_pool_names(side, &texts, pin).first() {
+            if all_import
+                && unimported_pool_names(reference, &texts, pin).is_empty()
+                && let Some(n) = unimported_pool_names(side, &texts, pin).first()
+            {
                 return Err(format!(
                     "taking {name} in every conflict uses {n} without importing it"
                 ));
@@ -298,45 +270,5 @@ pub fn pinned_server_engines(text: &[u8], pin: &poolmerge::merge::pin::Pin) -> u
 /// Splits conflict blocks: (number of blocks, text with every ours side, text with
 /// every theirs side).
 pub fn blocks(text: &[u8], n: usize) -> (usize, Vec<u8>, Vec<u8>) {
-    let is = |line: &[u8], ch: u8| {
-        line.len() >= n
-            && line[..n].iter().all(|&b| b == ch)
-            && (line.len() == n || line[n] == b' ')
-    };
-    #[derive(PartialEq)]
-    enum S {
-        Out,
-        Ours,
-        Base,
-        Theirs,
-    }
-    let (mut ours, mut theirs, mut count, mut state) = (Vec::new(), Vec::new(), 0, S::Out);
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if is(body, b'<') {
-            state = S::Ours;
-            count += 1;
-            continue;
-        }
-        if state != S::Out && is(body, b'|') {
-            state = S::Base;
-            continue;
-        }
-        if state != S::Out && body.len() == n && body.iter().all(|&b| b == b'=') {
-            state = S::Theirs;
-            continue;
-        }
-        if state != S::Out && is(body, b'>') {
-            state = S::Out;
-            continue;
-        }
-        if matches!(state, S::Out | S::Ours) {
-            ours.extend_from_slice(line);
-        }
-        if matches!(state, S::Out | S::Theirs) {
-            theirs.extend_from_slice(line);
-        }
-    }
-    (count, ours, theirs)
+    poolmerge::conflict::sides(text, n)
 }

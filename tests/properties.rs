@@ -15,6 +15,16 @@ use poolmerge::merge::fix::{fix, fix_all, problems_all};
 use poolmerge::merge::pin::Pin;
 use poolmerge::merge::{Input, MergeOutcome, Options};
 
+/// How an engine sits in its module: alone, or in an `if` that tests for SQLite (the
+/// SQLite engine in the `if` branch, a server engine in the `else`), or in one that
+/// tests the other way round (`if not sqlite`: the server engine first).
+#[derive(Clone, Copy, PartialEq)]
+enum Guard {
+    None,
+    Sqlite,
+    Inverted,
+}
+
 /// An engine statement, rendered in one of the shapes real modules use.
 #[derive(Clone)]
 struct Engine {
@@ -22,7 +32,7 @@ struct Engine {
     url: String,
     keywords: Vec<(String, String)>,
     one_line: bool,
-    guarded: bool,
+    guard: Guard,
 }
 
 impl Engine {
@@ -44,17 +54,41 @@ impl Engine {
         }
     }
 
+    fn server(&self) -> bool {
+        self.keywords.iter().any(|(k, _)| k == "pool_size")
+    }
+
+    /// The module's lines. Guarded, the engine takes the branch of its kind and the
+    /// other branch holds upstream's usual engine of the other kind.
     fn lines(&self) -> Vec<String> {
-        if !self.guarded {
-            return self.call("");
+        let test = match self.guard {
+            Guard::None => return self.call(""),
+            Guard::Sqlite => "if DATABASE_URL and \"sqlite\" in DATABASE_URL:",
+            Guard::Inverted => "if not DATABASE_URL.startswith(\"sqlite\"):",
+        };
+        let other = if self.server() {
+            format!(
+                "    {} = create_engine(DATABASE_URL, poolclass=NullPool, connect_args={{\"check_same_thread\": False}})",
+                self.name
+            )
+        } else {
+            format!(
+                "    {} = create_engine(DATABASE_URL, pool_size=50, max_overflow=100)",
+                self.name
+            )
+        };
+        let own = self.call("    ");
+        let own_first = (self.guard == Guard::Sqlite) != self.server();
+        let mut out = vec![test.to_string()];
+        if own_first {
+            out.extend(own);
+            out.push("else:".into());
+            out.push(other);
+        } else {
+            out.push(other);
+            out.push("else:".into());
+            out.extend(own);
         }
-        let mut out = vec!["if DATABASE_URL.startswith(\"sqlite\"):".to_string()];
-        out.extend(self.call("    "));
-        out.push("else:".into());
-        out.push(format!(
-            "    {} = create_engine(DATABASE_URL, pool_size=50, max_overflow=100)",
-            self.name
-        ));
         out
     }
 }
@@ -118,7 +152,11 @@ fn engine(rng: &mut Rng, names: &mut usize) -> Engine {
         url,
         keywords,
         one_line: rng.chance(50),
-        guarded: !server && rng.chance(15),
+        guard: match rng.below(20) {
+            0..=2 => Guard::Sqlite,
+            3 => Guard::Inverted,
+            _ => Guard::None,
+        },
     }
 }
 
@@ -144,7 +182,8 @@ fn module(rng: &mut Rng, engines: bool, names: &mut usize) -> Vec<Block> {
 }
 
 /// One upstream-style edit: statements added, removed or replaced; an engine's URL,
-/// keywords or layout changed; an engine added or removed; a comment above it.
+/// keywords or layout changed; an engine split by an SQLite test, the test inverted,
+/// the split taken back; an engine added or removed; a comment above it.
 fn edit(rng: &mut Rng, blocks: &mut Vec<Block>, engines: bool, names: &mut usize) {
     let at = rng.below(blocks.len() + 1);
     match rng.below(10) {
@@ -165,7 +204,18 @@ fn edit(rng: &mut Rng, blocks: &mut Vec<Block>, engines: bool, names: &mut usize
             let Block::Engine(e) = &mut blocks[found[rng.below(found.len())]] else {
                 unreachable!()
             };
-            match rng.below(5) {
+            match rng.below(7) {
+                // Upstream splits the engine by an SQLite test, inverts the test, or
+                // takes the split back.
+                5 | 6 => {
+                    e.guard = match (e.guard, rng.below(2)) {
+                        (Guard::None, 0) => Guard::Sqlite,
+                        (Guard::None, _) => Guard::Inverted,
+                        (Guard::Sqlite, 0) => Guard::Inverted,
+                        (Guard::Inverted, 0) => Guard::Sqlite,
+                        _ => Guard::None,
+                    }
+                }
                 0 => e.url = format!("os.getenv(\"URL\", {})", e.url),
                 1 => {
                     e.keywords.retain(|(k, _)| k != "echo");
@@ -390,6 +440,7 @@ fn generated_merges_hold_every_property() {
                         k1 == k2 && o1 == t2 && t1 == o2
                     };
                     if !same {
+                        dump(seed, &c, &c.opts);
                         failures.push(fail("swapping the sides changes the result".into()));
                     }
                 }

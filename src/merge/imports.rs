@@ -307,7 +307,7 @@ pub fn lift_out_of_blocks(
 
 /// Whether a text has a top-level `from MODULE import ...` (on one line or in
 /// parentheses) that binds `name`.
-fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
+pub fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
     let head = format!("from {module} import ");
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     let mut i = 0;

@@ -97,7 +97,7 @@ impl LineMerge for Chain<'_> {
             markers: markers.clone(),
             ..self.opts.clone()
         };
-        let mut out = merge(&Input { base, ours, theirs }, &opts, self.line)?;
+        let mut out = merge_pools(&Input { base, ours, theirs }, &opts, self.line)?;
         if let Ok(folds) = self.folds.lock() {
             for d in &mut out.decisions {
                 let side = usize::from(d.fork == Some(Side::Theirs));
@@ -176,7 +176,7 @@ fn merge_chained(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<
         more: Vec::new(),
         ..opts.clone()
     };
-    let mut out = merge(input, &outer, &chain)?;
+    let mut out = merge_pools(input, &outer, &chain)?;
     let inner = chain.decisions.into_inner().unwrap_or_default();
     if !inner.is_empty() && out.mode == Mode::Plain(Plain::NoRegions) {
         out.mode = Mode::Regions;
@@ -333,6 +333,16 @@ pub fn plain(
 
 /// Merges the three versions.
 pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
+    let outcome = merge_pools(input, opts, line)?;
+    if outcome.conflicts == 0 || outcome.mode != Mode::Regions {
+        return Ok(outcome);
+    }
+    working_sides(input, opts, line, outcome)
+}
+
+/// [`merge`] before its sides are checked: also what each pin of a chain runs on the
+/// texts the pin before it masked.
+fn merge_pools(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
     if [input.base, input.ours, input.theirs]
         .iter()
         .any(|t| is_binary(t))
@@ -349,9 +359,136 @@ pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Merg
     if has_complete_block(input.ours, size) || has_complete_block(input.theirs, size) {
         return plain(input, opts, line, Plain::Markers);
     }
-    if !opts.more.is_empty() {
-        return merge_chained(input, opts, line);
+    if opts.more.is_empty() {
+        merge_one_pin(input, opts, line)
+    } else {
+        merge_chained(input, opts, line)
     }
+}
+
+/// What keeps `text`, one side of a conflicted merge, from being a working module:
+/// whether CPython would not compile it, and whether it uses a name a version imports
+/// from a pin's module without importing it.
+fn side_faults(text: &[u8], imported: &[(String, String)]) -> [bool; 2] {
+    [
+        !crate::python::compiles(text),
+        imported.iter().any(|(module, name)| {
+            imports::name_used(text, name) && !imports::imports_name(text, module, name)
+        }),
+    ]
+}
+
+/// Every side of a conflict is a working module (M9): where taking ours (or theirs) in
+/// every block would not be, while git's own merge gives one, the versions are merged
+/// again with the pins applied to each of them first; failing that, git's plain merge.
+fn working_sides(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    outcome: MergeOutcome,
+) -> Result<MergeOutcome> {
+    let pins: Vec<Pin> = std::iter::once(opts.pin.clone())
+        .chain(opts.more.iter().cloned())
+        .collect();
+    let texts = [input.base, input.ours, input.theirs];
+    let mut imported: Vec<(String, String)> = Vec::new();
+    for pin in pins.iter().filter(|p| p.needs_import()) {
+        for text in texts {
+            let Some(scan) = crate::python::scan(text, &pin.targets()) else {
+                continue;
+            };
+            for n in scan.imports.iter().flat_map(|i| &i.names) {
+                let name = n.alias.clone().unwrap_or_else(|| n.name.clone());
+                let entry = (pin.import_module.clone(), name);
+                if !imported.contains(&entry) {
+                    imported.push(entry);
+                }
+            }
+        }
+    }
+    let size = opts.markers.size;
+    // Each side's faults, ours then theirs.
+    let faults = |o: &MergeOutcome| -> [bool; 4] {
+        let (ours, theirs) = if o.conflicts == 0 {
+            (o.content.clone(), o.content.clone())
+        } else {
+            let (_, ours, theirs) = crate::conflict::sides(&o.content, size);
+            (ours, theirs)
+        };
+        let (a, b) = (side_faults(&ours, &imported), side_faults(&theirs, &imported));
+        [a[0], a[1], b[0], b[1]]
+    };
+    let ours_faults = faults(&outcome);
+    if ours_faults == [false; 4] {
+        return Ok(outcome);
+    }
+    let git_faults = faults(&plain(input, opts, line, Plain::NoRegions)?);
+    // No worse than git's own merge, fault by fault: the pin's merge stands.
+    let no_worse = |f: [bool; 4]| (0..4).all(|i| !f[i] || git_faults[i]);
+    if no_worse(ours_faults) {
+        return Ok(outcome);
+    }
+    let why = "taking one side in every conflict would not give a working module";
+    if let Some(again) = pinned_versions(input, opts, line, why)?
+        && no_worse(faults(&again))
+    {
+        return Ok(again);
+    }
+    plain(input, opts, line, Plain::Doubt(why.into()))
+}
+
+/// git's merge of the three versions with every pin applied to each of them first: the
+/// fallback where merging the regions apart gives conflict sides that do not work.
+/// `None` where no side carries a pin (the file is not a fork's: nothing to apply).
+fn pinned_versions(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    why: &str,
+) -> Result<Option<MergeOutcome>> {
+    let pins: Vec<Pin> = std::iter::once(opts.pin.clone())
+        .chain(opts.more.iter().cloned())
+        .collect();
+    let carries = |text: &[u8]| {
+        pins.iter().any(|pin| {
+            python::scan(text, &pin.targets()).is_some_and(|s| {
+                s.statements
+                    .iter()
+                    .flat_map(|st| &st.calls)
+                    .any(|c| pin.is_pinned(&c.args))
+            })
+        })
+    };
+    if !carries(input.ours) && !carries(input.theirs) {
+        return Ok(None);
+    }
+    let size = opts.markers.size;
+    let pinned: Vec<Vec<u8>> = [input.base, input.ours, input.theirs]
+        .iter()
+        .map(|t| fix::fix_all(t, &pins, size).content)
+        .collect();
+    let again = plain(
+        &Input {
+            base: &pinned[0],
+            ours: &pinned[1],
+            theirs: &pinned[2],
+        },
+        opts,
+        line,
+        Plain::NoRegions,
+    )?;
+    Ok(Some(MergeOutcome {
+        warnings: vec![format!(
+            "{why}; merged the versions with the pin applied to each instead"
+        )],
+        mode: Mode::Regions,
+        decisions: Vec::new(),
+        ..again
+    }))
+}
+
+/// [`merge`] for a single pin.
+fn merge_one_pin(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
     let pin = &opts.pin;
     let texts = [input.base, input.ours, input.theirs];
     let mentions = |t: &[u8]| {
@@ -477,6 +614,40 @@ impl<'a> Merger<'a> {
 
     fn region(&self, v: usize, g: &Group) -> Option<&Region> {
         member(g)[v].map(|r| &self.versions[v].regions[r])
+    }
+
+    /// The engine groups whose regions version `v` holds in another order than the
+    /// base does.
+    fn crossed(&self, v: usize) -> Vec<usize> {
+        let mut pairs: Vec<(usize, usize, usize)> = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|&(gi, _)| self.masked[gi])
+            .filter_map(|(gi, g)| {
+                let b = g.base?;
+                let s = member(g)[v]?;
+                self.versions[BASE].regions[b]
+                    .is_engine()
+                    .then_some((b, s, gi))
+            })
+            .collect();
+        pairs.sort_unstable();
+        // A pair crosses another when one before it in the base comes after it in `v`,
+        // or one after it comes before it: a running maximum and a running minimum.
+        let mut later_min = vec![usize::MAX; pairs.len() + 1];
+        for i in (0..pairs.len()).rev() {
+            later_min[i] = later_min[i + 1].min(pairs[i].1);
+        }
+        let mut earlier_max = None;
+        let mut crossed = Vec::new();
+        for (i, &(_, s, gi)) in pairs.iter().enumerate() {
+            if earlier_max.is_some_and(|m| m > s) || later_min[i + 1] < s {
+                crossed.push(gi);
+            }
+            earlier_max = earlier_max.max(Some(s));
+        }
+        crossed
     }
 
     fn engine_side(&self, v: usize, g: &Group) -> Option<EngineSide<'_>> {
@@ -610,6 +781,21 @@ impl<'a> Merger<'a> {
             };
         }
 
+        // Engines a side holds in another order than the base (upstream inverted an
+        // `if sqlite` test, and the engines were paired by what they are): that side's
+        // placeholders differ from the base's, so that the line merge takes that side's
+        // lines as one change, or reports one conflict around all of them, never a
+        // conflict whose sides mix the two orders.
+        let mut reordered = false;
+        for (v, own) in [(OURS, 'o'), (THEIRS, 't')] {
+            for gi in self.crossed(v) {
+                reordered = true;
+                if variants[gi][v] == Some('s') {
+                    variants[gi][v] = Some(own);
+                }
+            }
+        }
+
         // Mask, merge lines, put the engines back.
         let mut folds: [Vec<(usize, usize)>; 3] = Default::default();
         let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
@@ -670,7 +856,6 @@ impl<'a> Merger<'a> {
                 let r = &results[gi];
                 let text = match (variant, section) {
                     (_, Section::Base) => r.base.clone(),
-                    ('o', _) | ('t', _) => r.merged.clone(),
                     (_, Section::Outside) => {
                         if r.conflict {
                             conflicts += 1;
@@ -712,6 +897,19 @@ impl<'a> Merger<'a> {
             Some((lifted, resolved)) => (lifted, conflicts - resolved.min(conflicts)),
             None => (content, conflicts),
         };
+        // Engines in another order, and the lines around them conflict: the blocks
+        // cannot say which engine is which. The versions pinned, then git's merge.
+        if reordered
+            && conflicts > 0
+            && let Some(outcome) = pinned_versions(
+                self.input,
+                self.opts,
+                self.line,
+                "a side holds the engines in another order and the lines around them conflict",
+            )?
+        {
+            return Ok(outcome);
+        }
         Ok(MergeOutcome {
             content,
             conflicts,

@@ -366,20 +366,19 @@ fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
 /// Re-pairs, scope and target by scope and target, the base regions with `side`'s by
 /// what the engines are, where pairing by content put a base engine with one of
 /// another class while `side` holds one of the class wanted. The class a base engine
-/// wants is its own, or SQLite where `other` made it a SQLite engine (the fork's intent:
+/// wants is its own, or SQLite where `other` (when given) made it a SQLite engine (the fork's intent:
 /// every SQLite engine carries the pin). So when upstream splits an engine into a
 /// SQLite and a server branch, or inverts the test, the fork's pinned engine meets
 /// upstream's SQLite engine, and upstream's server engine stays upstream's.
 fn repair_by_class(
     base: &[Region],
-    other: &[Region],
-    to_other: &[Option<usize>],
+    other: Option<(&[Region], &[Option<usize>])>,
     side: &[Region],
     to_side: &mut [Option<usize>],
 ) {
     let bucket = |r: &Region| (r.key.scope.clone(), r.key.target.clone());
     let wanted = |b: usize| -> EngineClass {
-        match to_other[b].map(|o| other[o].class) {
+        match other.and_then(|(other, to_other)| to_other[b].map(|o| other[o].class)) {
             Some(EngineClass::Sqlite) => EngineClass::Sqlite,
             _ => base[b].class,
         }
@@ -445,8 +444,13 @@ fn repair_by_class(
 pub fn match_regions(base: &[Region], ours: &[Region], theirs: &[Region]) -> Vec<Group> {
     let mut to_ours = pair(base, ours);
     let mut to_theirs = pair(base, theirs);
-    repair_by_class(base, ours, &to_ours, theirs, &mut to_theirs);
-    repair_by_class(base, theirs, &to_theirs, ours, &mut to_ours);
+    // First each side by what the base's engines are, then each by what the other
+    // side made of them (so that both orders of the sides pair alike).
+    repair_by_class(base, None, ours, &mut to_ours);
+    repair_by_class(base, None, theirs, &mut to_theirs);
+    let (first_ours, first_theirs) = (to_ours.clone(), to_theirs.clone());
+    repair_by_class(base, Some((ours, &first_ours)), theirs, &mut to_theirs);
+    repair_by_class(base, Some((theirs, &first_theirs)), ours, &mut to_ours);
     let mut groups: Vec<Group> = (0..base.len())
         .map(|i| Group {
             base: Some(i),

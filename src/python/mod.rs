@@ -371,6 +371,46 @@ pub fn parse(text: &[u8]) -> Option<Tree> {
     with_parser(text, &[], None).ok()
 }
 
+/// Whether a text is a module CPython would compile: it parses without an error, and
+/// has none of what tree-sitter's grammar accepts and CPython rejects (a block with no
+/// statement, as at the end of a file; a keyword argument given twice).
+pub fn compiles(text: &[u8]) -> bool {
+    let Some(tree) = parse(text) else {
+        return false;
+    };
+    if tree.root_node().has_error() {
+        return false;
+    }
+    let mut cursor = tree.walk();
+    let mut stack = vec![tree.root_node()];
+    let mut keys: Vec<&[u8]> = Vec::new();
+    while let Some(node) = stack.pop() {
+        let first = stack.len();
+        stack.extend(node.named_children(&mut cursor));
+        let children = &stack[first..];
+        if node.kind() == "block" && children.iter().all(|c| c.kind() == "comment") {
+            return false;
+        }
+        if node.kind() == "argument_list" {
+            keys.clear();
+            keys.extend(
+                children
+                    .iter()
+                    .filter(|c| c.kind() == "keyword_argument")
+                    .filter_map(|c| c.child_by_field_name("name"))
+                    .map(|n| &text[n.byte_range()]),
+            );
+            let all = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            if keys.len() != all {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Bounds on the work of one scan, so that no input can make it hang or exhaust
 /// memory: counts, not clocks, so that every run of the same input decides the same.
 /// Past a bound the scan fails with the reason, and the engine leaves the file to
