@@ -209,8 +209,8 @@ pub fn check(
     Ok((outcome, Some(plain)))
 }
 
-/// The names some input imports from the pin's module that `text` uses (as code) but
-/// does not import.
+/// The names some input imports from the pin's module, and the pin's own, that `text`
+/// uses (as code) but does not import.
 pub fn unimported_pool_names(
     text: &[u8],
     inputs: &[&[u8]],
@@ -229,6 +229,9 @@ pub fn unimported_pool_names(
     };
     let here = imported(text);
     let mut names: Vec<String> = inputs.iter().flat_map(|t| imported(t)).collect();
+    if pin.needs_import() {
+        names.push(pin.import_name.clone());
+    }
     names.sort();
     names.dedup();
     names

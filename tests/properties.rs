@@ -37,19 +37,23 @@ struct Engine {
 
 impl Engine {
     fn call(&self, indent: &str) -> Vec<String> {
+        self.expression(indent, &format!("{} = ", self.name), "")
+    }
+
+    /// The call after `head` (a target, a dict key), then `tail`.
+    fn expression(&self, indent: &str, head: &str, tail: &str) -> Vec<String> {
         let args: Vec<String> = std::iter::once(self.url.clone())
             .chain(self.keywords.iter().map(|(k, v)| format!("{k}={v}")))
             .collect();
         if self.one_line {
             vec![format!(
-                "{indent}{} = create_engine({})",
-                self.name,
+                "{indent}{head}create_engine({}){tail}",
                 args.join(", ")
             )]
         } else {
-            let mut out = vec![format!("{indent}{} = create_engine(", self.name)];
+            let mut out = vec![format!("{indent}{head}create_engine(")];
             out.extend(args.iter().map(|a| format!("{indent}    {a},")));
-            out.push(format!("{indent})"));
+            out.push(format!("{indent}){tail}"));
             out
         }
     }
@@ -97,6 +101,21 @@ impl Engine {
 enum Block {
     Lines(Vec<String>),
     Engine(Engine),
+    /// Engines in one dict literal, by name (`ENGINES = {"a": create_engine(...)}`).
+    Dict(String, Vec<Engine>),
+}
+
+/// A dict of two or three engines, never guarded.
+fn dict(rng: &mut Rng, names: &mut usize) -> Block {
+    *names += 1;
+    let name = format!("ENGINES_{}", *names);
+    let engines = (0..2 + rng.below(2))
+        .map(|_| Engine {
+            guard: Guard::None,
+            ..engine(rng, names)
+        })
+        .collect();
+    Block::Dict(name, engines)
 }
 
 const STATEMENTS: &[&[&str]] = &[
@@ -172,7 +191,9 @@ fn module(rng: &mut Rng, engines: bool, names: &mut usize) -> Vec<Block> {
         ]));
     }
     for _ in 0..2 + rng.below(12) {
-        if engines && rng.chance(30) {
+        if engines && rng.chance(5) {
+            blocks.push(dict(rng, names));
+        } else if engines && rng.chance(30) {
             blocks.push(Block::Engine(engine(rng, names)));
         } else {
             blocks.push(statement(rng));
@@ -195,19 +216,43 @@ fn edit(rng: &mut Rng, blocks: &mut Vec<Block>, engines: bool, names: &mut usize
         5 if engines => blocks.insert(at, Block::Engine(engine(rng, names))),
         6 if engines => blocks.insert(at, Block::Lines(vec!["# the engine below".into()])),
         _ => {
-            let found: Vec<usize> = (0..blocks.len())
-                .filter(|&i| matches!(blocks[i], Block::Engine(_)))
+            let dicts: Vec<usize> = (0..blocks.len())
+                .filter(|&i| matches!(blocks[i], Block::Dict(..)))
                 .collect();
+            // An engine added to a dict of engines, or one taken out.
+            if !dicts.is_empty() && rng.chance(20) {
+                let Block::Dict(_, list) = &mut blocks[dicts[rng.below(dicts.len())]] else {
+                    unreachable!()
+                };
+                if rng.chance(50) || list.len() < 2 {
+                    let e = Engine {
+                        guard: Guard::None,
+                        ..engine(rng, names)
+                    };
+                    list.insert(rng.below(list.len() + 1), e);
+                } else {
+                    list.remove(rng.below(list.len()));
+                }
+                return;
+            }
+            let mut found: Vec<(&mut Engine, bool)> = Vec::new();
+            for b in blocks.iter_mut() {
+                match b {
+                    Block::Engine(e) => found.push((e, false)),
+                    Block::Dict(_, list) => found.extend(list.iter_mut().map(|e| (e, true))),
+                    Block::Lines(_) => {}
+                }
+            }
             if found.is_empty() {
                 return;
             }
-            let Block::Engine(e) = &mut blocks[found[rng.below(found.len())]] else {
-                unreachable!()
-            };
+            let at = rng.below(found.len());
+            let (e, in_dict) = &mut found[at];
+            let (e, in_dict) = (&mut **e, *in_dict);
             match rng.below(7) {
                 // Upstream splits the engine by an SQLite test, inverts the test, or
-                // takes the split back.
-                5 | 6 => {
+                // takes the split back (an engine of a dict stays where it is).
+                5 | 6 if !in_dict => {
                     e.guard = match (e.guard, rng.below(2)) {
                         (Guard::None, 0) => Guard::Sqlite,
                         (Guard::None, _) => Guard::Inverted,
@@ -241,6 +286,13 @@ fn render(blocks: &[Block]) -> Vec<String> {
         match b {
             Block::Lines(l) => out.extend(l.iter().cloned()),
             Block::Engine(e) => out.extend(e.lines()),
+            Block::Dict(name, list) => {
+                out.push(format!("{name} = {{"));
+                for e in list {
+                    out.extend(e.expression("    ", &format!("\"{}\": ", e.name), ","));
+                }
+                out.push("}".into());
+            }
         }
     }
     out

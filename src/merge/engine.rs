@@ -846,7 +846,7 @@ enum StatementOut {
 pub struct PinnedLines {
     /// Prefix, statement and suffix.
     pub text: Vec<u8>,
-    /// Whether every call that needs the pin carries it.
+    /// Whether a call carries the pin (so the file must import it).
     pub pinned: bool,
     /// Why a call that needs the pin cannot take it.
     pub blocked: Option<String>,
@@ -868,7 +868,7 @@ pub fn pin_statement(
 fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {
     let mut out = side.prefix().to_vec();
     let mut pos = side.stmt.range.start;
-    let mut pinned = true;
+    let mut pinned = false;
     let mut blocked = None;
     let mut notes = Vec::new();
     for call in &side.stmt.calls {
@@ -881,14 +881,11 @@ fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {
             Ok(c) => {
                 out.extend_from_slice(&side.text[pos..call.args.range.start]);
                 out.extend_from_slice(&c.args);
-                pinned &= c.pinned;
+                pinned |= c.pinned;
                 blocked = blocked.or(c.blocked);
                 notes.extend(c.notes);
             }
-            Err(_) => {
-                out.extend_from_slice(&side.text[pos..call.args.range.end]);
-                pinned = false;
-            }
+            Err(_) => out.extend_from_slice(&side.text[pos..call.args.range.end]),
         }
         pos = call.args.range.end;
     }
@@ -1039,7 +1036,7 @@ fn merge_statement(
     let mut calls = Vec::new();
     let mut conflicts = Vec::new();
     let mut notes = Vec::new();
-    let mut pinned = true;
+    let mut pinned = false;
     for i in 0..f.stmt.calls.len() {
         let bi = b.map(|b| call_in(b, i));
         match merge_call(bi, call_in(f, i), call_in(u, i), pin, prefer, false) {
@@ -1047,7 +1044,7 @@ fn merge_statement(
                 conflicts.extend(c.conflicts.iter().cloned());
                 from_upstream.extend(c.from_upstream.iter().cloned());
                 notes.extend(c.notes.iter().cloned());
-                pinned &= c.pinned;
+                pinned |= c.pinned;
                 calls.push(c);
             }
             Err(reason) => return conflict(reason),

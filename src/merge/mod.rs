@@ -415,7 +415,10 @@ fn working_sides(
             let (_, ours, theirs) = crate::conflict::sides(&o.content, size);
             (ours, theirs)
         };
-        let (a, b) = (side_faults(&ours, &imported), side_faults(&theirs, &imported));
+        let (a, b) = (
+            side_faults(&ours, &imported),
+            side_faults(&theirs, &imported),
+        );
         [a[0], a[1], b[0], b[1]]
     };
     let ours_faults = faults(&outcome);

@@ -394,8 +394,14 @@ fn repair_by_class(
         let in_base: Vec<usize> = (0..base.len())
             .filter(|&b| base[b].is_engine() && bucket(&base[b]) == k)
             .collect();
+        // Side regions that a base region of another bucket holds (paired by place)
+        // are not this bucket's to give.
+        let elsewhere: FxSet<usize> = (0..base.len())
+            .filter(|&b| !(base[b].is_engine() && bucket(&base[b]) == k))
+            .filter_map(|b| to_side[b])
+            .collect();
         let in_side: Vec<usize> = (0..side.len())
-            .filter(|&s| side[s].is_engine() && bucket(&side[s]) == k)
+            .filter(|&s| side[s].is_engine() && bucket(&side[s]) == k && !elsewhere.contains(&s))
             .collect();
         let known = |c: EngineClass| c != EngineClass::Unknown;
         // Only where a base engine is paired against its class while one of its class
@@ -451,6 +457,17 @@ pub fn match_regions(base: &[Region], ours: &[Region], theirs: &[Region]) -> Vec
     let (first_ours, first_theirs) = (to_ours.clone(), to_theirs.clone());
     repair_by_class(base, Some((ours, &first_ours)), theirs, &mut to_theirs);
     repair_by_class(base, Some((theirs, &first_theirs)), ours, &mut to_ours);
+    // A side region belongs to one group at most.
+    for map in [&mut to_ours, &mut to_theirs] {
+        let mut seen = FxSet::default();
+        for m in map.iter_mut() {
+            if let Some(j) = *m
+                && !seen.insert(j)
+            {
+                *m = None;
+            }
+        }
+    }
     let mut groups: Vec<Group> = (0..base.len())
         .map(|i| Group {
             base: Some(i),
