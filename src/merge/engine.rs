@@ -954,7 +954,10 @@ fn merge_statement(
     };
     let same_shape = f.stmt.calls.len() == u.stmt.calls.len()
         && b.is_none_or(|b| b.stmt.calls.len() == f.stmt.calls.len());
-    if !same_shape {
+    // Several engines in one statement, each named by its dict key or keyword: merged
+    // engine by engine even when a side adds or removes one.
+    let by_slot = !same_shape && [b, Some(f), Some(u)].iter().flatten().all(|v| slotted(v));
+    if !same_shape && !by_slot {
         return match three_way(
             b.map(|b| b.stmt.norm.as_bytes()),
             f.stmt.norm.as_bytes(),
@@ -1037,9 +1040,35 @@ fn merge_statement(
     let mut conflicts = Vec::new();
     let mut notes = Vec::new();
     let mut pinned = false;
-    for i in 0..f.stmt.calls.len() {
-        let bi = b.map(|b| call_in(b, i));
-        match merge_call(bi, call_in(f, i), call_in(u, i), pin, prefer, false) {
+    // Where each of the skeleton side's calls is in the base, the fork and upstream.
+    let find = |v: &EngineSide, k: usize| -> Option<usize> {
+        if same_shape {
+            return Some(k);
+        }
+        let slot = s.stmt.calls[k].slot.as_ref()?;
+        v.stmt
+            .calls
+            .iter()
+            .position(|c| c.slot.as_ref() == Some(slot))
+    };
+    for k in 0..s.stmt.calls.len() {
+        let bi = b.and_then(|b| find(b, k).map(|i| call_in(b, i)));
+        let merged = match (find(f, k), find(u, k)) {
+            (Some(i), Some(j)) => merge_call(bi, call_in(f, i), call_in(u, j), pin, prefer, false),
+            // An engine one side added: that side's, pinned.
+            (Some(i), None) => merge_call(None, call_in(f, i), call_in(f, i), pin, Who::Fork, true)
+                .map(|c| CallOut {
+                    from: Who::Fork,
+                    ..c
+                }),
+            (None, Some(j)) => merge_call(None, call_in(u, j), call_in(u, j), pin, Who::Fork, true)
+                .map(|c| CallOut {
+                    from: Who::Upstream,
+                    ..c
+                }),
+            (None, None) => Err("the engines of the statement do not match".to_string()),
+        };
+        match merged {
             Ok(c) => {
                 conflicts.extend(c.conflicts.iter().cloned());
                 from_upstream.extend(c.from_upstream.iter().cloned());
@@ -1048,6 +1077,35 @@ fn merge_statement(
                 calls.push(c);
             }
             Err(reason) => return conflict(reason),
+        }
+    }
+    // An engine the skeleton's side removed: only where the other side left it as it
+    // was, or only pinned it.
+    if !same_shape && let Some(b) = b {
+        let other = if skeleton_from == Who::Upstream { f } else { u };
+        for call in &other.stmt.calls {
+            let Some(slot) = &call.slot else { continue };
+            if s.stmt.calls.iter().any(|c| c.slot.as_ref() == Some(slot)) {
+                continue;
+            }
+            let Some(j) = b
+                .stmt
+                .calls
+                .iter()
+                .position(|c| c.slot.as_ref() == Some(slot))
+            else {
+                continue;
+            };
+            let kept = squeeze(&other.text[call.args.range.clone()]);
+            let was = call_in(b, j);
+            let unchanged = kept == squeeze(&b.text[was.call.args.range.clone()])
+                || merge_call(None, was, was, pin, Who::Fork, true)
+                    .is_ok_and(|c| squeeze(&c.args) == kept);
+            if !unchanged {
+                return conflict(format!(
+                    "one side removed the engine {slot} the other changed"
+                ));
+            }
         }
     }
     // Rebuild the statement on the skeleton's side, each piece re-indented.
@@ -1083,6 +1141,25 @@ fn merge_statement(
         from_upstream,
         notes,
     }
+}
+
+/// Whether every call of a statement has a slot and no two share one.
+fn slotted(side: &EngineSide) -> bool {
+    let all: Option<Vec<&str>> = side.stmt.calls.iter().map(|c| c.slot.as_deref()).collect();
+    all.is_some_and(|mut all| {
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        all.len() == n
+    })
+}
+
+/// Bytes without ASCII whitespace: two layouts of the same tokens compare equal.
+fn squeeze(text: &[u8]) -> Vec<u8> {
+    text.iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect()
 }
 
 /// The comment run merged: the lines and the side whose indentation they carry.

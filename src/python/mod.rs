@@ -174,6 +174,10 @@ pub struct Call {
     /// Whether the call sits in the other branch of such a test: the `else` (or a
     /// later `elif`) of `if "sqlite" in url`, or the true branch of `if not sqlite`.
     pub server_branch: bool,
+    /// What names the call's place in its statement, when something does: the key of
+    /// the dict entry (`"users": create_engine(...)`) or the keyword
+    /// (`f(logs=create_engine(...))`) whose value it is (normalised tokens).
+    pub slot: Option<String>,
 }
 
 /// A bracketed list of items: a call's argument list or a dictionary literal.
@@ -904,6 +908,14 @@ fn engine_statement(
             ),
             guarded: branch == Branch::Sqlite,
             server_branch: branch == Branch::Other,
+            slot: call.parent().and_then(|p| {
+                let (named, name) = match p.kind() {
+                    "pair" => (field(p, FIELDS.value), field(p, FIELDS.key)),
+                    "keyword_argument" => (field(p, FIELDS.value), field(p, FIELDS.name)),
+                    _ => return None,
+                };
+                (named == Some(call)).then(|| name.map(|n| leaves.render(n, &[])))?
+            }),
         })
         .collect();
     let line_start = line_start(text, stmt.start_byte());
