@@ -320,6 +320,7 @@ mod tests {
     use crate::python::{Targets, scan};
 
     const T: Targets = Targets {
+        aliases: &[],
         call: "f",
         import_module: "m",
     };

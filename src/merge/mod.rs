@@ -333,11 +333,56 @@ pub fn plain(
 
 /// Merges the three versions.
 pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
+    let aliased;
+    let opts = match with_aliases(opts, &[input.base, input.ours, input.theirs]) {
+        Some(o) => {
+            aliased = o;
+            &aliased
+        }
+        None => opts,
+    };
     let outcome = merge_pools(input, opts, line)?;
     if outcome.conflicts == 0 || outcome.mode != Mode::Regions {
         return Ok(outcome);
     }
     working_sides(input, opts, line, outcome)
+}
+
+/// The options with each pin knowing the aliases the versions give its call; `None`
+/// where they give none (the usual case: nothing cloned).
+fn with_aliases(opts: &Options, texts: &[&[u8]]) -> Option<Options> {
+    let aliases = |pin: &Pin| -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for text in texts {
+            for a in python::call_aliases(text, &pin.call) {
+                if !all.contains(&a) {
+                    all.push(a);
+                }
+            }
+        }
+        all
+    };
+    let found: Vec<Vec<String>> = std::iter::once(&opts.pin)
+        .chain(&opts.more)
+        .map(aliases)
+        .collect();
+    if found.iter().all(Vec::is_empty) {
+        return None;
+    }
+    let with = |pin: &Pin, a: &[String]| Pin {
+        aliases: a.to_vec(),
+        ..pin.clone()
+    };
+    Some(Options {
+        pin: with(&opts.pin, &found[0]),
+        more: opts
+            .more
+            .iter()
+            .zip(&found[1..])
+            .map(|(p, a)| with(p, a))
+            .collect(),
+        ..opts.clone()
+    })
 }
 
 /// [`merge`] before its sides are checked: also what each pin of a chain runs on the

@@ -48,6 +48,10 @@ pub struct Pin {
     pub import_name: String,
     /// Names whose import goes once nothing in the file uses them.
     pub retire: Vec<String>,
+    /// Other names the call goes by in the files at hand (`from sqlalchemy import
+    /// create_engine as make_engine`), so that a statement scanned apart from its file
+    /// is still known for what it is.
+    pub aliases: Vec<String>,
 }
 
 impl Default for Pin {
@@ -88,6 +92,7 @@ impl Pin {
             import_module: s("sqlalchemy.pool"),
             import_name: s("StaticPool"),
             retire: vec![s("NullPool")],
+            aliases: Vec::new(),
         }
     }
 
@@ -136,6 +141,7 @@ impl Pin {
             import_module,
             import_name,
             retire: decl.retire.clone(),
+            aliases: Vec::new(),
         })
     }
 
@@ -162,6 +168,7 @@ impl Pin {
         Targets {
             call: &self.call,
             import_module: &self.import_module,
+            aliases: &self.aliases,
         }
     }
 

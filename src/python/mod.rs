@@ -126,6 +126,8 @@ pub struct Targets<'a> {
     pub call: &'a str,
     /// The module whose imports are pool regions, such as `sqlalchemy.pool`.
     pub import_module: &'a str,
+    /// Other names the call goes by (aliases some import of the file gives it).
+    pub aliases: &'a [String],
 }
 
 /// The syntactic facts of one file version.
@@ -463,10 +465,18 @@ pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
 
 /// [`scan`] within `limits`; the error says which was passed.
 pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<Scan, String> {
-    let calls: Vec<usize> = find_all(text, targets.call)
-        .into_iter()
-        .filter(|&at| may_call(text, at, targets.call.len()))
+    let names = call_names(text, targets);
+    let hits: Vec<(&str, Vec<usize>)> = names
+        .iter()
+        .map(|name| {
+            let at = find_all(text, name)
+                .into_iter()
+                .filter(|&at| may_call(text, at, name.len()))
+                .collect();
+            (name.as_str(), at)
+        })
         .collect();
+    let calls: Vec<usize> = hits.iter().flat_map(|(_, at)| at.iter().copied()).collect();
     let modules: Vec<usize> = find_all(text, module_package(targets.import_module))
         .into_iter()
         .filter(|&at| may_name_module(text, at, targets.import_module))
@@ -490,7 +500,7 @@ pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<S
         ));
     }
     let tree = parse_ranges_within(text, &ranges, Some(limits.ticks_for(bytes)))?;
-    let scan = scan_hits(&tree, text, targets, &calls, &modules);
+    let scan = scan_hits(&tree, text, targets, &hits, &modules);
     let too_long = |c: &Container| c.items.len() > limits.items;
     let long = scan.statements.iter().flat_map(|s| &s.calls).any(|c| {
         too_long(&c.args)
@@ -521,6 +531,67 @@ fn skip_blanks(text: &[u8], mut at: usize) -> usize {
         at += 1;
     }
     at
+}
+
+/// The names the engine call goes by in `text`: its own, the aliases `targets` knows,
+/// and each alias an import in `text` gives it.
+fn call_names(text: &[u8], targets: &Targets) -> Vec<String> {
+    let mut names = vec![targets.call.to_string()];
+    for alias in targets.aliases.iter().cloned().chain(call_aliases(text, targets.call)) {
+        if !names.contains(&alias) {
+            names.push(alias);
+        }
+    }
+    names
+}
+
+/// The aliases imports in `text` give the call (`from sqlalchemy import create_engine
+/// as make_engine`): a byte test, where a name that is no alias only costs a look for
+/// calls of it.
+pub fn call_aliases(text: &[u8], call: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for at in find_all(text, call) {
+        if at > 0 && ident_byte(text[at - 1]) {
+            continue;
+        }
+        let after = at + call.len();
+        let word = skip_blanks(text, after);
+        if word == after || !text[word..].starts_with(b"as") || !in_from_import(text, at) {
+            continue;
+        }
+        let start = skip_blanks(text, word + 2);
+        if start == word + 2 {
+            continue;
+        }
+        let len = text[start..].iter().take_while(|&&b| ident_byte(b)).count();
+        if len == 0 || text[start].is_ascii_digit() {
+            continue;
+        }
+        let alias = String::from_utf8_lossy(&text[start..start + len]).into_owned();
+        if alias != call && !names.contains(&alias) {
+            names.push(alias);
+        }
+    }
+    names
+}
+
+/// Whether the name at `at` stands in the name list of a `from ... import` statement:
+/// between the last `import` before it (on a line starting with `from`) and it, only
+/// names, commas, `as`, an opening parenthesis and blanks.
+fn in_from_import(text: &[u8], at: usize) -> bool {
+    let window = &text[at.saturating_sub(2000)..at];
+    let Some(kw) = memchr::memmem::rfind(window, b"import") else {
+        return false;
+    };
+    let list = &window[kw + b"import".len()..];
+    if !list
+        .iter()
+        .all(|&b| ident_byte(b) || matches!(b, b' ' | b'\t' | b',' | b'(' | b'\\' | b'\r' | b'\n'))
+    {
+        return false;
+    }
+    let line = &window[window[..kw].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..kw];
+    line.trim_ascii_start().starts_with(b"from ")
 }
 
 /// Whether the name at `at..at + len` may be the callee of a call with arguments: a
@@ -679,18 +750,22 @@ fn pool_imports<'t>(root: Node<'t>, text: &[u8], hits: &[usize], module: &str) -
 
 /// Extracts engine statements and pool imports from a parsed tree.
 pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
-    let calls = find_all(text, targets.call);
+    let names = call_names(text, targets);
+    let hits: Vec<(&str, Vec<usize>)> = names
+        .iter()
+        .map(|name| (name.as_str(), find_all(text, name)))
+        .collect();
     let modules = find_all(text, module_package(targets.import_module));
-    scan_hits(tree, text, targets, &calls, &modules)
+    scan_hits(tree, text, targets, &hits, &modules)
 }
 
 /// Extracts engine statements and pool imports from a parsed tree, from the
-/// occurrences of the call's name and of the pool module's first name.
+/// occurrences of each name of the call and of the pool module's first name.
 fn scan_hits(
     tree: &Tree,
     text: &[u8],
     targets: &Targets,
-    call_hits: &[usize],
+    call_hits: &[(&str, Vec<usize>)],
     module_hits: &[usize],
 ) -> Scan {
     let root = tree.root_node();
@@ -698,7 +773,10 @@ fn scan_hits(
     if root.has_error() {
         scan.errors = error_ranges(root);
     }
-    let mut calls = pool_calls(root, call_hits, targets.call);
+    let mut calls: Vec<Node> = call_hits
+        .iter()
+        .flat_map(|(name, hits)| pool_calls(root, hits, name))
+        .collect();
     calls.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
     calls.dedup_by_key(|n| n.id());
     // Only outermost engine calls: one nested in another's arguments belongs to it.
@@ -1536,9 +1614,22 @@ mod tests {
     }
 
     const TARGETS: Targets = Targets {
+        aliases: &[],
         call: "create_engine",
         import_module: "sqlalchemy.pool",
     };
+
+    #[test]
+    fn aliases_come_from_imports_only() {
+        let text = b"from sqlalchemy import (\n    create_engine as make_engine,\n    text,\n)\nfrom sqlalchemy import create_engine  as  mk\n\"\"\"Use create_engine as the factory.\"\"\"\nx = create_engine as y\n";
+        assert_eq!(call_aliases(text, "create_engine"), ["make_engine", "mk"]);
+        let scan = scan(
+            b"from sqlalchemy import create_engine as make_engine\ne = make_engine(\"sqlite://\")\n",
+            &TARGETS,
+        )
+        .unwrap();
+        assert_eq!(scan.statements.len(), 1);
+    }
 
     #[test]
     fn queries_compile_and_name_real_node_kinds_and_fields() {
