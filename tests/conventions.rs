@@ -11,7 +11,14 @@ use crate::support::data_dir;
 
 /// The files among `files` (relative to `root`) that ruff flags, with these arguments
 /// (one run for all; ruff names files relative to where it runs).
-fn flagged(ruff: &Path, root: &Path, args: &[&str], files: &[PathBuf]) -> BTreeSet<PathBuf> {
+/// With `only`, only findings whose line contains it count.
+pub fn flagged(
+    ruff: &Path,
+    root: &Path,
+    args: &[&str],
+    files: &[PathBuf],
+    only: &str,
+) -> BTreeSet<PathBuf> {
     let out = Command::new(ruff)
         .current_dir(root)
         .args(args)
@@ -20,23 +27,40 @@ fn flagged(ruff: &Path, root: &Path, args: &[&str], files: &[PathBuf]) -> BTreeS
         .unwrap();
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    // `Would reformat: PATH` (format) or `PATH:LINE:COL: CODE ...` (check).
+    let named: BTreeSet<&str> = text
+        .lines()
+        .filter(|l| l.contains(only))
+        .filter_map(|l| {
+            l.strip_prefix("Would reformat: ")
+                .or_else(|| l.split_once(':').map(|(path, _)| path))
+        })
+        .collect();
     files
         .iter()
-        .filter(|f| text.contains(&*f.to_string_lossy()))
+        .filter(|f| named.contains(&*f.to_string_lossy()))
         .cloned()
         .collect()
 }
 
-#[test]
-fn merged_modules_add_no_ruff_finding() {
-    let Some(bin) = std::env::var_os("PATH").and_then(|paths| {
+/// ruff, from `PATH`; `None` (and a line saying so) where it is not installed.
+pub fn ruff() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|d| d.join("ruff"))
             .find(|p| p.is_file())
-    }) else {
+    });
+    if found.is_none() {
         eprintln!(
             "conventions: ruff is not installed (python3 -m pip install ruff); nothing checked"
         );
+    }
+    found
+}
+
+#[test]
+fn merged_modules_add_no_ruff_finding() {
+    let Some(bin) = ruff() else {
         return;
     };
     let root = data_dir().join("cases");
@@ -51,7 +75,13 @@ fn merged_modules_add_no_ruff_finding() {
         .iter()
         .flat_map(|d| names.iter().map(move |n| d.join(n)))
         .collect();
-    let unformatted = flagged(&bin, &root, &["format", "--check", "--isolated"], &files);
+    let unformatted = flagged(
+        &bin,
+        &root,
+        &["format", "--check", "--isolated"],
+        &files,
+        "",
+    );
     let named = flagged(
         &bin,
         &root,
@@ -64,6 +94,7 @@ fn merged_modules_add_no_ruff_finding() {
             "F401,F811,F821",
         ],
         &files,
+        "",
     );
     let mut checked = 0;
     let mut failures = Vec::new();

@@ -118,6 +118,37 @@ pub struct Ctx<'a> {
     pub line: &'a dyn LineMerge,
     /// The fork's side when the regions themselves do not tell (file-level pin).
     pub fork_default: Side,
+    /// Later pins of the profile for the same call: a statement this pin merges may
+    /// hold calls only they apply to (a server engine in a dict of SQLite engines).
+    pub beside: &'a [Pin],
+}
+
+impl<'a> Ctx<'a> {
+    fn pins(&self) -> Pins<'a> {
+        Pins {
+            pin: self.pin,
+            beside: self.beside,
+        }
+    }
+}
+
+/// The pin of a merge and the later pins for the same call.
+#[derive(Clone, Copy)]
+struct Pins<'a> {
+    pin: &'a Pin,
+    beside: &'a [Pin],
+}
+
+impl<'a> Pins<'a> {
+    /// The pin for a call (seen in one or more versions): the merge's own, unless it
+    /// neither applies to nor marks the call while a later pin does.
+    fn for_calls(&self, calls: &[&Call]) -> &'a Pin {
+        let takes = |p: &Pin| calls.iter().any(|c| p.applies(c) || p.is_pinned(&c.args));
+        if takes(self.pin) {
+            return self.pin;
+        }
+        self.beside.iter().find(|p| takes(p)).unwrap_or(self.pin)
+    }
 }
 
 /// The merge of one region.
@@ -862,10 +893,13 @@ pub fn pin_statement(
     stmt: &EngineStatement,
     pin: &Pin,
 ) -> PinnedLines {
-    pinned_lines(&EngineSide { text, region, stmt }, pin)
+    pinned_lines(
+        &EngineSide { text, region, stmt },
+        Pins { pin, beside: &[] },
+    )
 }
 
-fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {
+fn pinned_lines(side: &EngineSide, pins: Pins) -> PinnedLines {
     let mut out = side.prefix().to_vec();
     let mut pos = side.stmt.range.start;
     let mut pinned = false;
@@ -877,7 +911,7 @@ fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {
             call,
             indent: side.indent(),
         };
-        match merge_call(None, ci, ci, pin, Who::Fork, true) {
+        match merge_call(None, ci, ci, pins.for_calls(&[call]), Who::Fork, true) {
             Ok(c) => {
                 out.extend_from_slice(&side.text[pos..call.args.range.start]);
                 out.extend_from_slice(&c.args);
@@ -902,11 +936,11 @@ fn pinned_lines(side: &EngineSide, pin: &Pin) -> PinnedLines {
 /// conflict when the pin cannot be applied.
 fn take_pinned(
     side: &EngineSide,
-    pin: &Pin,
+    pins: Pins,
     from_upstream: Vec<String>,
     conflict: &dyn Fn(String) -> StatementOut,
 ) -> StatementOut {
-    let lines = pinned_lines(side, pin);
+    let lines = pinned_lines(side, pins);
     if let Some(why) = lines.blocked {
         return conflict(format!("cannot apply the pin: {why}"));
     }
@@ -921,8 +955,9 @@ fn take_pinned(
 /// The tokens of a side's statement once the pin is applied to every call that takes
 /// it: what "the same statement, pinned" is, whatever the layout. `None` when the pin
 /// cannot be applied or the text does not read back as one statement.
-fn pinned_norm(side: &EngineSide, pin: &Pin) -> Option<String> {
-    let lines = pinned_lines(side, pin);
+fn pinned_norm(side: &EngineSide, pins: Pins) -> Option<String> {
+    let pin = pins.pin;
+    let lines = pinned_lines(side, pins);
     if lines.blocked.is_some() {
         return None;
     }
@@ -947,9 +982,10 @@ fn merge_statement(
     prefer: Who,
 ) -> StatementOut {
     let pin = ctx.pin;
+    let pins = ctx.pins();
     let conflict = |reason: String| StatementOut::Conflict {
-        fork: pinned_lines(f, pin).text,
-        upstream: pinned_lines(u, pin).text,
+        fork: pinned_lines(f, pins).text,
+        upstream: pinned_lines(u, pins).text,
         reason,
     };
     let same_shape = f.stmt.calls.len() == u.stmt.calls.len()
@@ -965,7 +1001,7 @@ fn merge_statement(
         ) {
             Some((_, who)) => {
                 let side = if who == Who::Fork { f } else { u };
-                let lines = pinned_lines(side, pin);
+                let lines = pinned_lines(side, pins);
                 if let Some(why) = lines.blocked.filter(|_| who == Who::Upstream) {
                     return conflict(format!("cannot apply the pin: {why}"));
                 }
@@ -982,12 +1018,12 @@ fn merge_statement(
             }
             // One side only pinned the statement the other rewrote (added an engine to a
             // dict of engines, say): the rewrite, pinned.
-            None => match b.and_then(|b| pinned_norm(b, pin)) {
+            None => match b.and_then(|b| pinned_norm(b, pins)) {
                 Some(pinned_base) if pinned_base == f.stmt.norm => {
-                    take_pinned(u, pin, vec!["statement".into()], &conflict)
+                    take_pinned(u, pins, vec!["statement".into()], &conflict)
                 }
                 Some(pinned_base) if pinned_base == u.stmt.norm => {
-                    take_pinned(f, pin, Vec::new(), &conflict)
+                    take_pinned(f, pins, Vec::new(), &conflict)
                 }
                 _ => conflict("both sides rewrote the engine statement".into()),
             },
@@ -1053,7 +1089,17 @@ fn merge_statement(
     };
     for k in 0..s.stmt.calls.len() {
         let bi = b.and_then(|b| find(b, k).map(|i| call_in(b, i)));
-        let merged = match (find(f, k), find(u, k)) {
+        let (fi, ui) = (find(f, k), find(u, k));
+        let seen: Vec<&Call> = [
+            bi.map(|c| c.call),
+            fi.map(|i| &f.stmt.calls[i]),
+            ui.map(|j| &u.stmt.calls[j]),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let pin = pins.for_calls(&seen);
+        let merged = match (fi, ui) {
             (Some(i), Some(j)) => merge_call(bi, call_in(f, i), call_in(u, j), pin, prefer, false),
             // An engine one side added: that side's, pinned.
             (Some(i), None) => merge_call(None, call_in(f, i), call_in(f, i), pin, Who::Fork, true)
@@ -1348,7 +1394,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
 pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> RegionMerge {
     let eol = side.eol();
     let comments: Vec<Vec<u8>> = side.comments().iter().map(|l| l.to_vec()).collect();
-    let lines = pinned_lines(&side, ctx.pin);
+    let lines = pinned_lines(&side, ctx.pins());
     let text = join_region(&comments, &lines.text, eol);
     let changed = text != side.text[side.region.span.clone()];
     let mut decision = Decision {

@@ -352,17 +352,14 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
             ));
         }
         if insert_line {
-            let eol: &[u8] = if text1.windows(2).any(|w| w == b"\r\n") {
-                b"\r\n"
-            } else {
-                b"\n"
-            };
             let package = pin
                 .import_module
                 .split('.')
                 .next()
                 .unwrap_or(&pin.import_module);
-            let at = imports::insertion_point(&text1, package);
+            let at = imports::insertion_point(&text1, package, &pin.import_name);
+            // The end of line of the lines around it.
+            let eol = crate::merge::edit::line_eol(&text1, at);
             let line = [
                 format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
                 eol,

@@ -115,9 +115,14 @@ pub fn insert_name(list: &mut Vec<ImportedName>, name: &str, slot: Option<usize>
 /// literals (a docstring or a comment that names `NullPool` is no use of it). An
 /// f-string counts as code, since its braces may reference the name.
 pub fn name_used(text: &[u8], name: &str) -> bool {
+    first_use(text, name).is_some()
+}
+
+/// Where code in `text` first references `name` (see [`name_used`]).
+pub fn first_use(text: &[u8], name: &str) -> Option<usize> {
     let name = name.as_bytes();
     if name.is_empty() || memchr::memmem::find(text, name).is_none() {
-        return false;
+        return None;
     }
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let word_at = |at: usize| {
@@ -155,20 +160,20 @@ pub fn name_used(text: &[u8], name: &str) -> bool {
                     }
                 };
                 let end = end.min(n);
-                if f_string && (i + open..end).any(word_at) {
-                    return true;
+                if f_string && let Some(at) = (i + open..end).find(|&at| word_at(at)) {
+                    return Some(at);
                 }
                 i = end.max(i + 1);
             }
             _ => {
                 if word_at(i) {
-                    return true;
+                    return Some(i);
                 }
                 i += 1;
             }
         }
     }
-    false
+    None
 }
 
 /// Where the file with ours (or theirs) taken in every conflict block uses `name` but
@@ -356,7 +361,12 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 /// Where a new import line goes: after the last top-level import of the pin's package,
 /// else after the last top-level import, else at the top (after a byte-order mark, a
 /// shebang or an encoding line). Returns a byte offset at a line start.
-pub fn insertion_point(text: &[u8], package: &str) -> usize {
+///
+/// The import binds `name` before code uses it: only imports that end before the
+/// top-level statement of its first use count, and where none does, the line goes
+/// right before that statement.
+pub fn insertion_point(text: &[u8], package: &str, name: &str) -> usize {
+    let limit = first_use(text, name).map(|at| top_level_start(text, at));
     let mut best_package = None;
     let mut best_any = None;
     let mut pos = 0;
@@ -388,6 +398,9 @@ pub fn insertion_point(text: &[u8], package: &str) -> usize {
         if !text[..pos].ends_with(b"\n") {
             continue;
         }
+        if limit.is_some_and(|l| pos > l) {
+            break;
+        }
         let word = package.as_bytes();
         let rest = line.splitn(2, |&b| b == b' ').nth(1).unwrap_or_default();
         if rest.starts_with(word)
@@ -402,6 +415,11 @@ pub fn insertion_point(text: &[u8], package: &str) -> usize {
     if let Some(p) = best_package.or(best_any) {
         return p;
     }
+    // No import before the first use: right before its statement, unless that is the
+    // file's first line (then after a shebang or an encoding line, as below).
+    if let Some(l) = limit.filter(|&l| l > 0) {
+        return l;
+    }
     let mut p = if text.starts_with(BOM) { BOM.len() } else { 0 };
     for line in lines.iter().take(2) {
         let line = line.strip_prefix(BOM).unwrap_or(line);
@@ -414,6 +432,20 @@ pub fn insertion_point(text: &[u8], package: &str) -> usize {
         }
     }
     p
+}
+
+/// The start of the line of the top-level statement holding byte `at` (as the parse
+/// sees it, strings and brackets included); `at`'s own line where the text does not
+/// parse.
+fn top_level_start(text: &[u8], at: usize) -> usize {
+    let statement = crate::python::parse(text).and_then(|tree| {
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        root.children(&mut cursor)
+            .find(|c| c.start_byte() <= at && at < c.end_byte())
+            .map(|c| c.start_byte())
+    });
+    crate::python::line_start(text, statement.unwrap_or(at))
 }
 
 /// Where a region that the line merge dropped goes back: after the line that stood
@@ -605,10 +637,22 @@ mod tests {
     #[test]
     fn new_imports_go_after_the_package_imports() {
         let text = b"import os\nfrom sqlalchemy import (\n    a,\n)\nfrom x import y\n\ncode()\n";
-        assert_eq!(insertion_point(text, "sqlalchemy"), 44);
-        assert_eq!(insertion_point(b"import os\nx = 1\n", "sqlalchemy"), 10);
+        assert_eq!(insertion_point(text, "sqlalchemy", "StaticPool"), 44);
         assert_eq!(
-            insertion_point(b"#!/usr/bin/env python\nx = 1\n", "sqlalchemy"),
+            insertion_point(b"import os\nx = 1\n", "sqlalchemy", "StaticPool"),
+            10
+        );
+        // Never after the first use: before the statement that makes it.
+        let late = b"import os\ne = create_engine(\n    U,\n    poolclass=StaticPool,\n)\nfrom sqlalchemy import text\n";
+        assert_eq!(insertion_point(late, "sqlalchemy", "StaticPool"), 10);
+        let first = b"e = create_engine(U, poolclass=StaticPool)\nimport os\n";
+        assert_eq!(insertion_point(first, "sqlalchemy", "StaticPool"), 0);
+        assert_eq!(
+            insertion_point(
+                b"#!/usr/bin/env python\nx = 1\n",
+                "sqlalchemy",
+                "StaticPool"
+            ),
             22
         );
     }

@@ -251,6 +251,7 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
         markers,
         line,
         fork_default: Side::Ours,
+        beside: &[],
     };
     let mut replacements: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     let mut decisions = Vec::new();

@@ -56,6 +56,9 @@ pub struct Options {
     /// The side whose file carries more of the whole profile, for a pin whose own
     /// calls do not tell the fork apart (set when several pins are merged).
     pub fork_hint: Option<Side>,
+    /// Later pins for the same call, applied to the calls of this pin's statements
+    /// that only they take (set when several pins are merged).
+    pub beside: Vec<Pin>,
 }
 
 impl Options {
@@ -174,6 +177,12 @@ fn merge_chained(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<
     };
     let outer = Options {
         more: Vec::new(),
+        beside: opts
+            .more
+            .iter()
+            .filter(|p| p.call == opts.pin.call && !p.needs_import())
+            .cloned()
+            .collect(),
         ..opts.clone()
     };
     let mut out = merge_pools(input, &outer, &chain)?;
@@ -741,6 +750,7 @@ impl<'a> Merger<'a> {
             markers: &self.opts.markers,
             line: self.line,
             fork_default: self.fork_default(),
+            beside: &self.opts.beside,
         };
         let mut results: Vec<GroupResult> = vec![GroupResult::default(); self.groups.len()];
         let mut variants: Vec<[Option<char>; 3]> = vec![[None; 3]; self.groups.len()];
@@ -1156,8 +1166,9 @@ impl<'a> Merger<'a> {
             },
         );
         if let Some((line, side)) = reinserted {
-            let at = imports::near_neighbour(&out, side.text, side.region)
-                .unwrap_or_else(|| imports::insertion_point(&out, package_of(&pin.import_module)));
+            let at = imports::near_neighbour(&out, side.text, side.region).unwrap_or_else(|| {
+                imports::insertion_point(&out, package_of(&pin.import_module), &pin.import_name)
+            });
             let at = outside_blocks(&out, at, self.opts.markers.size);
             let eol = &side.text[side.region.eol.clone()];
             let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
@@ -1173,13 +1184,11 @@ impl<'a> Merger<'a> {
             });
         }
         if inserted_line {
-            let eol: &[u8] = if self.input.ours.windows(2).any(|w| w == b"\r\n") {
-                b"\r\n"
-            } else {
-                b"\n"
-            };
-            let at = imports::insertion_point(&out, package_of(&pin.import_module));
+            let at =
+                imports::insertion_point(&out, package_of(&pin.import_module), &pin.import_name);
             let at = outside_blocks(&out, at, self.opts.markers.size);
+            // The end of line of the lines around it.
+            let eol = edit::line_eol(&out, at);
             let line = [
                 format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
                 eol,

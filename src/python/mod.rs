@@ -537,7 +537,12 @@ fn skip_blanks(text: &[u8], mut at: usize) -> usize {
 /// and each alias an import in `text` gives it.
 fn call_names(text: &[u8], targets: &Targets) -> Vec<String> {
     let mut names = vec![targets.call.to_string()];
-    for alias in targets.aliases.iter().cloned().chain(call_aliases(text, targets.call)) {
+    for alias in targets
+        .aliases
+        .iter()
+        .cloned()
+        .chain(call_aliases(text, targets.call))
+    {
         if !names.contains(&alias) {
             names.push(alias);
         }
@@ -590,7 +595,10 @@ fn in_from_import(text: &[u8], at: usize) -> bool {
     {
         return false;
     }
-    let line = &window[window[..kw].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..kw];
+    let line = &window[window[..kw]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)..kw];
     line.trim_ascii_start().starts_with(b"from ")
 }
 
