@@ -98,13 +98,43 @@ fn rest_of_line_end(text: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
-/// The indentation step used in a file: a tab if `indent` uses tabs, else four spaces.
-pub fn indent_unit(indent: &[u8]) -> &'static [u8] {
+/// The indentation step used in a file: a tab if `indent` uses tabs; else the step
+/// most blocks of `text` take from their opening line (`def f():`, `if x:`) to their
+/// first line, among the first twenty; four spaces when none tells.
+pub fn indent_unit(text: &[u8], indent: &[u8]) -> Vec<u8> {
     if indent.contains(&b'\t') {
-        b"\t"
-    } else {
-        b"    "
+        return b"\t".to_vec();
     }
+    let mut counts = [0usize; 9];
+    let mut opener: Option<usize> = None;
+    for line in text.split(|&b| b == b'\n') {
+        let body = line.trim_ascii_start();
+        if body.trim_ascii_end().is_empty() || body.starts_with(b"#") {
+            continue;
+        }
+        let ind = line.len() - body.len();
+        if line[..ind].contains(&b'\t') {
+            opener = None;
+            continue;
+        }
+        if let Some(o) = opener.take()
+            && ind > o
+            && ind - o < counts.len()
+        {
+            counts[ind - o] += 1;
+            if counts.iter().sum::<usize>() >= 20 {
+                break;
+            }
+        }
+        if body.trim_ascii_end().ends_with(b":") {
+            opener = Some(ind);
+        }
+    }
+    let step = (1..counts.len())
+        .max_by_key(|&k| (counts[k], k == 4))
+        .filter(|&k| counts[k] > 0)
+        .unwrap_or(4);
+    vec![b' '; step]
 }
 
 /// Whether the container holds one item a line with the closing bracket on its own line.
@@ -296,10 +326,15 @@ pub fn reindent(text: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Lays out items one a line: `(`, each item indented by `indent` + one step and
+/// Lays out items one a line: `(`, each item indented by `indent` + `step` and
 /// followed by a comma, then `)` at `indent`.
-pub fn one_a_line(items: &[Vec<u8>], open: u8, close: u8, indent: &[u8], eol: &[u8]) -> Vec<u8> {
-    let step = indent_unit(indent);
+pub fn one_a_line(
+    items: &[Vec<u8>],
+    (open, close): (u8, u8),
+    indent: &[u8],
+    step: &[u8],
+    eol: &[u8],
+) -> Vec<u8> {
     let mut out = vec![open];
     for item in items {
         out.extend_from_slice(eol);
@@ -404,8 +439,13 @@ mod tests {
             b"a(\n        b,\n    )"
         );
         assert_eq!(
-            one_a_line(&[b"a".to_vec()], b'(', b')', b"  ", b"\n"),
+            one_a_line(&[b"a".to_vec()], (b'(', b')'), b"  ", b"    ", b"\n"),
             b"(\n      a,\n  )"
         );
+        // The file's own step: two spaces here, a tab where the line uses tabs.
+        let two = b"def f():\n  if x:\n    y = {\n      1: 2,\n    }\n";
+        assert_eq!(indent_unit(two, b"  "), b"  ");
+        assert_eq!(indent_unit(two, b"\t"), b"\t");
+        assert_eq!(indent_unit(b"x = 1\n", b""), b"    ");
     }
 }

@@ -469,7 +469,7 @@ fn merge_call(
     let per_line = one_item_a_line(source.text, &source.call.args);
     let item_indent: Vec<u8> = match source.call.args.items.last() {
         Some(last) if per_line => indent_at(source.text, last.range.start).to_vec(),
-        _ => [source.indent, indent_unit(source.indent)].concat(),
+        _ => [source.indent, &indent_unit(source.text, source.indent)].concat(),
     };
     // A call on one line takes the end of line of the line it stands on.
     let eol = eol_in(
@@ -543,13 +543,9 @@ fn merge_call(
             }
             let text = match &kw.value {
                 PinValue::Expr(e) => e.clone().into_bytes(),
-                PinValue::Dict(entries) => fresh_dict(
-                    entries,
-                    &item_indent,
-                    per_line,
-                    eol,
-                    quote_for(source.text, None),
-                ),
+                PinValue::Dict(entries) => {
+                    fresh_dict(entries, source.text, &item_indent, per_line, eol)
+                }
             };
             choices.push((key, Choice::Text(text)));
         }
@@ -595,7 +591,8 @@ fn merge_call(
     let first_time = pinning && !pin.is_pinned(fa) && !pin.is_pinned(ua);
     if first_time && !unpinnable && !source.call.args.has_comments {
         let call_indent = indent_at(source.text, source.call.range.start);
-        if let Some(fresh) = fresh_layout(&args, pin, call_indent, eol) {
+        let step = indent_unit(source.text, call_indent);
+        if let Some(fresh) = fresh_layout(&args, pin, call_indent, &step, eol) {
             args = fresh;
         }
     }
@@ -663,7 +660,7 @@ fn pinned_dict<'a>(
     };
     match single {
         Some(None) => DictOut::Text(
-            fresh_dict(entries, item_indent, per_line, eol, quote_for(f.text, None)),
+            fresh_dict(entries, f.text, item_indent, per_line, eol),
             Vec::new(),
             false,
         ),
@@ -753,17 +750,20 @@ fn pinned_dict<'a>(
 /// keyword a line, else inline.
 fn fresh_dict(
     entries: &[(String, String)],
+    text: &[u8],
     item_indent: &[u8],
     per_line: bool,
     eol: &[u8],
-    quote: u8,
 ) -> Vec<u8> {
+    // The quotes the file's code uses.
+    let quote = quote_for(text, None);
     let items: Vec<Vec<u8>> = entries
         .iter()
         .map(|(k, v)| format!("{}: {v}", quote_key(k, quote)).into_bytes())
         .collect();
     if per_line {
-        one_a_line(&items, b'{', b'}', item_indent, eol)
+        let step = indent_unit(text, item_indent);
+        one_a_line(&items, (b'{', b'}'), item_indent, &step, eol)
     } else {
         let mut out = b"{".to_vec();
         out.extend(items.join(b", ".as_slice()));
@@ -775,7 +775,13 @@ fn fresh_dict(
 /// Lays out an argument list one item a line, the pinned dictionary one entry a line
 /// (the fork's write-up layout), keeping each item's own text. `None` when the text
 /// does not parse as an argument list.
-pub fn fresh_layout(args: &[u8], pin: &Pin, indent: &[u8], eol: &[u8]) -> Option<Vec<u8>> {
+pub fn fresh_layout(
+    args: &[u8],
+    pin: &Pin,
+    indent: &[u8],
+    step: &[u8],
+    eol: &[u8],
+) -> Option<Vec<u8>> {
     let mut src = pin.call.as_bytes().to_vec();
     let offset = src.len();
     src.extend_from_slice(args);
@@ -787,7 +793,6 @@ pub fn fresh_layout(args: &[u8], pin: &Pin, indent: &[u8], eol: &[u8]) -> Option
     if call.args.range.start != offset || call.args.has_comments {
         return None;
     }
-    let step = indent_unit(indent);
     let item_indent = [indent, step].concat();
     let dict_names: Vec<&str> = pin
         .keywords
@@ -808,7 +813,7 @@ pub fn fresh_layout(args: &[u8], pin: &Pin, indent: &[u8], eol: &[u8]) -> Option
                     .map(|e| src[e.range.clone()].to_vec())
                     .collect();
                 let mut t = src[item.range.start..item.value.start].to_vec();
-                t.extend(one_a_line(&entries, b'{', b'}', &item_indent, eol));
+                t.extend(one_a_line(&entries, (b'{', b'}'), &item_indent, step, eol));
                 items.push(t);
             }
             // An item over several lines moves one step in with the rest; never one
@@ -824,7 +829,7 @@ pub fn fresh_layout(args: &[u8], pin: &Pin, indent: &[u8], eol: &[u8]) -> Option
             _ => items.push(raw.to_vec()),
         }
     }
-    Some(one_a_line(&items, b'(', b')', indent, eol))
+    Some(one_a_line(&items, (b'(', b')'), indent, step, eol))
 }
 
 /// The three-way result of two texts (bytes): `None` when both changed differently.

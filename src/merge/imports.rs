@@ -60,11 +60,12 @@ pub fn render(side: ImportSide, names: &[ImportedName]) -> Vec<u8> {
     if multiline {
         let eol = eol_in(side.text, side.import.range.clone(), b"\n");
         let indent = indent_at(side.text, side.import.range.start);
+        let step = indent_unit(side.text, indent);
         out.push(b'(');
         for n in &rendered {
             out.extend_from_slice(eol);
             out.extend_from_slice(indent);
-            out.extend_from_slice(indent_unit(indent));
+            out.extend_from_slice(&step);
             out.extend_from_slice(n.as_bytes());
             out.push(b',');
         }
