@@ -223,3 +223,18 @@ fn a_new_engine_in_a_crlf_file_is_pinned_with_crlf_lines() {
     assert_eq!(bare_lf, 0, "{}", String::from_utf8_lossy(&run.out));
     assert!(crate::support::pin_problems(&run.out).is_empty());
 }
+
+#[test]
+fn every_decision_on_a_pool_region_has_its_line_an_aliased_call_too() {
+    let (b, o, t) = case("52-aliased-create-engine");
+    let run = run_merge(&b, &o, &t, &LABELS);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The engine called through its alias, merged by poolmerge and said so.
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("engine engine (line 9)"))
+        .unwrap_or_else(|| panic!("no decision for the engine: {}", run.stderr));
+    assert!(line.contains("from upstream (theirs): echo"), "{line}");
+    assert!(crate::support::pin_problems(&run.out).is_empty());
+}

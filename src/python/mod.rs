@@ -178,7 +178,8 @@ pub struct Call {
     pub server_branch: bool,
     /// What names the call's place in its statement, when something does: the key of
     /// the dict entry (`"users": create_engine(...)`) or the keyword
-    /// (`f(logs=create_engine(...))`) whose value it is (normalised tokens).
+    /// (`f(logs=create_engine(...))`) whose value it is, else its first argument (an
+    /// engine in a list or a tuple, by its URL), as normalised tokens.
     pub slot: Option<String>,
 }
 
@@ -986,22 +987,34 @@ fn engine_statement(
     };
     let calls = calls
         .iter()
-        .map(|&(call, branch)| Call {
-            range: call.start_byte()..call.end_byte(),
-            args: container(
+        .map(|&(call, branch)| {
+            let args = container(
                 field(call, FIELDS.arguments).expect("pool calls have an argument list"),
                 &leaves,
-            ),
-            guarded: branch == Branch::Sqlite,
-            server_branch: branch == Branch::Other,
-            slot: call.parent().and_then(|p| {
-                let (named, name) = match p.kind() {
+            );
+            // Named by its key or keyword; else, in a list or a tuple, by its first
+            // argument (the URL).
+            let named = call.parent().and_then(|p| {
+                let (value, name) = match p.kind() {
                     "pair" => (field(p, FIELDS.value), field(p, FIELDS.key)),
                     "keyword_argument" => (field(p, FIELDS.value), field(p, FIELDS.name)),
                     _ => return None,
                 };
-                (named == Some(call)).then(|| name.map(|n| leaves.render(n, &[])))?
-            }),
+                (value == Some(call)).then(|| name.map(|n| leaves.render(n, &[])))?
+            });
+            let slot = named.or_else(|| {
+                args.items
+                    .iter()
+                    .find(|i| i.key == ItemKey::Positional(0))
+                    .map(|i| format!("({})", i.norm))
+            });
+            Call {
+                range: call.start_byte()..call.end_byte(),
+                args,
+                guarded: branch == Branch::Sqlite,
+                server_branch: branch == Branch::Other,
+                slot,
+            }
         })
         .collect();
     let line_start = line_start(text, stmt.start_byte());
