@@ -501,6 +501,23 @@ fn generated_merges_hold_every_property() {
                 failures.push(fail(format!("clean, yet {}", problems.join("; "))));
             }
         }
+        // Each side of a conflict carries the pin wherever it can (M9).
+        if fork && outcome.conflicts > 0 && !c.noisy {
+            let (_, ours, theirs) = blocks(&outcome.content, c.opts.markers.size);
+            for (name, side) in [("ours", &ours), ("theirs", &theirs)] {
+                let problems: Vec<String> = pin_problems(side)
+                    .into_iter()
+                    .filter(|p| !p.contains("QueuePool"))
+                    .collect();
+                if !problems.is_empty() {
+                    dump(seed, &c, &c.opts);
+                    failures.push(fail(format!(
+                        "taking {name} in every conflict, {}",
+                        problems.join("; ")
+                    )));
+                }
+            }
+        }
         // Exactly one side carries the pin: the same file either way round.
         if fork && !poolmerge::python::contains(&c.theirs, b"StaticPool") {
             counts[3] += 1;

@@ -447,6 +447,7 @@ fn working_sides(
     let texts = [input.base, input.ours, input.theirs];
     let mut imported: Vec<(String, String)> = Vec::new();
     for pin in pins.iter().filter(|p| p.needs_import()) {
+        imported.push((pin.import_module.clone(), pin.import_name.clone()));
         for text in texts {
             let Some(scan) = crate::python::scan(text, &pin.targets()) else {
                 continue;
@@ -580,6 +581,9 @@ struct GroupResult {
     base: Option<Vec<u8>>,
     /// Whether `merged` holds a conflict block.
     conflict: bool,
+    /// Whether `ours` or `theirs` carries the pin while `merged` is nothing (a clean
+    /// deletion): the file needs the pin's import only where a conflict shows them.
+    pinned_in_sides: bool,
 }
 
 struct Merger<'a> {
@@ -792,13 +796,16 @@ impl<'a> Merger<'a> {
                             // Deleted on one side, untouched on the other: a clean deletion.
                             // Inside a conflict block, the side that kept it still shows it.
                             Some(_) if unchanged => {
-                                let own = Some(kept_text.to_vec());
+                                // Pinned where it can be, as every side of a conflict is.
+                                let kept = engine::one_side(kept, which, &ctx, false);
+                                let own = Some(kept.text);
                                 results[gi] = GroupResult {
                                     merged: None,
                                     ours: if v == OURS { own.clone() } else { None },
                                     theirs: if v == THEIRS { own } else { None },
                                     base: base_text.clone(),
                                     conflict: false,
+                                    pinned_in_sides: kept.pinned,
                                 };
                                 None
                             }
@@ -836,6 +843,7 @@ impl<'a> Merger<'a> {
                 theirs: Some(m.theirs),
                 base: base_text,
                 conflict: m.conflict,
+                pinned_in_sides: false,
             };
         }
 
@@ -902,6 +910,7 @@ impl<'a> Merger<'a> {
                 .iter()
                 .any(|&v| self.region(v, g).is_some_and(Region::is_engine))
         };
+        let mut shown_pinned = false;
         let phase1 = unmask(
             &lines.content,
             replacements,
@@ -920,8 +929,14 @@ impl<'a> Merger<'a> {
                         }
                         r.merged.clone()
                     }
-                    (_, Section::Ours) => r.ours.clone(),
-                    (_, Section::Theirs) => r.theirs.clone(),
+                    (_, Section::Ours) | (_, Section::Theirs) => {
+                        shown_pinned |= r.pinned_in_sides;
+                        if section == Section::Ours {
+                            r.ours.clone()
+                        } else {
+                            r.theirs.clone()
+                        }
+                    }
                 };
                 Some(text)
             },
@@ -929,6 +944,7 @@ impl<'a> Merger<'a> {
 
         drop(lines);
 
+        need_pin_import |= shown_pinned;
         // The pool import: merge the names, add the pin's, retire unused ones.
         let content = self.settle_imports(
             &phase1,
