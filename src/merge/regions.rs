@@ -383,25 +383,40 @@ fn repair_by_class(
             _ => base[b].class,
         }
     };
+    // The engines of each bucket, in the base and in the side, found in one pass each.
     let mut buckets: Vec<(String, String)> = Vec::new();
-    for r in base.iter().filter(|r| r.is_engine()) {
+    let mut index: FxMap<(String, String), usize> = FxMap::default();
+    let mut base_in: Vec<Vec<usize>> = Vec::new();
+    for (b, r) in base.iter().enumerate().filter(|(_, r)| r.is_engine()) {
         let k = bucket(r);
-        if !buckets.contains(&k) {
+        let i = *index.entry(k.clone()).or_insert_with(|| {
             buckets.push(k);
+            base_in.push(Vec::new());
+            buckets.len() - 1
+        });
+        base_in[i].push(b);
+    }
+    let mut side_in: Vec<Vec<usize>> = vec![Vec::new(); buckets.len()];
+    for (s, r) in side.iter().enumerate().filter(|(_, r)| r.is_engine()) {
+        if let Some(&i) = index.get(&bucket(r)) {
+            side_in[i].push(s);
         }
     }
-    for k in buckets {
-        let in_base: Vec<usize> = (0..base.len())
-            .filter(|&b| base[b].is_engine() && bucket(&base[b]) == k)
-            .collect();
-        // Side regions that a base region of another bucket holds (paired by place)
-        // are not this bucket's to give.
-        let elsewhere: FxSet<usize> = (0..base.len())
-            .filter(|&b| !(base[b].is_engine() && bucket(&base[b]) == k))
-            .filter_map(|b| to_side[b])
-            .collect();
-        let in_side: Vec<usize> = (0..side.len())
-            .filter(|&s| side[s].is_engine() && bucket(&side[s]) == k && !elsewhere.contains(&s))
+    // Which bucket's base region holds each side region now: a side region paired by
+    // place with another bucket's base region is not this bucket's to give.
+    let mut owner: Vec<Option<usize>> = vec![None; side.len()];
+    for (i, list) in base_in.iter().enumerate() {
+        for &b in list {
+            if let Some(s) = to_side[b] {
+                owner[s] = Some(i);
+            }
+        }
+    }
+    for (i, in_base) in base_in.iter().enumerate() {
+        let in_side: Vec<usize> = side_in[i]
+            .iter()
+            .copied()
+            .filter(|&s| owner[s].is_none_or(|o| o == i))
             .collect();
         let known = |c: EngineClass| c != EngineClass::Unknown;
         // Only where a base engine is paired against its class while one of its class
@@ -415,7 +430,7 @@ fn repair_by_class(
         if !mispaired {
             continue;
         }
-        for &b in &in_base {
+        for &b in in_base {
             to_side[b] = None;
         }
         let mut used: Vec<usize> = Vec::new();
