@@ -134,12 +134,19 @@ pub fn check_text(items: &[CheckItem], files: usize) -> String {
         }
     }
     let failures = items.iter().filter(|i| i.failure).count();
+    let checked = counted(files, "file", "files");
     if failures == 0 {
-        out.push_str(&format!("ok: {files} files checked\n"));
+        out.push_str(&format!("ok: {checked} checked\n"));
     } else {
-        out.push_str(&format!("{failures} problems in {files} files checked\n"));
+        let problems = counted(failures, "problem", "problems");
+        out.push_str(&format!("{problems} in {checked} checked\n"));
     }
     out
+}
+
+/// `n` and the noun in the number it takes: "1 file", "2 files".
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One JSON object: `{"ok": bool, "files": n, "findings": [{"kind", "path", "line",
@@ -220,7 +227,7 @@ mod tests {
         );
         assert_eq!(
             check_text(std::slice::from_ref(&item), 4),
-            "db/a,b.py:3: 50% off\nnext\n1 problems in 4 files checked\n"
+            "db/a,b.py:3: 50% off\nnext\n1 problem in 4 files checked\n"
         );
         assert!(
             check_json(&[item], 4)

@@ -65,7 +65,7 @@ fn resolve_leaves_a_real_conflict_unstaged_but_resolves_the_engine() {
     let (code, out, _) = repo.poolmerge(&["resolve"]);
     assert_eq!(
         (code, out.as_str()),
-        (1, "database/traffic_db.py: 1 conflicts left\n")
+        (1, "database/traffic_db.py: 1 conflict left\n")
     );
     assert_ne!(repo.ok(&["ls-files", "-u", FILE]), "", "still unmerged");
     let merged = repo.read(FILE);
@@ -145,7 +145,7 @@ fn resolve_a_diff3_marked_file_without_index_stages() {
     let (code, out, _) = repo.poolmerge(&["resolve", "database/marked.py"]);
     assert_eq!(
         (code, out.as_str()),
-        (1, "database/marked.py: 1 conflicts left (1 resolved)\n")
+        (1, "database/marked.py: 1 conflict left (1 resolved)\n")
     );
     let now = String::from_utf8(repo.read("database/marked.py")).unwrap();
     let want_engine = o.replace(
@@ -231,7 +231,7 @@ fn check_merge_is_clean_and_read_only() {
     let before = snapshot(&repo);
     let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(out, "ok: 1 files checked\n");
+    assert_eq!(out, "ok: 1 file checked\n");
     assert_eq!(
         snapshot(&repo),
         before,
@@ -260,7 +260,7 @@ fn check_merge_with_a_real_conflict_names_the_file_in_every_format() {
     assert_eq!(code, 1);
     assert!(
         out.starts_with(
-            "database/traffic_db.py: would stay conflicted (1 conflict blocks after poolmerge)\n"
+            "database/traffic_db.py: would stay conflicted (1 conflict block after poolmerge)\n"
         ),
         "{out}"
     );
@@ -368,7 +368,7 @@ fn check_merge_merges_a_file_upstream_renamed() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(
         out,
-        "database/traffic2_db.py: poolmerge resolves what git alone would leave conflicted\nok: 1 files checked\n"
+        "database/traffic2_db.py: poolmerge resolves what git alone would leave conflicted\nok: 1 file checked\n"
     );
 }
 

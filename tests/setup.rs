@@ -261,7 +261,7 @@ fn doctor_explains_a_broken_setup_and_passes_a_correct_one() {
     repo.commit(FILE, &case("01-unrelated-function", "ours.py"), "module");
     let (code, out, _) = repo.poolmerge(&["doctor"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("PROBLEM  1 file(s) have merge=poolmerge but no merge driver named poolmerge is registered"), "{out}");
+    assert!(out.contains("PROBLEM  1 file has merge=poolmerge but no merge driver named poolmerge is registered"), "{out}");
     assert!(out.contains("fix: poolmerge install"), "{out}");
     repo.poolmerge(&["install", "--hooks"]);
     let (code, out, _) = repo.poolmerge(&["doctor"]);
@@ -286,7 +286,7 @@ fn demo_runs_and_prints_the_pinned_engine() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("CONFLICT: 2 conflict block(s)"), "{stdout}");
+    assert!(stdout.contains("CONFLICT: 2 conflict blocks"), "{stdout}");
     assert!(stdout.contains("merged cleanly"), "{stdout}");
     let engine = stdout.split("the merged engine:").nth(1).unwrap();
     let engine: String = engine

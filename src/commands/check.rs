@@ -589,8 +589,8 @@ pub fn check_merge(
             items.push(conflict(
                 path,
                 format!(
-                    "would stay conflicted ({} conflict blocks after poolmerge)",
-                    m.conflicts
+                    "would stay conflicted ({} after poolmerge)",
+                    crate::report::counted(m.conflicts, "conflict block", "conflict blocks")
                 ),
             ));
             continue;

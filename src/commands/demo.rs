@@ -189,8 +189,8 @@ pub fn run() -> Result<Status> {
         .find(|b| crate::python::contains(&conflicted[b.range.clone()], b"poolclass"))
         .unwrap_or(&blocks[0]);
     println!(
-        "   CONFLICT: {} conflict block(s) in {FILE}; around the engine:",
-        blocks.len()
+        "   CONFLICT: {} in {FILE}; around the engine:",
+        crate::report::counted(blocks.len(), "conflict block", "conflict blocks")
     );
     print!(
         "{}",
@@ -232,10 +232,10 @@ pub fn run() -> Result<Status> {
         .join("\n");
     println!("\n   the imports:\n{}", indent(&import));
     println!(
-        "summary: plain git left {} conflict block(s) to fix by hand; poolmerge merged cleanly,\n\
+        "summary: plain git left {} to fix by hand; poolmerge merged cleanly,\n\
          kept the fork's pin (StaticPool, timeout 20.0, pool_pre_ping) and took upstream's\n\
          comment, import and echo=False. Next: ./install.sh --repo PATH for your fork.",
-        blocks.len()
+        crate::report::counted(blocks.len(), "conflict block", "conflict blocks")
     );
     Ok(Status::Clean)
 }

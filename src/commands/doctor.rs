@@ -15,6 +15,7 @@ use crate::commands::install::{
 use crate::exit::Status;
 use crate::python::contains;
 use crate::repo;
+use crate::report::counted;
 
 /// What one check found.
 enum Verdict {
@@ -114,7 +115,7 @@ pub fn run() -> Result<Status> {
         println!("poolmerge is set up.");
         Ok(Status::Clean)
     } else {
-        println!("{problems} problem(s).");
+        println!("{}.", counted(problems, "problem", "problems"));
         Ok(Status::Conflicts)
     }
 }
@@ -134,8 +135,9 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
     match &driver {
         None if !owned.is_empty() => out.push(Verdict::Problem(
             format!(
-                "{} file(s) have merge=poolmerge but no merge driver named poolmerge is registered: git merges them with its plain text merge, silently",
-                owned.len()
+                "{} merge=poolmerge but no merge driver named poolmerge is registered: git merges {} with its plain text merge, silently",
+                if owned.len() == 1 { "1 file has".to_string() } else { format!("{} files have", owned.len()) },
+                if owned.len() == 1 { "it" } else { "them" }
             ),
             "poolmerge install".into(),
         )),
@@ -222,8 +224,8 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
     } else {
         let list: Vec<&str> = owned.iter().map(|s| s.as_str()).collect();
         out.push(Verdict::Ok(format!(
-            "{} file(s) routed to poolmerge: {}",
-            owned.len(),
+            "{} routed to poolmerge: {}",
+            counted(owned.len(), "file", "files"),
             list.join(", ")
         )));
     }

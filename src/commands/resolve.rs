@@ -19,7 +19,7 @@ use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::line::LineMerge;
 use crate::merge::{Decision, Input, Options, markers};
 use crate::repo::{self, index};
-use crate::report;
+use crate::report::{self, counted};
 
 /// The index stages of one unmerged path.
 #[derive(Debug, Clone, Copy, Default)]
@@ -177,8 +177,9 @@ pub fn run_with_repo(
                 println!("{path}: {would}resolved");
             } else {
                 println!(
-                    "{path}: {} conflicts left ({} {would}resolved)",
-                    res.left, res.resolved
+                    "{path}: {} left ({} {would}resolved)",
+                    counted(res.left, "conflict", "conflicts"),
+                    res.resolved
                 );
                 remaining += 1;
             }
@@ -231,7 +232,10 @@ pub fn run_with_repo(
         if outcome.conflicts == 0 {
             println!("{path}: {would}resolved");
         } else {
-            println!("{path}: {} conflicts left", outcome.conflicts);
+            println!(
+                "{path}: {} left",
+                counted(outcome.conflicts, "conflict", "conflicts")
+            );
             remaining += 1;
         }
     }
