@@ -261,7 +261,12 @@ fn doctor_explains_a_broken_setup_and_passes_a_correct_one() {
     repo.commit(FILE, &case("01-unrelated-function", "ours.py"), "module");
     let (code, out, _) = repo.poolmerge(&["doctor"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("PROBLEM  1 file has merge=poolmerge but no merge driver named poolmerge is registered"), "{out}");
+    assert!(
+        out.contains(
+            "PROBLEM  1 file has merge=poolmerge but no merge driver named poolmerge is registered"
+        ),
+        "{out}"
+    );
     assert!(out.contains("fix: poolmerge install"), "{out}");
     repo.poolmerge(&["install", "--hooks"]);
     let (code, out, _) = repo.poolmerge(&["doctor"]);
