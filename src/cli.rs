@@ -215,6 +215,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Succeed when no file is routed to poolmerge (by default that is an error: a
+    /// check of nothing would pass).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// How `check` prints its findings.
@@ -241,6 +245,9 @@ pub struct FixArgs {
     /// what the pre-commit hook does.
     #[arg(long)]
     pub staged: bool,
+    /// Succeed when no file is routed to poolmerge (by default that is an error).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// Arguments of `poolmerge merge`.

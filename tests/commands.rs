@@ -586,3 +586,24 @@ fn check_merge_without_a_merge_base_says_to_fetch() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("(this clone is shallow)"), "{err}");
 }
+
+#[test]
+fn check_and_fix_with_nothing_routed_say_so_and_fail() {
+    let repo = crate::support::Repo::new();
+    repo.write(
+        "database/app_db.py",
+        b"engine = create_engine(\"sqlite:///a.db\")\n",
+    );
+    repo.ok(&["add", "."]);
+    repo.ok(&["commit", "-q", "-m", "no attributes"]);
+    for args in [&["check"][..], &["check", "--merge", "HEAD"], &["fix"]] {
+        let (code, out, err) = repo.poolmerge(args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("--allow-empty"), "{args:?}: {err}");
+        let mut allowed = args.to_vec();
+        allowed.push("--allow-empty");
+        let (code, out, err) = repo.poolmerge(&allowed);
+        assert_eq!(code, 0, "{allowed:?}: {out}{err}");
+    }
+}

@@ -89,7 +89,11 @@ fn tracked_links_are_skipped_not_followed() {
     assert_eq!(code, 0, "{out_text}{err}");
     let (code, out_text, err) = repo.poolmerge(&["fix", "--staged"]);
     assert_eq!(code, 0, "{out_text}{err}");
-    let (code, out_text, err) = repo.poolmerge(&["check"]);
+    // The link is the only routed path: nothing to check, and check says so.
+    let (code, _, err) = repo.poolmerge(&["check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing was checked"), "{err}");
+    let (code, out_text, err) = repo.poolmerge(&["check", "--allow-empty"]);
     assert_eq!(
         code, 0,
         "check must not read through the link: {out_text}{err}"

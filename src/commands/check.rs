@@ -30,6 +30,10 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         None => check_files(&repo)?,
         Some(rev) => check_merge(&repo, rev, crate::commands::line_merge().as_ref())?,
     };
+    if files == 0 && !args.allow_empty {
+        eprintln!("poolmerge: {NOTHING_ROUTED}");
+        return Ok(Status::Error);
+    }
     let out = match args.format {
         Format::Text => report::check_text(&items, files),
         Format::Json => report::check_json(&items, files),
@@ -42,6 +46,9 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         Status::Clean
     })
 }
+
+/// What `check` and `fix` say where no file is routed to poolmerge.
+pub const NOTHING_ROUTED: &str = "no tracked module routed to poolmerge (merge=poolmerge) was found, so nothing was checked; route files with poolmerge install, or pass --allow-empty";
 
 fn items_for(path: &str, found: Vec<fix::Finding>, suffix: &str) -> Vec<CheckItem> {
     found

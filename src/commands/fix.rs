@@ -54,6 +54,13 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     }
     let profile = profile(repo)?;
     let (paths, attrs) = owned_or_named(repo, &args.paths, &profile)?;
+    if paths.is_empty() && args.paths.is_empty() && !args.allow_empty {
+        eprintln!(
+            "poolmerge: {}",
+            crate::commands::check::NOTHING_ROUTED.replace("checked", "pinned")
+        );
+        return Ok(Status::Error);
+    }
     let (mut errors, mut left, mut needed) = (false, false, false);
     for path in &paths {
         let file = workdir.join(path);
