@@ -25,8 +25,12 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Doctor => commands::doctor::run(),
         Command::Demo => commands::demo::run(),
         Command::Completions(args) => {
+            // Generated into memory, then printed: the generator panics on a write
+            // error, print! leaves that to the process's one rule (see main).
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(args.shell, &mut cmd, "poolmerge", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "poolmerge", &mut script);
+            print!("{}", String::from_utf8_lossy(&script));
             Ok(Status::Clean)
         }
     }

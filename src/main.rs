@@ -1,3 +1,4 @@
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -6,10 +7,19 @@ use poolmerge::cli::Cli;
 use poolmerge::exit::Status;
 
 fn main() -> ExitCode {
+    output_errors_end_cleanly();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            let _ = e.print();
+            // Through print!, so that a write error ends as every other one does; in
+            // colour only on a terminal, and never with NO_COLOR set.
+            let help = e.render();
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            if colour {
+                print!("{}", help.ansi());
+            } else {
+                print!("{help}");
+            }
             return ExitCode::SUCCESS;
         }
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -33,4 +43,34 @@ fn main() -> ExitCode {
             Status::Error.into()
         }
     }
+}
+
+/// Printing to a closed pipe or a full disk makes Rust's `print!` panic. Here it ends
+/// the process as git does: a closed pipe (`poolmerge completions zsh | head -1`)
+/// silently, with the status of a process SIGPIPE killed (141); any other write error
+/// with one line on stderr and exit 2 (could not run).
+fn output_errors_end_cleanly() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let Some(why) = msg
+            .strip_prefix("failed printing to stdout: ")
+            .or_else(|| msg.strip_prefix("failed printing to stderr: "))
+        else {
+            return default(info);
+        };
+        if why.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "poolmerge: cannot write the output: {why}"
+        );
+        std::process::exit(i32::from(Status::Error.code()));
+    }));
 }

@@ -238,3 +238,41 @@ fn every_decision_on_a_pool_region_has_its_line_an_aliased_call_too() {
     assert!(line.contains("from upstream (theirs): echo"), "{line}");
     assert!(crate::support::pin_problems(&run.out).is_empty());
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_in_one_line() {
+    use std::process::{Command, Stdio};
+    // A pipe whose reading end is already closed: every write fails with EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(bin())
+        .args(["completions", "zsh"])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(141), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: the full-disk case is not checked");
+        return;
+    }
+    for args in [&["completions", "bash"][..], &["--help"], &["config"]] {
+        let out = Command::new(bin())
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("poolmerge: cannot write the output"),
+            "{err}"
+        );
+    }
+}
