@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
         --repo) [ $# -ge 2 ] || die "--repo needs a path"; repo="$2"; shift 2 ;;
         --global) global=1; shift ;;
         --hooks) hooks=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        # The comment block at the top of this file, and nothing after it.
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
 done

@@ -27,12 +27,7 @@ fn main() -> ExitCode {
             return Status::Error.into();
         }
         Err(e) => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!(
-                "poolmerge: {} (see poolmerge --help)",
-                first.trim_start_matches("error: ")
-            );
+            eprintln!("poolmerge: {} (see poolmerge --help)", one_line(&e));
             return Status::Error.into();
         }
     };
@@ -73,4 +68,24 @@ fn output_errors_end_cleanly() {
         );
         std::process::exit(i32::from(Status::Error.code()));
     }));
+}
+
+/// clap's message in one line: its first line, and where that ends with a colon, the
+/// indented lines that follow it (the arguments missing), joined.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let first = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    if !first.ends_with(':') {
+        return first;
+    }
+    let listed: Vec<&str> = lines
+        .take_while(|l| l.starts_with(' ') || l.starts_with('\t'))
+        .map(str::trim)
+        .collect();
+    format!("{first} {}", listed.join(", "))
 }

@@ -58,6 +58,13 @@ fn bad_arguments_are_one_line_and_exit_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
+    // Missing arguments are named, not left after a colon.
+    let out = clean_command(&bin(), Path::new("/nonexistent"))
+        .args(["merge", "a"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not provided: <OURS>, <THEIRS>"), "{err}");
     let out = clean_command(&bin(), Path::new("/nonexistent"))
         .arg("--help")
         .output()

@@ -328,6 +328,24 @@ fn completions_come_from_the_cli() {
     }
 }
 
+#[test]
+fn install_sh_help_is_its_usage_and_nothing_else() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let out = std::process::Command::new(&script)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Builds and installs poolmerge"), "{text}");
+    assert!(text.contains("--hooks"), "{text}");
+    assert!(
+        text.lines()
+            .all(|l| !l.starts_with("set ") && !l.starts_with('#')),
+        "{text}"
+    );
+}
+
 /// Builds and installs with install.sh into a temporary prefix (compiles everything:
 /// run with `cargo test -- --ignored`).
 #[test]
