@@ -36,9 +36,9 @@ pub struct Cli {
 pub enum Command {
     /// Merge three versions of a file (the git merge driver).
     ///
-    /// Register it with
-    ///   git config merge.poolmerge.driver "poolmerge merge %O %A %B -s %S -x %X -y %Y -p %P -l %L"
-    /// and a `merge=poolmerge` attribute. The result is written into OURS. Exit status:
+    /// `poolmerge install` registers it (with this binary's absolute path: git runs
+    /// drivers with the PATH of whatever started the merge) and routes files to it with
+    /// a `merge=poolmerge` attribute. The result is written into OURS. Exit status:
     /// 0 clean, 1 conflicts remain (standard markers), 2 could not run (OURS untouched).
     /// POOLMERGE=0 in the environment makes it git's plain three-way merge.
     #[command(after_help = "Examples:\n  \

@@ -283,3 +283,20 @@ fn a_closed_pipe_ends_quietly_and_a_full_disk_in_one_line() {
         );
     }
 }
+
+#[test]
+fn merge_help_never_registers_a_bare_poolmerge() {
+    let out = clean_command(&bin(), Path::new("/nonexistent"))
+        .args(["merge", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("poolmerge install"), "{help}");
+    // Every driver line it shows names the binary by its absolute path.
+    for line in help
+        .lines()
+        .filter(|l| l.contains("merge.poolmerge.driver"))
+    {
+        assert!(line.contains("$(command -v poolmerge)"), "{line}");
+    }
+}
