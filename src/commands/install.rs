@@ -219,6 +219,29 @@ fn hook_body(hook: &str, exe: &Path) -> String {
     format!("if [ -x {exe} ]; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n")
 }
 
+/// What to add to an existing hook that is not a shell script: Python lines for a
+/// Python hook, else the command to run and what its status means.
+fn foreign_hook_body(text: &str, hook: &str, exe: &Path) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let shown = exe.to_string_lossy();
+    let stop = hook == "pre-commit";
+    if first.starts_with("#!") && first.contains("python") {
+        let call = format!("subprocess.call([{shown:?}, \"hook\", {hook:?}, *sys.argv[1:]])");
+        let run = if stop {
+            format!("    status = {call}\n    if status:\n        sys.exit(status)\n")
+        } else {
+            format!("    {call}\n")
+        };
+        return format!("import os, subprocess, sys\nif os.access({shown:?}, os.X_OK):\n{run}");
+    }
+    let then = if stop {
+        "; stop the commit when it exits non-zero"
+    } else {
+        "; its status does not matter"
+    };
+    format!("run {shown} hook {hook} with the hook's own arguments{then}\n")
+}
+
 /// The hooks `install --hooks` writes: pre-commit pins what a commit stages; the
 /// others finish what `git merge`, `git cherry-pick`, `git am` and `git rebase` made
 /// (see `commands::hook`).
@@ -416,7 +439,7 @@ fn install_hook(dir: &Path, hook: &str, exe: &Path) -> Result<bool> {
                 println!(
                     "hook {hook}: {} exists and is not a shell script; left as it is. To chain poolmerge, add:\n{}",
                     path.display(),
-                    hook_body(hook, exe)
+                    foreign_hook_body(&rest, hook, exe)
                 );
                 return Ok(false);
             }
@@ -617,6 +640,25 @@ mod tests {
         assert_eq!(strip_block(&with), (user.to_string(), true));
         assert!(is_shell_script(user));
         assert!(!is_shell_script("#!/usr/bin/env python3\nprint()\n"));
+        // A Python hook gets Python lines to add, that compile, not shell ones.
+        let exe = Path::new("/opt/bin/poolmerge");
+        let py = foreign_hook_body("#!/usr/bin/env python3\n", "pre-commit", exe);
+        assert!(
+            py.contains("subprocess.call([\"/opt/bin/poolmerge\", \"hook\", \"pre-commit\""),
+            "{py}"
+        );
+        assert!(
+            py.contains("sys.exit(status)") && !py.contains("\"$@\""),
+            "{py}"
+        );
+        assert!(crate::python::compiles(py.as_bytes()), "{py}");
+        let post = foreign_hook_body("#!/usr/bin/env python3\n", "post-merge", exe);
+        assert!(!post.contains("sys.exit"), "{post}");
+        let other = foreign_hook_body("#!/usr/bin/env node\n", "pre-commit", exe);
+        assert!(
+            other.starts_with("run /opt/bin/poolmerge hook pre-commit"),
+            "{other}"
+        );
         assert!(is_our_attribute_line("database/*.py merge=poolmerge"));
         assert!(!is_our_attribute_line("*.py merge=poolmerge text"));
     }
