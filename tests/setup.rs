@@ -279,6 +279,28 @@ fn doctor_explains_a_broken_setup_and_passes_a_correct_one() {
 }
 
 #[test]
+fn doctor_flags_a_route_that_is_not_committed() {
+    let repo = Repo::new();
+    repo.commit(FILE, &case("01-unrelated-function", "ours.py"), "module");
+    // install writes .gitattributes into the work tree; nothing is committed yet.
+    repo.poolmerge(&["install"]);
+    let (code, out, _) = repo.poolmerge(&["doctor"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("PROBLEM  the route to poolmerge in .gitattributes is not committed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fix: git add .gitattributes && git commit"),
+        "{out}"
+    );
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route"]);
+    let (code, out, _) = repo.poolmerge(&["doctor"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
 fn demo_runs_and_prints_the_pinned_engine() {
     let home = poolmerge::fsutil::TempDir::new("poolmerge-demo-test-").unwrap();
     let out = clean_command(&bin(), home.path())

@@ -301,6 +301,27 @@ fn layout_verdicts(repo: &Repository) -> Vec<Verdict> {
         .workdir()
         .and_then(|w| std::fs::read(w.join(".gitattributes")).ok())
         .is_some_and(|t| repo::reroute(&t, repo::DRIVER, "x").is_some());
+    // The route in the work tree's .gitattributes but not in HEAD's: a clone of the
+    // fork, its CI and every other checkout route nothing.
+    if in_tree {
+        let committed = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_tree().ok())
+            .map(|tree| {
+                tree.get_path(Path::new(".gitattributes"))
+                    .ok()
+                    .and_then(|e| e.to_object(repo).ok())
+                    .and_then(|o| o.into_blob().ok())
+                    .is_some_and(|b| repo::reroute(b.content(), repo::DRIVER, "x").is_some())
+            });
+        if committed == Some(false) {
+            out.push(Verdict::Problem(
+                "the route to poolmerge in .gitattributes is not committed: a clone of the fork, and its CI, route nothing".into(),
+                "git add .gitattributes && git commit -m 'Route the pool modules to poolmerge'".into(),
+            ));
+        }
+    }
     if in_info {
         out.push(Verdict::Ok(
             "the route is in .git/info/attributes too: it holds for every pick of a rebase".into(),
