@@ -368,6 +368,84 @@ fn install_sh_help_is_its_usage_and_nothing_else() {
     );
 }
 
+/// A release archive of the test binary, as the release workflow lays it out, with
+/// its SHA256SUMS beside it. Returns the archive's path.
+fn release_archive(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = dir.join("poolmerge-0.0.0-test");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(bin(), root.join("poolmerge")).unwrap();
+    let name = "poolmerge-0.0.0-test.tar.gz";
+    let ok = std::process::Command::new("tar")
+        .current_dir(dir)
+        .args(["-czf", name, "poolmerge-0.0.0-test"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let sums = std::process::Command::new("sha256sum")
+        .current_dir(dir)
+        .arg(name)
+        .output()
+        .unwrap();
+    std::fs::write(dir.join("SHA256SUMS"), &sums.stdout).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn install_sh_from_an_archive_checks_it_then_installs_and_registers() {
+    let repo = Repo::new();
+    let releases = repo.home().join("releases");
+    let archive = release_archive(&releases);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let run = |args: &[&str]| {
+        let out = clean_command(&script, &repo.home())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let prefix = repo.home().join("prefix");
+    let (archive_s, prefix_s, work) = (
+        archive.to_str().unwrap(),
+        prefix.to_str().unwrap(),
+        repo.work().to_str().unwrap().to_string(),
+    );
+    // A checksum that does not match: refused before anything is installed.
+    let sums = std::fs::read_to_string(releases.join("SHA256SUMS")).unwrap();
+    let wrong = sums.replacen(&sums[..8], "00000000", 1);
+    std::fs::write(releases.join("SHA256SUMS"), &wrong).unwrap();
+    let (code, out) = run(&["--from", archive_s, "--prefix", prefix_s, "--repo", &work]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("does not match its checksum"), "{out}");
+    assert!(!prefix.join("bin/poolmerge").exists());
+    // No SHA256SUMS at all, and no --sha256: refused too.
+    std::fs::remove_file(releases.join("SHA256SUMS")).unwrap();
+    let (code, out) = run(&["--from", archive_s, "--prefix", prefix_s]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("pass --sha256"), "{out}");
+    // The right checksum: installed, registered, hooks in place, in one step.
+    std::fs::write(releases.join("SHA256SUMS"), &sums).unwrap();
+    let (code, out) = run(&[
+        "--from", archive_s, "--prefix", prefix_s, "--repo", &work, "--hooks",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let installed = prefix.join("bin/poolmerge");
+    assert!(installed.is_file(), "{out}");
+    assert!(
+        repo.ok(&["config", "merge.poolmerge.driver"])
+            .contains(installed.to_str().unwrap())
+    );
+    assert!(repo.work().join(".git/hooks/post-merge").is_file(), "{out}");
+    // --sha256 stands in for SHA256SUMS.
+    let hex = sums.split_whitespace().next().unwrap();
+    std::fs::remove_file(releases.join("SHA256SUMS")).unwrap();
+    let (code, out) = run(&["--from", archive_s, "--sha256", hex, "--prefix", prefix_s]);
+    assert_eq!(code, Some(0), "{out}");
+}
+
 /// Builds and installs with install.sh into a temporary prefix (compiles everything:
 /// run with `cargo test -- --ignored`).
 #[test]
