@@ -461,7 +461,11 @@ fn working_sides(
             }
         }
     }
-    let size = opts.markers.size;
+    // The size the line merge writes (git's default where none is given).
+    let size = match opts.markers.size {
+        0 => crate::conflict::DEFAULT_MARKER_SIZE,
+        n => n,
+    };
     // Each side's faults, ours then theirs.
     let faults = |o: &MergeOutcome| -> [bool; 4] {
         let (ours, theirs) = if o.conflicts == 0 {
