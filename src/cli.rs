@@ -230,6 +230,8 @@ pub enum Format {
     Json,
     /// GitHub Actions annotations (`::error file=...,line=...::message`).
     Github,
+    /// A Markdown table and verdict, for a CI job summary (`$GITHUB_STEP_SUMMARY`).
+    Markdown,
 }
 
 /// Arguments of `poolmerge fix`.

@@ -194,10 +194,84 @@ pub fn check_github(items: &[CheckItem]) -> String {
     out
 }
 
+/// A Markdown report, for a CI job's summary (`$GITHUB_STEP_SUMMARY`): one table row per
+/// finding, what it means for the file, and the verdict.
+pub fn check_markdown(items: &[CheckItem], files: usize) -> String {
+    fn result(kind: &str) -> &str {
+        match kind {
+            "resolved" => "resolved by poolmerge",
+            "hooks" => "pinned by the hooks",
+            "conflict" => "still conflicted",
+            "markers" => "conflict markers",
+            "unpinned" | "import" => "not pinned",
+            "syntax" => "does not parse",
+            other => other,
+        }
+    }
+    let cell = |s: &str| s.replace('|', "\\|").replace(['\r', '\n'], " ");
+    let mut out = String::from("### poolmerge check\n\n");
+    if !items.is_empty() {
+        out.push_str("| file | result | detail |\n|---|---|---|\n");
+        for i in items {
+            let place = match i.line {
+                Some(l) => format!("{}:{l}", i.path),
+                None => i.path.clone(),
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                cell(&place),
+                result(&i.kind),
+                cell(&i.message)
+            ));
+        }
+        out.push('\n');
+    }
+    let failures = items.iter().filter(|i| i.failure).count();
+    let checked = counted(files, "file", "files");
+    if failures == 0 {
+        out.push_str(&format!("**ok**: {checked} checked\n"));
+    } else {
+        let problems = counted(failures, "problem", "problems");
+        out.push_str(&format!("**{problems}** in {checked} checked\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::merge::{Outcome, Side};
+
+    #[test]
+    fn markdown_is_a_table_and_a_verdict() {
+        let items = vec![
+            CheckItem {
+                kind: "resolved".into(),
+                path: "db/a.py".into(),
+                line: None,
+                message: "poolmerge resolves what git alone would leave conflicted".into(),
+                failure: false,
+            },
+            CheckItem {
+                kind: "unpinned".into(),
+                path: "db/b|c.py".into(),
+                line: Some(4),
+                message: "engine e does not carry the pin".into(),
+                failure: true,
+            },
+        ];
+        assert_eq!(
+            check_markdown(&items, 2),
+            "### poolmerge check\n\n| file | result | detail |\n|---|---|---|\n\
+             | `db/a.py` | resolved by poolmerge | poolmerge resolves what git alone would leave conflicted |\n\
+             | `db/b\\|c.py:4` | not pinned | engine e does not carry the pin |\n\n\
+             **1 problem** in 2 files checked\n"
+        );
+        assert_eq!(
+            check_markdown(&[], 3),
+            "### poolmerge check\n\n**ok**: 3 files checked\n"
+        );
+    }
 
     #[test]
     fn json_escapes_and_fields() {

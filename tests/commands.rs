@@ -278,6 +278,13 @@ fn check_merge_with_a_real_conflict_names_the_file_in_every_format() {
         ),
         "{out}"
     );
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "main", "--format", "markdown"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("| `database/traffic_db.py` | still conflicted | would stay conflicted")
+            && out.ends_with("**1 problem** in 1 file checked\n"),
+        "{out}"
+    );
     assert_eq!(snapshot(&repo), before);
 }
 

@@ -38,6 +38,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         Format::Text => report::check_text(&items, files),
         Format::Json => report::check_json(&items, files),
         Format::Github => report::check_github(&items),
+        Format::Markdown => report::check_markdown(&items, files),
     };
     print!("{out}");
     Ok(if items.iter().any(|i| i.failure) {
