@@ -133,15 +133,21 @@ pub fn check_text(items: &[CheckItem], files: usize) -> String {
             None => out.push_str(&format!("{}: {}\n", i.path, i.message)),
         }
     }
-    let failures = items.iter().filter(|i| i.failure).count();
-    let checked = counted(files, "file", "files");
-    if failures == 0 {
-        out.push_str(&format!("ok: {checked} checked\n"));
-    } else {
-        let problems = counted(failures, "problem", "problems");
-        out.push_str(&format!("{problems} in {checked} checked\n"));
-    }
+    out.push_str(&match verdict(items, files) {
+        (None, checked) => format!("ok: {checked} checked\n"),
+        (Some(problems), checked) => format!("{problems} in {checked} checked\n"),
+    });
     out
+}
+
+/// The verdict of a check: how many problems ("2 problems", none when it passes) and
+/// how many files were checked ("20 files").
+fn verdict(items: &[CheckItem], files: usize) -> (Option<String>, String) {
+    let failures = items.iter().filter(|i| i.failure).count();
+    (
+        (failures > 0).then(|| counted(failures, "problem", "problems")),
+        counted(files, "file", "files"),
+    )
 }
 
 /// `n` and the noun in the number it takes: "1 file", "2 files".
@@ -226,14 +232,10 @@ pub fn check_markdown(items: &[CheckItem], files: usize) -> String {
         }
         out.push('\n');
     }
-    let failures = items.iter().filter(|i| i.failure).count();
-    let checked = counted(files, "file", "files");
-    if failures == 0 {
-        out.push_str(&format!("**ok**: {checked} checked\n"));
-    } else {
-        let problems = counted(failures, "problem", "problems");
-        out.push_str(&format!("**{problems}** in {checked} checked\n"));
-    }
+    out.push_str(&match verdict(items, files) {
+        (None, checked) => format!("**ok**: {checked} checked\n"),
+        (Some(problems), checked) => format!("**{problems}** in {checked} checked\n"),
+    });
     out
 }
 

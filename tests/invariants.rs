@@ -111,8 +111,7 @@ pub fn check(
     };
     let (outcome, plain) = outcome;
     // Pool code: any pin's call or import module, or SQLAlchemy at all.
-    let pins: Vec<&poolmerge::merge::pin::Pin> =
-        std::iter::once(&opts.pin).chain(&opts.more).collect();
+    let pins: Vec<&poolmerge::merge::pin::Pin> = opts.pins().collect();
     let mentions = |t: &[u8]| {
         python::contains(t, b"sqlalchemy")
             || pins.iter().any(|p| {

@@ -180,7 +180,6 @@ enum Who {
 struct CallIn<'a> {
     text: &'a [u8],
     call: &'a Call,
-    indent: &'a [u8],
 }
 
 /// The merge of one call's arguments.
@@ -467,9 +466,11 @@ fn merge_call(
         Who::Upstream => u,
     };
     let per_line = one_item_a_line(source.text, &source.call.args);
+    // The items' indentation, read only where the call holds one item a line (a new
+    // dictionary is laid out like its siblings there, inline otherwise).
     let item_indent: Vec<u8> = match source.call.args.items.last() {
         Some(last) if per_line => indent_at(source.text, last.range.start).to_vec(),
-        _ => [source.indent, &indent_unit(source.text, source.indent)].concat(),
+        _ => Vec::new(),
     };
     // A call on one line takes the end of line of the line it stands on.
     let eol = eol_in(
@@ -859,7 +860,6 @@ fn call_in<'a>(side: &EngineSide<'a>, i: usize) -> CallIn<'a> {
     CallIn {
         text: side.text,
         call: &side.stmt.calls[i],
-        indent: side.indent(),
     }
 }
 
@@ -914,7 +914,6 @@ fn pinned_lines(side: &EngineSide, pins: Pins) -> PinnedLines {
         let ci = CallIn {
             text: side.text,
             call,
-            indent: side.indent(),
         };
         match merge_call(None, ci, ci, pins.for_calls(&[call]), Who::Fork, true) {
             Ok(c) => {
@@ -1086,11 +1085,7 @@ fn merge_statement(
         if same_shape {
             return Some(k);
         }
-        let slot = s.stmt.calls[k].slot.as_ref()?;
-        v.stmt
-            .calls
-            .iter()
-            .position(|c| c.slot.as_ref() == Some(slot))
+        slot_index(v, s.stmt.calls[k].slot.as_deref()?)
     };
     for k in 0..s.stmt.calls.len() {
         let bi = b.and_then(|b| find(b, k).map(|i| call_in(b, i)));
@@ -1135,16 +1130,13 @@ fn merge_statement(
     if !same_shape && let Some(b) = b {
         let other = if skeleton_from == Who::Upstream { f } else { u };
         for call in &other.stmt.calls {
-            let Some(slot) = &call.slot else { continue };
-            if s.stmt.calls.iter().any(|c| c.slot.as_ref() == Some(slot)) {
+            let Some(slot) = call.slot.as_deref() else {
+                continue;
+            };
+            if slot_index(s, slot).is_some() {
                 continue;
             }
-            let Some(j) = b
-                .stmt
-                .calls
-                .iter()
-                .position(|c| c.slot.as_ref() == Some(slot))
-            else {
+            let Some(j) = slot_index(b, slot) else {
                 continue;
             };
             let kept = squeeze(&other.text[call.args.range.clone()]);
@@ -1192,6 +1184,14 @@ fn merge_statement(
         from_upstream,
         notes,
     }
+}
+
+/// Which call of a statement has slot `slot`.
+fn slot_index(side: &EngineSide, slot: &str) -> Option<usize> {
+    side.stmt
+        .calls
+        .iter()
+        .position(|c| c.slot.as_deref() == Some(slot))
 }
 
 /// Whether every call of a statement has a slot and no two share one.

@@ -180,7 +180,8 @@ pub fn first_use(text: &[u8], name: &str) -> Option<usize> {
 /// Where the file with ours (or theirs) taken in every conflict block uses `name` but
 /// does not import it, while the other side imports it inside a block (the fork's
 /// import in a hunk upstream deleted around), that import line moves out, before the
-/// block, so that whichever side the user takes imports what it uses. A block left with the same text on both sides is resolved.
+/// block, so that whichever side the user takes imports what it uses. A block left with
+/// the same text on both sides is resolved.
 /// Returns the new text and how many blocks were resolved; `None` when nothing moves.
 pub fn lift_out_of_blocks(
     text: &[u8],
@@ -322,20 +323,18 @@ pub fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
             i += 1;
             continue;
         };
-        let mut list = rest.to_vec();
-        if let Some(open) = rest.trim_ascii_start().strip_prefix(b"(") {
+        // Each line's names, without its comment.
+        let code = |l: &[u8]| l[..l.iter().position(|&b| b == b'#').unwrap_or(l.len())].to_vec();
+        let mut list = code(rest);
+        if let Some(open) = list.trim_ascii_start().strip_prefix(b"(") {
             list = open.to_vec();
             while !list.contains(&b')') && i + 1 < lines.len() {
                 i += 1;
                 list.push(b',');
-                list.extend_from_slice(lines[i]);
+                list.extend(code(lines[i]));
             }
             list.retain(|&b| b != b')');
         }
-        let list: Vec<u8> = match list.iter().position(|&b| b == b'#') {
-            Some(at) => list[..at].to_vec(),
-            None => list,
-        };
         if name_used_in_list(&list, name) {
             return true;
         }

@@ -62,6 +62,11 @@ pub struct Options {
 }
 
 impl Options {
+    /// Every pin: the first one, then the rest.
+    pub fn pins(&self) -> impl Iterator<Item = &Pin> {
+        std::iter::once(&self.pin).chain(&self.more)
+    }
+
     /// Options for a profile's pins (the first one and the rest).
     pub fn for_pins(markers: Markers, pins: &[Pin]) -> Options {
         let (pin, more) = match pins.split_first() {
@@ -141,8 +146,7 @@ fn unfold(line: usize, folds: &[(usize, usize)]) -> usize {
 fn merge_chained(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
     // Which file is the fork's, over every pin of the profile.
     let score = |text: &[u8]| -> usize {
-        std::iter::once(&opts.pin)
-            .chain(&opts.more)
+        opts.pins()
             .filter_map(|pin| {
                 python::scan_limited(text, &pin.targets(), &opts.limits)
                     .ok()
@@ -371,10 +375,7 @@ fn with_aliases(opts: &Options, texts: &[&[u8]]) -> Option<Options> {
         }
         all
     };
-    let found: Vec<Vec<String>> = std::iter::once(&opts.pin)
-        .chain(&opts.more)
-        .map(aliases)
-        .collect();
+    let found: Vec<Vec<String>> = opts.pins().map(aliases).collect();
     if found.iter().all(Vec::is_empty) {
         return None;
     }
@@ -441,12 +442,9 @@ fn working_sides(
     line: &dyn LineMerge,
     outcome: MergeOutcome,
 ) -> Result<MergeOutcome> {
-    let pins: Vec<Pin> = std::iter::once(opts.pin.clone())
-        .chain(opts.more.iter().cloned())
-        .collect();
     let texts = [input.base, input.ours, input.theirs];
     let mut imported: Vec<(String, String)> = Vec::new();
-    for pin in pins.iter().filter(|p| p.needs_import()) {
+    for pin in opts.pins().filter(|p| p.needs_import()) {
         imported.push((pin.import_module.clone(), pin.import_name.clone()));
         for text in texts {
             let Some(scan) = crate::python::scan(text, &pin.targets()) else {
@@ -508,9 +506,7 @@ fn pinned_versions(
     line: &dyn LineMerge,
     why: &str,
 ) -> Result<Option<MergeOutcome>> {
-    let pins: Vec<Pin> = std::iter::once(opts.pin.clone())
-        .chain(opts.more.iter().cloned())
-        .collect();
+    let pins: Vec<Pin> = opts.pins().cloned().collect();
     let carries = |text: &[u8]| {
         pins.iter().any(|pin| {
             python::scan(text, &pin.targets()).is_some_and(|s| {
@@ -933,13 +929,13 @@ impl<'a> Merger<'a> {
                         }
                         r.merged.clone()
                     }
-                    (_, Section::Ours) | (_, Section::Theirs) => {
+                    (_, Section::Ours) => {
                         shown_pinned |= r.pinned_in_sides;
-                        if section == Section::Ours {
-                            r.ours.clone()
-                        } else {
-                            r.theirs.clone()
-                        }
+                        r.ours.clone()
+                    }
+                    (_, Section::Theirs) => {
+                        shown_pinned |= r.pinned_in_sides;
+                        r.theirs.clone()
                     }
                 };
                 Some(text)

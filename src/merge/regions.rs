@@ -366,8 +366,8 @@ fn pair(from: &[Region], to: &[Region]) -> Vec<Option<usize>> {
 /// Re-pairs, scope and target by scope and target, the base regions with `side`'s by
 /// what the engines are, where pairing by content put a base engine with one of
 /// another class while `side` holds one of the class wanted. The class a base engine
-/// wants is its own, or SQLite where `other` (when given) made it a SQLite engine (the fork's intent:
-/// every SQLite engine carries the pin). So when upstream splits an engine into a
+/// wants is its own, or SQLite where `other` (when given) made it a SQLite engine (the
+/// fork's intent: every SQLite engine carries the pin). So when upstream splits an engine into a
 /// SQLite and a server branch, or inverts the test, the fork's pinned engine meets
 /// upstream's SQLite engine, and upstream's server engine stays upstream's.
 fn repair_by_class(
@@ -384,19 +384,16 @@ fn repair_by_class(
         }
     };
     // The engines of each bucket, in the base and in the side, found in one pass each.
-    let mut buckets: Vec<(String, String)> = Vec::new();
     let mut index: FxMap<(String, String), usize> = FxMap::default();
     let mut base_in: Vec<Vec<usize>> = Vec::new();
     for (b, r) in base.iter().enumerate().filter(|(_, r)| r.is_engine()) {
-        let k = bucket(r);
-        let i = *index.entry(k.clone()).or_insert_with(|| {
-            buckets.push(k);
+        let i = *index.entry(bucket(r)).or_insert_with(|| {
             base_in.push(Vec::new());
-            buckets.len() - 1
+            base_in.len() - 1
         });
         base_in[i].push(b);
     }
-    let mut side_in: Vec<Vec<usize>> = vec![Vec::new(); buckets.len()];
+    let mut side_in: Vec<Vec<usize>> = vec![Vec::new(); base_in.len()];
     for (s, r) in side.iter().enumerate().filter(|(_, r)| r.is_engine()) {
         if let Some(&i) = index.get(&bucket(r)) {
             side_in[i].push(s);

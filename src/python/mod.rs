@@ -466,17 +466,10 @@ pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
 
 /// [`scan`] within `limits`; the error says which was passed.
 pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<Scan, String> {
-    let names = call_names(text, targets);
-    let hits: Vec<(&str, Vec<usize>)> = names
-        .iter()
-        .map(|name| {
-            let at = find_all(text, name)
-                .into_iter()
-                .filter(|&at| may_call(text, at, name.len()))
-                .collect();
-            (name.as_str(), at)
-        })
-        .collect();
+    let mut hits = call_hits(text, targets);
+    for (name, at) in &mut hits {
+        at.retain(|&at| may_call(text, at, name.len()));
+    }
     let calls: Vec<usize> = hits.iter().flat_map(|(_, at)| at.iter().copied()).collect();
     let modules: Vec<usize> = find_all(text, module_package(targets.import_module))
         .into_iter()
@@ -534,29 +527,41 @@ fn skip_blanks(text: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// The names the engine call goes by in `text`: its own, the aliases `targets` knows,
-/// and each alias an import in `text` gives it.
-fn call_names(text: &[u8], targets: &Targets) -> Vec<String> {
-    let mut names = vec![targets.call.to_string()];
+/// Where each name the engine call goes by occurs in `text`: its own, the aliases
+/// `targets` knows, and each alias an import in `text` gives it (found from the places
+/// of its own name, searched once).
+fn call_hits(text: &[u8], targets: &Targets) -> Vec<(String, Vec<usize>)> {
+    let own = find_all(text, targets.call);
+    let mut names: Vec<String> = Vec::new();
     for alias in targets
         .aliases
         .iter()
         .cloned()
-        .chain(call_aliases(text, targets.call))
+        .chain(aliases_at(text, targets.call, &own))
     {
-        if !names.contains(&alias) {
+        if alias != targets.call && !names.contains(&alias) {
             names.push(alias);
         }
     }
-    names
+    let mut hits = vec![(targets.call.to_string(), own)];
+    hits.extend(names.into_iter().map(|name| {
+        let at = find_all(text, &name);
+        (name, at)
+    }));
+    hits
 }
 
 /// The aliases imports in `text` give the call (`from sqlalchemy import create_engine
 /// as make_engine`): a byte test, where a name that is no alias only costs a look for
 /// calls of it.
 pub fn call_aliases(text: &[u8], call: &str) -> Vec<String> {
+    aliases_at(text, call, &find_all(text, call))
+}
+
+/// [`call_aliases`], from the places `at` where the call's name occurs.
+fn aliases_at(text: &[u8], call: &str, at: &[usize]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for at in find_all(text, call) {
+    for &at in at {
         if at > 0 && ident_byte(text[at - 1]) {
             continue;
         }
@@ -759,11 +764,7 @@ fn pool_imports<'t>(root: Node<'t>, text: &[u8], hits: &[usize], module: &str) -
 
 /// Extracts engine statements and pool imports from a parsed tree.
 pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
-    let names = call_names(text, targets);
-    let hits: Vec<(&str, Vec<usize>)> = names
-        .iter()
-        .map(|name| (name.as_str(), find_all(text, name)))
-        .collect();
+    let hits = call_hits(text, targets);
     let modules = find_all(text, module_package(targets.import_module));
     scan_hits(tree, text, targets, &hits, &modules)
 }
@@ -774,7 +775,7 @@ fn scan_hits(
     tree: &Tree,
     text: &[u8],
     targets: &Targets,
-    call_hits: &[(&str, Vec<usize>)],
+    call_hits: &[(String, Vec<usize>)],
     module_hits: &[usize],
 ) -> Scan {
     let root = tree.root_node();
