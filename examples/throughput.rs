@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use poolmerge::merge::native::NativeMerge;
+use poolmerge::merge::line::NativeMerge;
 use poolmerge::merge::{self, Input, Options};
 
 /// The median time of `f`, run at least five times and for about two seconds.

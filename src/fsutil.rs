@@ -1,6 +1,8 @@
-//! File-system helpers: a self-removing temporary directory and atomic writes (write a
-//! sibling temporary file, rename it over the target), so that a crash or a kill never
-//! leaves a half-written file behind: the target is the old content or the new.
+//! File-system helpers: files in the work tree reached without links, and atomic writes
+//! (write a sibling temporary file, rename it over the target), so that a crash or a
+//! kill never leaves a half-written file behind: the target is the old content or the
+//! new. The sibling is created with the target's permissions, or the umask's for a new
+//! file, as any other write would create it.
 //!
 //! Files in the work tree and configuration ([`atomic_write`]) are flushed to disk
 //! before the rename, so that not even a power cut leaves an empty file. The merge
@@ -24,41 +26,6 @@ fn unique_name(prefix: &str) -> String {
         .unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}{}-{n}-{nanos:08x}", std::process::id())
-}
-
-/// A temporary directory, removed with its contents when dropped.
-#[derive(Debug)]
-pub struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    /// Creates a new directory under the system temporary directory.
-    pub fn new(prefix: &str) -> io::Result<TempDir> {
-        let root = std::env::temp_dir();
-        let mut last = None;
-        for _ in 0..100 {
-            let path = root.join(unique_name(prefix));
-            match fs::create_dir(&path) {
-                Ok(()) => return Ok(TempDir { path }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| io::Error::other("no temporary directory")))
-    }
-
-    /// The directory's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // Best effort: a leftover temporary directory is harmless.
-        let _ = fs::remove_dir_all(&self.path);
-    }
 }
 
 /// A file `resolve`, `fix` and `check` may read and rewrite: `rel` under the work tree
@@ -178,7 +145,10 @@ mod tests {
 
     #[test]
     fn work_tree_files_are_reached_without_links() {
-        let dir = TempDir::new("poolmerge-test-").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("poolmerge-test-")
+            .tempdir()
+            .unwrap();
         let root = dir.path();
         fs::create_dir_all(root.join("db")).unwrap();
         fs::write(root.join("db/a.py"), b"x\n").unwrap();
@@ -220,22 +190,15 @@ mod tests {
 
     #[test]
     fn atomic_write_replaces_content_and_leaves_no_temporary_file() {
-        let dir = TempDir::new("poolmerge-test-").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("poolmerge-test-")
+            .tempdir()
+            .unwrap();
         let target = dir.path().join("f.py");
         fs::write(&target, b"old").unwrap();
         atomic_write(&target, b"new content").unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"new content");
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
-    }
-
-    #[test]
-    fn temp_dir_is_removed_on_drop() {
-        let path = {
-            let dir = TempDir::new("poolmerge-test-").unwrap();
-            fs::write(dir.path().join("x"), b"x").unwrap();
-            dir.path().to_path_buf()
-        };
-        assert!(!path.exists());
     }
 }

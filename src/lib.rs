@@ -8,7 +8,6 @@ pub mod config;
 pub mod conflict;
 pub mod exit;
 pub mod fsutil;
-pub mod hash;
 pub mod merge;
 pub mod python;
 pub mod repo;

@@ -6,8 +6,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use poolmerge::fsutil::TempDir;
-
 use crate::generate::Rng;
 use crate::support::{Repo, bin, clean_command, read};
 
@@ -101,7 +99,10 @@ fn kill_many(
 
 #[test]
 fn a_killed_driver_leaves_ours_old_or_new() {
-    let dir = TempDir::new("poolmerge-kill-").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-kill-")
+        .tempdir()
+        .unwrap();
     let p = |n: &str| dir.path().join(n);
     let body = module(120_000, "x");
     let base = format!("{ENGINE}{body}");

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use poolmerge::fsutil::TempDir;
+use tempfile::TempDir;
 
 use crate::support::{Repo, bin, clean_command, git_merge_file, pin_problems, read};
 
@@ -60,7 +60,10 @@ impl Driver {
 
     fn named(names: [&'static str; 3], base: &[u8], ours: &[u8], theirs: &[u8]) -> Driver {
         let d = Driver {
-            dir: TempDir::new("poolmerge-bad-").unwrap(),
+            dir: tempfile::Builder::new()
+                .prefix("poolmerge-bad-")
+                .tempdir()
+                .unwrap(),
             names,
         };
         for (name, text) in names.iter().zip([base, ours, theirs]) {
@@ -424,7 +427,10 @@ fn labels_with_spaces_and_quotes() {
             "-x", labels[0], "-s", labels[1], "-y", labels[2], "--style", style,
         ]);
         assert_eq!(ran.code, 1, "{}", ran.stderr);
-        let dir = TempDir::new("poolmerge-bad-").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("poolmerge-bad-")
+            .tempdir()
+            .unwrap();
         for (n, t) in ["o", "b", "t"].iter().zip([ours.as_slice(), base, theirs]) {
             std::fs::write(dir.path().join(n), t).unwrap();
         }

@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use poolmerge::fsutil::TempDir;
-
 use crate::support::{
     bin, clean_command, data_dir, git_merge_file, read, run_merge, run_merge_env,
 };
@@ -22,7 +20,10 @@ const LABELS: [&str; 6] = ["-s", "base", "-x", "ours", "-y", "theirs"];
 
 #[test]
 fn an_unreadable_input_is_one_line_exit_2_and_ours_untouched() {
-    let dir = TempDir::new("poolmerge-cli-").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-cli-")
+        .tempdir()
+        .unwrap();
     std::fs::write(dir.path().join("ours.py"), b"keep me\n").unwrap();
     std::fs::write(dir.path().join("base.py"), b"x\n").unwrap();
     std::fs::create_dir(dir.path().join("adir")).unwrap();
@@ -143,7 +144,10 @@ fn the_style_comes_from_git_c_through_the_environment() {
 
 #[test]
 fn the_style_comes_from_the_repository_config_and_decisions_are_logged() {
-    let dir = TempDir::new("poolmerge-cli-").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-cli-")
+        .tempdir()
+        .unwrap();
     let git = |args: &[&str]| {
         let out = clean_command(Path::new("git"), dir.path())
             .current_dir(dir.path())

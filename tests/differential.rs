@@ -3,13 +3,8 @@
 //! seeds; CRLF and mixed line endings, missing final newlines, marker sizes 7/9/11,
 //! all three styles, identical changes on both sides, adjacent edits, lines that
 //! mention `create_engine` without calling it, long files of frequent lines) and
-//! compared with `git merge-file --diff-algorithm=histogram`. The native line merge is
-//! also compared in-process on a larger sample; `examples/differential.rs` runs
-//! 100,000 and more.
-
-use poolmerge::conflict::{Markers, Style};
-use poolmerge::merge::line::{GitMergeFile, LineMerge};
-use poolmerge::merge::native::NativeMerge;
+//! compared with `git merge-file --diff-algorithm=histogram`. The line merge itself
+//! is held to git in its own crate (`crates/linemerge/tests/differential.rs`).
 
 use crate::generate::generate;
 use crate::support::{git_merge_file, run_merge};
@@ -69,47 +64,5 @@ fn files_without_pool_regions_merge_exactly_as_git() {
     assert!(
         conflicted > CASES as usize / 10 && conflicted < CASES as usize * 9 / 10,
         "{conflicted} conflicted"
-    );
-}
-
-#[test]
-fn the_native_line_merge_is_byte_identical_to_git_merge_file() {
-    const CASES: u64 = 3_000;
-    let run = |seeds: std::ops::Range<u64>| -> Vec<String> {
-        let mut bad = Vec::new();
-        for seed in seeds {
-            let g = generate(seed);
-            let label = |s: &str| g.labels.then(|| s.to_string());
-            let m = Markers {
-                size: g.size,
-                style: g.style.parse::<Style>().unwrap(),
-                ours: label("ours"),
-                base: label("base"),
-                theirs: label("theirs"),
-            };
-            let native = NativeMerge.merge(&g.base, &g.ours, &g.theirs, &m).unwrap();
-            let git = GitMergeFile::default()
-                .merge(&g.base, &g.ours, &g.theirs, &m)
-                .unwrap();
-            if native != git {
-                bad.push(format!("seed {seed}"));
-            }
-        }
-        bad
-    };
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let a = s.spawn(|| run(50_000..50_000 + CASES / 2));
-        let b = s.spawn(|| run(50_000 + CASES / 2..50_000 + CASES));
-        a.join()
-            .unwrap()
-            .into_iter()
-            .chain(b.join().unwrap())
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} of {CASES} differ: {}",
-        failures.len(),
-        failures.join(", ")
     );
 }

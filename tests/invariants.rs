@@ -3,7 +3,7 @@
 //! the fuzz target itself (`fuzz/fuzz_targets/merge.rs` includes this file).
 
 use poolmerge::conflict::{Markers, Style, complete_block_lines};
-use poolmerge::merge::native::NativeMerge;
+use poolmerge::merge::line::NativeMerge;
 use poolmerge::merge::{self, Input, MergeOutcome, Options, Plain};
 use poolmerge::python;
 

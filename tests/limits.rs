@@ -3,7 +3,7 @@
 //! lowering it, so that the fallback is deterministic.
 
 use poolmerge::commands::merge_safely;
-use poolmerge::merge::native::NativeMerge;
+use poolmerge::merge::line::NativeMerge;
 use poolmerge::merge::{Input, MergeOutcome, Mode, Options, Plain, plain};
 use poolmerge::python::Limits;
 

@@ -10,6 +10,8 @@ mod differential;
 mod e2e;
 mod flows;
 mod fuzzed;
+#[path = "../crates/linemerge/tests/generate.rs"]
+#[allow(dead_code)] // Fields the line merge's own differential test reads.
 mod generate;
 mod invariants;
 mod limits;

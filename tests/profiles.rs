@@ -248,7 +248,7 @@ fn an_invalid_configuration_is_one_line_and_the_driver_falls_back_to_git() {
 #[test]
 fn the_merge_rules_hold_for_a_declared_pin() {
     use poolmerge::config;
-    use poolmerge::merge::native::NativeMerge;
+    use poolmerge::merge::line::NativeMerge;
     use poolmerge::merge::{Input, Options, merge};
     let profile = config::Profile::from_config(
         config::parse(SESSION_CONFIG, "pyproject.toml")
@@ -326,7 +326,6 @@ fn the_merge_rules_hold_for_a_declared_pin() {
 #[test]
 fn each_profiles_own_cases() {
     use crate::support::{bin, clean_command, data_dir, read};
-    use poolmerge::fsutil::TempDir;
     let mut checked = 0;
     let mut failures = Vec::new();
     for profile in std::fs::read_dir(data_dir().join("profiles")).unwrap() {
@@ -338,7 +337,10 @@ fn each_profiles_own_cases() {
             .collect();
         cases.sort();
         for case in cases {
-            let dir = TempDir::new("poolmerge-profile-").unwrap();
+            let dir = tempfile::Builder::new()
+                .prefix("poolmerge-profile-")
+                .tempdir()
+                .unwrap();
             let run = |args: &[&str]| {
                 clean_command(&bin(), dir.path())
                     .current_dir(dir.path())

@@ -440,7 +440,7 @@ fn dump(seed: u64, c: &Case, opts: &Options) {
             theirs: &c.theirs,
         },
         opts,
-        &poolmerge::merge::native::NativeMerge,
+        &poolmerge::merge::line::NativeMerge,
     ) {
         write("result.py", &o.content);
     }
@@ -700,7 +700,10 @@ fn generated_fork_merges_keep_ruffs_conventions() {
     let Some(ruff) = ruff() else {
         return;
     };
-    let dir = poolmerge::fsutil::TempDir::new("poolmerge-ruff-").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-ruff-")
+        .tempdir()
+        .unwrap();
     // POOLMERGE_PROPERTY_DUMP keeps the files, in DIR/ruff.
     let kept = std::env::var_os("POOLMERGE_PROPERTY_DUMP")
         .map(|d| PathBuf::from(d).join("ruff"))
@@ -752,7 +755,7 @@ fn generated_fork_merges_keep_ruffs_conventions() {
             theirs: &theirs,
         };
         let merged =
-            poolmerge::merge::merge(&input, opts, &poolmerge::merge::native::NativeMerge).unwrap();
+            poolmerge::merge::merge(&input, opts, &poolmerge::merge::line::NativeMerge).unwrap();
         if merged.conflicts == 0 {
             std::fs::write(d.join("merged.py"), &merged.content).unwrap();
             files.push(PathBuf::from(format!("{seed}/merged.py")));

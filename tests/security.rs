@@ -4,8 +4,6 @@
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use poolmerge::fsutil::TempDir;
-
 use crate::commands::fork_without_driver;
 use crate::support::{FILE, Repo, bin, clean_command, read};
 
@@ -170,7 +168,10 @@ fn nothing_from_the_repository_is_executed() {
     repo.ok(&["config", "merge.conflictStyle", &style]);
     let (code, out, err) = repo.poolmerge(&["resolve"]);
     assert!((0..=2).contains(&code), "resolve: {out}{err}");
-    let dir = TempDir::new("poolmerge-sec-").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-sec-")
+        .tempdir()
+        .unwrap();
     for f in ["b.py", "o.py", "t.py"] {
         std::fs::write(dir.path().join(f), &module).unwrap();
     }

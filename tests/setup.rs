@@ -302,7 +302,10 @@ fn doctor_flags_a_route_that_is_not_committed() {
 
 #[test]
 fn demo_runs_and_prints_the_pinned_engine() {
-    let home = poolmerge::fsutil::TempDir::new("poolmerge-demo-test-").unwrap();
+    let home = tempfile::Builder::new()
+        .prefix("poolmerge-demo-test-")
+        .tempdir()
+        .unwrap();
     let out = clean_command(&bin(), home.path())
         .arg("demo")
         .output()

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use poolmerge::fsutil::TempDir;
 use poolmerge::merge::pin::Pin;
 use poolmerge::python::{self, ItemKey};
+use tempfile::TempDir;
 
 /// The binary under test.
 pub fn bin() -> PathBuf {
@@ -49,7 +49,10 @@ pub fn run_merge_env(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Run {
-    let dir = TempDir::new("poolmerge-it-").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-it-")
+        .tempdir()
+        .unwrap();
     let p = |n: &str| dir.path().join(n);
     std::fs::write(p("base.py"), base).unwrap();
     std::fs::write(p("ours.py"), ours).unwrap();
@@ -77,7 +80,10 @@ pub fn git_merge_file(
     size: usize,
     style: &str,
 ) -> (i32, Vec<u8>) {
-    let dir = TempDir::new("poolmerge-it-").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-it-")
+        .tempdir()
+        .unwrap();
     let p = |n: &str| dir.path().join(n);
     std::fs::write(p("base"), base).unwrap();
     std::fs::write(p("ours"), ours).unwrap();
@@ -217,7 +223,10 @@ pub struct Repo {
 impl Repo {
     pub fn new() -> Repo {
         let repo = Repo {
-            dir: TempDir::new("poolmerge-e2e-").unwrap(),
+            dir: tempfile::Builder::new()
+                .prefix("poolmerge-e2e-")
+                .tempdir()
+                .unwrap(),
         };
         std::fs::create_dir_all(repo.home()).unwrap();
         repo.ok(&["init", "-q", "-b", "main", "work"]);

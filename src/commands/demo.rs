@@ -12,7 +12,6 @@ use anyhow::{Context, Result, bail};
 
 use crate::commands::install::{current_exe, driver_line};
 use crate::exit::Status;
-use crate::fsutil::TempDir;
 use crate::merge::markers::parse_blocks;
 
 const FILE: &str = "database/traffic_db.py";
@@ -138,7 +137,9 @@ fn engine_block(text: &str) -> String {
 
 /// Runs `poolmerge demo`.
 pub fn run() -> Result<Status> {
-    let tmp = TempDir::new("poolmerge-demo-")?;
+    let tmp = tempfile::Builder::new()
+        .prefix("poolmerge-demo-")
+        .tempdir()?;
     let (home, dir) = (tmp.path().join("home"), tmp.path().join("repo"));
     std::fs::create_dir_all(dir.join("database"))?;
     std::fs::create_dir_all(&home)?;

@@ -259,8 +259,8 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fsutil::TempDir;
     use crate::merge::line::{GitMergeFile, LineMerged};
+    use tempfile::TempDir;
 
     const BASE: &[u8] = b"from sqlalchemy.pool import NullPool\ne = create_engine(\"sqlite:///x.db\", poolclass=NullPool)\nx = 1\n";
     const OURS: &[u8] = b"from sqlalchemy.pool import NullPool\ne = create_engine(\"sqlite:///x.db\", poolclass=NullPool)\nx = 2\n";
@@ -273,7 +273,7 @@ mod tests {
             if o.windows(11).any(|w| w == b"#@poolmerge") {
                 panic!("boom");
             }
-            GitMergeFile::default().merge(b, o, t, m)
+            Ok(GitMergeFile::default().merge(b, o, t, m)?)
         }
     }
 
@@ -305,7 +305,10 @@ mod tests {
 
     #[test]
     fn a_panic_in_the_engine_becomes_gits_plain_merge() {
-        let dir = TempDir::new("poolmerge-unit-").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("poolmerge-unit-")
+            .tempdir()
+            .unwrap();
         let s = settings(&dir);
         let status = run_with(&s, &PanicsInEngine).unwrap();
         let want = GitMergeFile::default()
@@ -324,7 +327,10 @@ mod tests {
 
     #[test]
     fn when_not_even_the_plain_merge_works_ours_is_untouched_and_git_aborts() {
-        let dir = TempDir::new("poolmerge-unit-").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("poolmerge-unit-")
+            .tempdir()
+            .unwrap();
         let s = settings(&dir);
         assert_eq!(run_with(&s, &Broken).unwrap(), Status::Fatal);
         assert_eq!(std::fs::read(&s.ours).unwrap(), OURS);
@@ -333,7 +339,10 @@ mod tests {
 
     #[test]
     fn the_kill_switch_skips_the_engine() {
-        let dir = TempDir::new("poolmerge-unit-").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("poolmerge-unit-")
+            .tempdir()
+            .unwrap();
         let mut s = settings(&dir);
         s.enabled = false;
         // The engine would pin the call; the plain merge leaves NullPool.

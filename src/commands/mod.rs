@@ -19,8 +19,8 @@ use std::sync::Once;
 use git2::Repository;
 
 use crate::config::Profile;
+use crate::merge::line::NativeMerge;
 use crate::merge::line::{GitMergeFile, LineMerge};
-use crate::merge::native::NativeMerge;
 use crate::merge::{self as engine, Input, MergeOutcome, Options, Plain};
 use crate::repo;
 

@@ -14,7 +14,6 @@ pub mod fix;
 pub mod imports;
 pub mod line;
 pub mod markers;
-pub mod native;
 pub mod pin;
 pub mod regions;
 
@@ -315,10 +314,7 @@ pub struct MergeOutcome {
     pub mode: Mode,
 }
 
-/// git's rule: a NUL byte in the first 8,000 bytes.
-pub fn is_binary(text: &[u8]) -> bool {
-    text[..text.len().min(8000)].contains(&0)
-}
+pub use linemerge::is_binary;
 
 /// git's plain three-way merge.
 pub fn plain(
@@ -1090,7 +1086,7 @@ impl<'a> Merger<'a> {
         }
         // Groups whose line survived the line merge (the others were deleted by a side),
         // found in one pass over the text.
-        let surviving: crate::hash::FxSet<usize> = text
+        let surviving: rustc_hash::FxHashSet<usize> = text
             .split_inclusive(|&b| b == b'\n')
             .filter_map(|l| self.placeholders.parse(split_eol(l).0))
             .filter(|&(_, variant)| variant == 's')

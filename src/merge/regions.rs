@@ -2,7 +2,7 @@
 //! statement, the rest of its last line), how they match across base/ours/theirs, and
 //! the placeholder lines that stand for them while the line merge runs.
 
-use crate::hash::{FxMap, FxSet};
+use rustc_hash::{FxHashMap as FxMap, FxHashSet as FxSet};
 use std::ops::Range;
 
 use crate::merge::pin::EngineClass;

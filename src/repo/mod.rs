@@ -277,7 +277,7 @@ pub fn reroute(text: &[u8], driver: &str, to: &str) -> Option<Vec<u8>> {
 pub struct Rerouted {
     pub args: Vec<String>,
     pub envs: Vec<(String, String)>,
-    _dir: Option<crate::fsutil::TempDir>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// The attributes git reads, with poolmerge's route made `merge=<to>` (written as a
@@ -353,7 +353,9 @@ pub fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> {
         .is_some_and(|t| reroute(t, DRIVER, to).is_some());
     let mut dir = None;
     if system_routes || global_routes {
-        let tmp = crate::fsutil::TempDir::new("poolmerge-attributes-")?;
+        let tmp = tempfile::Builder::new()
+            .prefix("poolmerge-attributes-")
+            .tempdir()?;
         let mut text = Vec::new();
         for part in [&system, &global].into_iter().flatten() {
             text.extend(reroute(part, DRIVER, to).unwrap_or_else(|| part.clone()));

@@ -1,5 +1,6 @@
-//! Generated three-way merge inputs, shared by the differential tests and the deeper
-//! run in `examples/differential.rs`. Fixed seeds: the same cases on every machine.
+//! Generated three-way merge inputs, shared by the differential test, the deeper run
+//! in `examples/differential.rs` and poolmerge's own tests. Fixed seeds: the same
+//! cases on every machine.
 
 /// SplitMix64: small, fast, and the same on every machine.
 pub struct Rng(pub u64);

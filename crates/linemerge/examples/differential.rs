@@ -1,7 +1,7 @@
 //! The deep differential run of the native line merge against
 //! `git merge-file --diff-algorithm=histogram`:
 //!
-//!     cargo run --release --example differential -- [CASES] [FIRST_SEED]
+//!     cargo run --release -p poolmerge-linemerge --example differential -- [CASES] [FIRST_SEED]
 //!
 //! Prints every seed that differs and a summary; exits 1 on any difference.
 
@@ -10,9 +10,8 @@ mod generate;
 
 use std::process::ExitCode;
 
-use poolmerge::conflict::{Markers, Style};
-use poolmerge::merge::line::{GitMergeFile, LineMerge};
-use poolmerge::merge::native::NativeMerge;
+use linemerge::git::GitMergeFile;
+use linemerge::{Markers, Style};
 
 fn markers(case: &generate::Case) -> Markers {
     let label = |s: &str| case.labels.then(|| s.to_string());
@@ -42,9 +41,8 @@ fn main() -> ExitCode {
                     while seed < first + cases {
                         let case = generate::generate(seed);
                         let m = markers(&case);
-                        let native = NativeMerge
-                            .merge(&case.base, &case.ours, &case.theirs, &m)
-                            .unwrap();
+                        let native =
+                            linemerge::merge(&case.base, &case.ours, &case.theirs, &m).unwrap();
                         let git = GitMergeFile::default()
                             .merge(&case.base, &case.ours, &case.theirs, &m)
                             .unwrap();

@@ -6,20 +6,72 @@
 //! git refines them at its default level (conflicting sides diffed against each other
 //! and split where they agree; conflicts close together joined; for zdiff3, common
 //! lines at either end moved out), and the result is written with git's markers,
-//! labels and end-of-line rules.
+//! labels and end-of-line rules (`markers`). `git` runs `git merge-file` itself: the
+//! reference this crate is held to, byte for byte.
+//!
+//! This is a reimplementation of parts of git's xdiff library (`xdiff/xprepare.c`,
+//! `xdiffi.c`, `xhistogram.c`, `xmerge.c`, `xutils.c`), whose names its functions keep;
+//! see `README.md` for what it covers and its licence.
+//!
+//! ```
+//! let markers = linemerge::Markers::default(); // size 7, style merge, no labels
+//! let merged = linemerge::merge(b"a\nb\nc\n", b"A\nb\nc\n", b"a\nb\nC\n", &markers)?;
+//! assert_eq!((merged.content.as_slice(), merged.conflicts), (&b"A\nb\nC\n"[..], 0));
+//! # Ok::<(), linemerge::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
 
 pub mod diff;
+pub mod git;
+mod markers;
 
-use anyhow::{Result, bail};
+use std::fmt;
 
-use crate::conflict::{DEFAULT_MARKER_SIZE, Markers, Style};
-use crate::merge::is_binary;
-use crate::merge::line::{LineMerge, LineMerged};
+pub use markers::{DEFAULT_MARKER_SIZE, Markers, Style};
+
 use diff::{Change, Lines, split_lines};
 
-/// The native line merge.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NativeMerge;
+/// The result of a line merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// The merged text, with conflict blocks where both sides changed the same lines.
+    pub content: Vec<u8>,
+    /// How many conflict blocks the text holds.
+    pub conflicts: usize,
+}
+
+/// Why a merge was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A version holds a NUL byte in its first 8,000 bytes (git's test for binary).
+    Binary,
+    /// A version is 4 GiB or more: line offsets are 32-bit (git merges such files).
+    TooLarge,
+    /// The histogram diff gave up, as git's does: a bucket of the line index held 64
+    /// distinct lines.
+    GaveUp,
+    /// `git merge-file` could not be run, or failed.
+    Git(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Binary => f.write_str("cannot merge binary files"),
+            Error::TooLarge => f.write_str("a version is 4 GiB or larger"),
+            Error::GaveUp => f.write_str("the histogram diff gave up"),
+            Error::Git(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// git's test for a binary file: a NUL byte in the first 8,000 bytes.
+pub fn is_binary(text: &[u8]) -> bool {
+    text[..text.len().min(8000)].contains(&0)
+}
 
 /// How a hunk of the merge is resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +253,7 @@ fn hunks(s1: &[Change], s2: &[Change], ours: &Text, theirs: &Text, base_n: i64) 
 }
 
 /// Conflicts whose sides differ in only some lines are split where the sides agree.
-fn refine(hunks: Vec<Hunk>, ours: &Text, theirs: &Text) -> Result<Vec<Hunk>> {
+fn refine(hunks: Vec<Hunk>, ours: &Text, theirs: &Text) -> Result<Vec<Hunk>, Error> {
     let mut out = Vec::with_capacity(hunks.len());
     for m in hunks {
         if m.mode != Mode::Conflict || m.chg1 == 0 || m.chg2 == 0 {
@@ -214,7 +266,7 @@ fn refine(hunks: Vec<Hunk>, ours: &Text, theirs: &Text) -> Result<Vec<Hunk>> {
             &t.bytes[start..end]
         }
         let script = diff::diff_texts(span(ours, m.i1, m.chg1), span(theirs, m.i2, m.chg2))
-            .map_err(|_| anyhow::anyhow!("the histogram diff gave up"))?;
+            .map_err(|_| Error::GaveUp)?;
         if script.is_empty() {
             out.push(Hunk {
                 mode: Mode::Same,
@@ -385,30 +437,35 @@ fn fill(hunks: &[Hunk], base: &Text, ours: &Text, theirs: &Text, markers: &Marke
 
 /// Merges like `git merge-file -p --diff-algorithm=histogram` (default level, no
 /// favouring), with the given markers.
-pub fn merge3(base: &[u8], ours: &[u8], theirs: &[u8], markers: &Markers) -> Result<LineMerged> {
+pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], markers: &Markers) -> Result<Merged, Error> {
     if [base, ours, theirs].iter().any(|t| is_binary(t)) {
-        bail!("cannot merge binary files");
+        return Err(Error::Binary);
+    }
+    if [base, ours, theirs]
+        .iter()
+        .any(|t| t.len() >= u32::MAX as usize)
+    {
+        return Err(Error::TooLarge);
     }
     let (b, o, t) = (Text::new(base), Text::new(ours), Text::new(theirs));
-    let gave_up = |_| anyhow::anyhow!("the histogram diff gave up");
     // The base is interned once for both diffs; each pair then has git's numbering.
     let interned = diff::intern_all(&[(base, &b.lines), (ours, &o.lines), (theirs, &t.lines)]);
     let (cb, nb) = (&interned[0].0, interned[0].1);
     let total = interned[2].1;
     let s1 = diff::Pair::from_classes(cb, nb, &interned[1].0, total)
         .diff()
-        .map_err(gave_up)?;
+        .map_err(|_| Error::GaveUp)?;
     let s2 = diff::Pair::from_classes(cb, nb, &interned[2].0, total)
         .diff()
-        .map_err(gave_up)?;
+        .map_err(|_| Error::GaveUp)?;
     if s1.is_empty() {
-        return Ok(LineMerged {
+        return Ok(Merged {
             content: theirs.to_vec(),
             conflicts: 0,
         });
     }
     if s2.is_empty() {
-        return Ok(LineMerged {
+        return Ok(Merged {
             content: ours.to_vec(),
             conflicts: 0,
         });
@@ -420,35 +477,16 @@ pub fn merge3(base: &[u8], ours: &[u8], theirs: &[u8], markers: &Markers) -> Res
         Style::Merge => hs = simplify(refine(hs, &o, &t)?, &o),
     }
     let conflicts = hs.iter().filter(|h| h.mode == Mode::Conflict).count();
-    Ok(LineMerged {
+    Ok(Merged {
         content: fill(&hs, &b, &o, &t, markers),
         conflicts,
     })
 }
 
-impl LineMerge for NativeMerge {
-    fn merge(
-        &self,
-        base: &[u8],
-        ours: &[u8],
-        theirs: &[u8],
-        markers: &Markers,
-    ) -> Result<LineMerged> {
-        if [base, ours, theirs]
-            .iter()
-            .any(|t| t.len() >= u32::MAX as usize)
-        {
-            // Line offsets are 32-bit: git itself merges files of 4 GiB and more.
-            return crate::merge::line::GitMergeFile::default().merge(base, ours, theirs, markers);
-        }
-        merge3(base, ours, theirs, markers)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merge::line::GitMergeFile;
+    use crate::git::GitMergeFile;
 
     fn both(b: &str, o: &str, t: &str, style: Style) {
         let m = Markers {
@@ -458,7 +496,7 @@ mod tests {
             theirs: Some("t".into()),
             ..Markers::default()
         };
-        let native = merge3(b.as_bytes(), o.as_bytes(), t.as_bytes(), &m).unwrap();
+        let native = merge(b.as_bytes(), o.as_bytes(), t.as_bytes(), &m).unwrap();
         let git = GitMergeFile::default()
             .merge(b.as_bytes(), o.as_bytes(), t.as_bytes(), &m)
             .unwrap();

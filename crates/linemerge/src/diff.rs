@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use crate::hash::FxMap;
+use rustc_hash::FxHashMap as FxMap;
 
 /// A change of the edit script: `len_a` lines at `a` replaced by `len_b` lines at `b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,10 +198,10 @@ pub fn intern_all(texts: &[(&[u8], &Lines)]) -> Vec<(Vec<u32>, u32)> {
 /// A line's hash for interning.
 fn line_hash(line: &[u8]) -> u64 {
     use std::hash::Hasher;
-    let mut h = crate::hash::FxHasher::default();
+    let mut h = rustc_hash::FxHasher::default();
     h.write_usize(line.len());
     h.write(line);
-    // Fx's last step multiplies: fold the high bits, which it mixes best, down.
+    // The table takes the low bits: fold the high ones, which Fx mixes best, down.
     let v = h.finish();
     v ^ (v >> 32)
 }
