@@ -165,7 +165,7 @@ impl Reader<'_> {
             pins: Vec::new(),
         };
         let mut include_builtin = None;
-        for (key, value) in table.iter() {
+        for (key, value) in table {
             match key.get_ref().as_ref() {
                 "files" => {
                     config.files = self.strings((key, value), "files")?;
@@ -233,7 +233,7 @@ impl Reader<'_> {
             retire: Vec::new(),
             line: self.line(at),
         };
-        for entry in table.iter() {
+        for entry in table {
             let (key, value) = entry;
             match key.get_ref().as_ref() {
                 "call" => {
@@ -267,7 +267,7 @@ impl Reader<'_> {
                             "dict must be a table of keyword = { key = \"expression\" }".into(),
                         ));
                     };
-                    for dict in dicts.iter() {
+                    for dict in dicts {
                         let name = dict.0.get_ref().to_string();
                         let what = format!("dict.{name}");
                         if !is_identifier(&name) {
@@ -381,7 +381,7 @@ impl Reader<'_> {
             ));
         };
         let mut out = Vec::new();
-        for (name, expr) in table.iter() {
+        for (name, expr) in table {
             let DeValue::String(source) = expr.get_ref() else {
                 return Err(self.error(
                     expr.span().start,
@@ -662,7 +662,18 @@ imports = ["from sqlalchemy.orm import sessionmaker"]
 
     #[test]
     fn the_printed_profile_reads_back_as_the_same_pins() {
-        let three = "include_builtin = true\n[[pin]]\ncall = \"sqlalchemy.create_engine\"\nwhen = \"server\"\nset = { pool_recycle = \"1800\" }\ndict = { connect_args = { \"connect timeout\" = \"10\" } }\n[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\nretire = [\"scoped_session\"]\n";
+        let three = r#"include_builtin = true
+[[pin]]
+call = "sqlalchemy.create_engine"
+when = "server"
+set = { pool_recycle = "1800", echo = "'a\\b\"c'" }
+dict = { connect_args = { "connect timeout" = "10" } }
+[[pin]]
+call = "sessionmaker"
+set = { expire_on_commit = "False" }
+imports = ["from sqlalchemy.orm import sessionmaker"]
+retire = ["scoped_session"]
+"#;
         let declared = parse(three, ".poolmerge.toml").unwrap().unwrap();
         for profile in [
             Profile::builtin(),
@@ -835,23 +846,17 @@ impl Profile {
         })
     }
 
-    /// The profile as TOML, the built-in pin written out in full.
+    /// The profile as TOML, the built-in pin written out in full. Values are written
+    /// by the `toml` crate; the layout (one inline table a key, comments) is ours.
     pub fn to_toml(&self) -> String {
         use crate::merge::pin::PinValue;
-        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-        let list = |items: &[String]| {
-            format!(
-                "[{}]",
-                items
-                    .iter()
-                    .map(|s| quote(s))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        use toml::Value;
+        let string = |s: &str| Value::String(s.to_string());
+        let list = |items: &[String]| Value::Array(items.iter().map(|s| string(s)).collect());
+        let table = |entries: Vec<(String, Value)>| Value::Table(entries.into_iter().collect());
         let mut out = format!(
             "# The profile poolmerge applies here, from {}, every pin written out.\n[tool.poolmerge]\n",
-            self.source
+            self.source.replace('\n', " ")
         );
         if !self.files().is_empty() {
             out.push_str(&format!("files = {}\n", list(self.files())));
@@ -863,46 +868,27 @@ impl Profile {
             if *pin == builtin {
                 out.push_str("# the built-in pin\n");
             }
-            out.push_str(&format!("call = {}\n", quote(&pin.declared)));
-            out.push_str(&format!("when = {}\n", quote(pin.when.name())));
-            let set: Vec<String> = pin
-                .keywords
-                .iter()
-                .filter_map(|k| match &k.value {
-                    PinValue::Expr(e) => Some(format!("{} = {}", k.name, quote(e))),
-                    PinValue::Dict(_) => None,
-                })
-                .collect();
-            if !set.is_empty() {
-                out.push_str(&format!("set = {{ {} }}\n", set.join(", ")));
+            out.push_str(&format!("call = {}\n", string(&pin.declared)));
+            out.push_str(&format!("when = {}\n", string(pin.when.name())));
+            let (mut set, mut dict) = (Vec::new(), Vec::new());
+            for k in &pin.keywords {
+                match &k.value {
+                    PinValue::Expr(e) => set.push((k.name.clone(), string(e))),
+                    PinValue::Dict(entries) => {
+                        let entries = entries.iter().map(|(key, v)| (key.clone(), string(v)));
+                        dict.push((k.name.clone(), table(entries.collect())));
+                    }
+                }
             }
-            let dict: Vec<String> = pin
-                .keywords
-                .iter()
-                .filter_map(|k| match &k.value {
-                    PinValue::Dict(entries) => Some(format!(
-                        "{} = {{ {} }}",
-                        k.name,
-                        entries
-                            .iter()
-                            .map(|(key, v)| format!("{} = {}", quote(key), quote(v)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                    PinValue::Expr(_) => None,
-                })
-                .collect();
+            if !set.is_empty() {
+                out.push_str(&format!("set = {}\n", table(set)));
+            }
             if !dict.is_empty() {
-                out.push_str(&format!("dict = {{ {} }}\n", dict.join(", ")));
+                out.push_str(&format!("dict = {}\n", table(dict)));
             }
             if pin.needs_import() {
-                out.push_str(&format!(
-                    "imports = [{}]\n",
-                    quote(&format!(
-                        "from {} import {}",
-                        pin.import_module, pin.import_name
-                    ))
-                ));
+                let import = format!("from {} import {}", pin.import_module, pin.import_name);
+                out.push_str(&format!("imports = {}\n", list(&[import])));
             }
             out.push_str(&format!("retire = {}\n", list(&pin.retire)));
         }

@@ -115,7 +115,7 @@ pub fn complete_block_lines(text: &[u8], size: usize) -> Vec<usize> {
                 open = n + 1;
             }
             State::Ours if line.len() == size && line.iter().all(|&b| b == b'=') => {
-                state = State::Theirs
+                state = State::Theirs;
             }
             State::Ours if is_marker(line, b'<', size) => open = n + 1,
             State::Theirs if is_marker(line, b'>', size) => {

@@ -7,6 +7,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::Serialize;
+
 use crate::merge::Decision;
 
 /// The stderr line for a decision.
@@ -42,52 +44,55 @@ pub fn warning_line(path: &str, warning: &str) -> String {
     format!("poolmerge: warning: {path}: {warning}")
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// A decision as the log records it.
+#[derive(Serialize)]
+struct DecisionRecord<'a> {
+    time: u64,
+    path: &'a str,
+    region: &'a str,
+    line: usize,
+    outcome: String,
+    fork: Option<String>,
+    from_fork: &'a [String],
+    from_upstream: &'a [String],
+    note: &'a str,
 }
 
-fn json_list(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| json_string(s)).collect();
-    format!("[{}]", inner.join(","))
+/// A warning as the log records it.
+#[derive(Serialize)]
+struct WarningRecord<'a> {
+    time: u64,
+    path: &'a str,
+    warning: &'a str,
+}
+
+/// One JSON value on one line. Strings, numbers and lists of them always serialise.
+fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("a record of strings and numbers serialises")
 }
 
 /// A decision as one JSON object.
 pub fn decision_json(path: &str, d: &Decision, time: u64) -> String {
-    format!(
-        "{{\"time\":{time},\"path\":{},\"region\":{},\"line\":{},\"outcome\":{},\"fork\":{},\"from_fork\":{},\"from_upstream\":{},\"note\":{}}}",
-        json_string(path),
-        json_string(&d.region),
-        d.line,
-        json_string(&d.outcome.to_string()),
-        d.fork
-            .map_or("null".to_string(), |f| json_string(&f.to_string())),
-        json_list(&d.from_fork),
-        json_list(&d.from_upstream),
-        json_string(&d.note),
-    )
+    json(&DecisionRecord {
+        time,
+        path,
+        region: &d.region,
+        line: d.line,
+        outcome: d.outcome.to_string(),
+        fork: d.fork.map(|f| f.to_string()),
+        from_fork: &d.from_fork,
+        from_upstream: &d.from_upstream,
+        note: &d.note,
+    })
 }
 
 /// A warning as one JSON object.
 pub fn warning_json(path: &str, warning: &str, time: u64) -> String {
-    format!(
-        "{{\"time\":{time},\"path\":{},\"warning\":{}}}",
-        json_string(path),
-        json_string(warning)
-    )
+    json(&WarningRecord {
+        time,
+        path,
+        warning,
+    })
 }
 
 /// Seconds since the epoch.
@@ -110,7 +115,7 @@ pub fn append_log(log: &Path, lines: &[String]) -> std::io::Result<()> {
 }
 
 /// One finding of `poolmerge check`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckItem {
     /// `markers`, `unpinned`, `import`, `syntax`, `conflict` or `resolved`.
     pub kind: String,
@@ -158,24 +163,18 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
 /// One JSON object: `{"ok": bool, "files": n, "findings": [{"kind", "path", "line",
 /// "message", "failure"}]}`.
 pub fn check_json(items: &[CheckItem], files: usize) -> String {
-    let findings: Vec<String> = items
-        .iter()
-        .map(|i| {
-            format!(
-                "{{\"kind\":{},\"path\":{},\"line\":{},\"message\":{},\"failure\":{}}}",
-                json_string(&i.kind),
-                json_string(&i.path),
-                i.line.map_or("null".to_string(), |l| l.to_string()),
-                json_string(&i.message),
-                i.failure
-            )
-        })
-        .collect();
+    #[derive(Serialize)]
+    struct Report<'a> {
+        ok: bool,
+        files: usize,
+        findings: &'a [CheckItem],
+    }
     let ok = !items.iter().any(|i| i.failure);
-    format!(
-        "{{\"ok\":{ok},\"files\":{files},\"findings\":[{}]}}\n",
-        findings.join(",")
-    )
+    json(&Report {
+        ok,
+        files,
+        findings: items,
+    }) + "\n"
 }
 
 /// GitHub Actions workflow commands: `::error` for failures, `::notice` otherwise.
@@ -294,20 +293,20 @@ mod tests {
             kind: "unpinned".into(),
             path: "db/a,b.py".into(),
             line: Some(3),
-            message: "50% off\nnext".into(),
+            message: "50% off\nnext\u{1}".into(),
             failure: true,
         };
         assert_eq!(
             check_github(std::slice::from_ref(&item)),
-            "::error file=db/a%2Cb.py,line=3,title=poolmerge unpinned::50%25 off%0Anext\n"
+            "::error file=db/a%2Cb.py,line=3,title=poolmerge unpinned::50%25 off%0Anext\u{1}\n"
         );
         assert_eq!(
             check_text(std::slice::from_ref(&item), 4),
-            "db/a,b.py:3: 50% off\nnext\n1 problem in 4 files checked\n"
+            "db/a,b.py:3: 50% off\nnext\u{1}\n1 problem in 4 files checked\n"
         );
-        assert!(
-            check_json(&[item], 4)
-                .starts_with("{\"ok\":false,\"files\":4,\"findings\":[{\"kind\":\"unpinned\"")
+        assert_eq!(
+            check_json(&[item], 4),
+            "{\"ok\":false,\"files\":4,\"findings\":[{\"kind\":\"unpinned\",\"path\":\"db/a,b.py\",\"line\":3,\"message\":\"50% off\\nnext\\u0001\",\"failure\":true}]}\n"
         );
         assert_eq!(
             decision_line("x.py", &d),

@@ -46,7 +46,7 @@ impl Case {
             &self.style(),
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
     }
 }

@@ -155,7 +155,11 @@ pub fn canonical(text: &[u8]) -> Result<String, String> {
     }
     for imp in &scan.imports {
         holes.push(imp.range.clone());
-        let mut names: Vec<String> = imp.names.iter().map(|n| n.render()).collect();
+        let mut names: Vec<String> = imp
+            .names
+            .iter()
+            .map(poolmerge::python::ImportedName::render)
+            .collect();
         names.sort();
         parts.push(format!(
             "from {} import {}",

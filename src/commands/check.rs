@@ -212,7 +212,7 @@ fn parallel<J: Sync, R: Send, S>(
     work: impl Fn(&mut S, &J) -> R + Sync,
 ) -> Result<Vec<R>> {
     let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+        .map_or(1, std::num::NonZero::get)
         .min(jobs.len());
     if threads <= 1 {
         let mut state = init();

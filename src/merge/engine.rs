@@ -345,7 +345,7 @@ fn quote_for(text: &[u8], dict: Option<&Container>) -> u8 {
             for (i, &c) in code.iter().enumerate() {
                 let word = |j: Option<usize>| {
                     j.and_then(|j| code.get(j))
-                        .is_some_and(|b| b.is_ascii_alphanumeric())
+                        .is_some_and(u8::is_ascii_alphanumeric)
                 };
                 if c == b'\'' && !(word(i.checked_sub(1)) && word(Some(i + 1))) {
                     single += 1;
@@ -416,7 +416,7 @@ fn merge_call(
             match key {
                 ItemKey::Keyword(k) if pin.server_keywords.contains(k) => server.push(k.clone()),
                 ItemKey::Keyword(k) if k == "connect_args" => {
-                    evidence |= item.norm.contains("check_same_thread")
+                    evidence |= item.norm.contains("check_same_thread");
                 }
                 ItemKey::Positional(0) => {
                     evidence |= item.sqlite_literal;
@@ -1034,7 +1034,7 @@ fn merge_statement(
         };
     }
     let mut from_upstream = Vec::new();
-    let Some((prefix, prefix_from)) = three_way(b.map(|b| b.prefix()), f.prefix(), u.prefix())
+    let Some((prefix, prefix_from)) = three_way(b.map(EngineSide::prefix), f.prefix(), u.prefix())
         .or_else(|| {
             (is_blank(f.prefix()) && is_blank(u.prefix())).then(|| (f.prefix(), Who::Fork))
         })
@@ -1044,7 +1044,7 @@ fn merge_statement(
     if prefix_from == Who::Upstream {
         from_upstream.push("indentation".to_string());
     }
-    let Some((suffix, suffix_from)) = three_way(b.map(|b| b.suffix()), f.suffix(), u.suffix())
+    let Some((suffix, suffix_from)) = three_way(b.map(EngineSide::suffix), f.suffix(), u.suffix())
         .or_else(|| {
             (is_comment_or_blank(f.suffix()) && is_comment_or_blank(u.suffix()))
                 .then(|| (f.suffix(), Who::Fork))
@@ -1221,7 +1221,7 @@ fn merge_comments<'a>(
     ctx: &Ctx,
 ) -> (Vec<Vec<u8>>, Who, bool) {
     let (bc, fc, uc) = (
-        b.map(|b| b.comments()).unwrap_or_default(),
+        b.map(EngineSide::comments).unwrap_or_default(),
         f.comments(),
         u.comments(),
     );
@@ -1249,7 +1249,7 @@ fn merge_comments<'a>(
             .unwrap_or(&m.content)
             .split(|&c| c == b'\n')
             .filter(|_| !m.content.is_empty())
-            .map(|l| l.to_vec())
+            .map(<[u8]>::to_vec)
             .collect();
         return (lines, Who::Fork, true);
     }

@@ -83,10 +83,10 @@ pub fn parse_blocks(text: &[u8], size: usize) -> Vec<Block> {
             }
             (Some(_), None) if is_marker(body, b'<', size) => open = Some((start, pos)),
             (Some(_), None) if base.is_none() && is_marker(body, b'|', size) => {
-                base = Some((start, pos))
+                base = Some((start, pos));
             }
             (Some(_), None) if body.len() == size && body.iter().all(|&b| b == b'=') => {
-                sep = Some((start, pos))
+                sep = Some((start, pos));
             }
             (Some((block_start, ours_start)), Some((sep_start, sep_end)))
                 if is_marker(body, b'>', size) =>
@@ -186,7 +186,7 @@ fn covered(text: &[u8], section: &Range<usize>, spans: &[Range<usize>]) -> bool 
     for line in text[section.clone()].split_inclusive(|&b| b == b'\n') {
         let start = pos;
         pos += line.len();
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let end = start + line.trim_ascii_end().len();

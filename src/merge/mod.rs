@@ -1134,7 +1134,7 @@ impl<'a> Merger<'a> {
                 let upstream_added: Vec<String> = list
                     .iter()
                     .filter(|n| !side.import.names.contains(n) && n.name != pin.import_name)
-                    .map(|n| n.render())
+                    .map(super::python::ImportedName::render)
                     .collect();
                 decisions.push(Decision {
                     region: format!("import {}", pin.import_module),

@@ -224,12 +224,12 @@ impl Pin {
             match (&kw.value, item) {
                 (PinValue::Expr(e), None) => out.push(format!("{}={e} is missing", kw.name)),
                 (PinValue::Expr(e), Some(i)) if !same_value(&i.norm, e) => {
-                    out.push(format!("{} is {}, not {e}", kw.name, i.norm))
+                    out.push(format!("{} is {}, not {e}", kw.name, i.norm));
                 }
                 (PinValue::Expr(_), Some(_)) => {}
                 (PinValue::Dict(_), None) => out.push(format!("{} is missing", kw.name)),
                 (PinValue::Dict(_), Some(i)) if i.dict.is_none() => {
-                    out.push(format!("{} is not a dict literal", kw.name))
+                    out.push(format!("{} is not a dict literal", kw.name));
                 }
                 (PinValue::Dict(entries), Some(i)) => {
                     let dict = i.dict.as_deref().expect("checked above");
@@ -237,7 +237,7 @@ impl Pin {
                         match entry(dict, k) {
                             None => out.push(format!("{} lacks \"{k}\": {v}", kw.name)),
                             Some(e) if !same_value(&e.norm, v) => {
-                                out.push(format!("{} has \"{k}\": {}, not {v}", kw.name, e.norm))
+                                out.push(format!("{} has \"{k}\": {}, not {v}", kw.name, e.norm));
                             }
                             Some(_) => {}
                         }

@@ -179,7 +179,7 @@ pub fn find_regions(
             norm: imp
                 .names
                 .iter()
-                .map(|n| n.render())
+                .map(super::super::python::ImportedName::render)
                 .collect::<Vec<_>>()
                 .join(" "),
             class: EngineClass::Unknown,

@@ -79,7 +79,7 @@ static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
     let id = |name: &str| {
         LANGUAGE
             .field_id_for_name(name)
-            .map_or(u16::MAX, |id| id.get())
+            .map_or(u16::MAX, std::num::NonZero::get)
     };
     Fields {
         alias: id("alias"),
@@ -486,7 +486,7 @@ pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<S
     if ranges.is_empty() {
         return Ok(Scan::default());
     }
-    let bytes: usize = ranges.iter().map(|r| r.len()).sum();
+    let bytes: usize = ranges.iter().map(std::iter::ExactSizeIterator::len).sum();
     if bytes > limits.parse_bytes {
         return Err(format!(
             "more than {} bytes of pool code to parse",
@@ -817,7 +817,7 @@ fn scan_hits(
         chain.truncate(at + 1);
         match grouped.last_mut() {
             Some(g) if g.chain[g.chain.len() - 1].id() == chain[at].id() => {
-                g.calls.push((call, guarded))
+                g.calls.push((call, guarded));
             }
             _ => grouped.push(Group {
                 chain,
@@ -1408,7 +1408,7 @@ mod tests {
         let root = tree.root_node();
         let mut calls: Vec<usize> = pool_calls(root, &find_all(src, TARGETS.call), TARGETS.call)
             .iter()
-            .map(|n| n.start_byte())
+            .map(tree_sitter::Node::start_byte)
             .collect();
         calls.sort();
         calls.dedup();
@@ -1419,7 +1419,7 @@ mod tests {
             TARGETS.import_module,
         )
         .iter()
-        .map(|n| n.start_byte())
+        .map(tree_sitter::Node::start_byte)
         .collect();
         imports.sort();
         (calls, imports)

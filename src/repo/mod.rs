@@ -199,7 +199,7 @@ pub fn attributes(
     if let Some(s) = source {
         args.push(format!("--source={s}"));
     }
-    args.extend(attrs.iter().map(|a| a.to_string()));
+    args.extend(attrs.iter().map(std::string::ToString::to_string));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut input = Vec::new();
     for p in paths {

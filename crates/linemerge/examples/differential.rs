@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         .collect();
     let cases = args.first().copied().unwrap_or(100_000);
     let first = args.get(1).copied().unwrap_or(1_000_000);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get) as u64;
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
