@@ -21,4 +21,3 @@ mod properties;
 mod security;
 mod setup;
 mod support;
-mod swap;

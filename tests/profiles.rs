@@ -320,68 +320,82 @@ fn the_merge_rules_hold_for_a_declared_pin() {
     );
 }
 
-/// The cases of each profile in `tests/data/profiles/<profile>`: `config.toml` (as
-/// `.poolmerge.toml`), `cases/*/` merged by the driver (exit and bytes as
-/// `expected.py` and `meta.json` say), `fix/before.py` fixed into `fix/after.py`.
-#[test]
-fn each_profiles_own_cases() {
+/// Merges the case in `tests/data/profiles/<profile>/cases/<case>` with its profile's
+/// `config.toml` (as `.poolmerge.toml`): exit and bytes as `meta.json` and
+/// `expected.py` say.
+fn run_profile_case(folder: &str) {
     use crate::support::{bin, clean_command, data_dir, read};
-    let mut checked = 0;
-    let mut failures = Vec::new();
+    let case = data_dir().join("profiles").join(folder);
+    let config = read(&case.join("../../config.toml"));
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-profile-")
+        .tempdir()
+        .unwrap();
+    let git = clean_command(std::path::Path::new("git"), dir.path())
+        .current_dir(dir.path())
+        .args(["init", "-q"])
+        .output()
+        .unwrap();
+    assert!(git.status.success());
+    std::fs::write(dir.path().join(".poolmerge.toml"), &config).unwrap();
+    for f in ["base.py", "ours.py", "theirs.py"] {
+        std::fs::write(dir.path().join(f), read(&case.join(f))).unwrap();
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&read(&case.join("meta.json"))).unwrap();
+    let out = clean_command(&bin(), dir.path())
+        .current_dir(dir.path())
+        .args(["merge", "base.py", "ours.py", "theirs.py"])
+        .args(["-x", "ours", "-s", "base", "-y", "theirs"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        meta["exit"].as_i64().map(|c| c as i32),
+        "tests/data/profiles/{folder}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        read(&dir.path().join("ours.py")) == read(&case.join("expected.py")),
+        "tests/data/profiles/{folder}: not expected.py"
+    );
+}
+
+/// One named test per profile case folder.
+macro_rules! profile_cases {
+    ($($test:ident: $folder:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                run_profile_case($folder);
+            }
+        )*
+        /// The folders the tests above run.
+        const LISTED: &[&str] = &[$($folder),*];
+    };
+}
+
+profile_cases! {
+    server_and_sessions_01_server_engine_upstream_tunes_its_pool: "server-and-sessions/cases/01-server-engine-upstream-tunes-its-pool",
+    server_and_sessions_02_server_engine_upstream_sets_recycle: "server-and-sessions/cases/02-server-engine-upstream-sets-recycle",
+    server_and_sessions_03_session_upstream_adds_autoflush_and_edits_comment: "server-and-sessions/cases/03-session-upstream-adds-autoflush-and-edits-comment",
+    server_and_sessions_04_session_both_change_autocommit: "server-and-sessions/cases/04-session-both-change-autocommit",
+    server_and_sessions_05_sqlite_engine_is_plain_text_here: "server-and-sessions/cases/05-sqlite-engine-is-plain-text-here",
+}
+
+/// Every profile's case folders have their test; `fix/before.py` fixes into
+/// `fix/after.py`, and `check` fails before and passes after.
+#[test]
+fn each_profiles_cases_are_listed_and_its_fix_pins() {
+    use crate::support::{data_dir, read};
+    let mut found = Vec::new();
     for profile in std::fs::read_dir(data_dir().join("profiles")).unwrap() {
         let profile = profile.unwrap().path();
-        let config = read(&profile.join("config.toml"));
-        let mut cases: Vec<_> = std::fs::read_dir(profile.join("cases"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        cases.sort();
-        for case in cases {
-            let dir = tempfile::Builder::new()
-                .prefix("poolmerge-profile-")
-                .tempdir()
-                .unwrap();
-            let run = |args: &[&str]| {
-                clean_command(&bin(), dir.path())
-                    .current_dir(dir.path())
-                    .args(args)
-                    .output()
-                    .unwrap()
-            };
-            let git = clean_command(std::path::Path::new("git"), dir.path())
-                .current_dir(dir.path())
-                .args(["init", "-q"])
-                .output()
-                .unwrap();
-            assert!(git.status.success());
-            std::fs::write(dir.path().join(".poolmerge.toml"), &config).unwrap();
-            for f in ["base.py", "ours.py", "theirs.py"] {
-                std::fs::write(dir.path().join(f), read(&case.join(f))).unwrap();
-            }
-            let meta: serde_json::Value =
-                serde_json::from_slice(&read(&case.join("meta.json"))).unwrap();
-            let out = run(&[
-                "merge",
-                "base.py",
-                "ours.py",
-                "theirs.py",
-                "-x",
-                "ours",
-                "-s",
-                "base",
-                "-y",
-                "theirs",
-            ]);
-            let name = case.file_name().unwrap().to_string_lossy().into_owned();
-            if out.status.code() != meta["exit"].as_i64().map(|c| c as i32) {
-                failures.push(format!("{name}: exit {:?}", out.status.code()));
-            }
-            if read(&dir.path().join("ours.py")) != read(&case.join("expected.py")) {
-                failures.push(format!("{name}: not expected.py"));
-            }
-            checked += 1;
+        let name = profile.file_name().unwrap().to_string_lossy().into_owned();
+        for case in std::fs::read_dir(profile.join("cases")).unwrap() {
+            let case = case.unwrap().file_name().to_string_lossy().into_owned();
+            found.push(format!("{name}/cases/{case}"));
         }
-        // fix pins before.py into after.py; check fails before and passes after.
+        let config = read(&profile.join("config.toml"));
         let repo = Repo::new();
         repo.commit(".poolmerge.toml", &config, "configure");
         repo.route_without_driver();
@@ -398,8 +412,11 @@ fn each_profiles_own_cases() {
         );
         assert_eq!(repo.poolmerge(&["check"]).0, 0);
     }
-    assert!(checked >= 5, "{checked} cases");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    found.sort();
+    assert_eq!(
+        found, LISTED,
+        "add each profile case folder to `profile_cases!`"
+    );
 }
 
 /// `resolve` on a conflict block and the pre-commit hook follow the declared pin too.
