@@ -11,7 +11,7 @@ use poolmerge::python;
 pub const SEP: &[u8] = b"\xff\xfe\xfd\xfc";
 
 /// A profile of three pins: the built-in one, server engines recycled, sessions kept.
-pub fn three_pins() -> Vec<poolmerge::merge::pin::Pin> {
+pub fn three_pins() -> Vec<poolmerge::policy::Pin> {
     let text = "include_builtin = true\n[[pin]]\ncall = \"create_engine\"\nwhen = \"server\"\nset = { pool_pre_ping = \"True\", pool_recycle = \"1800\" }\n[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\n";
     let config = poolmerge::config::parse(text, ".poolmerge.toml")
         .expect("a valid configuration")
@@ -111,7 +111,7 @@ pub fn check(
     };
     let (outcome, plain) = outcome;
     // Pool code: any pin's call or import module, or SQLAlchemy at all.
-    let pins: Vec<&poolmerge::merge::pin::Pin> = opts.pins().collect();
+    let pins: Vec<&poolmerge::policy::Pin> = opts.pins().collect();
     let mentions = |t: &[u8]| {
         python::contains(t, b"sqlalchemy")
             || pins.iter().any(|p| {
@@ -213,7 +213,7 @@ pub fn check(
 pub fn unimported_pool_names(
     text: &[u8],
     inputs: &[&[u8]],
-    pin: &poolmerge::merge::pin::Pin,
+    pin: &poolmerge::policy::Pin,
 ) -> Vec<String> {
     let imported = |t: &[u8]| -> Vec<String> {
         python::scan(t, &pin.targets())
@@ -254,7 +254,7 @@ pub fn mixed_eol(text: &[u8]) -> bool {
 
 /// Engine calls configured for a server pool (`pool_size`, ...) that carry the pin's
 /// pool class: what SQLAlchemy rejects at run time.
-pub fn pinned_server_engines(text: &[u8], pin: &poolmerge::merge::pin::Pin) -> usize {
+pub fn pinned_server_engines(text: &[u8], pin: &poolmerge::policy::Pin) -> usize {
     let Some(scan) = python::scan(text, &pin.targets()) else {
         return 0;
     };
@@ -263,7 +263,7 @@ pub fn pinned_server_engines(text: &[u8], pin: &poolmerge::merge::pin::Pin) -> u
         .flat_map(|s| &s.calls)
         .filter(|c| {
             pin.is_server(&c.args)
-                && poolmerge::merge::pin::keyword(&c.args, "poolclass")
+                && poolmerge::policy::keyword(&c.args, "poolclass")
                     .is_some_and(|i| i.norm.contains(&pin.import_name))
         })
         .count()

@@ -10,10 +10,10 @@
 use crate::generate::{Rng, edit_lines};
 use crate::invariants;
 use crate::support::{blocks, git_merge_file, pin_problems, run_merge};
+use poolmerge::check::{fix, fix_all, problems_all};
 use poolmerge::conflict::{Markers, Style};
-use poolmerge::merge::fix::{fix, fix_all, problems_all};
-use poolmerge::merge::pin::Pin;
 use poolmerge::merge::{Input, MergeOutcome, Options};
+use poolmerge::policy::Pin;
 use std::process::Command;
 
 /// How an engine sits in its module: alone, or in an `if` that tests for SQLite (the

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use poolmerge::merge::pin::Pin;
+use poolmerge::policy::Pin;
 use poolmerge::python::{self, ItemKey};
 use tempfile::TempDir;
 

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::commands::install::{current_exe, driver_line};
 use crate::exit::Status;
-use crate::merge::markers::parse_blocks;
+use crate::resolve::parse_blocks;
 
 const FILE: &str = "database/traffic_db.py";
 

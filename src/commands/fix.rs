@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use git2::Repository;
 
+use crate::check;
 use crate::cli::FixArgs;
 use crate::commands::{is_link, owned, profile};
 use crate::config::Profile;
 use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
-use crate::merge::fix;
 use crate::repo::{self, index};
 
 /// Runs `poolmerge fix`.
@@ -81,7 +81,7 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
                 continue;
             }
         };
-        let fixed = fix::fix_all(&text, &profile.pins, repo::marker_size(&attrs, path));
+        let fixed = check::fix_all(&text, &profile.pins, repo::marker_size(&attrs, path));
         for f in &fixed.unfixable {
             println!("{path}:{}: {}", f.line, f.message);
             left = true;
@@ -158,7 +158,7 @@ pub fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Resul
         let path = &entry.path;
         let blob = repo.find_blob(entry.oid)?.content().to_vec();
         let size = repo::marker_size(&attrs, path);
-        let fixed = fix::fix_all(&blob, &profile.pins, size);
+        let fixed = check::fix_all(&blob, &profile.pins, size);
         for f in &fixed.unfixable {
             println!("{path}:{}: {}", f.line, f.message);
             left = true;
@@ -171,7 +171,7 @@ pub fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Resul
         let file = workdir.join(path);
         let mut where_ = "staged";
         if let Ok(Some(text)) = read_worktree_file(workdir, path) {
-            let worktree = fix::fix_all(&text, &profile.pins, size);
+            let worktree = check::fix_all(&text, &profile.pins, size);
             if worktree.content != text {
                 match atomic_write(&file, &worktree.content) {
                     Ok(()) => where_ = "staged and in the work tree",

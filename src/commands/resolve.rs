@@ -17,9 +17,10 @@ use crate::conflict::{Markers, Style, first_labels};
 use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::line::LineMerge;
-use crate::merge::{Decision, Input, Options, markers};
+use crate::merge::{Decision, Input, Options};
 use crate::repo::{self, index};
 use crate::report::{self, counted};
+use crate::resolve;
 
 /// The index stages of one unmerged path.
 #[derive(Debug, Clone, Copy, Default)]
@@ -159,7 +160,7 @@ pub fn run_with_repo(
                 errors += 1;
                 continue;
             };
-            let res = markers::resolve_all(&text, &markers, &profile.pins, line);
+            let res = resolve::resolve_all(&text, &markers, &profile.pins, line);
             if res.resolved + res.left == 0 {
                 println!("{path}: no conflict to resolve");
                 continue;

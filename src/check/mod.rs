@@ -6,12 +6,12 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::conflict::complete_block_lines;
-use crate::merge::engine::{pin_statement, statement_name};
 use crate::merge::imports::{self, ImportSide};
 use crate::merge::is_binary;
-use crate::merge::pin::{Pin, opted_out};
 use crate::merge::regions::{self, Region, RegionKind, line_number};
+use crate::policy::{Pin, opted_out};
 use crate::python::{self, Scan};
+use crate::region::{pin_statement, statement_name};
 
 /// What kind of finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,7 +359,7 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
                 .unwrap_or(&pin.import_module);
             let at = imports::insertion_point(&text1, package, &pin.import_name);
             // The end of line of the lines around it.
-            let eol = crate::merge::edit::line_eol(&text1, at);
+            let eol = crate::region::edit::line_eol(&text1, at);
             let line = [
                 format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
                 eol,

@@ -11,13 +11,13 @@
 use std::ops::Range;
 
 use crate::conflict::Markers;
-use crate::merge::engine::{self, Ctx, EngineSide};
 use crate::merge::imports::{self, ImportSide};
 use crate::merge::line::LineMerge;
-use crate::merge::pin::Pin;
 use crate::merge::regions::{self, Group, Region, Version};
 use crate::merge::{Decision, Outcome, Side};
+use crate::policy::Pin;
 use crate::python;
+use crate::region::{self, Ctx, EngineSide};
 
 /// [`resolve`] with every pin of a profile, one after the other: a block left by one
 /// pin may be another's.
@@ -321,7 +321,7 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
                     ok = false;
                     break;
                 };
-                let m = engine::merge_region(br.and_then(|r| side(0, r)), os_, ts_, &ctx);
+                let m = region::merge_region(br.and_then(|r| side(0, r)), os_, ts_, &ctx);
                 if m.conflict {
                     ok = false;
                     break;

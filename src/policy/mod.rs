@@ -1,8 +1,30 @@
 //! The pin policy: what the fork pins (one struct, the data), which calls it applies
 //! to (SPEC's SQLite evidence rule), and how far a call already carries it.
 
-use crate::config::{PinDecl, When};
 use crate::python::{Call, Container, EngineStatement, Item, ItemKey, Targets};
+
+/// Which calls a pin applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// SQLite engine calls only (SPEC's evidence rule).
+    Sqlite,
+    /// Calls configured for a server pool: server-pool keywords, or a first argument
+    /// that is a database URL literal of another scheme than SQLite.
+    Server,
+    /// Every call.
+    Always,
+}
+
+impl When {
+    /// The name used in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            When::Sqlite => "sqlite",
+            When::Server => "server",
+            When::Always => "always",
+        }
+    }
+}
 
 /// A value the pin sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,55 +116,6 @@ impl Pin {
             retire: vec![s("NullPool")],
             aliases: Vec::new(),
         }
-    }
-
-    /// A declared pin (`[[tool.poolmerge.pin]]`).
-    pub fn from_decl(decl: &PinDecl) -> Result<Pin, String> {
-        let builtin = Pin::builtin();
-        let call = decl
-            .call
-            .rsplit('.')
-            .next()
-            .unwrap_or(&decl.call)
-            .to_string();
-        let mut keywords: Vec<PinnedKeyword> = decl
-            .set
-            .iter()
-            .map(|(name, expr)| PinnedKeyword {
-                name: name.clone(),
-                value: PinValue::Expr(expr.clone()),
-            })
-            .collect();
-        keywords.extend(decl.dict.iter().map(|(name, entries)| PinnedKeyword {
-            name: name.clone(),
-            value: PinValue::Dict(entries.clone()),
-        }));
-        let (import_module, import_name) = match decl.imports.as_slice() {
-            [] => (String::new(), String::new()),
-            [one] => match crate::config::parse_import(one) {
-                Some((module, names)) if names.len() == 1 => (module, names[0].clone()),
-                _ => return Err(format!("the pin of {}: import one name per pin", decl.call)),
-            },
-            _ => return Err(format!("the pin of {}: one import per pin", decl.call)),
-        };
-        // The pool class is the pin's mark on an engine call.
-        let pool_keyword = (call == "create_engine")
-            .then(|| builtin.pool_keyword.clone())
-            .flatten()
-            .filter(|k| keywords.iter().any(|p| &p.name == k));
-        Ok(Pin {
-            call,
-            declared: decl.call.clone(),
-            when: decl.when,
-            keywords,
-            pool_keyword,
-            replaceable_pools: builtin.replaceable_pools,
-            server_keywords: builtin.server_keywords,
-            import_module,
-            import_name,
-            retire: decl.retire.clone(),
-            aliases: Vec::new(),
-        })
     }
 
     /// Whether the pin requires an import.
@@ -495,54 +468,6 @@ mod tests {
         );
         assert!(!at("e = create_engine(U)  # poolmerge: offline\n"));
         assert!(!at("e = create_engine(U)  # poolmerge: on\n"));
-    }
-
-    fn declared(toml: &str) -> Pin {
-        let c = crate::config::parse(toml, ".poolmerge.toml")
-            .unwrap()
-            .unwrap();
-        Pin::from_decl(&c.pins[0]).unwrap()
-    }
-
-    #[test]
-    fn declared_pins_apply_by_their_rule() {
-        let pg = declared(
-            "[[pin]]\ncall = \"sqlalchemy.create_engine\"\nwhen = \"server\"\nset = { pool_pre_ping = \"True\", pool_recycle = \"1800\" }\n",
-        );
-        assert_eq!(
-            (pg.call.as_str(), pg.pool_keyword.as_deref()),
-            ("create_engine", None)
-        );
-        assert!(!pg.needs_import());
-        let calls = |src: &str| scan(src.as_bytes(), &pg.targets()).unwrap().statements;
-        let s = calls(
-            "a = create_engine(U, pool_size=5)\nb = create_engine(\"postgresql://h/db\")\nc = create_engine(\"sqlite:///x.db\")\nd = create_engine(U)\n",
-        );
-        let applies: Vec<bool> = s.iter().map(|s| pg.applies(&s.calls[0])).collect();
-        assert_eq!(applies, [true, true, false, false]);
-        let c = &s[0].calls[0];
-        assert_eq!(
-            pg.missing(&c.args),
-            [
-                "pool_pre_ping=True is missing",
-                "pool_recycle=1800 is missing"
-            ]
-        );
-
-        let sm = declared(
-            "[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\n",
-        );
-        assert_eq!(
-            (sm.import_module.as_str(), sm.import_name.as_str()),
-            ("sqlalchemy.orm", "sessionmaker")
-        );
-        let s = scan(b"S = sessionmaker(bind=e)\n", &sm.targets()).unwrap();
-        assert!(sm.applies(&s.statements[0].calls[0]), "always");
-        let builtin = Pin::builtin();
-        let s = scan(b"e = create_engine(U, pool_size=5)\n", &builtin.targets()).unwrap();
-        assert!(!builtin.applies(&s.statements[0].calls[0]));
-        let two = crate::config::parse("[[pin]]\ncall = \"f\"\nset = { a = \"1\" }\nimports = [\"from m import a\", \"from n import b\"]\n", ".poolmerge.toml").unwrap().unwrap();
-        assert!(Pin::from_decl(&two.pins[0]).is_err());
     }
 
     #[test]

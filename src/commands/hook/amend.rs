@@ -1,0 +1,293 @@
+//! Amending what git committed: each owned file pinned in the new commit, the commit
+//! replaced by one like it (message, author, parents), and the index and work tree
+//! following where they held git's version.
+
+use super::*;
+
+/// Says, in one line, which owned files changed since `before` arrive without the pin
+/// in a commit poolmerge does not rewrite, and why.
+pub(super) fn say_unpinned(
+    repo: &Repository,
+    before: &Tree,
+    head: &Commit,
+    why: &str,
+) -> Result<()> {
+    let needed = pinned_versions(repo, before, &head.tree()?)?.files;
+    if !needed.is_empty() {
+        let paths: Vec<&str> = needed.iter().map(|p| p.path.as_str()).collect();
+        eprintln!(
+            "poolmerge: {} arrived without the pin; {why}: run poolmerge fix and commit",
+            paths.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// An owned file of a commit that needs the pin: its old and pinned blobs.
+pub(super) struct Pinned {
+    pub(super) path: String,
+    pub(super) mode: i32,
+    pub(super) old: Oid,
+    pub(super) new: Vec<u8>,
+    pub(super) what: Vec<String>,
+}
+
+/// The owned files of a change that need the pin, with what was read to decide it.
+#[derive(Default)]
+pub(super) struct Pinning {
+    pub(super) files: Vec<Pinned>,
+    pub(super) attrs: repo::Attributes,
+    pub(super) pins: Vec<crate::policy::Pin>,
+}
+
+/// The owned files that differ between `before` and `after` (added or changed) and
+/// do not carry the pin, with their pinned content.
+pub(super) fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) -> Result<Pinning> {
+    let diff = repo.diff_tree_to_tree(Some(before), Some(after), None)?;
+    let mut changed: Vec<(String, i32, Oid)> = Vec::new();
+    for delta in diff.deltas() {
+        let file = delta.new_file();
+        let mode = i32::from(file.mode());
+        if file.id().is_zero()
+            || !matches!(
+                file.mode(),
+                git2::FileMode::Blob | git2::FileMode::BlobExecutable
+            )
+        {
+            continue;
+        }
+        if let Some(path) = file.path().and_then(Path::to_str) {
+            changed.push((path.to_string(), mode, file.id()));
+        }
+    }
+    if changed.is_empty() {
+        return Ok(Pinning::default());
+    }
+    let paths: Vec<String> = changed.iter().map(|(p, _, _)| p.clone()).collect();
+    let attrs = repo::attributes(repo, &paths, repo::FILE_ATTRS, None)?;
+    let profile = profile(repo)?;
+    let mut out = Vec::new();
+    for (path, mode, oid) in changed {
+        if !owned(&profile, &attrs, &path) {
+            continue;
+        }
+        let blob = repo.find_blob(oid)?.content().to_vec();
+        let fixed = check::fix_all(&blob, &profile.pins, repo::marker_size(&attrs, &path));
+        for f in &fixed.unfixable {
+            eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
+        }
+        if fixed.content != blob {
+            out.push(Pinned {
+                path,
+                mode,
+                old: oid,
+                new: fixed.content,
+                what: fixed.changed.into_iter().map(|f| f.message).collect(),
+            });
+        }
+    }
+    Ok(Pinning {
+        files: out,
+        attrs,
+        pins: profile.pins,
+    })
+}
+
+/// Replaces `head` (a commit the running command created) by the same commit with
+/// its owned files pinned, where they changed since `before`; then the index and the
+/// work tree follow.
+pub(super) fn replace_pinned(
+    repo: &Repository,
+    head: &Commit,
+    before: &Tree,
+    what: &str,
+) -> Result<()> {
+    let pinning = pinned_versions(repo, before, &head.tree()?)?;
+    let pinned = &pinning.files;
+    if pinned.is_empty() {
+        return Ok(());
+    }
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    let mut blobs = Vec::new();
+    for p in pinned {
+        let oid = repo.blob(&p.new)?;
+        let mode = if p.mode == i32::from(git2::FileMode::BlobExecutable) {
+            git2::FileMode::BlobExecutable
+        } else {
+            git2::FileMode::Blob
+        };
+        update.upsert(p.path.as_str(), oid, mode);
+        blobs.push(oid);
+    }
+    let tree = update.create_updated(repo, &head.tree()?)?;
+    let new = commit_like(repo, head, tree)?;
+    // The work tree and the index first, so that once HEAD moves everything agrees.
+    follow_in_index_and_worktree(repo, &pinning, &blobs)?;
+    let paths: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
+    repo::git(
+        repo,
+        &[
+            "update-ref",
+            "-m",
+            &format!("poolmerge: pin {}", paths.join(", ")),
+            "HEAD",
+            &new.to_string(),
+            &head.id().to_string(),
+        ],
+        None,
+        &[0],
+    )
+    .context("cannot update HEAD")?;
+    for p in pinned {
+        eprintln!(
+            "poolmerge: pinned {} in {what} ({})",
+            p.path,
+            p.what.join("; ")
+        );
+    }
+    eprintln!(
+        "poolmerge: HEAD is now {} ({what} with the pin; it was {})",
+        short(new),
+        short(head.id())
+    );
+    Ok(())
+}
+
+pub(super) fn short(oid: Oid) -> String {
+    oid.to_string()[..10].to_string()
+}
+
+/// A commit with `commit`'s parents, message, author and committer, and another tree,
+/// made by `git commit-tree` (so that the user's signing configuration applies).
+pub(super) fn commit_like(repo: &Repository, commit: &Commit, tree: Oid) -> Result<Oid> {
+    let mut args = vec!["commit-tree".to_string(), tree.to_string()];
+    for p in commit.parent_ids() {
+        args.push("-p".into());
+        args.push(p.to_string());
+    }
+    let mut cmd = repo::git_command(repo);
+    cmd.args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (prefix, sig) in [
+        ("AUTHOR", commit.author()),
+        ("COMMITTER", commit.committer()),
+    ] {
+        let when = sig.when();
+        let offset = when.offset_minutes();
+        cmd.env(
+            format!("GIT_{prefix}_NAME"),
+            String::from_utf8_lossy(sig.name_bytes()).into_owned(),
+        )
+        .env(
+            format!("GIT_{prefix}_EMAIL"),
+            String::from_utf8_lossy(sig.email_bytes()).into_owned(),
+        )
+        .env(
+            format!("GIT_{prefix}_DATE"),
+            format!(
+                "@{} {}{:02}{:02}",
+                when.seconds(),
+                if offset < 0 { '-' } else { '+' },
+                offset.abs() / 60,
+                offset.abs() % 60
+            ),
+        );
+    }
+    let mut child = cmd.spawn().context("cannot run git commit-tree")?;
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(commit.message_raw_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!(
+            "git commit-tree failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(Oid::from_str(String::from_utf8_lossy(&out.stdout).trim())?)
+}
+
+/// The index entries and work-tree files of pinned paths follow the new commit: an
+/// entry that held the old blob takes the new one; a work-tree file that held the old
+/// content takes the new one (with the repository's end-of-line conversion), one the
+/// user changed gets the pin applied to it.
+pub(super) fn follow_in_index_and_worktree(
+    repo: &Repository,
+    pinning: &Pinning,
+    blobs: &[Oid],
+) -> Result<()> {
+    let workdir = repo.workdir().ok_or_else(|| anyhow!("no work tree"))?;
+    let (pinned, attrs) = (&pinning.files, &pinning.attrs);
+    let paths: Vec<String> = pinned.iter().map(|p| p.path.clone()).collect();
+    let eol = repo::EolConfig::read(repo);
+    for p in pinned {
+        let Ok(Some(text)) = read_worktree_file(workdir, &p.path) else {
+            // Outside a sparse checkout, or removed: nothing to write.
+            continue;
+        };
+        let old = repo.find_blob(p.old)?.content().to_vec();
+        let new = if text == eol.to_worktree(&old, attrs, &p.path) {
+            eol.to_worktree(&p.new, attrs, &p.path)
+        } else {
+            check::fix_all(&text, &pinning.pins, repo::marker_size(attrs, &p.path)).content
+        };
+        if new != text {
+            atomic_write(&workdir.join(&p.path), &new)
+                .with_context(|| format!("cannot write {}", p.path))?;
+        }
+    }
+    let current = index::entries_of(repo, &paths)?;
+    let mut updates = Vec::new();
+    for (p, blob) in pinned.iter().zip(blobs) {
+        let held_old = current
+            .iter()
+            .any(|e| e.path == p.path && e.stage == 0 && e.oid == p.old);
+        if held_old {
+            updates.push((p.mode as u32, *blob, p.path.as_str()));
+        }
+    }
+    index::set(repo, &updates)
+}
+
+/// After `git commit <path>`, git commits a temporary index (which pre-commit pinned)
+/// and then writes the real one as it had staged it, unpinned: an owned entry whose
+/// pinned content is exactly HEAD's takes HEAD's blob.
+pub(super) fn align_index_with_commit(repo: &Repository, head: &Commit) -> Result<()> {
+    let changed = index::staged_changes(repo)?;
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let attrs = repo::attributes(repo, &changed, repo::FILE_ATTRS, None)?;
+    let Ok(profile) = profile(repo) else {
+        return Ok(());
+    };
+    let owned_changed: Vec<String> = changed
+        .into_iter()
+        .filter(|p| owned(&profile, &attrs, p))
+        .collect();
+    let tree = head.tree()?;
+    let mut updates = Vec::new();
+    for e in index::entries_of(repo, &owned_changed)? {
+        if e.stage != 0 || !e.is_file() {
+            continue;
+        }
+        let Ok(committed) = tree.get_path(Path::new(&e.path)) else {
+            continue;
+        };
+        let staged = repo.find_blob(e.oid)?.content().to_vec();
+        let pinned = check::fix_all(&staged, &profile.pins, repo::marker_size(&attrs, &e.path));
+        let head_blob = repo.find_blob(committed.id())?;
+        if pinned.content != staged && pinned.content == head_blob.content() {
+            updates.push((e.mode, committed.id(), e.path));
+        }
+    }
+    let updates: Vec<(u32, Oid, &str)> = updates
+        .iter()
+        .map(|(m, o, p)| (*m, *o, p.as_str()))
+        .collect();
+    index::set(repo, &updates)
+}

@@ -1,0 +1,287 @@
+//! The hooks poolmerge installs: its block in each hook file (a new file, or beside
+//! what is there, in the hook's own language), the hooks directory git uses, and
+//! whether they are in place.
+
+use super::*;
+
+/// What poolmerge's block in a hook runs: `poolmerge hook NAME` with git's arguments.
+/// Only pre-commit may stop git (when it cannot pin an owned file it stages).
+/// A binary that is gone never blocks a commit: the hook says so and lets git go on.
+pub(super) fn hook_body(hook: &str, exe: &Path) -> String {
+    let shown = exe.to_string_lossy();
+    let exe = shell_quote(&shown);
+    let run = if hook == "pre-commit" {
+        format!("{exe} hook {hook} \"$@\" || exit $?")
+    } else {
+        format!("{exe} hook {hook} \"$@\"")
+    };
+    let gone = shell_quote(&format!(
+        "poolmerge: {shown} is gone, so its {hook} hook does nothing (poolmerge install --hooks puts it back)"
+    ));
+    format!("if [ -x {exe} ]; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n")
+}
+
+/// What to add to an existing hook that is not a shell script: Python lines for a
+/// Python hook, else the command to run and what its status means.
+pub(super) fn foreign_hook_body(text: &str, hook: &str, exe: &Path) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let shown = exe.to_string_lossy();
+    let stop = hook == "pre-commit";
+    if first.starts_with("#!") && first.contains("python") {
+        let call = format!("subprocess.call([{shown:?}, \"hook\", {hook:?}, *sys.argv[1:]])");
+        let run = if stop {
+            format!("    status = {call}\n    if status:\n        sys.exit(status)\n")
+        } else {
+            format!("    {call}\n")
+        };
+        return format!("import os, subprocess, sys\nif os.access({shown:?}, os.X_OK):\n{run}");
+    }
+    let then = if stop {
+        "; stop the commit when it exits non-zero"
+    } else {
+        "; its status does not matter"
+    };
+    format!("run {shown} hook {hook} with the hook's own arguments{then}\n")
+}
+
+/// The hooks `install --hooks` writes: pre-commit pins what a commit stages; the
+/// others finish what `git merge`, `git cherry-pick`, `git am` and `git rebase` made
+/// (see `commands::hook`).
+pub const HOOKS: &[&str] = &[
+    "pre-commit",
+    "post-merge",
+    "post-commit",
+    "post-applypatch",
+    "post-rewrite",
+];
+
+/// Hooks earlier versions wrote and `install`/`uninstall` remove poolmerge's block from.
+pub(super) const RETIRED_HOOKS: &[&str] = &["pre-merge-commit"];
+
+pub(super) const BLOCK_START: &str =
+    "# >>> poolmerge: installed by `poolmerge install --hooks`, removed by `poolmerge uninstall`";
+pub(super) const BLOCK_END: &str = "# <<< poolmerge";
+pub(super) const NEW_HOOK: &str = "#!/bin/sh\n";
+
+/// Where git runs this repository's hooks, and whether that directory is shared with
+/// other repositories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HooksDir {
+    /// The directory, as git resolves it here (`git rev-parse --git-path hooks`).
+    pub path: PathBuf,
+    /// Where `core.hooksPath` is set (`global`, `system`, `local`, `worktree`,
+    /// `command`), if it is.
+    pub scope: Option<String>,
+    /// `core.hooksPath` as written, if set.
+    pub configured: Option<String>,
+}
+
+impl HooksDir {
+    /// Whether other repositories run the hooks in this directory too: a
+    /// `core.hooksPath` from the user's or the system's configuration.
+    pub fn shared(&self) -> bool {
+        matches!(self.scope.as_deref(), Some("global" | "system"))
+    }
+
+    /// Whether `core.hooksPath` is relative: each work tree then has its own directory.
+    pub fn per_worktree(&self) -> bool {
+        self.configured
+            .as_deref()
+            .is_some_and(|p| !Path::new(p).is_absolute() && !p.starts_with('~'))
+    }
+}
+
+/// Where git looks for hooks here: `core.hooksPath` (a relative one from the work
+/// tree's root), else the repository's `hooks`.
+pub fn hooks_dir(repo: &Repository) -> Result<HooksDir> {
+    let (_, path) = repo::git(
+        repo,
+        &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+        None,
+        &[0],
+    )?;
+    let path = PathBuf::from(String::from_utf8_lossy(&path).trim_end());
+    let (code, out) = repo::git(
+        repo,
+        &["config", "--show-scope", "--get", "core.hooksPath"],
+        None,
+        &[0, 1],
+    )?;
+    let out = String::from_utf8_lossy(&out);
+    let (scope, configured) = match (code, out.trim_end().split_once('\t')) {
+        (0, Some((scope, value))) => (Some(scope.to_string()), Some(value.to_string())),
+        _ => (None, None),
+    };
+    Ok(HooksDir {
+        path,
+        scope,
+        configured,
+    })
+}
+
+/// The hooks directories of every work tree of the repository: one for all, unless
+/// `core.hooksPath` is relative (then each work tree resolves its own).
+pub fn all_hooks_dirs(repo: &Repository) -> Result<Vec<PathBuf>> {
+    let here = hooks_dir(repo)?;
+    let mut dirs = vec![here.path.clone()];
+    if !here.per_worktree() {
+        return Ok(dirs);
+    }
+    let (_, out) = repo::git(repo, &["worktree", "list", "--porcelain", "-z"], None, &[0])?;
+    for record in out.split(|&b| b == 0) {
+        let Some(path) = record.strip_prefix(b"worktree ") else {
+            continue;
+        };
+        let tree = PathBuf::from(String::from_utf8_lossy(path).into_owned());
+        if !tree.is_dir() {
+            continue;
+        }
+        let answer = Command::new("git")
+            .current_dir(&tree)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+            .output();
+        if let Ok(o) = answer
+            && o.status.success()
+        {
+            let dir = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim_end());
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    Ok(dirs)
+}
+
+/// Whether poolmerge's current hooks are in `dir`: every hook with a block that runs
+/// `poolmerge hook`.
+pub fn hooks_in(dir: &Path) -> bool {
+    HOOKS.iter().all(|h| {
+        std::fs::read_to_string(dir.join(h))
+            .is_ok_and(|t| t.contains(BLOCK_START) && t.contains(&format!(" hook {h} ")))
+    })
+}
+
+/// The retired hooks that still hold a block of an earlier poolmerge.
+pub fn retired_hooks_in(dir: &Path) -> Vec<&'static str> {
+    RETIRED_HOOKS
+        .iter()
+        .copied()
+        .filter(|h| std::fs::read_to_string(dir.join(h)).is_ok_and(|t| t.contains(BLOCK_START)))
+        .collect()
+}
+
+/// Whether the installed hooks act here: `poolmerge.hooks` set and the hooks in the
+/// directory git runs them from.
+pub fn hooks_active(repo: &Repository) -> bool {
+    crate::commands::hook::enabled(repo) && hooks_dir(repo).is_ok_and(|d| hooks_in(&d.path))
+}
+
+/// The hook's text without poolmerge's block, and whether it had one.
+pub(super) fn strip_block(text: &str) -> (String, bool) {
+    let mut out = String::new();
+    let mut inside = false;
+    let mut found = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == BLOCK_START {
+            inside = true;
+            found = true;
+            continue;
+        }
+        if inside {
+            if bare == BLOCK_END {
+                inside = false;
+            }
+            continue;
+        }
+        out.push_str(line);
+    }
+    (out, found)
+}
+
+/// Whether a hook is a shell script that a block can be added to.
+pub(super) fn is_shell_script(text: &str) -> bool {
+    let first = text.lines().next().unwrap_or_default();
+    first.starts_with("#!")
+        && ["sh", "bash", "dash", "zsh", "ksh"]
+            .iter()
+            .any(|s| first.ends_with(s) || first.contains(&format!("{s} ")))
+}
+
+#[cfg(unix)]
+pub(super) fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut perms = std::fs::metadata(path)?.permissions();
+    perms.set_mode(perms.mode() | 0o755);
+    std::fs::set_permissions(path, perms)?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub(super) fn make_executable(_: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// Installs one hook: a new file, or poolmerge's block added right after the shebang
+/// of an existing shell hook. Returns false when it refused.
+pub(super) fn install_hook(dir: &Path, hook: &str, exe: &Path) -> Result<bool> {
+    let path = dir.join(hook);
+    let block = format!("{BLOCK_START}\n{}{BLOCK_END}\n", hook_body(hook, exe));
+    let (text, message) = match std::fs::read_to_string(&path) {
+        Err(_) => (
+            format!("{NEW_HOOK}{block}"),
+            format!("installed in {}", path.display()),
+        ),
+        Ok(old) => {
+            let (rest, had) = strip_block(&old);
+            if !is_shell_script(&rest) {
+                println!(
+                    "hook {hook}: {} exists and is not a shell script; left as it is. To chain poolmerge, add:\n{}",
+                    path.display(),
+                    foreign_hook_body(&rest, hook, exe)
+                );
+                return Ok(false);
+            }
+            let (shebang, body) = rest.split_once('\n').unwrap_or((&rest, ""));
+            let new = format!("{shebang}\n{block}{body}");
+            if new == old {
+                println!("hook {hook}: already installed");
+                return Ok(true);
+            }
+            let message = if had {
+                "updated".to_string()
+            } else {
+                format!("added to the existing hook {}", path.display())
+            };
+            (new, message)
+        }
+    };
+    std::fs::create_dir_all(dir)?;
+    atomic_write(&path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    make_executable(&path)?;
+    println!("hook {hook}: {message}");
+    Ok(true)
+}
+
+pub(super) fn uninstall_hook(dir: &Path, hook: &str) -> Result<()> {
+    let path = dir.join(hook);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let (rest, had) = strip_block(&text);
+    if !had {
+        return Ok(());
+    }
+    if rest == NEW_HOOK {
+        std::fs::remove_file(&path)?;
+        println!("hook {hook}: removed");
+    } else {
+        atomic_write(&path, rest.as_bytes())?;
+        println!("hook {hook}: poolmerge's part removed, the rest kept");
+    }
+    Ok(())
+}

@@ -1,0 +1,434 @@
+//! One pin's merge of one file: regions found and matched, masked, the line merge run,
+//! each region merged on its own and put back, the pool import settled.
+
+use super::unmask::{Section, member, package_of, region_parses, unmask, without_base_sections};
+use super::working::pinned_versions;
+use super::*;
+
+mod settle;
+
+/// A merged group's texts, looked up when placeholders are replaced.
+#[derive(Debug, Clone, Default)]
+pub(super) struct GroupResult {
+    /// The merge outside any conflict block (`None`: drop the line).
+    merged: Option<Vec<u8>>,
+    /// In the ours section of a conflict block.
+    ours: Option<Vec<u8>>,
+    /// In the theirs section of a conflict block.
+    theirs: Option<Vec<u8>>,
+    /// In the base section of a conflict block.
+    base: Option<Vec<u8>>,
+    /// Whether `merged` holds a conflict block.
+    conflict: bool,
+    /// Whether `ours` or `theirs` carries the pin while `merged` is nothing (a clean
+    /// deletion): the file needs the pin's import only where a conflict shows them.
+    pinned_in_sides: bool,
+}
+
+pub(super) struct Merger<'a> {
+    input: &'a Input<'a>,
+    opts: &'a Options,
+    line: &'a dyn LineMerge,
+    versions: [Version<'a>; 3],
+    groups: Vec<Group>,
+    /// Groups merged by poolmerge (the others stay plain text).
+    masked: Vec<bool>,
+    placeholders: Placeholders,
+}
+
+impl<'a> Merger<'a> {
+    /// Scans the three versions. `Ok(None)`: nothing for poolmerge to do.
+    pub(super) fn new(
+        input: &'a Input<'a>,
+        opts: &'a Options,
+        line: &'a dyn LineMerge,
+    ) -> Result<Option<Merger<'a>>, String> {
+        let pin = &opts.pin;
+        let names = ["base", "ours", "theirs"];
+        let texts = [input.base, input.ours, input.theirs];
+        let mut versions = Vec::new();
+        for (name, text) in names.iter().zip(texts) {
+            let scan = python::scan_limited(text, &pin.targets(), &opts.limits)
+                .map_err(|e| format!("{name}: {e}"))?;
+            let mut regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
+                .map_err(|e| format!("{name}: {e}"))?;
+            for r in &mut regions {
+                if let regions::RegionKind::Engine(i) = r.kind {
+                    r.class = pin.class(&scan.statements[i]);
+                }
+            }
+            versions.push(Version {
+                text,
+                scan,
+                regions,
+            });
+        }
+        let versions: [Version; 3] = versions.try_into().expect("three versions");
+        let groups = regions::match_regions(
+            &versions[BASE].regions,
+            &versions[OURS].regions,
+            &versions[THEIRS].regions,
+        );
+        // An engine group matters when some version's call is a SQLite engine or pinned;
+        // server engines stay plain text (M7).
+        // A statement either side opts out (`# poolmerge: off`) stays plain text too.
+        let relevant = |g: &Group| -> bool {
+            let opts_out = [OURS, THEIRS]
+                .iter()
+                .any(|&v| member(g)[v].is_some_and(|r| versions[v].opts_out(r)));
+            !opts_out
+                && member(g).iter().enumerate().any(|(v, r)| {
+                    r.is_some_and(|r| {
+                        let version = &versions[v];
+                        let region = &version.regions[r];
+                        version.statement(region).is_some_and(|s| {
+                            s.calls
+                                .iter()
+                                .any(|c| pin.applies(c) || pin.is_pinned(&c.args))
+                        })
+                    })
+                })
+        };
+        let mut masked: Vec<bool> = groups.iter().map(relevant).collect();
+        if !masked.iter().any(|&m| m) {
+            return Ok(None);
+        }
+        for (g, m) in groups.iter().zip(masked.iter_mut()) {
+            let is_import = member(g)
+                .iter()
+                .enumerate()
+                .any(|(v, r)| r.is_some_and(|r| !versions[v].regions[r].is_engine()));
+            *m |= is_import;
+        }
+        let placeholders = Placeholders::new(&texts);
+        Ok(Some(Merger {
+            input,
+            opts,
+            line,
+            versions,
+            groups,
+            masked,
+            placeholders,
+        }))
+    }
+
+    fn region(&self, v: usize, g: &Group) -> Option<&Region> {
+        member(g)[v].map(|r| &self.versions[v].regions[r])
+    }
+
+    /// The engine groups whose regions version `v` holds in another order than the
+    /// base does.
+    fn crossed(&self, v: usize) -> Vec<usize> {
+        let mut pairs: Vec<(usize, usize, usize)> = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|&(gi, _)| self.masked[gi])
+            .filter_map(|(gi, g)| {
+                let b = g.base?;
+                let s = member(g)[v]?;
+                self.versions[BASE].regions[b]
+                    .is_engine()
+                    .then_some((b, s, gi))
+            })
+            .collect();
+        pairs.sort_unstable();
+        // A pair crosses another when one before it in the base comes after it in `v`,
+        // or one after it comes before it: a running maximum and a running minimum.
+        let mut later_min = vec![usize::MAX; pairs.len() + 1];
+        for i in (0..pairs.len()).rev() {
+            later_min[i] = later_min[i + 1].min(pairs[i].1);
+        }
+        let mut earlier_max = None;
+        let mut crossed = Vec::new();
+        for (i, &(_, s, gi)) in pairs.iter().enumerate() {
+            if earlier_max.is_some_and(|m| m > s) || later_min[i + 1] < s {
+                crossed.push(gi);
+            }
+            earlier_max = earlier_max.max(Some(s));
+        }
+        crossed
+    }
+
+    fn engine_side(&self, v: usize, g: &Group) -> Option<EngineSide<'_>> {
+        let region = self.region(v, g)?;
+        Some(EngineSide {
+            text: self.versions[v].text,
+            region,
+            stmt: self.versions[v].statement(region)?,
+        })
+    }
+
+    fn import_side(&self, v: usize, g: &Group) -> Option<ImportSide<'_>> {
+        let region = self.region(v, g)?;
+        Some(ImportSide {
+            text: self.versions[v].text,
+            region,
+            import: self.versions[v].import(region)?,
+        })
+    }
+
+    /// The side whose file carries more of the pin (ours on a tie).
+    fn fork_default(&self) -> Side {
+        let score = |v: usize| -> usize {
+            let version = &self.versions[v];
+            version
+                .scan
+                .statements
+                .iter()
+                .flat_map(|s| s.calls.iter())
+                .map(|c| self.opts.pin.score(&c.args))
+                .sum()
+        };
+        match score(THEIRS).cmp(&score(OURS)) {
+            std::cmp::Ordering::Greater => Side::Theirs,
+            std::cmp::Ordering::Less => Side::Ours,
+            std::cmp::Ordering::Equal => self.opts.fork_hint.unwrap_or(Side::Ours),
+        }
+    }
+
+    pub(super) fn run(self) -> Result<MergeOutcome> {
+        let ctx = Ctx {
+            pin: &self.opts.pin,
+            markers: &self.opts.markers,
+            line: self.line,
+            fork_default: self.fork_default(),
+            beside: &self.opts.beside,
+        };
+        let mut results: Vec<GroupResult> = vec![GroupResult::default(); self.groups.len()];
+        let mut variants: Vec<[Option<char>; 3]> = vec![[None; 3]; self.groups.len()];
+        let mut decisions: Vec<Decision> = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
+        let mut need_pin_import = false;
+
+        for (gi, g) in self.groups.iter().enumerate() {
+            if !self.masked[gi] {
+                continue;
+            }
+            let engine = [BASE, OURS, THEIRS]
+                .iter()
+                .any(|&v| self.region(v, g).is_some_and(Region::is_engine));
+            let present = member(g).map(|r| r.is_some());
+            for v in [BASE, OURS, THEIRS] {
+                if present[v] {
+                    variants[gi][v] = Some('s');
+                }
+            }
+            if !engine {
+                continue; // Imports are settled once the engines are.
+            }
+            let base = self.engine_side(BASE, g);
+            let base_text = base.map(|b| b.text[b.region.span.clone()].to_vec());
+            let merged: Option<RegionMerge> =
+                match (self.engine_side(OURS, g), self.engine_side(THEIRS, g)) {
+                    (Some(o), Some(t)) => Some(crate::region::merge_region(base, o, t, &ctx)),
+                    (Some(kept), None) | (None, Some(kept)) => {
+                        let (which, v) = if present[OURS] {
+                            (Side::Ours, OURS)
+                        } else {
+                            (Side::Theirs, THEIRS)
+                        };
+                        let kept_text = &kept.text[kept.region.span.clone()];
+                        let unchanged = base_text.as_deref() == Some(kept_text)
+                            && !kept.stmt.calls.iter().any(|c| ctx.pin.is_pinned(&c.args));
+                        match base {
+                            // Deleted on one side, untouched on the other: a clean deletion.
+                            // Inside a conflict block, the side that kept it still shows it.
+                            Some(_) if unchanged => {
+                                // Pinned where it can be, as every side of a conflict is.
+                                let kept = crate::region::one_side(kept, which, &ctx, false);
+                                let own = Some(kept.text);
+                                results[gi] = GroupResult {
+                                    merged: None,
+                                    ours: if v == OURS { own.clone() } else { None },
+                                    theirs: if v == THEIRS { own } else { None },
+                                    base: base_text.clone(),
+                                    conflict: false,
+                                    pinned_in_sides: kept.pinned,
+                                };
+                                None
+                            }
+                            Some(_) => {
+                                // Deleted or replaced on one side, changed or pinned on the other:
+                                // the kept side gets its own placeholder so that the line merge
+                                // reports the conflict, around exactly that statement.
+                                variants[gi][v] = Some(if v == OURS { 'o' } else { 't' });
+                                Some(crate::region::one_side(kept, which, &ctx, false))
+                            }
+                            None => Some(crate::region::one_side(kept, which, &ctx, true)),
+                        }
+                    }
+                    (None, None) => None,
+                };
+            let Some(m) = merged else {
+                continue;
+            };
+            if !m.conflict && !region_parses(&m.text, &self.opts.pin) {
+                return plain(
+                    self.input,
+                    self.opts,
+                    self.line,
+                    Plain::Doubt(format!("the merged {} did not parse", m.decision.region)),
+                );
+            }
+            need_pin_import |= m.pinned;
+            if !m.decision.note.is_empty() && m.decision.note.starts_with("cannot verify") {
+                warnings.push(format!("{}: {}", m.decision.region, m.decision.note));
+            }
+            decisions.push(m.decision.clone());
+            results[gi] = GroupResult {
+                merged: Some(m.text),
+                ours: Some(m.ours),
+                theirs: Some(m.theirs),
+                base: base_text,
+                conflict: m.conflict,
+                pinned_in_sides: false,
+            };
+        }
+
+        // Engines a side holds in another order than the base (upstream inverted an
+        // `if sqlite` test, and the engines were paired by what they are): that side's
+        // placeholders differ from the base's, so that the line merge takes that side's
+        // lines as one change, or reports one conflict around all of them, never a
+        // conflict whose sides mix the two orders.
+        let mut reordered = false;
+        for (v, own) in [(OURS, 'o'), (THEIRS, 't')] {
+            for gi in self.crossed(v) {
+                reordered = true;
+                if variants[gi][v] == Some('s') {
+                    variants[gi][v] = Some(own);
+                }
+            }
+        }
+
+        // Mask, merge lines, put the engines back.
+        let mut folds: [Vec<(usize, usize)>; 3] = Default::default();
+        let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
+            .iter()
+            .map(|&v| {
+                let mut reps: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
+                for (gi, g) in self.groups.iter().enumerate() {
+                    if let (Some(variant), Some(r)) = (variants[gi][v], self.region(v, g)) {
+                        reps.push((r.span.clone(), self.placeholders.line(gi, variant)));
+                    }
+                }
+                reps.sort_by_key(|(s, _)| s.start);
+                // Where each region folds into one line, for messages about the rest.
+                let text = self.versions[v].text;
+                let mut removed = 0;
+                for (span, _) in &reps {
+                    let line = regions::line_number(text, span.start) - removed;
+                    let extra = memchr::memchr_iter(b'\n', &text[span.clone()]).count();
+                    folds[v].push((line, extra));
+                    removed += extra;
+                }
+                regions::mask(text, &reps)
+            })
+            .collect();
+        self.line.folded(&folds[OURS], &folds[THEIRS]);
+        let lines = self.line.merge(
+            &masked_texts[BASE],
+            &masked_texts[OURS],
+            &masked_texts[THEIRS],
+            &self.opts.markers,
+        )?;
+        drop(masked_texts);
+        let mut conflicts = lines.conflicts;
+        let replacements: usize = results
+            .iter()
+            .map(|r| {
+                [&r.merged, &r.ours, &r.theirs, &r.base]
+                    .iter()
+                    .map(|t| t.as_ref().map_or(0, |t| t.len() + 2))
+                    .sum::<usize>()
+            })
+            .sum();
+        let is_engine_group = |gi: usize| {
+            let g = &self.groups[gi];
+            [BASE, OURS, THEIRS]
+                .iter()
+                .any(|&v| self.region(v, g).is_some_and(Region::is_engine))
+        };
+        let mut shown_pinned = false;
+        let phase1 = unmask(
+            &lines.content,
+            replacements,
+            &self.placeholders,
+            &self.opts.markers,
+            &mut |gi, variant, section| {
+                if gi >= results.len() || !is_engine_group(gi) {
+                    return None;
+                }
+                let r = &results[gi];
+                let text = match (variant, section) {
+                    (_, Section::Base) => r.base.clone(),
+                    (_, Section::Outside) => {
+                        if r.conflict {
+                            conflicts += 1;
+                        }
+                        r.merged.clone()
+                    }
+                    (_, Section::Ours) => {
+                        shown_pinned |= r.pinned_in_sides;
+                        r.ours.clone()
+                    }
+                    (_, Section::Theirs) => {
+                        shown_pinned |= r.pinned_in_sides;
+                        r.theirs.clone()
+                    }
+                };
+                Some(text)
+            },
+        );
+
+        drop(lines);
+
+        need_pin_import |= shown_pinned;
+        // The pool import: merge the names, add the pin's, retire unused ones.
+        let content = self.settle_imports(
+            &phase1,
+            need_pin_import && self.opts.pin.needs_import(),
+            &mut decisions,
+        )?;
+        drop(phase1);
+        if contains(&content, self.placeholders.prefix().as_bytes()) {
+            anyhow::bail!("internal error: a region placeholder survived");
+        }
+        // Every side of a conflict imports what the code around it uses.
+        let pin = &self.opts.pin;
+        let (content, conflicts) = match (conflicts > 0 && need_pin_import && pin.needs_import())
+            .then(|| {
+                imports::lift_out_of_blocks(
+                    &content,
+                    &pin.import_module,
+                    &pin.import_name,
+                    &self.opts.markers,
+                )
+            })
+            .flatten()
+        {
+            Some((lifted, resolved)) => (lifted, conflicts - resolved.min(conflicts)),
+            None => (content, conflicts),
+        };
+        // Engines in another order, and the lines around them conflict: the blocks
+        // cannot say which engine is which. The versions pinned, then git's merge.
+        if reordered
+            && conflicts > 0
+            && let Some(outcome) = pinned_versions(
+                self.input,
+                self.opts,
+                self.line,
+                "a side holds the engines in another order and the lines around them conflict",
+            )?
+        {
+            return Ok(outcome);
+        }
+        Ok(MergeOutcome {
+            content,
+            conflicts,
+            decisions,
+            warnings,
+            mode: Mode::Regions,
+        })
+    }
+}

@@ -1,0 +1,238 @@
+//! The pool import after the regions are merged: names merged as sets, the pin's
+//! name added where an engine is pinned, retired names dropped when unused, a deleted
+//! import restored, and an import line moved out of a block the rest of the file needs.
+
+use super::*;
+
+impl Merger<'_> {
+    /// Merges the import groups and replaces their placeholders; adds an import line
+    /// when the file pins an engine and nothing imports the pin's name.
+    pub(super) fn settle_imports(
+        &self,
+        text: &[u8],
+        need_pin: bool,
+        decisions: &mut Vec<Decision>,
+    ) -> Result<Vec<u8>> {
+        let pin = &self.opts.pin;
+        let import_groups: Vec<usize> = (0..self.groups.len())
+            .filter(|&gi| {
+                self.masked[gi]
+                    && [BASE, OURS, THEIRS].iter().any(|&v| {
+                        self.region(v, &self.groups[gi])
+                            .is_some_and(|r| !r.is_engine())
+                    })
+            })
+            .collect();
+        let has_pin_name = |i: Option<ImportSide>| {
+            i.is_some_and(|i| i.import.names.iter().any(|n| n.name == pin.import_name))
+        };
+        let mut names: Vec<(usize, Vec<ImportedName>, ImportSide, Option<Side>)> = Vec::new();
+        for &gi in &import_groups {
+            let g = &self.groups[gi];
+            let (b, o, t) = (
+                self.import_side(BASE, g),
+                self.import_side(OURS, g),
+                self.import_side(THEIRS, g),
+            );
+            let fork = if has_pin_name(t) && !has_pin_name(o) {
+                Side::Theirs
+            } else {
+                Side::Ours
+            };
+            let (first, second) = if fork == Side::Ours { (o, t) } else { (t, o) };
+            let merged = imports::merge_names(
+                b.map(|x| x.import),
+                first.map(|x| x.import),
+                second.map(|x| x.import),
+            );
+            let Some(side) = first.or(second) else {
+                continue;
+            };
+            let fork = (o.is_some() && t.is_some()).then_some(fork);
+            names.push((gi, merged, side, fork));
+        }
+        let retired = if need_pin {
+            imports::unused(text, &pin.retire)
+        } else {
+            Vec::new()
+        };
+        // What a user can end up with: the text without the base sections of diff3
+        // conflict blocks, which no side takes.
+        let kept_text = without_base_sections(text, &self.opts.markers);
+        let mut notes: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+        let mut slots: Vec<Option<usize>> = vec![None; names.len()];
+        for (i, (gi, list, _, _)) in names.iter_mut().enumerate() {
+            let before = list.len();
+            slots[i] = imports::remove_names(list, &retired);
+            if list.len() != before {
+                notes[i].push(format!("retired {}", retired.join(", ")));
+            }
+            // A name one side imports here that the result still uses (a server engine's
+            // NullPool, or either side of a conflict) stays imported, though the other
+            // dropped it: never a module that uses a pool class it does not import.
+            let g = &self.groups[*gi];
+            let mut kept: Vec<ImportedName> = Vec::new();
+            // The sides only: what both of them dropped stays dropped.
+            for v in [OURS, THEIRS] {
+                let Some(side) = self.import_side(v, g) else {
+                    continue;
+                };
+                for n in &side.import.names {
+                    let bound = n.alias.as_deref().unwrap_or(&n.name);
+                    let known = list.iter().chain(&kept).any(|m| m.name == n.name);
+                    if !known && !retired.contains(&n.name) && imports::name_used(&kept_text, bound)
+                    {
+                        kept.push(n.clone());
+                    }
+                }
+            }
+            for n in kept {
+                notes[i].push(format!("kept {}, still used", n.name));
+                // In order, when the list is in order.
+                let sorted = list.windows(2).all(|w| w[0].name <= w[1].name);
+                let at = if sorted {
+                    list.iter()
+                        .position(|m| m.name > n.name)
+                        .unwrap_or(list.len())
+                } else {
+                    list.len()
+                };
+                list.insert(at, n);
+            }
+        }
+        // Groups whose line survived the line merge (the others were deleted by a side),
+        // found in one pass over the text.
+        let surviving: rustc_hash::FxHashSet<usize> = text
+            .split_inclusive(|&b| b == b'\n')
+            .filter_map(|l| self.placeholders.parse(split_eol(l).0))
+            .filter(|&(_, variant)| variant == 's')
+            .map(|(g, _)| g)
+            .collect();
+        let present: Vec<bool> = names
+            .iter()
+            .map(|(gi, _, _, _)| surviving.contains(gi))
+            .collect();
+        let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == pin.import_name);
+        let provided = names
+            .iter()
+            .zip(&present)
+            .any(|((_, l, _, _), p)| *p && carries(l));
+        let mut inserted_line = false;
+        let mut reinserted: Option<(Vec<u8>, ImportSide)> = None;
+        if need_pin && !provided {
+            // Into the module-level import whose line is in the result, at the place of a
+            // retired name if there was one; else the fork's import a side deleted, back
+            // next to its neighbour; else a new line.
+            let target = names
+                .iter()
+                .zip(&present)
+                .position(|((_, _, side, _), p)| *p && side.import.scope.is_empty());
+            let deleted = names
+                .iter()
+                .zip(&present)
+                .find(|((_, l, side, _), p)| !**p && carries(l) && side.import.scope.is_empty());
+            match (target, deleted) {
+                (Some(i), _) => {
+                    imports::insert_name(&mut names[i].1, &pin.import_name, slots[i]);
+                    notes[i].push(format!("added {}", pin.import_name));
+                }
+                (None, Some(((_, list, side, _), _))) => {
+                    reinserted = Some((imports::render(*side, list), *side));
+                }
+                (None, None) => inserted_line = true,
+            }
+        }
+        let mut rendered: Vec<(usize, Option<Vec<u8>>)> = Vec::new();
+        for (i, (gi, list, side, fork)) in names.iter().enumerate() {
+            let out = (!list.is_empty()).then(|| imports::render(*side, list));
+            let verbatim = out.as_deref() == Some(&side.text[side.region.span.clone()]);
+            if !verbatim || !notes[i].is_empty() {
+                let upstream_added: Vec<String> = list
+                    .iter()
+                    .filter(|n| !side.import.names.contains(n) && n.name != pin.import_name)
+                    .map(super::python::ImportedName::render)
+                    .collect();
+                decisions.push(Decision {
+                    region: format!("import {}", pin.import_module),
+                    line: regions::line_number(side.text, side.import.range.start),
+                    fork: *fork,
+                    outcome: if verbatim {
+                        Outcome::Kept
+                    } else {
+                        Outcome::Merged
+                    },
+                    from_fork: Vec::new(),
+                    from_upstream: upstream_added,
+                    note: notes[i].join("; "),
+                });
+            }
+            rendered.push((*gi, out));
+        }
+        let rendered_len: usize = rendered
+            .iter()
+            .map(|(_, t)| t.as_ref().map_or(0, |t| t.len() + 2))
+            .sum();
+        let mut out = unmask(
+            text,
+            rendered_len + 256,
+            &self.placeholders,
+            &self.opts.markers,
+            &mut |gi, _variant, section| {
+                if let Some((_, t)) = rendered.iter().find(|(g, _)| *g == gi) {
+                    return Some(t.clone());
+                }
+                // An import both sides deleted still stands in the base section of a
+                // conflict: as it was there.
+                let v = match section {
+                    Section::Base => BASE,
+                    Section::Ours => OURS,
+                    Section::Theirs => THEIRS,
+                    Section::Outside => return None,
+                };
+                let region = self.region(v, self.groups.get(gi)?)?;
+                Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
+            },
+        );
+        if let Some((line, side)) = reinserted {
+            let at = imports::near_neighbour(&out, side.text, side.region).unwrap_or_else(|| {
+                imports::insertion_point(&out, package_of(&pin.import_module), &pin.import_name)
+            });
+            let at = outside_blocks(&out, at, self.opts.markers.size);
+            let eol = &side.text[side.region.eol.clone()];
+            let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
+            out.splice(at..at, [line.as_slice(), eol].concat());
+            decisions.push(Decision {
+                region: format!("import {}", pin.import_module),
+                line: regions::line_number(&out, at),
+                fork: None,
+                outcome: Outcome::Kept,
+                from_fork: vec![pin.import_name.clone()],
+                from_upstream: Vec::new(),
+                note: "a side deleted the import the pinned engines need; kept".into(),
+            });
+        }
+        if inserted_line {
+            let at =
+                imports::insertion_point(&out, package_of(&pin.import_module), &pin.import_name);
+            let at = outside_blocks(&out, at, self.opts.markers.size);
+            // The end of line of the lines around it.
+            let eol = crate::region::edit::line_eol(&out, at);
+            let line = [
+                format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
+                eol,
+            ]
+            .concat();
+            out.splice(at..at, line);
+            decisions.push(Decision {
+                region: format!("import {}", pin.import_module),
+                line: regions::line_number(&out, at),
+                fork: None,
+                outcome: Outcome::Pinned,
+                from_fork: Vec::new(),
+                from_upstream: Vec::new(),
+                note: format!("added the import of {}", pin.import_name),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,129 @@
+//! Every conflict side a working module: taking ours, or theirs, in every block must
+//! compile and import what it uses wherever git's own merge gives that; otherwise the
+//! versions are merged again with every pin applied to each first.
+
+use super::*;
+
+/// What keeps `text`, one side of a conflicted merge, from being a working module:
+/// whether CPython would not compile it, and whether it uses a name a version imports
+/// from a pin's module without importing it.
+pub(super) fn side_faults(text: &[u8], imported: &[(String, String)]) -> [bool; 2] {
+    [
+        !crate::python::compiles(text),
+        imported.iter().any(|(module, name)| {
+            imports::name_used(text, name) && !imports::imports_name(text, module, name)
+        }),
+    ]
+}
+
+/// Every side of a conflict is a working module (M9): where taking ours (or theirs) in
+/// every block would not be, while git's own merge gives one, the versions are merged
+/// again with the pins applied to each of them first; failing that, git's plain merge.
+pub(super) fn working_sides(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    outcome: MergeOutcome,
+) -> Result<MergeOutcome> {
+    let texts = [input.base, input.ours, input.theirs];
+    let mut imported: Vec<(String, String)> = Vec::new();
+    for pin in opts.pins().filter(|p| p.needs_import()) {
+        imported.push((pin.import_module.clone(), pin.import_name.clone()));
+        for text in texts {
+            let Some(scan) = crate::python::scan(text, &pin.targets()) else {
+                continue;
+            };
+            for n in scan.imports.iter().flat_map(|i| &i.names) {
+                let name = n.alias.clone().unwrap_or_else(|| n.name.clone());
+                let entry = (pin.import_module.clone(), name);
+                if !imported.contains(&entry) {
+                    imported.push(entry);
+                }
+            }
+        }
+    }
+    // The size the line merge writes (git's default where none is given).
+    let size = match opts.markers.size {
+        0 => crate::conflict::DEFAULT_MARKER_SIZE,
+        n => n,
+    };
+    // Each side's faults, ours then theirs.
+    let faults = |o: &MergeOutcome| -> [bool; 4] {
+        let (ours, theirs) = if o.conflicts == 0 {
+            (o.content.clone(), o.content.clone())
+        } else {
+            let (_, ours, theirs) = crate::conflict::sides(&o.content, size);
+            (ours, theirs)
+        };
+        let (a, b) = (
+            side_faults(&ours, &imported),
+            side_faults(&theirs, &imported),
+        );
+        [a[0], a[1], b[0], b[1]]
+    };
+    let ours_faults = faults(&outcome);
+    if ours_faults == [false; 4] {
+        return Ok(outcome);
+    }
+    let git_faults = faults(&plain(input, opts, line, Plain::NoRegions)?);
+    // No worse than git's own merge, fault by fault: the pin's merge stands.
+    let no_worse = |f: [bool; 4]| (0..4).all(|i| !f[i] || git_faults[i]);
+    if no_worse(ours_faults) {
+        return Ok(outcome);
+    }
+    let why = "taking one side in every conflict would not give a working module";
+    if let Some(again) = pinned_versions(input, opts, line, why)?
+        && no_worse(faults(&again))
+    {
+        return Ok(again);
+    }
+    plain(input, opts, line, Plain::Doubt(why.into()))
+}
+
+/// git's merge of the three versions with every pin applied to each of them first: the
+/// fallback where merging the regions apart gives conflict sides that do not work.
+/// `None` where no side carries a pin (the file is not a fork's: nothing to apply).
+pub(super) fn pinned_versions(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    why: &str,
+) -> Result<Option<MergeOutcome>> {
+    let pins: Vec<Pin> = opts.pins().cloned().collect();
+    let carries = |text: &[u8]| {
+        pins.iter().any(|pin| {
+            python::scan(text, &pin.targets()).is_some_and(|s| {
+                s.statements
+                    .iter()
+                    .flat_map(|st| &st.calls)
+                    .any(|c| pin.is_pinned(&c.args))
+            })
+        })
+    };
+    if !carries(input.ours) && !carries(input.theirs) {
+        return Ok(None);
+    }
+    let size = opts.markers.size;
+    let pinned: Vec<Vec<u8>> = [input.base, input.ours, input.theirs]
+        .iter()
+        .map(|t| crate::check::fix_all(t, &pins, size).content)
+        .collect();
+    let again = plain(
+        &Input {
+            base: &pinned[0],
+            ours: &pinned[1],
+            theirs: &pinned[2],
+        },
+        opts,
+        line,
+        Plain::NoRegions,
+    )?;
+    Ok(Some(MergeOutcome {
+        warnings: vec![format!(
+            "{why}; merged the versions with the pin applied to each instead"
+        )],
+        mode: Mode::Regions,
+        decisions: Vec::new(),
+        ..again
+    }))
+}

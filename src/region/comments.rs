@@ -1,0 +1,78 @@
+//! The run of comment lines above a statement, merged as a block.
+
+use super::*;
+
+/// Bytes without ASCII whitespace: two layouts of the same tokens compare equal.
+pub(super) fn squeeze(text: &[u8]) -> Vec<u8> {
+    text.iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect()
+}
+
+/// The comment run merged: the lines and the side whose indentation they carry.
+pub(super) fn merge_comments<'a>(
+    b: Option<&EngineSide<'a>>,
+    f: &EngineSide<'a>,
+    u: &EngineSide<'a>,
+    ctx: &Ctx,
+) -> (Vec<Vec<u8>>, Who, bool) {
+    let (bc, fc, uc) = (
+        b.map(EngineSide::comments).unwrap_or_default(),
+        f.comments(),
+        u.comments(),
+    );
+    let owned = |v: &[&[u8]]| v.iter().map(|l| l.to_vec()).collect::<Vec<_>>();
+    if fc == uc || uc == bc {
+        return (owned(&fc), Who::Fork, false);
+    }
+    if fc == bc {
+        return (owned(&uc), Who::Upstream, true);
+    }
+    // Both rewrote the comments: merge them line by line; the fork's wins a conflict.
+    let join = |v: &[&[u8]]| {
+        v.iter()
+            .flat_map(|l| [*l, b"\n"].concat())
+            .collect::<Vec<u8>>()
+    };
+    if let Ok(m) = ctx
+        .line
+        .merge(&join(&bc), &join(&fc), &join(&uc), &Markers::default())
+        && m.conflicts == 0
+    {
+        let lines = m
+            .content
+            .strip_suffix(b"\n")
+            .unwrap_or(&m.content)
+            .split(|&c| c == b'\n')
+            .filter(|_| !m.content.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        return (lines, Who::Fork, true);
+    }
+    (owned(&fc), Who::Fork, false)
+}
+
+/// Re-indents whole lines (each line, the first included) from one indentation to another.
+pub(super) fn reindent_lines(lines: &[Vec<u8>], from: &[u8], to: &[u8]) -> Vec<Vec<u8>> {
+    lines
+        .iter()
+        .map(|l| {
+            if from != to && l.starts_with(from) {
+                [to, &l[from.len()..]].concat()
+            } else {
+                l.clone()
+            }
+        })
+        .collect()
+}
+
+pub(super) fn join_region(comments: &[Vec<u8>], statement: &[u8], eol: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in comments {
+        out.extend_from_slice(c);
+        out.extend_from_slice(eol);
+    }
+    out.extend_from_slice(statement);
+    out
+}

@@ -1,0 +1,411 @@
+//! Merging one engine region: the comment run above the statement, the statement
+//! around the call (target, callee, indentation), and the call's arguments keyword by
+//! keyword, with the pin enforced on top.
+//!
+//! "The fork" is the side whose region carries the pin (decided by content, so the same
+//! merge gives the same file during a rebase, where git swaps the sides). Whenever the
+//! result is semantically the fork's statement, the fork's text is used byte for byte;
+//! otherwise upstream's changes are spliced into the fork's text.
+
+mod call;
+mod comments;
+mod dict;
+pub mod edit;
+mod statement;
+
+use crate::conflict::Markers;
+use crate::merge::line::LineMerge;
+use crate::merge::regions::Region;
+use crate::merge::{Decision, Outcome, Side};
+use crate::policy::When;
+use crate::policy::{Pin, PinValue};
+use crate::python::{self, Call, Container, EngineStatement, Item, ItemKey};
+use crate::region::edit::{
+    Edit, edit_container, eol_in, indent_at, indent_unit, line_eol, one_a_line, one_item_a_line,
+    reindent,
+};
+
+use call::*;
+use comments::*;
+use dict::*;
+use statement::*;
+
+pub use dict::fresh_layout;
+pub use statement::{PinnedLines, pin_statement};
+
+/// One version's engine region.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineSide<'a> {
+    /// The whole file.
+    pub text: &'a [u8],
+    /// The region.
+    pub region: &'a Region,
+    /// The statement's syntax facts.
+    pub stmt: &'a EngineStatement,
+}
+
+impl<'a> EngineSide<'a> {
+    /// The comment lines above the statement, without ends of line.
+    fn comments(&self) -> Vec<&'a [u8]> {
+        let block = &self.text[self.region.span.start..self.region.line_start];
+        if block.is_empty() {
+            return Vec::new();
+        }
+        let block = block.strip_suffix(b"\n").unwrap_or(block);
+        block
+            .split(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .collect()
+    }
+
+    /// From the statement's line start to the statement.
+    fn prefix(&self) -> &'a [u8] {
+        &self.text[self.region.line_start..self.stmt.range.start]
+    }
+
+    /// From the statement's end to the end of its last line.
+    fn suffix(&self) -> &'a [u8] {
+        &self.text[self.stmt.range.end..self.region.span.end]
+    }
+
+    /// The statement's whole lines: prefix, statement, suffix.
+    fn lines(&self) -> &'a [u8] {
+        &self.text[self.region.line_start..self.region.span.end]
+    }
+
+    /// The statement line's indentation.
+    fn indent(&self) -> &'a [u8] {
+        indent_at(self.text, self.stmt.range.start)
+    }
+
+    /// The end of line the region uses.
+    fn eol(&self) -> &'a [u8] {
+        let after = &self.text[self.region.eol.clone()];
+        let default: &'static [u8] = if after == b"\r\n" { b"\r\n" } else { b"\n" };
+        eol_in(self.text, self.region.span.clone(), default)
+    }
+
+    /// Whether every call of the statement carries the whole pin.
+    fn carries(&self, pin: &Pin) -> bool {
+        self.stmt.calls.iter().all(|c| pin.carries(&c.args))
+    }
+
+    /// How many pin items the statement's calls carry.
+    fn score(&self, pin: &Pin) -> usize {
+        self.stmt.calls.iter().map(|c| pin.score(&c.args)).sum()
+    }
+
+    /// A short name for messages.
+    fn name(&self, pin: &Pin) -> String {
+        statement_name(self.stmt, pin)
+    }
+}
+
+/// A short name for an engine statement in messages: its target, or the call, and
+/// where it is.
+pub fn statement_name(stmt: &EngineStatement, pin: &Pin) -> String {
+    // Engines are what the built-in pin is about; other pins name their call.
+    let noun = if pin.call == "create_engine" {
+        "engine"
+    } else {
+        pin.call.as_str()
+    };
+    let what = match stmt.target.as_str() {
+        "" => format!("{noun} call"),
+        "return" => format!("returned {noun}"),
+        target => format!("{noun} {target}"),
+    };
+    if stmt.scope.is_empty() {
+        what
+    } else {
+        format!("{what} in {}", stmt.scope)
+    }
+}
+
+/// What the engine needs besides the three regions.
+pub struct Ctx<'a> {
+    /// The pin.
+    pub pin: &'a Pin,
+    /// Conflict markers for region conflicts.
+    pub markers: &'a Markers,
+    /// The line merge, for comment runs both sides edited.
+    pub line: &'a dyn LineMerge,
+    /// The fork's side when the regions themselves do not tell (file-level pin).
+    pub fork_default: Side,
+    /// Later pins of the profile for the same call: a statement this pin merges may
+    /// hold calls only they apply to (a server engine in a dict of SQLite engines).
+    pub beside: &'a [Pin],
+}
+
+impl<'a> Ctx<'a> {
+    fn pins(&self) -> Pins<'a> {
+        Pins {
+            pin: self.pin,
+            beside: self.beside,
+        }
+    }
+}
+
+/// The pin of a merge and the later pins for the same call.
+#[derive(Clone, Copy)]
+struct Pins<'a> {
+    pin: &'a Pin,
+    beside: &'a [Pin],
+}
+
+impl<'a> Pins<'a> {
+    /// The pin for a call (seen in one or more versions): the merge's own, unless it
+    /// neither applies to nor marks the call while a later pin does.
+    fn for_calls(&self, calls: &[&Call]) -> &'a Pin {
+        let takes = |p: &Pin| calls.iter().any(|c| p.applies(c) || p.is_pinned(&c.args));
+        if takes(self.pin) {
+            return self.pin;
+        }
+        self.beside.iter().find(|p| takes(p)).unwrap_or(self.pin)
+    }
+}
+
+/// The merge of one region.
+#[derive(Debug, Clone)]
+pub struct RegionMerge {
+    /// The merged region (without final end of line); conflict blocks included.
+    pub text: Vec<u8>,
+    /// Whether `text` holds a conflict block.
+    pub conflict: bool,
+    /// Whether the result carries the pin (so the file must import it).
+    pub pinned: bool,
+    /// Ours' region with the pin applied where it can be, for conflict sections.
+    pub ours: Vec<u8>,
+    /// Theirs' region with the pin applied where it can be, for conflict sections.
+    pub theirs: Vec<u8>,
+    /// What was decided.
+    pub decision: Decision,
+}
+
+/// Which of the two sides, in fork terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Fork,
+    Upstream,
+}
+
+/// A call of one version.
+#[derive(Clone, Copy)]
+struct CallIn<'a> {
+    text: &'a [u8],
+    call: &'a Call,
+}
+
+/// The merge of one call's arguments.
+struct CallOut {
+    /// The new argument list text.
+    args: Vec<u8>,
+    /// Whose text it was built on (its indentation is that side's).
+    from: Who,
+    /// Whether the result carries the pin.
+    pinned: bool,
+    /// Why the pin could not be applied to a call that needs it.
+    blocked: Option<String>,
+    /// Keywords both sides changed differently.
+    conflicts: Vec<String>,
+    /// What came from upstream.
+    from_upstream: Vec<String>,
+    /// Warnings.
+    notes: Vec<String>,
+}
+
+/// Merges a region present in ours and theirs (and maybe the base).
+pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &Ctx) -> RegionMerge {
+    // The fork is the side whose region carries the pin (ours when both do); when
+    // neither carries all of it, the side that carries more, then the file's verdict.
+    let (fo, ft) = (o.carries(ctx.pin), t.carries(ctx.pin));
+    let (so, st) = (o.score(ctx.pin), t.score(ctx.pin));
+    let fork = match (fo, ft) {
+        (true, _) => Side::Ours,
+        (false, true) => Side::Theirs,
+        _ if so > st => Side::Ours,
+        _ if st > so => Side::Theirs,
+        _ => ctx.fork_default,
+    };
+    let (f, u) = match fork {
+        Side::Ours => (o, t),
+        Side::Theirs => (t, o),
+    };
+    let eol = f.eol();
+    let (comments, comments_from, comments_changed_up) = merge_comments(b.as_ref(), &f, &u, ctx);
+    let target_indent_of = |text: &[u8]| -> Vec<u8> {
+        let n = text
+            .iter()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+        text[..n].to_vec()
+    };
+    let mut decision = Decision {
+        region: f.name(ctx.pin),
+        line: crate::merge::regions::line_number(f.text, f.stmt.range.start),
+        fork: Some(fork),
+        outcome: Outcome::Kept,
+        from_fork: Vec::new(),
+        from_upstream: Vec::new(),
+        note: String::new(),
+    };
+    let statement = merge_statement(b.as_ref(), &f, &u, ctx, Who::Fork);
+    match statement {
+        StatementOut::Clean {
+            text,
+            pinned,
+            mut from_upstream,
+            notes,
+        } => {
+            let indent = target_indent_of(&text);
+            let src_indent = if comments_from == Who::Upstream {
+                u.indent()
+            } else {
+                f.indent()
+            };
+            let comments = reindent_lines(&comments, src_indent, &indent);
+            if comments_changed_up {
+                from_upstream.insert(0, "comment".to_string());
+            }
+            let merged = join_region(&comments, &text, eol);
+            let verbatim = merged == f.text[f.region.span.clone()];
+            decision.outcome = if verbatim {
+                Outcome::Kept
+            } else if from_upstream.is_empty() {
+                Outcome::Pinned
+            } else {
+                Outcome::Merged
+            };
+            if pinned {
+                decision.from_fork.push("pin".to_string());
+            }
+            decision.from_upstream = from_upstream;
+            decision.note = notes.join("; ");
+            RegionMerge {
+                ours: merged.clone(),
+                theirs: merged.clone(),
+                text: merged,
+                conflict: false,
+                pinned,
+                decision,
+            }
+        }
+        StatementOut::Conflict {
+            fork: fork_text,
+            upstream,
+            reason,
+        } => {
+            let (fork_text, upstream_text) = if upstream.is_empty() {
+                // Keyword conflicts: both renderings of the merged call.
+                let up = match merge_statement(b.as_ref(), &f, &u, ctx, Who::Upstream) {
+                    StatementOut::Conflict { fork: up, .. } => up,
+                    StatementOut::Clean { text, .. } => text,
+                };
+                (fork_text, up)
+            } else {
+                (fork_text, upstream)
+            };
+            let (ours_s, theirs_s) = match fork {
+                Side::Ours => (fork_text, upstream_text),
+                Side::Theirs => (upstream_text, fork_text),
+            };
+            let base_s = b.map(|b| b.lines().to_vec());
+            let block =
+                ctx.markers
+                    .render_block(Some(&ours_s), base_s.as_deref(), Some(&theirs_s), eol);
+            let text = join_region(&comments, &block, eol);
+            decision.outcome = Outcome::Conflict;
+            decision.note = reason;
+            RegionMerge {
+                ours: join_region(&comments, &ours_s, eol),
+                theirs: join_region(&comments, &theirs_s, eol),
+                text,
+                conflict: true,
+                pinned: true,
+                decision,
+            }
+        }
+    }
+}
+
+/// A region only one side has (an addition), or one side kept while the other deleted
+/// it: that side's region with the pin applied where it can be.
+pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> RegionMerge {
+    let eol = side.eol();
+    let comments: Vec<Vec<u8>> = side.comments().iter().map(|l| l.to_vec()).collect();
+    let lines = pinned_lines(&side, ctx.pins());
+    let text = join_region(&comments, &lines.text, eol);
+    let changed = text != side.text[side.region.span.clone()];
+    let mut decision = Decision {
+        region: side.name(ctx.pin),
+        line: crate::merge::regions::line_number(side.text, side.stmt.range.start),
+        fork: None,
+        outcome: Outcome::Conflict,
+        from_fork: Vec::new(),
+        from_upstream: Vec::new(),
+        note: lines.notes.join("; "),
+    };
+    if added && let Some(why) = &lines.blocked {
+        // A new SQLite engine that cannot take the pin: the user decides (M9).
+        decision.note = format!("the new engine from {which} cannot take the pin: {why}");
+        let (ours, theirs) = match which {
+            Side::Ours => (Some(lines.text.as_slice()), None),
+            Side::Theirs => (None, Some(lines.text.as_slice())),
+        };
+        let block = ctx.markers.render_block(ours, None, theirs, eol);
+        return RegionMerge {
+            ours: text.clone(),
+            theirs: text,
+            text: join_region(&comments, &block, eol),
+            conflict: true,
+            pinned: false,
+            decision,
+        };
+    }
+    if added {
+        decision.outcome = if changed {
+            Outcome::Pinned
+        } else {
+            Outcome::Added
+        };
+        if changed {
+            decision.note = format!("new engine from {which} gets the pin");
+        }
+    } else {
+        decision.note = format!(
+            "{} deleted or replaced the engine statement {which} keeps",
+            which.other()
+        );
+    }
+    RegionMerge {
+        ours: text.clone(),
+        theirs: text.clone(),
+        text,
+        conflict: false,
+        pinned: lines.pinned,
+        decision,
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn keys_take_the_quote_of_the_code_around() {
+        let pin = Pin::builtin();
+        let scan = |src: &str| crate::python::scan(src.as_bytes(), &pin.targets()).unwrap();
+        // The dictionary's own keys decide.
+        let src = "e = create_engine(U, connect_args={'a': 1})  # \"x\" \"y\" \"z\"\n";
+        let s = scan(src);
+        let dict = s.statements[0].calls[0].args.items[1].dict.as_deref();
+        assert_eq!(quote_for(src.as_bytes(), dict), b'\'');
+        // Else the file's code: apostrophes in words and comments do not count.
+        assert_eq!(
+            quote_for(b"x = 'a'\ny = 'b'\n# it's 'here'\nz = \"c\"\n", None),
+            b'\''
+        );
+        assert_eq!(quote_for(b"x = \"a\"  # don't, won't, can't\n", None), b'"');
+        assert_eq!(quote_key("timeout", b'\''), "'timeout'");
+    }
+}

@@ -1,0 +1,380 @@
+//! One statement around its calls: prefix, skeleton and suffix merged three-way, the
+//! calls paired by index or slot, and the pinned text of a side.
+
+use super::*;
+
+/// The three-way result of two texts (bytes): `None` when both changed differently.
+pub(super) fn three_way<'x>(
+    b: Option<&'x [u8]>,
+    f: &'x [u8],
+    u: &'x [u8],
+) -> Option<(&'x [u8], Who)> {
+    if f == u || Some(u) == b {
+        Some((f, Who::Fork))
+    } else if Some(f) == b {
+        Some((u, Who::Upstream))
+    } else {
+        None
+    }
+}
+
+pub(super) fn is_blank(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == b' ' || b == b'\t')
+}
+
+pub(super) fn is_comment_or_blank(s: &[u8]) -> bool {
+    let t: &[u8] = {
+        let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        &s[n..]
+    };
+    t.is_empty() || t.starts_with(b"#")
+}
+
+pub(super) fn call_in<'a>(side: &EngineSide<'a>, i: usize) -> CallIn<'a> {
+    CallIn {
+        text: side.text,
+        call: &side.stmt.calls[i],
+    }
+}
+
+/// The statement lines merged, or why they conflict.
+pub(super) enum StatementOut {
+    Clean {
+        text: Vec<u8>,
+        pinned: bool,
+        from_upstream: Vec<String>,
+        notes: Vec<String>,
+    },
+    Conflict {
+        fork: Vec<u8>,
+        upstream: Vec<u8>,
+        reason: String,
+    },
+}
+
+/// A side's statement lines with the pin applied where it can be.
+pub struct PinnedLines {
+    /// Prefix, statement and suffix.
+    pub text: Vec<u8>,
+    /// Whether a call carries the pin (so the file must import it).
+    pub pinned: bool,
+    /// Why a call that needs the pin cannot take it.
+    pub blocked: Option<String>,
+    /// Warnings.
+    pub notes: Vec<String>,
+}
+
+/// The pin applied to one statement of a file (what `fix` does): its whole lines,
+/// from the start of its first line to the end of its last, rewritten.
+pub fn pin_statement(
+    text: &[u8],
+    region: &Region,
+    stmt: &EngineStatement,
+    pin: &Pin,
+) -> PinnedLines {
+    pinned_lines(
+        &EngineSide { text, region, stmt },
+        Pins { pin, beside: &[] },
+    )
+}
+
+pub(super) fn pinned_lines(side: &EngineSide, pins: Pins) -> PinnedLines {
+    let mut out = side.prefix().to_vec();
+    let mut pos = side.stmt.range.start;
+    let mut pinned = false;
+    let mut blocked = None;
+    let mut notes = Vec::new();
+    for call in &side.stmt.calls {
+        let ci = CallIn {
+            text: side.text,
+            call,
+        };
+        match merge_call(None, ci, ci, pins.for_calls(&[call]), Who::Fork, true) {
+            Ok(c) => {
+                out.extend_from_slice(&side.text[pos..call.args.range.start]);
+                out.extend_from_slice(&c.args);
+                pinned |= c.pinned;
+                blocked = blocked.or(c.blocked);
+                notes.extend(c.notes);
+            }
+            Err(_) => out.extend_from_slice(&side.text[pos..call.args.range.end]),
+        }
+        pos = call.args.range.end;
+    }
+    out.extend_from_slice(&side.text[pos..side.region.span.end]);
+    PinnedLines {
+        text: out,
+        pinned,
+        blocked,
+        notes,
+    }
+}
+
+/// A side's statement with the pin applied to every call that takes it, clean; a
+/// conflict when the pin cannot be applied.
+pub(super) fn take_pinned(
+    side: &EngineSide,
+    pins: Pins,
+    from_upstream: Vec<String>,
+    conflict: &dyn Fn(String) -> StatementOut,
+) -> StatementOut {
+    let lines = pinned_lines(side, pins);
+    if let Some(why) = lines.blocked {
+        return conflict(format!("cannot apply the pin: {why}"));
+    }
+    StatementOut::Clean {
+        text: lines.text,
+        pinned: lines.pinned,
+        from_upstream,
+        notes: lines.notes,
+    }
+}
+
+/// The tokens of a side's statement once the pin is applied to every call that takes
+/// it: what "the same statement, pinned" is, whatever the layout. `None` when the pin
+/// cannot be applied or the text does not read back as one statement.
+pub(super) fn pinned_norm(side: &EngineSide, pins: Pins) -> Option<String> {
+    let pin = pins.pin;
+    let lines = pinned_lines(side, pins);
+    if lines.blocked.is_some() {
+        return None;
+    }
+    // The statement's lines brought to column 0, so that they parse on their own.
+    let indent = side.indent();
+    let mut text = Vec::with_capacity(lines.text.len());
+    for line in lines.text.split_inclusive(|&b| b == b'\n') {
+        text.extend_from_slice(line.strip_prefix(indent).unwrap_or(line));
+    }
+    let scan = crate::python::scan(&text, &pin.targets())?;
+    match scan.statements.as_slice() {
+        [one] if !one.has_error && scan.errors.is_empty() => Some(one.norm.clone()),
+        _ => None,
+    }
+}
+
+pub(super) fn merge_statement(
+    b: Option<&EngineSide>,
+    f: &EngineSide,
+    u: &EngineSide,
+    ctx: &Ctx,
+    prefer: Who,
+) -> StatementOut {
+    let pin = ctx.pin;
+    let pins = ctx.pins();
+    let conflict = |reason: String| StatementOut::Conflict {
+        fork: pinned_lines(f, pins).text,
+        upstream: pinned_lines(u, pins).text,
+        reason,
+    };
+    let same_shape = f.stmt.calls.len() == u.stmt.calls.len()
+        && b.is_none_or(|b| b.stmt.calls.len() == f.stmt.calls.len());
+    // Several engines in one statement, each named by its dict key or keyword: merged
+    // engine by engine even when a side adds or removes one.
+    let by_slot = !same_shape && [b, Some(f), Some(u)].iter().flatten().all(|v| slotted(v));
+    if !same_shape && !by_slot {
+        return match three_way(
+            b.map(|b| b.stmt.norm.as_bytes()),
+            f.stmt.norm.as_bytes(),
+            u.stmt.norm.as_bytes(),
+        ) {
+            Some((_, who)) => {
+                let side = if who == Who::Fork { f } else { u };
+                let lines = pinned_lines(side, pins);
+                if let Some(why) = lines.blocked.filter(|_| who == Who::Upstream) {
+                    return conflict(format!("cannot apply the pin: {why}"));
+                }
+                StatementOut::Clean {
+                    text: lines.text,
+                    pinned: lines.pinned,
+                    from_upstream: if who == Who::Upstream {
+                        vec!["statement".into()]
+                    } else {
+                        Vec::new()
+                    },
+                    notes: lines.notes,
+                }
+            }
+            // One side only pinned the statement the other rewrote (added an engine to a
+            // dict of engines, say): the rewrite, pinned.
+            None => match b.and_then(|b| pinned_norm(b, pins)) {
+                Some(pinned_base) if pinned_base == f.stmt.norm => {
+                    take_pinned(u, pins, vec!["statement".into()], &conflict)
+                }
+                Some(pinned_base) if pinned_base == u.stmt.norm => {
+                    take_pinned(f, pins, Vec::new(), &conflict)
+                }
+                _ => conflict("both sides rewrote the engine statement".into()),
+            },
+        };
+    }
+    let mut from_upstream = Vec::new();
+    let Some((prefix, prefix_from)) = three_way(b.map(EngineSide::prefix), f.prefix(), u.prefix())
+        .or_else(|| {
+            (is_blank(f.prefix()) && is_blank(u.prefix())).then(|| (f.prefix(), Who::Fork))
+        })
+    else {
+        return conflict("both sides changed the start of the statement's line".into());
+    };
+    if prefix_from == Who::Upstream {
+        from_upstream.push("indentation".to_string());
+    }
+    let Some((suffix, suffix_from)) = three_way(b.map(EngineSide::suffix), f.suffix(), u.suffix())
+        .or_else(|| {
+            (is_comment_or_blank(f.suffix()) && is_comment_or_blank(u.suffix()))
+                .then(|| (f.suffix(), Who::Fork))
+        })
+    else {
+        return conflict("both sides changed the rest of the statement's last line".into());
+    };
+    if suffix_from == Who::Upstream {
+        from_upstream.push("trailing comment".to_string());
+    }
+    let skeleton = three_way(
+        b.map(|b| b.stmt.skeleton.as_bytes()),
+        f.stmt.skeleton.as_bytes(),
+        u.stmt.skeleton.as_bytes(),
+    );
+    let Some((_, skeleton_from)) = skeleton else {
+        return conflict("both sides changed the statement around the call".into());
+    };
+    if skeleton_from == Who::Upstream {
+        from_upstream.push("statement".to_string());
+    }
+    let s = if skeleton_from == Who::Upstream { u } else { f };
+    let target_indent: Vec<u8> = {
+        let n = prefix
+            .iter()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+        prefix[..n].to_vec()
+    };
+    let side_of = |w: Who| if w == Who::Upstream { u } else { f };
+
+    let mut calls = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut notes = Vec::new();
+    let mut pinned = false;
+    // Where each of the skeleton side's calls is in the base, the fork and upstream.
+    let find = |v: &EngineSide, k: usize| -> Option<usize> {
+        if same_shape {
+            return Some(k);
+        }
+        slot_index(v, s.stmt.calls[k].slot.as_deref()?)
+    };
+    for k in 0..s.stmt.calls.len() {
+        let bi = b.and_then(|b| find(b, k).map(|i| call_in(b, i)));
+        let (fi, ui) = (find(f, k), find(u, k));
+        let seen: Vec<&Call> = [
+            bi.map(|c| c.call),
+            fi.map(|i| &f.stmt.calls[i]),
+            ui.map(|j| &u.stmt.calls[j]),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let pin = pins.for_calls(&seen);
+        let merged = match (fi, ui) {
+            (Some(i), Some(j)) => merge_call(bi, call_in(f, i), call_in(u, j), pin, prefer, false),
+            // An engine one side added: that side's, pinned.
+            (Some(i), None) => merge_call(None, call_in(f, i), call_in(f, i), pin, Who::Fork, true)
+                .map(|c| CallOut {
+                    from: Who::Fork,
+                    ..c
+                }),
+            (None, Some(j)) => merge_call(None, call_in(u, j), call_in(u, j), pin, Who::Fork, true)
+                .map(|c| CallOut {
+                    from: Who::Upstream,
+                    ..c
+                }),
+            (None, None) => Err("the engines of the statement do not match".to_string()),
+        };
+        match merged {
+            Ok(c) => {
+                conflicts.extend(c.conflicts.iter().cloned());
+                from_upstream.extend(c.from_upstream.iter().cloned());
+                notes.extend(c.notes.iter().cloned());
+                pinned |= c.pinned;
+                calls.push(c);
+            }
+            Err(reason) => return conflict(reason),
+        }
+    }
+    // An engine the skeleton's side removed: only where the other side left it as it
+    // was, or only pinned it.
+    if !same_shape && let Some(b) = b {
+        let other = if skeleton_from == Who::Upstream { f } else { u };
+        for call in &other.stmt.calls {
+            let Some(slot) = call.slot.as_deref() else {
+                continue;
+            };
+            if slot_index(s, slot).is_some() {
+                continue;
+            }
+            let Some(j) = slot_index(b, slot) else {
+                continue;
+            };
+            let kept = squeeze(&other.text[call.args.range.clone()]);
+            let was = call_in(b, j);
+            let unchanged = kept == squeeze(&b.text[was.call.args.range.clone()])
+                || merge_call(None, was, was, pin, Who::Fork, true)
+                    .is_ok_and(|c| squeeze(&c.args) == kept);
+            if !unchanged {
+                return conflict(format!(
+                    "one side removed the engine {slot} the other changed"
+                ));
+            }
+        }
+    }
+    // Rebuild the statement on the skeleton's side, each piece re-indented.
+    let mut text = prefix.to_vec();
+    let mut pos = s.stmt.range.start;
+    for (i, c) in calls.iter().enumerate() {
+        let args_range = s.stmt.calls[i].args.range.clone();
+        text.extend(reindent(
+            &s.text[pos..args_range.start],
+            s.indent(),
+            &target_indent,
+        ));
+        text.extend(reindent(&c.args, side_of(c.from).indent(), &target_indent));
+        pos = args_range.end;
+    }
+    text.extend(reindent(
+        &s.text[pos..s.stmt.range.end],
+        s.indent(),
+        &target_indent,
+    ));
+    text.extend_from_slice(suffix);
+    if !conflicts.is_empty() {
+        return StatementOut::Conflict {
+            fork: text,
+            upstream: Vec::new(),
+            reason: format!("both sides changed {}", conflicts.join(", ")),
+        };
+    }
+    from_upstream.dedup();
+    StatementOut::Clean {
+        text,
+        pinned,
+        from_upstream,
+        notes,
+    }
+}
+
+/// Which call of a statement has slot `slot`.
+pub(super) fn slot_index(side: &EngineSide, slot: &str) -> Option<usize> {
+    side.stmt
+        .calls
+        .iter()
+        .position(|c| c.slot.as_deref() == Some(slot))
+}
+
+/// Whether every call of a statement has a slot and no two share one.
+pub(super) fn slotted(side: &EngineSide) -> bool {
+    let all: Option<Vec<&str>> = side.stmt.calls.iter().map(|c| c.slot.as_deref()).collect();
+    all.is_some_and(|mut all| {
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        all.len() == n
+    })
+}
