@@ -32,7 +32,7 @@ fn merge_with(
 /// Asserts the engine gave git's merge, for a reason that names `why`.
 fn assert_fell_back(out: &MergeOutcome, git: &MergeOutcome, why: &str) {
     match &out.mode {
-        Mode::Plain(Plain::Doubt(reason)) => assert!(reason.contains(why), "{reason}"),
+        Mode::Plain(Plain::Doubt(reason)) => assert!(reason.to_string().contains(why), "{reason}"),
         other => panic!("expected git's merge because of {why:?}, got {other:?}"),
     }
     assert_eq!(out.content, git.content);

@@ -2,6 +2,7 @@
 //! to it (`poolmerge fix`), touching only the engine statements that need the pin and
 //! the pool import. Pure: bytes in, bytes and findings out.
 
+use crate::region::edit::splice;
 use std::fmt;
 use std::ops::Range;
 
@@ -60,15 +61,8 @@ fn finding(kind: Kind, line: usize, message: impl Into<String>) -> Finding {
 fn regions_of(text: &[u8], pin: &Pin) -> Result<(Scan, Vec<Region>), Finding> {
     let scan = python::scan_limited(text, &pin.targets(), &python::Limits::default())
         .map_err(|e| finding(Kind::Syntax, 1, format!("cannot check the pin: {e}")))?;
-    let regions =
-        regions::find_regions(text, &scan, &pin.call, &pin.import_module).map_err(|e| {
-            let line = e
-                .rsplit("line ")
-                .next()
-                .and_then(|n| n.trim().parse().ok())
-                .unwrap_or(1);
-            finding(Kind::Syntax, line, format!("{e}: cannot check the pin"))
-        })?;
+    let regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
+        .map_err(|e| finding(Kind::Syntax, e.line(), format!("{e}: cannot check the pin")))?;
     Ok((scan, regions))
 }
 
@@ -183,19 +177,6 @@ pub struct Fixed {
     pub changed: Vec<Finding>,
     /// What needs the pin but cannot take it safely, left as it is.
     pub unfixable: Vec<Finding>,
-}
-
-/// Replaces each `(range, text)` of `text` (sorted, disjoint).
-fn splice(text: &[u8], edits: &[(Range<usize>, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + 256);
-    let mut pos = 0;
-    for (range, new) in edits {
-        out.extend_from_slice(&text[pos..range.start]);
-        out.extend_from_slice(new);
-        pos = range.end;
-    }
-    out.extend_from_slice(&text[pos..]);
-    out
 }
 
 /// Applies the pin to every SQLite engine call and the pool import. Idempotent; every

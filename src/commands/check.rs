@@ -18,7 +18,7 @@ use crate::commands::{is_link, owned, profile};
 use crate::conflict::{Markers, Style};
 use crate::exit::Status;
 use crate::merge::line::LineMerge;
-use crate::merge::{self as engine, Input, Mode, Options, Plain};
+use crate::merge::{Input, Mode, Options, Plain, plain};
 use crate::policy::Pin;
 use crate::repo::{self, index};
 use crate::report::{self, CheckItem};

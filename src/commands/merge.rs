@@ -108,10 +108,21 @@ fn configured_style(warnings: &mut Vec<String>) -> Style {
     }
 }
 
+/// Whether a file is a pipe or a socket (Unix); elsewhere neither can be passed.
+#[cfg(unix)]
+fn is_pipe_or_socket(kind: &std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    kind.is_fifo() || kind.is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_pipe_or_socket(_: &std::fs::FileType) -> bool {
+    false
+}
+
 /// Reads one input. A pipe or socket would block the merge (git never passes one), and
 /// OURS, which the result replaces, must be a regular file.
 fn read(what: &str, path: &Path, replaced: bool) -> Result<Vec<u8>, String> {
-    use std::os::unix::fs::FileTypeExt;
     let fail = |why: &dyn std::fmt::Display| {
         format!("poolmerge: cannot read {what} {}: {why}", path.display())
     };
@@ -119,7 +130,7 @@ fn read(what: &str, path: &Path, replaced: bool) -> Result<Vec<u8>, String> {
     if kind.is_dir() {
         return Err(fail(&"is a directory"));
     }
-    if kind.is_fifo() || kind.is_socket() || (replaced && !kind.is_file()) {
+    if is_pipe_or_socket(&kind) || (replaced && !kind.is_file()) {
         return Err(fail(&"is not a regular file"));
     }
     std::fs::read(path).map_err(|e| fail(&e))
@@ -259,6 +270,7 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::merge::Result as EngineResult;
     use crate::merge::line::{GitMergeFile, LineMerged};
     use tempfile::TempDir;
 
@@ -269,7 +281,7 @@ mod tests {
     /// Panics on masked input (inside the engine), merges plain input with git.
     struct PanicsInEngine;
     impl LineMerge for PanicsInEngine {
-        fn merge(&self, b: &[u8], o: &[u8], t: &[u8], m: &Markers) -> Result<LineMerged> {
+        fn merge(&self, b: &[u8], o: &[u8], t: &[u8], m: &Markers) -> EngineResult<LineMerged> {
             if o.windows(11).any(|w| w == b"#@poolmerge") {
                 panic!("boom");
             }
@@ -280,8 +292,10 @@ mod tests {
     /// Always fails.
     struct Broken;
     impl LineMerge for Broken {
-        fn merge(&self, _: &[u8], _: &[u8], _: &[u8], _: &Markers) -> Result<LineMerged> {
-            anyhow::bail!("no git here")
+        fn merge(&self, _: &[u8], _: &[u8], _: &[u8], _: &Markers) -> EngineResult<LineMerged> {
+            Err(crate::merge::Error::LineMerge(
+                crate::merge::LineMergeError::Git("no git here".into()),
+            ))
         }
     }
 

@@ -21,7 +21,7 @@ use git2::Repository;
 use crate::config::Profile;
 use crate::merge::line::NativeMerge;
 use crate::merge::line::{GitMergeFile, LineMerge};
-use crate::merge::{self as engine, Input, MergeOutcome, Options, Plain};
+use crate::merge::{Doubt, Input, MergeOutcome, Options, Plain, plain};
 use crate::repo;
 
 thread_local! {
@@ -59,7 +59,7 @@ fn install_panic_hook() {
 fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome, String> {
     install_panic_hook();
     GUARDING.with(|g| g.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| engine::merge(input, opts, line)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| crate::merge::merge(input, opts, line)));
     GUARDING.with(|g| g.set(false));
     match result {
         Ok(Ok(outcome)) => Ok(outcome),
@@ -92,12 +92,17 @@ pub fn merge_safely(
     let engine = if enabled {
         guarded(input, opts, line)
     } else {
-        engine::plain(input, opts, line, Plain::NoRegions).map_err(|e| format!("{e:#}"))
+        plain(input, opts, line, Plain::NoRegions).map_err(|e| format!("{e:#}"))
     };
     match engine {
         Ok(o) => Ok(o),
-        Err(problem) => engine::plain(input, opts, line, Plain::Doubt(problem.clone()))
-            .map_err(|e| format!("{problem}, and git's plain merge failed too: {e:#}")),
+        Err(problem) => plain(
+            input,
+            opts,
+            line,
+            Plain::Doubt(Doubt::Internal(problem.clone())),
+        )
+        .map_err(|e| format!("{problem}, and git's plain merge failed too: {e:#}")),
     }
 }
 

@@ -18,17 +18,10 @@ use crate::exit::Status;
 use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::merge::line::LineMerge;
 use crate::merge::{Decision, Input, Options};
-use crate::repo::{self, index};
+use crate::repo;
+use crate::repo::index::{self, Stages};
 use crate::report::{self, counted};
 use crate::resolve;
-
-/// The index stages of one unmerged path.
-#[derive(Debug, Clone, Copy, Default)]
-struct Stages {
-    base: Option<Oid>,
-    ours: Option<Oid>,
-    theirs: Option<Oid>,
-}
 
 /// Runs `poolmerge resolve`.
 pub fn run(args: &ResolveArgs) -> Result<Status> {
@@ -42,12 +35,7 @@ fn unmerged(repo: &Repository) -> Result<BTreeMap<String, Stages>> {
         .into_iter()
         .filter(|e| e.stage > 0)
     {
-        let stages = out.entry(e.path).or_default();
-        match e.stage {
-            1 => stages.base = Some(e.oid),
-            2 => stages.ours = Some(e.oid),
-            _ => stages.theirs = Some(e.oid),
-        }
+        out.entry(e.path).or_default().set(e.stage, e.oid);
     }
     Ok(out)
 }

@@ -6,9 +6,8 @@
 //! (`NativeMerge`) and runs the process itself (`GitMergeFile`,
 //! `POOLMERGE_LINE_MERGE=git`). The trait keeps the engine pure (bytes in, bytes out).
 
-use anyhow::Result;
-
 use crate::conflict::Markers;
+use crate::merge::Result;
 pub use linemerge::Merged as LineMerged;
 pub use linemerge::git::GitMergeFile;
 

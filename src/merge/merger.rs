@@ -42,16 +42,24 @@ impl<'a> Merger<'a> {
         input: &'a Input<'a>,
         opts: &'a Options,
         line: &'a dyn LineMerge,
-    ) -> Result<Option<Merger<'a>>, String> {
+    ) -> std::result::Result<Option<Merger<'a>>, Doubt> {
         let pin = &opts.pin;
         let names = ["base", "ours", "theirs"];
         let texts = [input.base, input.ours, input.theirs];
         let mut versions = Vec::new();
         for (name, text) in names.iter().zip(texts) {
-            let scan = python::scan_limited(text, &pin.targets(), &opts.limits)
-                .map_err(|e| format!("{name}: {e}"))?;
+            let scan =
+                python::scan_limited(text, &pin.targets(), &opts.limits).map_err(|error| {
+                    Doubt::Scan {
+                        version: name,
+                        error,
+                    }
+                })?;
             let mut regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
-                .map_err(|e| format!("{name}: {e}"))?;
+                .map_err(|error| Doubt::Regions {
+                    version: name,
+                    error,
+                })?;
             for r in &mut regions {
                 if let regions::RegionKind::Engine(i) = r.kind {
                     r.class = pin.class(&scan.statements[i]);
@@ -268,11 +276,13 @@ impl<'a> Merger<'a> {
                     self.input,
                     self.opts,
                     self.line,
-                    Plain::Doubt(format!("the merged {} did not parse", m.decision.region)),
+                    Plain::Doubt(Doubt::UnparsedMerge {
+                        region: m.decision.region.clone(),
+                    }),
                 );
             }
             need_pin_import |= m.pinned;
-            if !m.decision.note.is_empty() && m.decision.note.starts_with("cannot verify") {
+            if !m.unverified.is_empty() {
                 warnings.push(format!("{}: {}", m.decision.region, m.decision.note));
             }
             decisions.push(m.decision.clone());
@@ -322,7 +332,7 @@ impl<'a> Merger<'a> {
                     folds[v].push((line, extra));
                     removed += extra;
                 }
-                regions::mask(text, &reps)
+                crate::region::edit::splice(text, &reps)
             })
             .collect();
         self.line.folded(&folds[OURS], &folds[THEIRS]);
@@ -392,7 +402,7 @@ impl<'a> Merger<'a> {
         )?;
         drop(phase1);
         if contains(&content, self.placeholders.prefix().as_bytes()) {
-            anyhow::bail!("internal error: a region placeholder survived");
+            return Err(Error::PlaceholderSurvived);
         }
         // Every side of a conflict imports what the code around it uses.
         let pin = &self.opts.pin;
@@ -414,12 +424,8 @@ impl<'a> Merger<'a> {
         // cannot say which engine is which. The versions pinned, then git's merge.
         if reordered
             && conflicts > 0
-            && let Some(outcome) = pinned_versions(
-                self.input,
-                self.opts,
-                self.line,
-                "a side holds the engines in another order and the lines around them conflict",
-            )?
+            && let Some(outcome) =
+                pinned_versions(self.input, self.opts, self.line, Doubt::Reordered)?
         {
             return Ok(outcome);
         }

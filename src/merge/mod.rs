@@ -9,6 +9,7 @@
 //! plain merge of the original texts.
 
 mod chain;
+mod doubt;
 pub mod imports;
 pub mod line;
 mod merger;
@@ -17,8 +18,6 @@ mod unmask;
 mod working;
 
 use std::fmt;
-
-use anyhow::Result;
 
 use crate::conflict::{Markers, has_complete_block, outside_blocks};
 use crate::policy::Pin;
@@ -29,6 +28,7 @@ use line::{LineMerge, split_eol};
 use regions::{Group, Placeholders, Region, Version};
 
 use chain::merge_chained;
+pub use doubt::{Doubt, Error, LineMergeError, Result};
 use merger::Merger;
 use working::working_sides;
 
@@ -165,8 +165,8 @@ pub enum Plain {
     NoRegions,
     /// A side already holds conflict markers (M13).
     Markers,
-    /// The engine doubted something (M11); the reason.
-    Doubt(String),
+    /// The engine doubted something (M11).
+    Doubt(Doubt),
 }
 
 /// How the result was made.

@@ -115,6 +115,49 @@ fn line_end(text: &[u8], pos: usize) -> (usize, Range<usize>) {
     }
 }
 
+/// Why a version's pool code cannot be cut into regions (the engine then doubts, M11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionError {
+    /// A syntax error inside an engine statement.
+    SyntaxInEngine { line: usize },
+    /// A keyword argument given twice in an engine call.
+    RepeatedKeyword { line: usize },
+    /// A syntax error inside a pool import.
+    SyntaxInImport { line: usize },
+    /// Two pool statements on one line.
+    SharedLine { line: usize },
+    /// A syntax error next to pool code.
+    SyntaxNear { line: usize },
+}
+
+impl RegionError {
+    /// The 1-based line it is about.
+    pub fn line(self) -> usize {
+        match self {
+            RegionError::SyntaxInEngine { line }
+            | RegionError::RepeatedKeyword { line }
+            | RegionError::SyntaxInImport { line }
+            | RegionError::SharedLine { line }
+            | RegionError::SyntaxNear { line } => line,
+        }
+    }
+}
+
+impl std::fmt::Display for RegionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self {
+            RegionError::SyntaxInEngine { .. } => "a syntax error inside the engine statement at",
+            RegionError::RepeatedKeyword { .. } => {
+                "a keyword argument repeated in the engine call at"
+            }
+            RegionError::SyntaxInImport { .. } => "a syntax error inside the pool import at",
+            RegionError::SharedLine { .. } => "two pool statements share",
+            RegionError::SyntaxNear { .. } => "a syntax error near pool code at",
+        };
+        write!(f, "{what} line {}", self.line())
+    }
+}
+
 /// Finds the regions of one version. An error means the engine should not trust the
 /// syntax here (a syntax error touching pool code, overlapping regions), and the file
 /// falls back to git's plain merge.
@@ -123,20 +166,18 @@ pub fn find_regions(
     scan: &Scan,
     call: &str,
     module: &str,
-) -> Result<Vec<Region>, String> {
+) -> Result<Vec<Region>, RegionError> {
     let mut regions = Vec::new();
     for (i, s) in scan.statements.iter().enumerate() {
         if s.has_error {
-            return Err(format!(
-                "a syntax error inside the engine statement at line {}",
-                line_number(text, s.range.start)
-            ));
+            return Err(RegionError::SyntaxInEngine {
+                line: line_number(text, s.range.start),
+            });
         }
         if let Some(call) = s.calls.iter().find(|c| repeats_a_keyword(&c.args)) {
-            return Err(format!(
-                "a keyword argument repeated in the engine call at line {}",
-                line_number(text, call.range.start)
-            ));
+            return Err(RegionError::RepeatedKeyword {
+                line: line_number(text, call.range.start),
+            });
         }
         let (end, eol) = line_end(text, s.range.end);
         regions.push(Region {
@@ -157,10 +198,9 @@ pub fn find_regions(
     }
     for (i, imp) in scan.imports.iter().enumerate() {
         if imp.has_error {
-            return Err(format!(
-                "a syntax error inside the pool import at line {}",
-                line_number(text, imp.range.start)
-            ));
+            return Err(RegionError::SyntaxInImport {
+                line: line_number(text, imp.range.start),
+            });
         }
         let start = line_start(text, imp.range.start);
         let (end, eol) = line_end(text, imp.range.end);
@@ -188,10 +228,9 @@ pub fn find_regions(
     regions.sort_by_key(|r| r.span.start);
     for pair in regions.windows(2) {
         if pair[1].span.start <= pair[0].span.end {
-            return Err(format!(
-                "two pool statements share line {}",
-                line_number(text, pair[1].span.start)
-            ));
+            return Err(RegionError::SharedLine {
+                line: line_number(text, pair[1].span.start),
+            });
         }
     }
     for err in &scan.errors {
@@ -200,10 +239,9 @@ pub fn find_regions(
             .any(|r| err.start < r.span.end && r.span.start < err.end.max(err.start + 1));
         let slice = &text[err.clone()];
         if touches || contains(slice, call.as_bytes()) || contains(slice, module.as_bytes()) {
-            return Err(format!(
-                "a syntax error near pool code at line {}",
-                line_number(text, err.start)
-            ));
+            return Err(RegionError::SyntaxNear {
+                line: line_number(text, err.start),
+            });
         }
     }
     let mut seen: FxMap<(bool, String, String), usize> = FxMap::default();
@@ -572,19 +610,6 @@ impl Placeholders {
         }
         Some((g.parse().ok()?, variant))
     }
-}
-
-/// Replaces each `(span, line)` of `text` (spans sorted and disjoint) by its line.
-pub fn mask(text: &[u8], replacements: &[(Range<usize>, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut pos = 0;
-    for (span, line) in replacements {
-        out.extend_from_slice(&text[pos..span.start]);
-        out.extend_from_slice(line);
-        pos = span.end;
-    }
-    out.extend_from_slice(&text[pos..]);
-    out
 }
 
 #[cfg(test)]

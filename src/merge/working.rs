@@ -71,13 +71,12 @@ pub(super) fn working_sides(
     if no_worse(ours_faults) {
         return Ok(outcome);
     }
-    let why = "taking one side in every conflict would not give a working module";
-    if let Some(again) = pinned_versions(input, opts, line, why)?
+    if let Some(again) = pinned_versions(input, opts, line, Doubt::BrokenSides)?
         && no_worse(faults(&again))
     {
         return Ok(again);
     }
-    plain(input, opts, line, Plain::Doubt(why.into()))
+    plain(input, opts, line, Plain::Doubt(Doubt::BrokenSides))
 }
 
 /// git's merge of the three versions with every pin applied to each of them first: the
@@ -87,7 +86,7 @@ pub(super) fn pinned_versions(
     input: &Input,
     opts: &Options,
     line: &dyn LineMerge,
-    why: &str,
+    why: Doubt,
 ) -> Result<Option<MergeOutcome>> {
     let pins: Vec<Pin> = opts.pins().cloned().collect();
     let carries = |text: &[u8]| {

@@ -24,7 +24,7 @@ use items::*;
 pub use extract::{line_start, node_text, scan_tree};
 pub use hits::{call_aliases, contains, find_all};
 pub use items::{string_literal, tokens};
-pub use parse::{Limits, compiles, parse, parse_ranges, scan, scan_limited};
+pub use parse::{Limits, ScanError, compiles, parse, parse_ranges, scan, scan_limited};
 
 /// The Python grammar.
 pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());

@@ -1,7 +1,62 @@
 //! Parsing with tree-sitter-python: a whole text, or only the ranges that hold pool
 //! code, within limits (indentation, size); and what CPython would reject besides.
 
+use std::fmt;
+
 use super::*;
+
+/// Why a text was not scanned: a limit passed, or the parser would not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanError {
+    /// Deeper indentation than the parser takes ([`MAX_INDENT_COLUMNS`]).
+    IndentTooDeep,
+    /// The grammar did not load.
+    Grammar(String),
+    /// The parse ranges were refused.
+    BadRanges,
+    /// The parser's work budget ran out.
+    Budget { steps: usize },
+    /// More places name the call or the module than the limit.
+    Places {
+        limit: usize,
+        call: String,
+        module: String,
+    },
+    /// More pool code to parse than the limit.
+    Bytes { limit: usize },
+    /// An engine call with more arguments or entries than the limit.
+    Items { limit: usize },
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScanError::IndentTooDeep => {
+                write!(f, "code indented by more than {MAX_INDENT_COLUMNS} columns")
+            }
+            ScanError::Grammar(e) => write!(f, "the Python grammar does not load: {e}"),
+            ScanError::BadRanges => f.write_str("bad parse ranges"),
+            ScanError::Budget { steps } => write!(
+                f,
+                "the parser's work budget ({steps} steps of 100 operations) ran out"
+            ),
+            ScanError::Places {
+                limit,
+                call,
+                module,
+            } => write!(f, "more than {limit} places name {call} or {module}"),
+            ScanError::Bytes { limit } => {
+                write!(f, "more than {limit} bytes of pool code to parse")
+            }
+            ScanError::Items { limit } => {
+                write!(
+                    f,
+                    "an engine call with more than {limit} arguments or entries"
+                )
+            }
+        }
+    }
+}
 
 /// Parses `text` (only `ranges` of it, when given) with the thread's parser, within
 /// `max_ticks` of tree-sitter's progress ticks (one per 100 parser operations) when
@@ -10,7 +65,7 @@ pub(super) fn with_parser(
     text: &[u8],
     ranges: &[tree_sitter::Range],
     max_ticks: Option<usize>,
-) -> Result<Tree, String> {
+) -> Result<Tree, ScanError> {
     let widest = if ranges.is_empty() {
         widest_indent(text)
     } else {
@@ -21,9 +76,7 @@ pub(super) fn with_parser(
             .unwrap_or(0)
     };
     if widest > MAX_INDENT_COLUMNS {
-        return Err(format!(
-            "code indented by more than {MAX_INDENT_COLUMNS} columns"
-        ));
+        return Err(ScanError::IndentTooDeep);
     }
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -31,13 +84,13 @@ pub(super) fn with_parser(
             let mut parser = Parser::new();
             parser
                 .set_language(&LANGUAGE)
-                .map_err(|e| format!("the Python grammar does not load: {e}"))?;
+                .map_err(|e| ScanError::Grammar(e.to_string()))?;
             *slot = Some(parser);
         }
         let parser = slot.as_mut().expect("set above");
         parser
             .set_included_ranges(ranges)
-            .map_err(|_| "bad parse ranges".to_string())?;
+            .map_err(|_| ScanError::BadRanges)?;
         let len = text.len();
         let mut input = |i: usize, _: Point| -> &[u8] { if i < len { &text[i..] } else { &[] } };
         let mut ticks = 0usize;
@@ -56,9 +109,7 @@ pub(super) fn with_parser(
             None => {
                 // A halted parse would resume on the next call: start afresh instead.
                 parser.reset();
-                Err(format!(
-                    "the parser's work budget ({limit} steps of 100 operations) ran out"
-                ))
+                Err(ScanError::Budget { steps: limit })
             }
         }
     })
@@ -188,7 +239,7 @@ pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
 }
 
 /// [`scan`] within `limits`; the error says which was passed.
-pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<Scan, String> {
+pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<Scan, ScanError> {
     let mut hits = call_hits(text, targets);
     for (name, at) in &mut hits {
         at.retain(|&at| may_call(text, at, name.len()));
@@ -199,10 +250,11 @@ pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<S
         .filter(|&at| may_name_module(text, at, targets.import_module))
         .collect();
     if calls.len() + modules.len() > limits.places {
-        return Err(format!(
-            "more than {} places name {} or {}",
-            limits.places, targets.call, targets.import_module
-        ));
+        return Err(ScanError::Places {
+            limit: limits.places,
+            call: targets.call.to_string(),
+            module: targets.import_module.to_string(),
+        });
     }
     let offsets: Vec<usize> = calls.iter().chain(&modules).copied().collect();
     let ranges = chunks::chunks_holding(text, &offsets);
@@ -211,10 +263,9 @@ pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<S
     }
     let bytes: usize = ranges.iter().map(std::iter::ExactSizeIterator::len).sum();
     if bytes > limits.parse_bytes {
-        return Err(format!(
-            "more than {} bytes of pool code to parse",
-            limits.parse_bytes
-        ));
+        return Err(ScanError::Bytes {
+            limit: limits.parse_bytes,
+        });
     }
     let tree = parse_ranges_within(text, &ranges, Some(limits.ticks_for(bytes)))?;
     let scan = scan_hits(&tree, text, targets, &hits, &modules);
@@ -228,10 +279,9 @@ pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<S
                 .any(too_long)
     });
     if long {
-        return Err(format!(
-            "an engine call with more than {} arguments or entries",
-            limits.items
-        ));
+        return Err(ScanError::Items {
+            limit: limits.items,
+        });
     }
     Ok(scan)
 }
@@ -247,7 +297,7 @@ pub(super) fn parse_ranges_within(
     text: &[u8],
     ranges: &[Range<usize>],
     max_ticks: Option<usize>,
-) -> Result<Tree, String> {
+) -> Result<Tree, ScanError> {
     if ranges.len() == 1 && ranges[0] == (0..text.len()) {
         return with_parser(text, &[], max_ticks);
     }

@@ -161,17 +161,18 @@ pub(super) fn quote_for(text: &[u8], dict: Option<&Container>) -> u8 {
     })
 }
 
-/// Merges one call's arguments. `prefer` settles keys both sides changed differently
-/// (the caller renders both preferences as a conflict). `best_effort` is for a single
-/// side (B = F = U): apply what of the pin can be applied, never report a conflict.
+/// Merges one call's arguments, as `how` says.
 pub(super) fn merge_call(
     b: Option<CallIn>,
     f: CallIn,
     u: CallIn,
     pin: &Pin,
-    prefer: Who,
-    best_effort: bool,
-) -> Result<CallOut, String> {
+    how: How,
+) -> Result<CallOut, RegionConflict> {
+    let (prefer, best_effort) = match how {
+        How::Merge(prefer) => (prefer, false),
+        How::OneSide => (Who::Fork, true),
+    };
     let (fa, ua) = (&f.call.args, &u.call.args);
     let ba = b.map(|b| &b.call.args);
     let source_who = match b {
@@ -185,7 +186,7 @@ pub(super) fn merge_call(
     let keys = union_keys(ba, fa, ua);
     let mut conflicts = Vec::new();
     let mut from_upstream = Vec::new();
-    let mut notes = Vec::new();
+    let mut unverified = Vec::new();
 
     // The plain three-way choice for every key.
     let mut picks: Vec<KeyPick> = Vec::new();
@@ -240,9 +241,8 @@ pub(super) fn merge_call(
         };
     if pin.when == When::Sqlite && pinning && !server.is_empty() {
         if fork_pinned && !best_effort {
-            return Err(format!(
-                "upstream gives the pinned call a server pool ({})",
-                server.join(", ")
+            return Err(RegionConflict::ServerPool(
+                server.iter().map(ToString::to_string).collect(),
             ));
         }
         pinning = false;
@@ -257,10 +257,10 @@ pub(super) fn merge_call(
             && bi.map(|i| &i.norm) != Some(&ui.norm)
             && !pin.is_replaceable_pool(&ui.norm)
         {
-            return Err(format!(
-                "upstream sets its own pool class ({pool_keyword}={})",
-                ui.norm
-            ));
+            return Err(RegionConflict::OwnPool {
+                keyword: pool_keyword.clone(),
+                value: ui.norm.clone(),
+            });
         }
     }
 
@@ -380,16 +380,16 @@ pub(super) fn merge_call(
     let mut blocked = None;
     if unpinnable {
         let what = if splat {
-            "the call passes **keywords"
+            Unpinnable::Splat
         } else {
-            "connect_args is not a dict literal"
+            Unpinnable::ConnectArgs
         };
         let keeps_fork_text = source_who == Who::Fork && edits.is_empty();
         if !(best_effort || keeps_fork_text) {
-            return Err(format!("cannot apply the pin: {what}"));
+            return Err(RegionConflict::Unpinnable(what));
         }
-        notes.push(format!("cannot verify the pin: {what}"));
-        blocked = Some(what.to_string());
+        unverified.push(what);
+        blocked = Some(what);
     }
     let mut args = edit_container(source.text, &source.call.args, &edits, eol);
     let first_time = pinning && !pin.is_pinned(fa) && !pin.is_pinned(ua);
@@ -407,6 +407,6 @@ pub(super) fn merge_call(
         blocked,
         conflicts,
         from_upstream,
-        notes,
+        unverified,
     })
 }

@@ -349,6 +349,20 @@ pub fn one_a_line(
     out
 }
 
+/// `text` with each range of `edits` (in order, not overlapping) replaced by its bytes.
+pub fn splice(text: &[u8], edits: &[(Range<usize>, Vec<u8>)]) -> Vec<u8> {
+    let grow: usize = edits.iter().map(|(_, new)| new.len()).sum();
+    let mut out = Vec::with_capacity(text.len() + grow);
+    let mut pos = 0;
+    for (range, new) in edits {
+        out.extend_from_slice(&text[pos..range.start]);
+        out.extend_from_slice(new);
+        pos = range.end;
+    }
+    out.extend_from_slice(&text[pos..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,8 @@ mod dict;
 pub mod edit;
 mod statement;
 
+use std::fmt;
+
 use crate::conflict::Markers;
 use crate::merge::line::LineMerge;
 use crate::merge::regions::Region;
@@ -165,6 +167,103 @@ impl<'a> Pins<'a> {
     }
 }
 
+/// Why a call that needs the pin cannot take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpinnable {
+    /// The call passes `**keywords`.
+    Splat,
+    /// `connect_args` is not a dict literal.
+    ConnectArgs,
+}
+
+impl fmt::Display for Unpinnable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unpinnable::Splat => "the call passes **keywords",
+            Unpinnable::ConnectArgs => "connect_args is not a dict literal",
+        })
+    }
+}
+
+/// Why a region merge conflicts (M9): the user decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegionConflict {
+    /// The pin cannot be applied to upstream's call.
+    Unpinnable(Unpinnable),
+    /// Upstream gives the pinned call a server pool (these keywords).
+    ServerPool(Vec<String>),
+    /// Upstream sets its own pool class (`keyword=value`).
+    OwnPool { keyword: String, value: String },
+    /// Both sides rewrote the statement (its calls no longer pair).
+    Rewritten,
+    /// Both sides changed the start of the statement's first line.
+    LineStart,
+    /// Both sides changed the rest of the statement's last line.
+    LastLine,
+    /// Both sides changed the statement around the call.
+    Around,
+    /// The engines of a statement could not be paired.
+    EnginesDoNotMatch,
+    /// One side removed an engine of the statement the other changed.
+    RemovedChanged { slot: String },
+    /// Both sides changed these keys differently.
+    Keys(Vec<String>),
+}
+
+impl fmt::Display for RegionConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegionConflict::Unpinnable(why) => write!(f, "cannot apply the pin: {why}"),
+            RegionConflict::ServerPool(keys) => write!(
+                f,
+                "upstream gives the pinned call a server pool ({})",
+                keys.join(", ")
+            ),
+            RegionConflict::OwnPool { keyword, value } => {
+                write!(f, "upstream sets its own pool class ({keyword}={value})")
+            }
+            RegionConflict::Rewritten => f.write_str("both sides rewrote the engine statement"),
+            RegionConflict::LineStart => {
+                f.write_str("both sides changed the start of the statement's line")
+            }
+            RegionConflict::LastLine => {
+                f.write_str("both sides changed the rest of the statement's last line")
+            }
+            RegionConflict::Around => {
+                f.write_str("both sides changed the statement around the call")
+            }
+            RegionConflict::EnginesDoNotMatch => {
+                f.write_str("the engines of the statement do not match")
+            }
+            RegionConflict::RemovedChanged { slot } => {
+                write!(f, "one side removed the engine {slot} the other changed")
+            }
+            RegionConflict::Keys(keys) => write!(f, "both sides changed {}", keys.join(", ")),
+        }
+    }
+}
+
+/// The pin could not be verified on these calls (a call that keeps the fork's text
+/// but passes `**keywords` or a non-literal `connect_args`): the decision's note.
+fn unverified_note(unverified: &[Unpinnable]) -> String {
+    unverified
+        .iter()
+        .map(|why| format!("cannot verify the pin: {why}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How a call is merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// Three ways; keys both sides changed differently are settled for this side (the
+    /// caller renders both preferences as a conflict).
+    Merge(Who),
+    /// A single side (base, fork and upstream the same): the pin applied where it can
+    /// be, never a conflict.
+    OneSide,
+}
+
 /// The merge of one region.
 #[derive(Debug, Clone)]
 pub struct RegionMerge {
@@ -180,6 +279,8 @@ pub struct RegionMerge {
     pub theirs: Vec<u8>,
     /// What was decided.
     pub decision: Decision,
+    /// Calls the pin could not be verified on (kept as they were).
+    pub unverified: Vec<Unpinnable>,
 }
 
 /// Which of the two sides, in fork terms.
@@ -205,13 +306,13 @@ struct CallOut {
     /// Whether the result carries the pin.
     pinned: bool,
     /// Why the pin could not be applied to a call that needs it.
-    blocked: Option<String>,
+    blocked: Option<Unpinnable>,
     /// Keywords both sides changed differently.
     conflicts: Vec<String>,
     /// What came from upstream.
     from_upstream: Vec<String>,
-    /// Warnings.
-    notes: Vec<String>,
+    /// Calls the pin could not be verified on.
+    unverified: Vec<Unpinnable>,
 }
 
 /// Merges a region present in ours and theirs (and maybe the base).
@@ -255,7 +356,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
             text,
             pinned,
             mut from_upstream,
-            notes,
+            unverified,
         } => {
             let indent = target_indent_of(&text);
             let src_indent = if comments_from == Who::Upstream {
@@ -280,7 +381,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
                 decision.from_fork.push("pin".to_string());
             }
             decision.from_upstream = from_upstream;
-            decision.note = notes.join("; ");
+            decision.note = unverified_note(&unverified);
             RegionMerge {
                 ours: merged.clone(),
                 theirs: merged.clone(),
@@ -288,6 +389,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
                 conflict: false,
                 pinned,
                 decision,
+                unverified,
             }
         }
         StatementOut::Conflict {
@@ -315,7 +417,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
                     .render_block(Some(&ours_s), base_s.as_deref(), Some(&theirs_s), eol);
             let text = join_region(&comments, &block, eol);
             decision.outcome = Outcome::Conflict;
-            decision.note = reason;
+            decision.note = reason.to_string();
             RegionMerge {
                 ours: join_region(&comments, &ours_s, eol),
                 theirs: join_region(&comments, &theirs_s, eol),
@@ -323,6 +425,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
                 conflict: true,
                 pinned: true,
                 decision,
+                unverified: Vec::new(),
             }
         }
     }
@@ -343,7 +446,7 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
         outcome: Outcome::Conflict,
         from_fork: Vec::new(),
         from_upstream: Vec::new(),
-        note: lines.notes.join("; "),
+        note: String::new(),
     };
     if added && let Some(why) = &lines.blocked {
         // A new SQLite engine that cannot take the pin: the user decides (M9).
@@ -360,8 +463,11 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
             conflict: true,
             pinned: false,
             decision,
+            unverified: Vec::new(),
         };
     }
+    // The note says what was done; where nothing was, that the pin was not verified.
+    let mut unverified = Vec::new();
     if added {
         decision.outcome = if changed {
             Outcome::Pinned
@@ -370,6 +476,9 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
         };
         if changed {
             decision.note = format!("new engine from {which} gets the pin");
+        } else {
+            unverified = lines.unverified;
+            decision.note = unverified_note(&unverified);
         }
     } else {
         decision.note = format!(
@@ -384,6 +493,7 @@ pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> Region
         conflict: false,
         pinned: lines.pinned,
         decision,
+        unverified,
     }
 }
 

@@ -43,12 +43,12 @@ pub(super) enum StatementOut {
         text: Vec<u8>,
         pinned: bool,
         from_upstream: Vec<String>,
-        notes: Vec<String>,
+        unverified: Vec<Unpinnable>,
     },
     Conflict {
         fork: Vec<u8>,
         upstream: Vec<u8>,
-        reason: String,
+        reason: RegionConflict,
     },
 }
 
@@ -59,9 +59,9 @@ pub struct PinnedLines {
     /// Whether a call carries the pin (so the file must import it).
     pub pinned: bool,
     /// Why a call that needs the pin cannot take it.
-    pub blocked: Option<String>,
+    pub blocked: Option<Unpinnable>,
     /// Warnings.
-    pub notes: Vec<String>,
+    pub unverified: Vec<Unpinnable>,
 }
 
 /// The pin applied to one statement of a file (what `fix` does): its whole lines,
@@ -83,19 +83,19 @@ pub(super) fn pinned_lines(side: &EngineSide, pins: Pins) -> PinnedLines {
     let mut pos = side.stmt.range.start;
     let mut pinned = false;
     let mut blocked = None;
-    let mut notes = Vec::new();
+    let mut unverified = Vec::new();
     for call in &side.stmt.calls {
         let ci = CallIn {
             text: side.text,
             call,
         };
-        match merge_call(None, ci, ci, pins.for_calls(&[call]), Who::Fork, true) {
+        match merge_call(None, ci, ci, pins.for_calls(&[call]), How::OneSide) {
             Ok(c) => {
                 out.extend_from_slice(&side.text[pos..call.args.range.start]);
                 out.extend_from_slice(&c.args);
                 pinned |= c.pinned;
                 blocked = blocked.or(c.blocked);
-                notes.extend(c.notes);
+                unverified.extend(c.unverified);
             }
             Err(_) => out.extend_from_slice(&side.text[pos..call.args.range.end]),
         }
@@ -106,7 +106,7 @@ pub(super) fn pinned_lines(side: &EngineSide, pins: Pins) -> PinnedLines {
         text: out,
         pinned,
         blocked,
-        notes,
+        unverified,
     }
 }
 
@@ -116,17 +116,17 @@ pub(super) fn take_pinned(
     side: &EngineSide,
     pins: Pins,
     from_upstream: Vec<String>,
-    conflict: &dyn Fn(String) -> StatementOut,
+    conflict: &dyn Fn(RegionConflict) -> StatementOut,
 ) -> StatementOut {
     let lines = pinned_lines(side, pins);
     if let Some(why) = lines.blocked {
-        return conflict(format!("cannot apply the pin: {why}"));
+        return conflict(RegionConflict::Unpinnable(why));
     }
     StatementOut::Clean {
         text: lines.text,
         pinned: lines.pinned,
         from_upstream,
-        notes: lines.notes,
+        unverified: lines.unverified,
     }
 }
 
@@ -161,7 +161,7 @@ pub(super) fn merge_statement(
 ) -> StatementOut {
     let pin = ctx.pin;
     let pins = ctx.pins();
-    let conflict = |reason: String| StatementOut::Conflict {
+    let conflict = |reason: RegionConflict| StatementOut::Conflict {
         fork: pinned_lines(f, pins).text,
         upstream: pinned_lines(u, pins).text,
         reason,
@@ -181,7 +181,7 @@ pub(super) fn merge_statement(
                 let side = if who == Who::Fork { f } else { u };
                 let lines = pinned_lines(side, pins);
                 if let Some(why) = lines.blocked.filter(|_| who == Who::Upstream) {
-                    return conflict(format!("cannot apply the pin: {why}"));
+                    return conflict(RegionConflict::Unpinnable(why));
                 }
                 StatementOut::Clean {
                     text: lines.text,
@@ -191,7 +191,7 @@ pub(super) fn merge_statement(
                     } else {
                         Vec::new()
                     },
-                    notes: lines.notes,
+                    unverified: lines.unverified,
                 }
             }
             // One side only pinned the statement the other rewrote (added an engine to a
@@ -203,7 +203,7 @@ pub(super) fn merge_statement(
                 Some(pinned_base) if pinned_base == u.stmt.norm => {
                     take_pinned(f, pins, Vec::new(), &conflict)
                 }
-                _ => conflict("both sides rewrote the engine statement".into()),
+                _ => conflict(RegionConflict::Rewritten),
             },
         };
     }
@@ -213,7 +213,7 @@ pub(super) fn merge_statement(
             (is_blank(f.prefix()) && is_blank(u.prefix())).then(|| (f.prefix(), Who::Fork))
         })
     else {
-        return conflict("both sides changed the start of the statement's line".into());
+        return conflict(RegionConflict::LineStart);
     };
     if prefix_from == Who::Upstream {
         from_upstream.push("indentation".to_string());
@@ -224,7 +224,7 @@ pub(super) fn merge_statement(
                 .then(|| (f.suffix(), Who::Fork))
         })
     else {
-        return conflict("both sides changed the rest of the statement's last line".into());
+        return conflict(RegionConflict::LastLine);
     };
     if suffix_from == Who::Upstream {
         from_upstream.push("trailing comment".to_string());
@@ -235,7 +235,7 @@ pub(super) fn merge_statement(
         u.stmt.skeleton.as_bytes(),
     );
     let Some((_, skeleton_from)) = skeleton else {
-        return conflict("both sides changed the statement around the call".into());
+        return conflict(RegionConflict::Around);
     };
     if skeleton_from == Who::Upstream {
         from_upstream.push("statement".to_string());
@@ -252,7 +252,7 @@ pub(super) fn merge_statement(
 
     let mut calls = Vec::new();
     let mut conflicts = Vec::new();
-    let mut notes = Vec::new();
+    let mut unverified = Vec::new();
     let mut pinned = false;
     // Where each of the skeleton side's calls is in the base, the fork and upstream.
     let find = |v: &EngineSide, k: usize| -> Option<usize> {
@@ -274,25 +274,27 @@ pub(super) fn merge_statement(
         .collect();
         let pin = pins.for_calls(&seen);
         let merged = match (fi, ui) {
-            (Some(i), Some(j)) => merge_call(bi, call_in(f, i), call_in(u, j), pin, prefer, false),
+            (Some(i), Some(j)) => {
+                merge_call(bi, call_in(f, i), call_in(u, j), pin, How::Merge(prefer))
+            }
             // An engine one side added: that side's, pinned.
-            (Some(i), None) => merge_call(None, call_in(f, i), call_in(f, i), pin, Who::Fork, true)
+            (Some(i), None) => merge_call(None, call_in(f, i), call_in(f, i), pin, How::OneSide)
                 .map(|c| CallOut {
                     from: Who::Fork,
                     ..c
                 }),
-            (None, Some(j)) => merge_call(None, call_in(u, j), call_in(u, j), pin, Who::Fork, true)
+            (None, Some(j)) => merge_call(None, call_in(u, j), call_in(u, j), pin, How::OneSide)
                 .map(|c| CallOut {
                     from: Who::Upstream,
                     ..c
                 }),
-            (None, None) => Err("the engines of the statement do not match".to_string()),
+            (None, None) => Err(RegionConflict::EnginesDoNotMatch),
         };
         match merged {
             Ok(c) => {
                 conflicts.extend(c.conflicts.iter().cloned());
                 from_upstream.extend(c.from_upstream.iter().cloned());
-                notes.extend(c.notes.iter().cloned());
+                unverified.extend(c.unverified.iter().copied());
                 pinned |= c.pinned;
                 calls.push(c);
             }
@@ -316,12 +318,12 @@ pub(super) fn merge_statement(
             let kept = squeeze(&other.text[call.args.range.clone()]);
             let was = call_in(b, j);
             let unchanged = kept == squeeze(&b.text[was.call.args.range.clone()])
-                || merge_call(None, was, was, pin, Who::Fork, true)
+                || merge_call(None, was, was, pin, How::OneSide)
                     .is_ok_and(|c| squeeze(&c.args) == kept);
             if !unchanged {
-                return conflict(format!(
-                    "one side removed the engine {slot} the other changed"
-                ));
+                return conflict(RegionConflict::RemovedChanged {
+                    slot: slot.to_string(),
+                });
             }
         }
     }
@@ -348,7 +350,7 @@ pub(super) fn merge_statement(
         return StatementOut::Conflict {
             fork: text,
             upstream: Vec::new(),
-            reason: format!("both sides changed {}", conflicts.join(", ")),
+            reason: RegionConflict::Keys(conflicts),
         };
     }
     from_upstream.dedup();
@@ -356,7 +358,7 @@ pub(super) fn merge_statement(
         text,
         pinned,
         from_upstream,
-        notes,
+        unverified,
     }
 }
 

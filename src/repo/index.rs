@@ -56,6 +56,29 @@ fn parse_stage(out: &[u8]) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
+/// The stage blobs of one unmerged path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stages {
+    /// Stage 1: the common ancestor's.
+    pub base: Option<Oid>,
+    /// Stage 2: ours.
+    pub ours: Option<Oid>,
+    /// Stage 3: theirs.
+    pub theirs: Option<Oid>,
+}
+
+impl Stages {
+    /// Records the blob of stage `stage` (1, 2 or 3; stage 0 is no conflict).
+    pub fn set(&mut self, stage: u8, oid: Oid) {
+        match stage {
+            1 => self.base = Some(oid),
+            2 => self.ours = Some(oid),
+            3 => self.theirs = Some(oid),
+            _ => {}
+        }
+    }
+}
+
 /// The index entries (every stage) under `pathspecs` (all when empty). A sparse
 /// index is expanded by git, so every tracked path is listed.
 pub fn entries(repo: &Repository, pathspecs: &[String]) -> Result<Vec<Entry>> {

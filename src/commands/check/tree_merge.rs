@@ -2,14 +2,7 @@
 //! then every owned file it merged run through poolmerge on several threads.
 
 use super::*;
-
-/// A path `git merge-tree` left conflicted, with its stage blobs.
-#[derive(Debug, Default, Clone, Copy)]
-pub(super) struct Stages {
-    base: Option<Oid>,
-    ours: Option<Oid>,
-    theirs: Option<Oid>,
-}
+use crate::repo::index::Stages;
 
 /// Parses `git merge-tree --write-tree -z`: the tree, then `<mode> <oid> <stage>\t<path>`
 /// entries up to an empty one.
@@ -33,13 +26,11 @@ pub(super) fn parse_merge_tree(out: &[u8]) -> Result<(Oid, BTreeMap<String, Stag
             return Err(anyhow!("unexpected git merge-tree output: {text}"));
         };
         let oid = Oid::from_str(oid)?;
-        let entry = conflicted.entry(path.to_string()).or_default();
-        match stage {
-            "1" => entry.base = Some(oid),
-            "2" => entry.ours = Some(oid),
-            "3" => entry.theirs = Some(oid),
-            _ => {}
-        }
+        let stage = stage.parse().unwrap_or(0);
+        conflicted
+            .entry(path.to_string())
+            .or_default()
+            .set(stage, oid);
     }
     Ok((tree, conflicted))
 }
@@ -219,7 +210,7 @@ pub(super) fn merge_triple(
     let git_alone_conflicts = match outcome.mode {
         Mode::Plain(_) => outcome.conflicts > 0,
         _ => {
-            engine::plain(&input, &opts, ctx.line, Plain::NoRegions)
+            plain(&input, &opts, ctx.line, Plain::NoRegions)
                 .map_err(|e| format!("{e:#}"))?
                 .conflicts
                 > 0
