@@ -2,6 +2,7 @@
 //! masked texts to a line merge that is the next pin's merge, down to git's line merge.
 
 use super::*;
+use crate::policy::{Evidence, fork_side};
 
 /// The line merge an outer pin sees: the next pins' engine, then the line merge. Their
 /// decisions and warnings are kept for the outer merge to report.
@@ -86,8 +87,8 @@ pub(super) fn merge_chained(
             .sum()
     };
     let hint = opts.fork_hint.or_else(|| {
-        let (o, t) = (score(input.ours), score(input.theirs));
-        (o != t).then_some(if t > o { Side::Theirs } else { Side::Ours })
+        let (ours, theirs) = (score(input.ours), score(input.theirs));
+        fork_side(Evidence::score(ours), Evidence::score(theirs))
     });
     let opts = &Options {
         fork_hint: hint,

@@ -4,6 +4,7 @@
 //! is kept byte for byte whenever the names come out the same.
 
 use crate::merge::regions::Region;
+use crate::policy::{Evidence, Side, fork_side};
 use crate::python::{ImportedName, PoolImport};
 use crate::region::edit::{eol_in, indent_at, indent_unit};
 
@@ -16,6 +17,30 @@ pub struct ImportSide<'a> {
     pub region: &'a Region,
     /// The statement's syntax facts.
     pub import: &'a PoolImport,
+}
+
+/// One group of pool imports merged: the fork is the side whose import holds the
+/// pin's name (the policy's rule; ours on a tie), and the names merge as sets with the
+/// fork's first. Returns the fork's side and the names.
+pub fn merge_group(
+    base: Option<&PoolImport>,
+    ours: Option<&PoolImport>,
+    theirs: Option<&PoolImport>,
+    pin_name: &str,
+) -> (Side, Vec<ImportedName>) {
+    let evidence = |i: Option<&PoolImport>| {
+        let has = i.is_some_and(|i| i.names.iter().any(|n| n.name == pin_name));
+        Evidence {
+            whole: has,
+            score: usize::from(has),
+        }
+    };
+    let fork = fork_side(evidence(ours), evidence(theirs)).unwrap_or(Side::Ours);
+    let (first, second) = match fork {
+        Side::Ours => (ours, theirs),
+        Side::Theirs => (theirs, ours),
+    };
+    (fork, merge_names(base, first, second))
 }
 
 /// Three-way merge of the imported names: a name stays unless one side removed it,

@@ -4,6 +4,7 @@
 use super::unmask::{Section, member, package_of, region_parses, unmask, without_base_sections};
 use super::working::pinned_versions;
 use super::*;
+use crate::policy::{Evidence, fork_side};
 
 mod settle;
 
@@ -188,11 +189,8 @@ impl<'a> Merger<'a> {
                 .map(|c| self.opts.pin.score(&c.args))
                 .sum()
         };
-        match score(THEIRS).cmp(&score(OURS)) {
-            std::cmp::Ordering::Greater => Side::Theirs,
-            std::cmp::Ordering::Less => Side::Ours,
-            std::cmp::Ordering::Equal => self.opts.fork_hint.unwrap_or(Side::Ours),
-        }
+        let (ours, theirs) = (Evidence::score(score(OURS)), Evidence::score(score(THEIRS)));
+        fork_side(ours, theirs).unwrap_or(self.opts.fork_hint.unwrap_or(Side::Ours))
     }
 
     pub(super) fn run(self) -> Result<MergeOutcome> {

@@ -27,6 +27,7 @@ use imports::ImportSide;
 use line::{LineMerge, split_eol};
 use regions::{Group, Placeholders, Region, Version};
 
+pub use crate::policy::Side;
 use chain::merge_chained;
 pub use doubt::{Doubt, Error, LineMergeError, Result};
 use merger::Merger;
@@ -81,34 +82,6 @@ impl Options {
             more,
             ..Options::default()
         }
-    }
-}
-
-/// One of the two sides git merges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// `%A`, the branch being merged into.
-    Ours,
-    /// `%B`, the branch being merged.
-    Theirs,
-}
-
-impl Side {
-    /// The other side.
-    pub fn other(self) -> Side {
-        match self {
-            Side::Ours => Side::Theirs,
-            Side::Theirs => Side::Ours,
-        }
-    }
-}
-
-impl fmt::Display for Side {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Side::Ours => "ours",
-            Side::Theirs => "theirs",
-        })
     }
 }
 

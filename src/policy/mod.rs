@@ -1,6 +1,10 @@
 //! The pin policy: what the fork pins (one struct, the data), which calls it applies
 //! to (SPEC's SQLite evidence rule), and how far a call already carries it.
 
+mod side;
+
+pub use side::{Evidence, Side, fork_side};
+
 use crate::python::{Call, Container, EngineStatement, Item, ItemKey, Targets};
 
 /// Which calls a pin applies to.
@@ -125,13 +129,21 @@ impl Pin {
 
     /// Whether the call takes the pin.
     pub fn applies(&self, call: &Call) -> bool {
+        self.applies_to(Facts {
+            server_keywords: self.is_server(&call.args),
+            sqlite: call.guarded || sqlite_evidence(&call.args),
+            server_url: server_url(&call.args),
+        })
+    }
+
+    /// The pin's `when` rule, the one place it is written: whether a call with these
+    /// facts takes the pin.
+    pub fn applies_to(&self, facts: Facts) -> bool {
         match self.when {
-            When::Sqlite => self.is_sqlite(call),
+            When::Sqlite => facts.sqlite && !facts.server_keywords,
             // Disjoint from `Sqlite`: server keywords, or a server URL without SQLite
             // evidence.
-            When::Server => {
-                self.is_server(&call.args) || (server_url(&call.args) && !self.is_sqlite(call))
-            }
+            When::Server => facts.server_keywords || (facts.server_url && !facts.sqlite),
             When::Always => true,
         }
     }
@@ -142,6 +154,7 @@ impl Pin {
             call: &self.call,
             import_module: &self.import_module,
             aliases: &self.aliases,
+            evidence: EVIDENCE,
         }
     }
 
@@ -285,6 +298,22 @@ impl Pin {
     }
 }
 
+/// The word that is evidence of a SQLite engine: a URL literal starting with it, or an
+/// `if` test for it around the call (SPEC's evidence rule).
+pub const EVIDENCE: &str = "sqlite";
+
+/// What decides whether a call takes a pin (see [`Pin::applies_to`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Facts {
+    /// A server-pool keyword (`pool_size`, ...) is passed.
+    pub server_keywords: bool,
+    /// Evidence of SQLite: a `sqlite` URL literal, `check_same_thread`, or a test for
+    /// SQLite around the call.
+    pub sqlite: bool,
+    /// The URL is a literal of another scheme.
+    pub server_url: bool,
+}
+
 /// What an engine is, as far as one version tells (see [`Pin::class`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineClass {
@@ -334,13 +363,13 @@ pub fn is_server_url(i: &Item) -> bool {
         .norm
         .trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U', 'f', 'F']);
     let quoted = n.starts_with('"') || n.starts_with('\'');
-    quoted && !i.sqlite_literal && n.contains("://") && !n[1..].starts_with("sqlite")
+    quoted && !i.evidence_literal && n.contains("://") && !n[1..].starts_with("sqlite")
 }
 
 /// Evidence in the arguments alone (the `if` guard is the caller's to add).
 pub fn sqlite_evidence(args: &Container) -> bool {
     let first_positional = args.items.iter().find(|i| i.key == ItemKey::Positional(0));
-    first_positional.is_some_and(|i| i.sqlite_literal)
+    first_positional.is_some_and(|i| i.evidence_literal)
         || keyword(args, "connect_args").is_some_and(|i| i.norm.contains("check_same_thread"))
 }
 

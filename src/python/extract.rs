@@ -1,5 +1,5 @@
 //! Engine statements and pool imports found by walking up from each hit: scope,
-//! target, the branch of a test for SQLite, the comment run above.
+//! target, the branch of a test for the evidence word, the comment run above.
 
 use super::*;
 
@@ -127,7 +127,7 @@ pub(super) fn scan_hits(
         let Some(at) = enclosing_statement(&chain) else {
             continue;
         };
-        let guarded = sqlite_branch(&chain, call, text);
+        let guarded = evidence_branch(&chain, call, text, targets.evidence.as_bytes());
         let mut chain = chain;
         chain.truncate(at + 1);
         match grouped.last_mut() {
@@ -141,8 +141,13 @@ pub(super) fn scan_hits(
         }
     }
     for g in grouped {
-        scan.statements
-            .push(engine_statement(root, &g.chain, &g.calls, text));
+        scan.statements.push(engine_statement(
+            root,
+            &g.chain,
+            &g.calls,
+            text,
+            targets.evidence,
+        ));
     }
     scan.imports = pool_imports(root, text, module_hits, targets.import_module)
         .into_iter()
@@ -206,26 +211,26 @@ pub(super) fn scope_of(chain: &[Node], text: &[u8]) -> String {
     names.join(".")
 }
 
-/// Which branch of a test for `sqlite` a call sits in.
+/// Which branch of a test for the evidence word ([`Targets::evidence`]) a call sits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Branch {
-    /// No enclosing `if` tests for `sqlite`.
+    /// No enclosing `if` tests for the word.
     None,
-    /// The branch taken for SQLite.
-    Sqlite,
+    /// The branch taken when the test holds for the word.
+    Evidence,
     /// The branch taken otherwise.
     Other,
 }
 
-/// The branch of the innermost `if`/`elif` testing for `sqlite` that `node` (whose
-/// ancestors are `chain`) sits in: the true branch of `if "sqlite" in url`, the `else`
-/// of `if not url.startswith("sqlite")`, and so on.
-pub(super) fn sqlite_branch(chain: &[Node], node: Node, text: &[u8]) -> Branch {
+/// The branch of the innermost `if`/`elif` testing for `word` that `node` (whose
+/// ancestors are `chain`) sits in: for `sqlite`, the true branch of
+/// `if "sqlite" in url`, the `else` of `if not url.startswith("sqlite")`, and so on.
+pub(super) fn evidence_branch(chain: &[Node], node: Node, text: &[u8], word: &[u8]) -> Branch {
     let mut child = node;
     for &n in chain.iter().rev() {
         if matches!(n.kind(), "if_statement" | "elif_clause")
             && let Some(cond) = field(n, FIELDS.condition)
-            && let Some(positive) = sqlite_test(cond, text)
+            && let Some(positive) = evidence_test(cond, text, word)
         {
             let in_consequence = field(n, FIELDS.consequence).map(|c| c.id()) == Some(child.id());
             let in_alternative = n.kind() == "if_statement"
@@ -233,7 +238,7 @@ pub(super) fn sqlite_branch(chain: &[Node], node: Node, text: &[u8]) -> Branch {
                 && child.parent().map(|p| p.id()) == Some(n.id());
             if in_consequence || in_alternative {
                 return if in_consequence == positive {
-                    Branch::Sqlite
+                    Branch::Evidence
                 } else {
                     Branch::Other
                 };
@@ -244,12 +249,15 @@ pub(super) fn sqlite_branch(chain: &[Node], node: Node, text: &[u8]) -> Branch {
     Branch::None
 }
 
-/// Whether a condition tests for `sqlite`, and how: `Some(true)` when it holds for
-/// SQLite (`"sqlite" in url`), `Some(false)` when negated (`not ...`, `not in`, `!=`),
-/// `None` when it does not mention `sqlite`.
-pub(super) fn sqlite_test(cond: Node, text: &[u8]) -> Option<bool> {
-    let at = memchr::memmem::find(node_text(cond, text), b"sqlite")? + cond.start_byte();
-    let mut n = cond.descendant_for_byte_range(at, at + 6)?;
+/// Whether a condition tests for `word`, and how: `Some(true)` when it holds for it
+/// (`"sqlite" in url`), `Some(false)` when negated (`not ...`, `not in`, `!=`), `None`
+/// when it does not mention the word.
+pub(super) fn evidence_test(cond: Node, text: &[u8], word: &[u8]) -> Option<bool> {
+    if word.is_empty() {
+        return None;
+    }
+    let at = memchr::memmem::find(node_text(cond, text), word)? + cond.start_byte();
+    let mut n = cond.descendant_for_byte_range(at, at + word.len())?;
     let mut positive = true;
     loop {
         match n.kind() {
@@ -278,9 +286,11 @@ pub(super) fn engine_statement(
     chain: &[Node],
     calls: &[(Node, Branch)],
     text: &[u8],
+    evidence: &str,
 ) -> EngineStatement {
     let stmt = chain[chain.len() - 1];
-    let leaves = Leaves::of(stmt, text);
+    let mut leaves = Leaves::of(stmt, text);
+    leaves.evidence = evidence.as_bytes();
     let holes: Vec<Range<usize>> = calls
         .iter()
         .filter_map(|(c, _)| field(*c, FIELDS.arguments))
@@ -322,7 +332,7 @@ pub(super) fn engine_statement(
             Call {
                 range: call.start_byte()..call.end_byte(),
                 args,
-                guarded: branch == Branch::Sqlite,
+                guarded: branch == Branch::Evidence,
                 server_branch: branch == Branch::Other,
                 slot,
             }

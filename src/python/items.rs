@@ -81,7 +81,8 @@ pub(super) fn item(
         comma_end: None,
         dict: (with_dict && value.kind() == "dictionary")
             .then(|| Box::new(container_at(value, leaves, false))),
-        sqlite_literal: string_literal(value, text).is_some_and(|s| s.starts_with(b"sqlite")),
+        evidence_literal: !leaves.evidence.is_empty()
+            && string_literal(value, text).is_some_and(|s| s.starts_with(leaves.evidence)),
     }
 }
 
@@ -198,6 +199,8 @@ pub(super) struct Leaves<'a> {
     ranges: Vec<Range<usize>>,
     /// The nodes of the zero-length tokens, which a byte range cannot place.
     empty: Vec<usize>,
+    /// The evidence word for literals ([`super::Targets::evidence`]).
+    pub(super) evidence: &'a [u8],
 }
 
 impl<'a> Leaves<'a> {
@@ -244,6 +247,7 @@ impl<'a> Leaves<'a> {
             text,
             ranges,
             empty,
+            evidence: b"",
         }
     }
 

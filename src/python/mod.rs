@@ -141,6 +141,9 @@ pub struct Targets<'a> {
     pub import_module: &'a str,
     /// Other names the call goes by (aliases some import of the file gives it).
     pub aliases: &'a [String],
+    /// The word that is evidence of the engines a pin applies to, in a URL literal's
+    /// start or an `if` test around the call (`sqlite`); empty for none.
+    pub evidence: &'a str,
 }
 
 /// The syntactic facts of one file version.
@@ -222,8 +225,8 @@ pub struct Item {
     pub comma_end: Option<usize>,
     /// The value as a container, when it is a dictionary literal.
     pub dict: Option<Box<Container>>,
-    /// Whether the value is a plain string literal starting with `sqlite`.
-    pub sqlite_literal: bool,
+    /// Whether the value is a plain string literal starting with the evidence word.
+    pub evidence_literal: bool,
 }
 
 /// What identifies an item across versions.

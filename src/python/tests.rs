@@ -281,6 +281,7 @@ const TARGETS: Targets = Targets {
     aliases: &[],
     call: "create_engine",
     import_module: "sqlalchemy.pool",
+    evidence: "sqlite",
 };
 
 #[test]
@@ -395,7 +396,7 @@ class A:\n    def f(self):\n        return create_engine(\"sqlite:///x\")\n";
     assert!(!scan.statements[1].calls[0].guarded);
     let r = &scan.statements[2];
     assert_eq!((r.scope.as_str(), r.target.as_str()), ("A.f", "return"));
-    assert!(r.calls[0].args.items[0].sqlite_literal);
+    assert!(r.calls[0].args.items[0].evidence_literal);
     assert_eq!(scan.imports.len(), 1);
     assert_eq!(scan.imports[0].names[0].alias.as_deref(), Some("NP"));
 }

@@ -223,7 +223,7 @@ pub(super) fn merge_call(
                     evidence |= item.norm.contains("check_same_thread");
                 }
                 ItemKey::Positional(0) => {
-                    evidence |= item.sqlite_literal;
+                    evidence |= item.evidence_literal;
                     server_url |= crate::policy::is_server_url(item);
                 }
                 ItemKey::Splat(_) => splat = true,
@@ -234,11 +234,11 @@ pub(super) fn merge_call(
     server.dedup();
     let fork_pinned = pin.is_pinned(fa);
     let mut pinning = fork_pinned
-        || match pin.when {
-            When::Sqlite => server.is_empty() && evidence,
-            When::Server => !server.is_empty() || (server_url && !evidence),
-            When::Always => true,
-        };
+        || pin.applies_to(Facts {
+            server_keywords: !server.is_empty(),
+            sqlite: evidence,
+            server_url,
+        });
     if pin.when == When::Sqlite && pinning && !server.is_empty() {
         if fork_pinned && !best_effort {
             return Err(RegionConflict::ServerPool(

@@ -372,6 +372,7 @@ mod tests {
         aliases: &[],
         call: "f",
         import_module: "m",
+        evidence: "sqlite",
     };
 
     fn args(src: &str) -> Container {

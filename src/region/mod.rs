@@ -20,7 +20,7 @@ use crate::merge::line::LineMerge;
 use crate::merge::regions::Region;
 use crate::merge::{Decision, Outcome, Side};
 use crate::policy::When;
-use crate::policy::{Pin, PinValue};
+use crate::policy::{Evidence, Facts, Pin, PinValue, fork_side};
 use crate::python::{self, Call, Container, EngineStatement, Item, ItemKey};
 use crate::region::edit::{
     Edit, edit_container, eol_in, indent_at, indent_unit, line_eol, one_a_line, one_item_a_line,
@@ -87,14 +87,13 @@ impl<'a> EngineSide<'a> {
         eol_in(self.text, self.region.span.clone(), default)
     }
 
-    /// Whether every call of the statement carries the whole pin.
-    fn carries(&self, pin: &Pin) -> bool {
-        self.stmt.calls.iter().all(|c| pin.carries(&c.args))
-    }
-
-    /// How many pin items the statement's calls carry.
-    fn score(&self, pin: &Pin) -> usize {
-        self.stmt.calls.iter().map(|c| pin.score(&c.args)).sum()
+    /// How much of the pin the statement's calls carry: all of it in every call, and
+    /// how many items.
+    fn evidence(&self, pin: &Pin) -> Evidence {
+        Evidence {
+            whole: self.stmt.calls.iter().all(|c| pin.carries(&c.args)),
+            score: self.stmt.calls.iter().map(|c| pin.score(&c.args)).sum(),
+        }
     }
 
     /// A short name for messages.
@@ -319,15 +318,7 @@ struct CallOut {
 pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &Ctx) -> RegionMerge {
     // The fork is the side whose region carries the pin (ours when both do); when
     // neither carries all of it, the side that carries more, then the file's verdict.
-    let (fo, ft) = (o.carries(ctx.pin), t.carries(ctx.pin));
-    let (so, st) = (o.score(ctx.pin), t.score(ctx.pin));
-    let fork = match (fo, ft) {
-        (true, _) => Side::Ours,
-        (false, true) => Side::Theirs,
-        _ if so > st => Side::Ours,
-        _ if st > so => Side::Theirs,
-        _ => ctx.fork_default,
-    };
+    let fork = fork_side(o.evidence(ctx.pin), t.evidence(ctx.pin)).unwrap_or(ctx.fork_default);
     let (f, u) = match fork {
         Side::Ours => (o, t),
         Side::Theirs => (t, o),

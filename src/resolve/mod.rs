@@ -334,15 +334,10 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
                     ok = false;
                     break;
                 };
-                let has_pin =
-                    |s: &ImportSide| s.import.names.iter().any(|n| n.name == pin.import_name);
-                let (first, second) = if has_pin(&ti) && !has_pin(&oi) {
-                    (ti, oi)
-                } else {
-                    (oi, ti)
-                };
                 let bi = br.and_then(|r| versions[0].import(r));
-                let mut names = imports::merge_names(bi, Some(first.import), Some(second.import));
+                let (fork, mut names) =
+                    imports::merge_group(bi, Some(oi.import), Some(ti.import), &pin.import_name);
+                let first = if fork == Side::Ours { oi } else { ti };
                 if names.iter().any(|n| n.name == pin.import_name) {
                     // The file pins: names the rest of the fork's version no longer uses go.
                     let mut rest = versions[1].text.to_vec();
@@ -354,11 +349,7 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
                 decisions.push(Decision {
                     region: format!("import {}", pin.import_module),
                     line: regions::line_number(versions[1].text, or.span.start),
-                    fork: Some(if first.text == versions[1].text {
-                        Side::Ours
-                    } else {
-                        Side::Theirs
-                    }),
+                    fork: Some(fork),
                     outcome: Outcome::Merged,
                     from_fork: Vec::new(),
                     from_upstream: Vec::new(),

@@ -23,9 +23,6 @@ impl Merger<'_> {
                     })
             })
             .collect();
-        let has_pin_name = |i: Option<ImportSide>| {
-            i.is_some_and(|i| i.import.names.iter().any(|n| n.name == pin.import_name))
-        };
         let mut names: Vec<(usize, Vec<ImportedName>, ImportSide, Option<Side>)> = Vec::new();
         for &gi in &import_groups {
             let g = &self.groups[gi];
@@ -34,17 +31,13 @@ impl Merger<'_> {
                 self.import_side(OURS, g),
                 self.import_side(THEIRS, g),
             );
-            let fork = if has_pin_name(t) && !has_pin_name(o) {
-                Side::Theirs
-            } else {
-                Side::Ours
-            };
-            let (first, second) = if fork == Side::Ours { (o, t) } else { (t, o) };
-            let merged = imports::merge_names(
+            let (fork, merged) = imports::merge_group(
                 b.map(|x| x.import),
-                first.map(|x| x.import),
-                second.map(|x| x.import),
+                o.map(|x| x.import),
+                t.map(|x| x.import),
+                &pin.import_name,
             );
+            let (first, second) = if fork == Side::Ours { (o, t) } else { (t, o) };
             let Some(side) = first.or(second) else {
                 continue;
             };
