@@ -40,9 +40,17 @@ pub struct MergeSettings {
     pub quiet: bool,
     /// False when `POOLMERGE=0` turns the driver into git's plain merge.
     pub enabled: bool,
-    /// Where to log decisions: `None` to find the repository's log when there is
-    /// something to log, `Some(None)` for no log.
-    pub log: Option<Option<PathBuf>>,
+    /// Where to log decisions.
+    pub log: Log,
+}
+
+/// Where the driver logs its decisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Log {
+    /// The repository's log, found when there is something to log.
+    Repository,
+    /// No log.
+    Off,
 }
 
 /// A label as git passes it: empty, or the literal `%S`/`%X`/`%Y` of git before 2.44,
@@ -89,7 +97,7 @@ impl MergeSettings {
             stdout: args.stdout,
             quiet: args.quiet,
             enabled: !disabled_by_env(),
-            log: None,
+            log: Log::Repository,
         }
     }
 }
@@ -231,10 +239,9 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         }
     }
     let has_news = !outcome.decisions.is_empty() || !warnings.is_empty();
-    let log = match &settings.log {
-        Some(given) => given.clone(),
-        None if has_news => repo::log_path_here(),
-        None => None,
+    let log = match settings.log {
+        Log::Repository if has_news => repo::log_path_here(),
+        Log::Repository | Log::Off => None,
     };
     if let Some(log) = &log {
         let time = report::now();
@@ -313,7 +320,7 @@ mod tests {
             stdout: false,
             quiet: true,
             enabled: true,
-            log: Some(None),
+            log: Log::Off,
         }
     }
 

@@ -1,6 +1,7 @@
 //! One pin's merge of one file: regions found and matched, masked, the line merge run,
 //! each region merged on its own and put back, the pool import settled.
 
+use super::regions::Variant;
 use super::unmask::{Section, member, package_of, region_parses, unmask, without_base_sections};
 use super::working::pinned_versions;
 use super::*;
@@ -202,7 +203,7 @@ impl<'a> Merger<'a> {
             beside: &self.opts.beside,
         };
         let mut results: Vec<GroupResult> = vec![GroupResult::default(); self.groups.len()];
-        let mut variants: Vec<[Option<char>; 3]> = vec![[None; 3]; self.groups.len()];
+        let mut variants: Vec<[Option<Variant>; 3]> = vec![[None; 3]; self.groups.len()];
         let mut decisions: Vec<Decision> = Vec::new();
         let mut warnings: Vec<String> = Vec::new();
         let mut need_pin_import = false;
@@ -217,7 +218,7 @@ impl<'a> Merger<'a> {
             let present = member(g).map(|r| r.is_some());
             for v in [BASE, OURS, THEIRS] {
                 if present[v] {
-                    variants[gi][v] = Some('s');
+                    variants[gi][v] = Some(Variant::Shared);
                 }
             }
             if !engine {
@@ -258,7 +259,11 @@ impl<'a> Merger<'a> {
                                 // Deleted or replaced on one side, changed or pinned on the other:
                                 // the kept side gets its own placeholder so that the line merge
                                 // reports the conflict, around exactly that statement.
-                                variants[gi][v] = Some(if v == OURS { 'o' } else { 't' });
+                                variants[gi][v] = Some(if v == OURS {
+                                    Variant::Ours
+                                } else {
+                                    Variant::Theirs
+                                });
                                 Some(crate::region::one_side(kept, which, &ctx, false))
                             }
                             None => Some(crate::region::one_side(kept, which, &ctx, true)),
@@ -300,10 +305,10 @@ impl<'a> Merger<'a> {
         // lines as one change, or reports one conflict around all of them, never a
         // conflict whose sides mix the two orders.
         let mut reordered = false;
-        for (v, own) in [(OURS, 'o'), (THEIRS, 't')] {
+        for (v, own) in [(OURS, Variant::Ours), (THEIRS, Variant::Theirs)] {
             for gi in self.crossed(v) {
                 reordered = true;
-                if variants[gi][v] == Some('s') {
+                if variants[gi][v] == Some(Variant::Shared) {
                     variants[gi][v] = Some(own);
                 }
             }

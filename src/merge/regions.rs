@@ -561,6 +561,37 @@ pub fn match_regions(base: &[Region], ours: &[Region], theirs: &[Region]) -> Vec
     groups
 }
 
+/// Which placeholder a version's region becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The same line in every version that has the region: the line merge sees no
+    /// change there.
+    Shared,
+    /// Ours' own line: the line merge takes ours' change, or reports a conflict.
+    Ours,
+    /// Theirs' own line.
+    Theirs,
+}
+
+impl Variant {
+    fn code(self) -> char {
+        match self {
+            Variant::Shared => 's',
+            Variant::Ours => 'o',
+            Variant::Theirs => 't',
+        }
+    }
+
+    fn of(code: char) -> Option<Variant> {
+        match code {
+            's' => Some(Variant::Shared),
+            'o' => Some(Variant::Ours),
+            't' => Some(Variant::Theirs),
+            _ => None,
+        }
+    }
+}
+
 /// Placeholder lines: one distinct line per (group, variant), built on a prefix that
 /// occurs in none of the inputs.
 #[derive(Debug, Clone)]
@@ -590,14 +621,13 @@ impl Placeholders {
         &self.prefix
     }
 
-    /// The placeholder line for `group` and `variant` (`s` shared, `o`/`t` one side's
-    /// own), without end of line.
-    pub fn line(&self, group: usize, variant: char) -> Vec<u8> {
-        format!("{}:{group}:{variant}@", self.prefix).into_bytes()
+    /// The placeholder line for `group` and `variant`, without end of line.
+    pub fn line(&self, group: usize, variant: Variant) -> Vec<u8> {
+        format!("{}:{group}:{}@", self.prefix, variant.code()).into_bytes()
     }
 
     /// Decodes a placeholder line.
-    pub fn parse(&self, line: &[u8]) -> Option<(usize, char)> {
+    pub fn parse(&self, line: &[u8]) -> Option<(usize, Variant)> {
         let rest = line
             .strip_prefix(self.prefix.as_bytes())?
             .strip_prefix(b":")?;
@@ -608,7 +638,7 @@ impl Placeholders {
         if chars.next().is_some() {
             return None;
         }
-        Some((g.parse().ok()?, variant))
+        Some((g.parse().ok()?, Variant::of(variant)?))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Putting merged regions back in place of their placeholders: in a conflict block of
 //! the line merge, each section takes that side's own version.
 
+use super::regions::Variant;
 use super::*;
 
 /// A merged engine region must parse and hold its engine call; otherwise the engine
@@ -113,7 +114,7 @@ pub(super) fn unmask(
     extra: usize,
     placeholders: &Placeholders,
     markers: &Markers,
-    lookup: &mut dyn FnMut(usize, char, Section) -> Option<Option<Vec<u8>>>,
+    lookup: &mut dyn FnMut(usize, Variant, Section) -> Option<Option<Vec<u8>>>,
 ) -> Vec<u8> {
     let (open, base, sep, close) = (
         markers.open_line(),

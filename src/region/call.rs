@@ -23,13 +23,16 @@ pub(super) fn pick(b: Option<&str>, f: Option<&str>, u: Option<&str>) -> Pick {
 }
 
 /// A key's item in the base, the fork and upstream, and its three-way pick.
-pub(super) type KeyPick<'a> = (
-    ItemKey,
-    Option<&'a Item>,
-    Option<&'a Item>,
-    Option<&'a Item>,
-    Pick,
-);
+pub(super) struct KeyPick<'a> {
+    /// The key.
+    pub(super) key: ItemKey,
+    /// Its item in the base, the fork and upstream.
+    pub(super) base: Option<&'a Item>,
+    pub(super) fork: Option<&'a Item>,
+    pub(super) upstream: Option<&'a Item>,
+    /// The plain three-way choice.
+    pub(super) pick: Pick,
+}
 
 /// The item a pick takes (`None`: the key is absent), `prefer` settling a conflict.
 pub(super) fn chosen_item<'a>(
@@ -199,7 +202,13 @@ pub(super) fn merge_call(
             fi.map(|i| i.norm.as_str()),
             ui.map(|i| i.norm.as_str()),
         );
-        picks.push((key, bi, fi, ui, p));
+        picks.push(KeyPick {
+            key,
+            base: bi,
+            fork: fi,
+            upstream: ui,
+            pick: p,
+        });
     }
     let chosen = |p, fi, ui| chosen_item(p, prefer, fi, ui);
 
@@ -208,7 +217,14 @@ pub(super) fn merge_call(
     let mut evidence = f.call.guarded || u.call.guarded;
     let mut splat = false;
     let mut server_url = false;
-    for (key, _, fi, ui, p) in &picks {
+    for KeyPick {
+        key,
+        fork: fi,
+        upstream: ui,
+        pick: p,
+        ..
+    } in &picks
+    {
         // Where the sides disagree, both count: whether the call is pinned must not
         // depend on which side a conflict block shows first.
         let candidates = if *p == Pick::Conflict {
@@ -252,9 +268,9 @@ pub(super) fn merge_call(
         && let Some(pool_keyword) = &pin.pool_keyword
     {
         let pool = ItemKey::Keyword(pool_keyword.clone());
-        if let Some((_, bi, _, ui, _)) = picks.iter().find(|p| p.0 == pool)
-            && let Some(ui) = ui
-            && bi.map(|i| &i.norm) != Some(&ui.norm)
+        if let Some(picked) = picks.iter().find(|p| p.key == pool)
+            && let Some(ui) = picked.upstream
+            && picked.base.map(|i| &i.norm) != Some(&ui.norm)
             && !pin.is_replaceable_pool(&ui.norm)
         {
             return Err(RegionConflict::OwnPool {
@@ -284,7 +300,14 @@ pub(super) fn merge_call(
 
     let mut choices: Vec<(ItemKey, Choice)> = Vec::new();
     let mut unpinnable = false;
-    for (key, bi, fi, ui, p) in &picks {
+    for picked in &picks {
+        let KeyPick {
+            key,
+            fork: fi,
+            upstream: ui,
+            pick: p,
+            ..
+        } = picked;
         let pinned = match key {
             ItemKey::Keyword(k) if pinning => pin.keyword(k),
             _ => None,
@@ -309,25 +332,18 @@ pub(super) fn merge_call(
             },
             Some(PinValue::Expr(e)) => Choice::Text(e.clone().into_bytes()),
             Some(PinValue::Dict(entries)) => {
-                match pinned_dict(
-                    *bi,
-                    *fi,
-                    *ui,
-                    f,
-                    u,
-                    *p,
-                    entries,
-                    prefer,
-                    &item_indent,
+                let layout = DictLayout {
+                    item_indent: &item_indent,
                     per_line,
                     eol,
-                ) {
-                    DictOut::Text(t, mut c, up) => {
-                        conflicts.append(&mut c);
-                        if up {
+                };
+                match pinned_dict(picked, f, u, entries, prefer, &layout) {
+                    DictOut::Text(mut dict) => {
+                        conflicts.append(&mut dict.conflicts);
+                        if dict.upstream {
                             from_upstream.push(format!("{} entries", key.describe()));
                         }
-                        Choice::Text(t)
+                        Choice::Text(dict.text)
                     }
                     DictOut::NotLiteral(w, it) => {
                         unpinnable = true;

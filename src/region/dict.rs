@@ -3,29 +3,53 @@
 
 use super::*;
 
+/// A pinned dictionary, rendered.
+pub(super) struct PinnedDict {
+    /// Its text.
+    pub(super) text: Vec<u8>,
+    /// Entries both sides changed differently.
+    pub(super) conflicts: Vec<String>,
+    /// Whether upstream's entries were taken.
+    pub(super) upstream: bool,
+}
+
 /// The pinned dictionary keyword's new value.
 pub(super) enum DictOut<'a> {
-    /// Rendered text, entries both sides changed differently, whether upstream's
-    /// entries were taken.
-    Text(Vec<u8>, Vec<String>, bool),
+    /// The dictionary, pinned.
+    Text(PinnedDict),
     /// The chosen value is not a dictionary literal: keep it as it is.
     NotLiteral(Who, &'a Item),
 }
 
-#[allow(clippy::too_many_arguments)] // One call site; the arguments are the merge's state.
+/// How a dictionary written afresh is laid out.
+pub(super) struct DictLayout<'a> {
+    /// The indentation of the argument list's items.
+    pub(super) item_indent: &'a [u8],
+    /// Whether the argument list holds one item a line.
+    pub(super) per_line: bool,
+    /// The end of line.
+    pub(super) eol: &'a [u8],
+}
+
+/// The dictionary keyword of a pin, merged entry by entry where both sides changed it,
+/// with the pin's `entries` enforced.
 pub(super) fn pinned_dict<'a>(
-    bi: Option<&'a Item>,
-    fi: Option<&'a Item>,
-    ui: Option<&'a Item>,
+    picked: &KeyPick<'a>,
     f: CallIn<'a>,
     u: CallIn<'a>,
-    p: Pick,
     entries: &[(String, String)],
     prefer: Who,
-    item_indent: &[u8],
-    per_line: bool,
-    eol: &[u8],
+    layout: &DictLayout,
 ) -> DictOut<'a> {
+    let (bi, fi, ui, p) = (picked.base, picked.fork, picked.upstream, picked.pick);
+    let (item_indent, per_line, eol) = (layout.item_indent, layout.per_line, layout.eol);
+    let text = |text, upstream| {
+        DictOut::Text(PinnedDict {
+            text,
+            conflicts: Vec::new(),
+            upstream,
+        })
+    };
     let text_of = |w: Who| match w {
         Who::Fork => f.text,
         Who::Upstream => u.text,
@@ -55,13 +79,12 @@ pub(super) fn pinned_dict<'a>(
         Pick::Conflict => None,
     };
     match single {
-        Some(None) => DictOut::Text(
+        Some(None) => text(
             fresh_dict(entries, f.text, item_indent, per_line, eol),
-            Vec::new(),
             false,
         ),
         Some(Some((w, item))) => match &item.dict {
-            Some(dict) => DictOut::Text(pin_entries(w, item, dict), Vec::new(), w == Who::Upstream),
+            Some(dict) => text(pin_entries(w, item, dict), w == Who::Upstream),
             None => DictOut::NotLiteral(w, item),
         },
         None => {
@@ -73,7 +96,7 @@ pub(super) fn pinned_dict<'a>(
                     _ => unreachable!("a conflict needs at least one side"),
                 };
                 return match &item.dict {
-                    Some(dict) => DictOut::Text(pin_entries(w, item, dict), Vec::new(), false),
+                    Some(dict) => text(pin_entries(w, item, dict), false),
                     None => DictOut::NotLiteral(w, item),
                 };
             };
@@ -137,7 +160,11 @@ pub(super) fn pinned_dict<'a>(
                 _ => value.to_vec(),
             };
             let edits = edits_for(fd, f.text, &choices, &text_of, &render);
-            DictOut::Text(edit_container(f.text, fd, &edits, eol), conflicts, upstream)
+            DictOut::Text(PinnedDict {
+                text: edit_container(f.text, fd, &edits, eol),
+                conflicts,
+                upstream,
+            })
         }
     }
 }

@@ -98,7 +98,7 @@ impl Merger<'_> {
         let surviving: rustc_hash::FxHashSet<usize> = text
             .split_inclusive(|&b| b == b'\n')
             .filter_map(|l| self.placeholders.parse(split_eol(l).0))
-            .filter(|&(_, variant)| variant == 's')
+            .filter(|&(_, variant)| variant == Variant::Shared)
             .map(|(g, _)| g)
             .collect();
         let present: Vec<bool> = names
