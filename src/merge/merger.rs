@@ -27,6 +27,18 @@ pub(super) struct GroupResult {
     pinned_in_sides: bool,
 }
 
+/// Every group merged, before the line merge.
+struct GroupsMerged {
+    /// Each group's texts.
+    results: Vec<GroupResult>,
+    /// Each group's placeholder in each version (`None`: not masked there).
+    variants: Vec<[Option<Variant>; 3]>,
+    decisions: Vec<Decision>,
+    warnings: Vec<String>,
+    /// Whether a result carries the pin, so the file must import it.
+    need_pin_import: bool,
+}
+
 pub(super) struct Merger<'a> {
     input: &'a Input<'a>,
     opts: &'a Options,
@@ -194,6 +206,8 @@ impl<'a> Merger<'a> {
         fork_side(ours, theirs).unwrap_or(self.opts.fork_hint.unwrap_or(Side::Ours))
     }
 
+    /// The merge: each engine group merged on its own, the texts masked and merged by
+    /// lines, the groups put back, the pool import settled.
     pub(super) fn run(self) -> Result<MergeOutcome> {
         let ctx = Ctx {
             pin: &self.opts.pin,
@@ -202,202 +216,17 @@ impl<'a> Merger<'a> {
             fork_default: self.fork_default(),
             beside: &self.opts.beside,
         };
-        let mut results: Vec<GroupResult> = vec![GroupResult::default(); self.groups.len()];
-        let mut variants: Vec<[Option<Variant>; 3]> = vec![[None; 3]; self.groups.len()];
-        let mut decisions: Vec<Decision> = Vec::new();
-        let mut warnings: Vec<String> = Vec::new();
-        let mut need_pin_import = false;
-
-        for (gi, g) in self.groups.iter().enumerate() {
-            if !self.masked[gi] {
-                continue;
-            }
-            let engine = [BASE, OURS, THEIRS]
-                .iter()
-                .any(|&v| self.region(v, g).is_some_and(Region::is_engine));
-            let present = member(g).map(|r| r.is_some());
-            for v in [BASE, OURS, THEIRS] {
-                if present[v] {
-                    variants[gi][v] = Some(Variant::Shared);
-                }
-            }
-            if !engine {
-                continue; // Imports are settled once the engines are.
-            }
-            let base = self.engine_side(BASE, g);
-            let base_text = base.map(|b| b.text[b.region.span.clone()].to_vec());
-            let merged: Option<RegionMerge> =
-                match (self.engine_side(OURS, g), self.engine_side(THEIRS, g)) {
-                    (Some(o), Some(t)) => Some(crate::region::merge_region(base, o, t, &ctx)),
-                    (Some(kept), None) | (None, Some(kept)) => {
-                        let (which, v) = if present[OURS] {
-                            (Side::Ours, OURS)
-                        } else {
-                            (Side::Theirs, THEIRS)
-                        };
-                        let kept_text = &kept.text[kept.region.span.clone()];
-                        let unchanged = base_text.as_deref() == Some(kept_text)
-                            && !kept.stmt.calls.iter().any(|c| ctx.pin.is_pinned(&c.args));
-                        match base {
-                            // Deleted on one side, untouched on the other: a clean deletion.
-                            // Inside a conflict block, the side that kept it still shows it.
-                            Some(_) if unchanged => {
-                                // Pinned where it can be, as every side of a conflict is.
-                                let kept = crate::region::one_side(kept, which, &ctx, false);
-                                let own = Some(kept.text);
-                                results[gi] = GroupResult {
-                                    merged: None,
-                                    ours: if v == OURS { own.clone() } else { None },
-                                    theirs: if v == THEIRS { own } else { None },
-                                    base: base_text.clone(),
-                                    conflict: false,
-                                    pinned_in_sides: kept.pinned,
-                                };
-                                None
-                            }
-                            Some(_) => {
-                                // Deleted or replaced on one side, changed or pinned on the other:
-                                // the kept side gets its own placeholder so that the line merge
-                                // reports the conflict, around exactly that statement.
-                                variants[gi][v] = Some(if v == OURS {
-                                    Variant::Ours
-                                } else {
-                                    Variant::Theirs
-                                });
-                                Some(crate::region::one_side(kept, which, &ctx, false))
-                            }
-                            None => Some(crate::region::one_side(kept, which, &ctx, true)),
-                        }
-                    }
-                    (None, None) => None,
-                };
-            let Some(m) = merged else {
-                continue;
-            };
-            if !m.conflict && !region_parses(&m.text, &self.opts.pin) {
-                return plain(
-                    self.input,
-                    self.opts,
-                    self.line,
-                    Plain::Doubt(Doubt::UnparsedMerge {
-                        region: m.decision.region.clone(),
-                    }),
-                );
-            }
-            need_pin_import |= m.pinned;
-            if !m.unverified.is_empty() {
-                warnings.push(format!("{}: {}", m.decision.region, m.decision.note));
-            }
-            decisions.push(m.decision.clone());
-            results[gi] = GroupResult {
-                merged: Some(m.text),
-                ours: Some(m.ours),
-                theirs: Some(m.theirs),
-                base: base_text,
-                conflict: m.conflict,
-                pinned_in_sides: false,
-            };
-        }
-
-        // Engines a side holds in another order than the base (upstream inverted an
-        // `if sqlite` test, and the engines were paired by what they are): that side's
-        // placeholders differ from the base's, so that the line merge takes that side's
-        // lines as one change, or reports one conflict around all of them, never a
-        // conflict whose sides mix the two orders.
-        let mut reordered = false;
-        for (v, own) in [(OURS, Variant::Ours), (THEIRS, Variant::Theirs)] {
-            for gi in self.crossed(v) {
-                reordered = true;
-                if variants[gi][v] == Some(Variant::Shared) {
-                    variants[gi][v] = Some(own);
-                }
-            }
-        }
-
-        // Mask, merge lines, put the engines back.
-        let mut folds: [Vec<(usize, usize)>; 3] = Default::default();
-        let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
-            .iter()
-            .map(|&v| {
-                let mut reps: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
-                for (gi, g) in self.groups.iter().enumerate() {
-                    if let (Some(variant), Some(r)) = (variants[gi][v], self.region(v, g)) {
-                        reps.push((r.span.clone(), self.placeholders.line(gi, variant)));
-                    }
-                }
-                reps.sort_by_key(|(s, _)| s.start);
-                // Where each region folds into one line, for messages about the rest.
-                let text = self.versions[v].text;
-                let mut removed = 0;
-                for (span, _) in &reps {
-                    let line = regions::line_number(text, span.start) - removed;
-                    let extra = memchr::memchr_iter(b'\n', &text[span.clone()]).count();
-                    folds[v].push((line, extra));
-                    removed += extra;
-                }
-                crate::region::edit::splice(text, &reps)
-            })
-            .collect();
-        self.line.folded(&folds[OURS], &folds[THEIRS]);
-        let lines = self.line.merge(
-            &masked_texts[BASE],
-            &masked_texts[OURS],
-            &masked_texts[THEIRS],
-            &self.opts.markers,
-        )?;
-        drop(masked_texts);
-        let mut conflicts = lines.conflicts;
-        let replacements: usize = results
-            .iter()
-            .map(|r| {
-                [&r.merged, &r.ours, &r.theirs, &r.base]
-                    .iter()
-                    .map(|t| t.as_ref().map_or(0, |t| t.len() + 2))
-                    .sum::<usize>()
-            })
-            .sum();
-        let is_engine_group = |gi: usize| {
-            let g = &self.groups[gi];
-            [BASE, OURS, THEIRS]
-                .iter()
-                .any(|&v| self.region(v, g).is_some_and(Region::is_engine))
+        let mut merged = match self.merge_groups(&ctx) {
+            Ok(merged) => merged,
+            Err(doubt) => return plain(self.input, self.opts, self.line, Plain::Doubt(doubt)),
         };
-        let mut shown_pinned = false;
-        let phase1 = unmask(
-            &lines.content,
-            replacements,
-            &self.placeholders,
-            &self.opts.markers,
-            &mut |gi, variant, section| {
-                if gi >= results.len() || !is_engine_group(gi) {
-                    return None;
-                }
-                let r = &results[gi];
-                let text = match (variant, section) {
-                    (_, Section::Base) => r.base.clone(),
-                    (_, Section::Outside) => {
-                        if r.conflict {
-                            conflicts += 1;
-                        }
-                        r.merged.clone()
-                    }
-                    (_, Section::Ours) => {
-                        shown_pinned |= r.pinned_in_sides;
-                        r.ours.clone()
-                    }
-                    (_, Section::Theirs) => {
-                        shown_pinned |= r.pinned_in_sides;
-                        r.theirs.clone()
-                    }
-                };
-                Some(text)
-            },
-        );
-
+        let reordered = self.mark_reordered(&mut merged.variants);
+        let lines = self.merge_lines(&merged.variants)?;
+        let (phase1, conflicts, shown_pinned) = self.put_back(&lines, &merged.results);
         drop(lines);
-
-        need_pin_import |= shown_pinned;
+        let need_pin_import = merged.need_pin_import || shown_pinned;
         // The pool import: merge the names, add the pin's, retire unused ones.
+        let mut decisions = merged.decisions;
         let content = self.settle_imports(
             &phase1,
             need_pin_import && self.opts.pin.needs_import(),
@@ -436,8 +265,231 @@ impl<'a> Merger<'a> {
             content,
             conflicts,
             decisions,
-            warnings,
+            warnings: merged.warnings,
             mode: Mode::Regions,
         })
+    }
+
+    /// Every masked group's placeholders, and every engine group merged; a merged
+    /// region that does not parse is a doubt.
+    fn merge_groups(&self, ctx: &Ctx) -> std::result::Result<GroupsMerged, Doubt> {
+        let n = self.groups.len();
+        let mut out = GroupsMerged {
+            results: vec![GroupResult::default(); n],
+            variants: vec![[None; 3]; n],
+            decisions: Vec::new(),
+            warnings: Vec::new(),
+            need_pin_import: false,
+        };
+        for (gi, g) in self.groups.iter().enumerate() {
+            if !self.masked[gi] {
+                continue;
+            }
+            let present = member(g).map(|r| r.is_some());
+            for v in [BASE, OURS, THEIRS] {
+                if present[v] {
+                    out.variants[gi][v] = Some(Variant::Shared);
+                }
+            }
+            let engine = [BASE, OURS, THEIRS]
+                .iter()
+                .any(|&v| self.region(v, g).is_some_and(Region::is_engine));
+            if !engine {
+                continue; // Imports are settled once the engines are.
+            }
+            let base = self.engine_side(BASE, g);
+            let base_text = base.map(|b| b.text[b.region.span.clone()].to_vec());
+            let Some(m) = self.merge_engine_group(gi, g, ctx, &mut out) else {
+                continue;
+            };
+            if !m.conflict && !region_parses(&m.text, &self.opts.pin) {
+                return Err(Doubt::UnparsedMerge {
+                    region: m.decision.region.clone(),
+                });
+            }
+            out.need_pin_import |= m.pinned;
+            if !m.unverified.is_empty() {
+                out.warnings
+                    .push(format!("{}: {}", m.decision.region, m.decision.note));
+            }
+            out.decisions.push(m.decision.clone());
+            out.results[gi] = GroupResult {
+                merged: Some(m.text),
+                ours: Some(m.ours),
+                theirs: Some(m.theirs),
+                base: base_text,
+                conflict: m.conflict,
+                pinned_in_sides: false,
+            };
+        }
+        Ok(out)
+    }
+
+    /// One engine group: merged where both sides hold it, one side's where only one
+    /// does. `None` where nothing is merged (a clean deletion, recorded in `out`).
+    fn merge_engine_group(
+        &self,
+        gi: usize,
+        g: &Group,
+        ctx: &Ctx,
+        out: &mut GroupsMerged,
+    ) -> Option<RegionMerge> {
+        let base = self.engine_side(BASE, g);
+        let base_text = base.map(|b| b.text[b.region.span.clone()].to_vec());
+        let kept = match (self.engine_side(OURS, g), self.engine_side(THEIRS, g)) {
+            (Some(o), Some(t)) => return Some(crate::region::merge_region(base, o, t, ctx)),
+            (Some(kept), None) | (None, Some(kept)) => kept,
+            (None, None) => return None,
+        };
+        let (which, v) = if member(g)[OURS].is_some() {
+            (Side::Ours, OURS)
+        } else {
+            (Side::Theirs, THEIRS)
+        };
+        let kept_text = &kept.text[kept.region.span.clone()];
+        let unchanged = base_text.as_deref() == Some(kept_text)
+            && !kept.stmt.calls.iter().any(|c| ctx.pin.is_pinned(&c.args));
+        match base {
+            // Deleted on one side, untouched on the other: a clean deletion. Inside a
+            // conflict block, the side that kept it still shows it, pinned where it
+            // can be, as every side of a conflict is.
+            Some(_) if unchanged => {
+                let kept = crate::region::one_side(kept, which, ctx, false);
+                let own = Some(kept.text);
+                out.results[gi] = GroupResult {
+                    merged: None,
+                    ours: if v == OURS { own.clone() } else { None },
+                    theirs: if v == THEIRS { own } else { None },
+                    base: base_text,
+                    conflict: false,
+                    pinned_in_sides: kept.pinned,
+                };
+                None
+            }
+            Some(_) => {
+                // Deleted or replaced on one side, changed or pinned on the other: the
+                // kept side gets its own placeholder so that the line merge reports the
+                // conflict, around exactly that statement.
+                out.variants[gi][v] = Some(if v == OURS {
+                    Variant::Ours
+                } else {
+                    Variant::Theirs
+                });
+                Some(crate::region::one_side(kept, which, ctx, false))
+            }
+            None => Some(crate::region::one_side(kept, which, ctx, true)),
+        }
+    }
+
+    /// Engines a side holds in another order than the base (upstream inverted an
+    /// `if sqlite` test, and the engines were paired by what they are): that side's
+    /// placeholders differ from the base's, so that the line merge takes that side's
+    /// lines as one change, or reports one conflict around all of them, never a
+    /// conflict whose sides mix the two orders. Whether any side did.
+    fn mark_reordered(&self, variants: &mut [[Option<Variant>; 3]]) -> bool {
+        let mut reordered = false;
+        for (v, own) in [(OURS, Variant::Ours), (THEIRS, Variant::Theirs)] {
+            for gi in self.crossed(v) {
+                reordered = true;
+                if variants[gi][v] == Some(Variant::Shared) {
+                    variants[gi][v] = Some(own);
+                }
+            }
+        }
+        reordered
+    }
+
+    /// The three versions masked (each group's region replaced by its placeholder
+    /// line) and merged by lines.
+    fn merge_lines(&self, variants: &[[Option<Variant>; 3]]) -> Result<line::LineMerged> {
+        let mut folds: [Vec<(usize, usize)>; 3] = Default::default();
+        let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
+            .iter()
+            .map(|&v| {
+                let mut reps: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
+                for (gi, g) in self.groups.iter().enumerate() {
+                    if let (Some(variant), Some(r)) = (variants[gi][v], self.region(v, g)) {
+                        reps.push((r.span.clone(), self.placeholders.line(gi, variant)));
+                    }
+                }
+                reps.sort_by_key(|(s, _)| s.start);
+                // Where each region folds into one line, for messages about the rest.
+                let text = self.versions[v].text;
+                let mut removed = 0;
+                for (span, _) in &reps {
+                    let line = regions::line_number(text, span.start) - removed;
+                    let extra = memchr::memchr_iter(b'\n', &text[span.clone()]).count();
+                    folds[v].push((line, extra));
+                    removed += extra;
+                }
+                crate::region::edit::splice(text, &reps)
+            })
+            .collect();
+        self.line.folded(&folds[OURS], &folds[THEIRS]);
+        self.line.merge(
+            &masked_texts[BASE],
+            &masked_texts[OURS],
+            &masked_texts[THEIRS],
+            &self.opts.markers,
+        )
+    }
+
+    /// The engine groups put back in place of their placeholders, each section of a
+    /// conflict block taking its own version. Returns the text, the conflict count
+    /// (the line merge's and the regions'), and whether a conflict side shows a
+    /// pinned engine the merge itself dropped.
+    fn put_back(
+        &self,
+        lines: &line::LineMerged,
+        results: &[GroupResult],
+    ) -> (Vec<u8>, usize, bool) {
+        let mut conflicts = lines.conflicts;
+        let replacements: usize = results
+            .iter()
+            .map(|r| {
+                [&r.merged, &r.ours, &r.theirs, &r.base]
+                    .iter()
+                    .map(|t| t.as_ref().map_or(0, |t| t.len() + 2))
+                    .sum::<usize>()
+            })
+            .sum();
+        let is_engine_group = |gi: usize| {
+            let g = &self.groups[gi];
+            [BASE, OURS, THEIRS]
+                .iter()
+                .any(|&v| self.region(v, g).is_some_and(Region::is_engine))
+        };
+        let mut shown_pinned = false;
+        let text = unmask(
+            &lines.content,
+            replacements,
+            &self.placeholders,
+            &self.opts.markers,
+            &mut |gi, _variant, section| {
+                if gi >= results.len() || !is_engine_group(gi) {
+                    return None;
+                }
+                let r = &results[gi];
+                let text = match section {
+                    Section::Base => r.base.clone(),
+                    Section::Outside => {
+                        if r.conflict {
+                            conflicts += 1;
+                        }
+                        r.merged.clone()
+                    }
+                    Section::Ours => {
+                        shown_pinned |= r.pinned_in_sides;
+                        r.ours.clone()
+                    }
+                    Section::Theirs => {
+                        shown_pinned |= r.pinned_in_sides;
+                        r.theirs.clone()
+                    }
+                };
+                Some(text)
+            },
+        );
+        (text, conflicts, shown_pinned)
     }
 }

@@ -164,7 +164,9 @@ pub(super) fn quote_for(text: &[u8], dict: Option<&Container>) -> u8 {
     })
 }
 
-/// Merges one call's arguments, as `how` says.
+/// Merges one call's arguments, as `how` says: the plain three-way choice for every
+/// key, whether the merged call takes the pin, the pin's values in place of the
+/// choices, then the text spliced into the source side's argument list.
 pub(super) fn merge_call(
     b: Option<CallIn>,
     f: CallIn,
@@ -177,89 +179,187 @@ pub(super) fn merge_call(
         How::OneSide => (Who::Fork, true),
     };
     let (fa, ua) = (&f.call.args, &u.call.args);
-    let ba = b.map(|b| &b.call.args);
     let source_who = match b {
         Some(b) if f.text[fa.range.clone()] == b.text[b.call.args.range.clone()] => Who::Upstream,
         _ => Who::Fork,
     };
+    let picks = key_picks(b.map(|b| &b.call.args), fa, ua);
+    let facts = PickFacts::of(&picks, f, u, pin, prefer);
+    let pinning = takes_pin(pin, &picks, &facts, pin.is_pinned(fa), best_effort)?;
+    let source = match source_who {
+        Who::Fork => f,
+        Who::Upstream => u,
+    };
+    let layout = ArgsLayout::of(source);
+    let ctx = ChoiceCtx {
+        f,
+        u,
+        source_text: source.text,
+        pin,
+        prefer,
+        pinning,
+        layout: &layout,
+    };
+    let mut merged = choices(&picks, &ctx);
+    // A `**splat` could bring `connect_args` of its own, which the pin would then pass
+    // twice; beside a literal `connect_args` it cannot (Python rejects the call), so
+    // there the pin applies.
+    let literal_connect_args = [fa, ua]
+        .iter()
+        .any(|a| crate::policy::keyword(a, "connect_args").is_some_and(|i| i.dict.is_some()));
+    if pinning && facts.splat && !literal_connect_args {
+        merged.unpinnable = true;
+    }
     let text_of = |w: Who| match w {
         Who::Fork => f.text,
         Who::Upstream => u.text,
     };
-    let keys = union_keys(ba, fa, ua);
-    let mut conflicts = Vec::new();
-    let mut from_upstream = Vec::new();
+    let render_new = |key: &ItemKey, value: &[u8]| -> Vec<u8> {
+        match key {
+            ItemKey::Keyword(k) => [k.as_bytes(), b"=", value].concat(),
+            _ => value.to_vec(),
+        }
+    };
+    let edits = edits_for(
+        &source.call.args,
+        source.text,
+        &merged.choices,
+        &text_of,
+        &render_new,
+    );
+    let mut blocked = None;
     let mut unverified = Vec::new();
-
-    // The plain three-way choice for every key.
-    let mut picks: Vec<KeyPick> = Vec::new();
-    for key in keys {
-        let bi = ba.and_then(|c| find(c, &key)).map(|x| x.1);
-        let fi = find(fa, &key).map(|x| x.1);
-        let ui = find(ua, &key).map(|x| x.1);
-        let p = pick(
-            bi.map(|i| i.norm.as_str()),
-            fi.map(|i| i.norm.as_str()),
-            ui.map(|i| i.norm.as_str()),
-        );
-        picks.push(KeyPick {
-            key,
-            base: bi,
-            fork: fi,
-            upstream: ui,
-            pick: p,
-        });
-    }
-    let chosen = |p, fi, ui| chosen_item(p, prefer, fi, ui);
-
-    // Does the merged call get the pin?
-    let mut server = Vec::new();
-    let mut evidence = f.call.guarded || u.call.guarded;
-    let mut splat = false;
-    let mut server_url = false;
-    for KeyPick {
-        key,
-        fork: fi,
-        upstream: ui,
-        pick: p,
-        ..
-    } in &picks
-    {
-        // Where the sides disagree, both count: whether the call is pinned must not
-        // depend on which side a conflict block shows first.
-        let candidates = if *p == Pick::Conflict {
-            [*fi, *ui]
+    if merged.unpinnable {
+        let what = if facts.splat {
+            Unpinnable::Splat
         } else {
-            [chosen(*p, *fi, *ui).map(|(_, i)| i), None]
+            Unpinnable::ConnectArgs
         };
-        for item in candidates.into_iter().flatten() {
-            match key {
-                ItemKey::Keyword(k) if pin.server_keywords.contains(k) => server.push(k.clone()),
-                ItemKey::Keyword(k) if k == "connect_args" => {
-                    evidence |= item.norm.contains("check_same_thread");
-                }
-                ItemKey::Positional(0) => {
-                    evidence |= item.evidence_literal;
-                    server_url |= crate::policy::is_server_url(item);
-                }
-                ItemKey::Splat(_) => splat = true,
-                _ => {}
-            }
+        let keeps_fork_text = source_who == Who::Fork && edits.is_empty();
+        if !(best_effort || keeps_fork_text) {
+            return Err(RegionConflict::Unpinnable(what));
+        }
+        unverified.push(what);
+        blocked = Some(what);
+    }
+    let eol = layout.eol;
+    let mut args = edit_container(source.text, &source.call.args, &edits, eol);
+    let first_time = pinning && !pin.is_pinned(fa) && !pin.is_pinned(ua);
+    if first_time && !merged.unpinnable && !source.call.args.has_comments {
+        let call_indent = indent_at(source.text, source.call.range.start);
+        let step = indent_unit(source.text, call_indent);
+        if let Some(fresh) = fresh_layout(&args, pin, call_indent, &step, eol) {
+            args = fresh;
         }
     }
-    server.dedup();
-    let fork_pinned = pin.is_pinned(fa);
+    Ok(CallOut {
+        args,
+        from: source_who,
+        pinned: pinning && !merged.unpinnable,
+        blocked,
+        conflicts: merged.conflicts,
+        from_upstream: merged.from_upstream,
+        unverified,
+    })
+}
+
+/// The plain three-way choice for every key of the three argument lists.
+fn key_picks<'a>(
+    ba: Option<&'a Container>,
+    fa: &'a Container,
+    ua: &'a Container,
+) -> Vec<KeyPick<'a>> {
+    union_keys(ba, fa, ua)
+        .into_iter()
+        .map(|key| {
+            let base = ba.and_then(|c| find(c, &key)).map(|x| x.1);
+            let fork = find(fa, &key).map(|x| x.1);
+            let upstream = find(ua, &key).map(|x| x.1);
+            let pick = pick(
+                base.map(|i| i.norm.as_str()),
+                fork.map(|i| i.norm.as_str()),
+                upstream.map(|i| i.norm.as_str()),
+            );
+            KeyPick {
+                key,
+                base,
+                fork,
+                upstream,
+                pick,
+            }
+        })
+        .collect()
+}
+
+/// What the merged arguments say about the call: the facts the pin's rule reads.
+struct PickFacts {
+    /// Server-pool keywords passed.
+    server: Vec<String>,
+    /// Evidence of SQLite (a test around the call counts).
+    evidence: bool,
+    /// A `**splat` is passed.
+    splat: bool,
+    /// The URL is a literal of another scheme.
+    server_url: bool,
+}
+
+impl PickFacts {
+    fn of(picks: &[KeyPick], f: CallIn, u: CallIn, pin: &Pin, prefer: Who) -> PickFacts {
+        let mut facts = PickFacts {
+            server: Vec::new(),
+            evidence: f.call.guarded || u.call.guarded,
+            splat: false,
+            server_url: false,
+        };
+        for picked in picks {
+            // Where the sides disagree, both count: whether the call is pinned must not
+            // depend on which side a conflict block shows first.
+            let candidates = if picked.pick == Pick::Conflict {
+                [picked.fork, picked.upstream]
+            } else {
+                let chosen = chosen_item(picked.pick, prefer, picked.fork, picked.upstream);
+                [chosen.map(|(_, i)| i), None]
+            };
+            for item in candidates.into_iter().flatten() {
+                match &picked.key {
+                    ItemKey::Keyword(k) if pin.server_keywords.contains(k) => {
+                        facts.server.push(k.clone());
+                    }
+                    ItemKey::Keyword(k) if k == "connect_args" => {
+                        facts.evidence |= item.norm.contains("check_same_thread");
+                    }
+                    ItemKey::Positional(0) => {
+                        facts.evidence |= item.evidence_literal;
+                        facts.server_url |= crate::policy::is_server_url(item);
+                    }
+                    ItemKey::Splat(_) => facts.splat = true,
+                    _ => {}
+                }
+            }
+        }
+        facts.server.dedup();
+        facts
+    }
+}
+
+/// Whether the merged call takes the pin; a conflict where upstream's change and the
+/// pin cannot both stand (a server pool for a pinned call, its own pool class).
+fn takes_pin(
+    pin: &Pin,
+    picks: &[KeyPick],
+    facts: &PickFacts,
+    fork_pinned: bool,
+    best_effort: bool,
+) -> Result<bool, RegionConflict> {
     let mut pinning = fork_pinned
         || pin.applies_to(Facts {
-            server_keywords: !server.is_empty(),
-            sqlite: evidence,
-            server_url,
+            server_keywords: !facts.server.is_empty(),
+            sqlite: facts.evidence,
+            server_url: facts.server_url,
         });
-    if pin.when == When::Sqlite && pinning && !server.is_empty() {
+    if pin.when == When::Sqlite && pinning && !facts.server.is_empty() {
         if fork_pinned && !best_effort {
-            return Err(RegionConflict::ServerPool(
-                server.iter().map(ToString::to_string).collect(),
-            ));
+            return Err(RegionConflict::ServerPool(facts.server.clone()));
         }
         pinning = false;
     }
@@ -279,51 +379,92 @@ pub(super) fn merge_call(
             });
         }
     }
+    Ok(pinning)
+}
 
-    let source = match source_who {
-        Who::Fork => f,
-        Who::Upstream => u,
-    };
-    let per_line = one_item_a_line(source.text, &source.call.args);
-    // The items' indentation, read only where the call holds one item a line (a new
-    // dictionary is laid out like its siblings there, inline otherwise).
-    let item_indent: Vec<u8> = match source.call.args.items.last() {
-        Some(last) if per_line => indent_at(source.text, last.range.start).to_vec(),
-        _ => Vec::new(),
-    };
-    // A call on one line takes the end of line of the line it stands on.
-    let eol = eol_in(
-        source.text,
-        source.call.args.range.clone(),
-        line_eol(source.text, source.call.args.range.end),
-    );
+/// How the source side's argument list is laid out.
+struct ArgsLayout<'t> {
+    /// One item a line.
+    per_line: bool,
+    /// The items' indentation, read only where the call holds one item a line (a new
+    /// dictionary is laid out like its siblings there, inline otherwise).
+    item_indent: Vec<u8>,
+    /// The end of line: a call on one line takes that of the line it stands on.
+    eol: &'t [u8],
+}
 
-    let mut choices: Vec<(ItemKey, Choice)> = Vec::new();
-    let mut unpinnable = false;
-    for picked in &picks {
-        let KeyPick {
-            key,
-            fork: fi,
-            upstream: ui,
-            pick: p,
-            ..
-        } = picked;
+impl<'t> ArgsLayout<'t> {
+    fn of(source: CallIn<'t>) -> ArgsLayout<'t> {
+        let per_line = one_item_a_line(source.text, &source.call.args);
+        let item_indent = match source.call.args.items.last() {
+            Some(last) if per_line => indent_at(source.text, last.range.start).to_vec(),
+            _ => Vec::new(),
+        };
+        let eol = eol_in(
+            source.text,
+            source.call.args.range.clone(),
+            line_eol(source.text, source.call.args.range.end),
+        );
+        ArgsLayout {
+            per_line,
+            item_indent,
+            eol,
+        }
+    }
+}
+
+/// What the choice of every key needs.
+struct ChoiceCtx<'a, 'l> {
+    f: CallIn<'a>,
+    u: CallIn<'a>,
+    /// The text of the side whose argument list the result is built on.
+    source_text: &'a [u8],
+    pin: &'a Pin,
+    prefer: Who,
+    pinning: bool,
+    layout: &'l ArgsLayout<'a>,
+}
+
+/// Every key's value in the merged call, and what that took.
+struct Chosen<'a> {
+    choices: Vec<(ItemKey, Choice<'a>)>,
+    /// Keys both sides changed differently.
+    conflicts: Vec<String>,
+    /// What came from upstream.
+    from_upstream: Vec<String>,
+    /// A pinned dictionary keyword whose value is not a dictionary literal.
+    unpinnable: bool,
+}
+
+/// The value of every key: the pin's where it pins the key, else the plain choice;
+/// then the pinned keywords no version has yet.
+fn choices<'a>(picks: &[KeyPick<'a>], ctx: &ChoiceCtx<'a, '_>) -> Chosen<'a> {
+    let (pin, layout) = (ctx.pin, ctx.layout);
+    let mut out = Chosen {
+        choices: Vec::new(),
+        conflicts: Vec::new(),
+        from_upstream: Vec::new(),
+        unpinnable: false,
+    };
+    for picked in picks {
+        let key = &picked.key;
         let pinned = match key {
-            ItemKey::Keyword(k) if pinning => pin.keyword(k),
+            ItemKey::Keyword(k) if ctx.pinning => pin.keyword(k),
             _ => None,
         };
-        if *p == Pick::Conflict && pinned.is_none() {
-            conflicts.push(key.describe());
+        if picked.pick == Pick::Conflict && pinned.is_none() {
+            out.conflicts.push(key.describe());
         }
-        let plain = chosen(*p, *fi, *ui);
+        let plain = chosen_item(picked.pick, ctx.prefer, picked.fork, picked.upstream);
         if pinned.is_none()
             && let Some((Who::Upstream, _)) = plain
-            && *p != Pick::Conflict
+            && picked.pick != Pick::Conflict
         {
-            from_upstream.push(key.describe());
+            out.from_upstream.push(key.describe());
         }
-        if pinned.is_none() && plain.is_none() && fi.is_some() {
-            from_upstream.push(format!("removed {}", key.describe()));
+        if pinned.is_none() && plain.is_none() && picked.fork.is_some() {
+            out.from_upstream
+                .push(format!("removed {}", key.describe()));
         }
         let choice = match pinned.map(|k| &k.value) {
             None => match plain {
@@ -332,97 +473,48 @@ pub(super) fn merge_call(
             },
             Some(PinValue::Expr(e)) => Choice::Text(e.clone().into_bytes()),
             Some(PinValue::Dict(entries)) => {
-                let layout = DictLayout {
-                    item_indent: &item_indent,
-                    per_line,
-                    eol,
+                let dict_layout = DictLayout {
+                    item_indent: &layout.item_indent,
+                    per_line: layout.per_line,
+                    eol: layout.eol,
                 };
-                match pinned_dict(picked, f, u, entries, prefer, &layout) {
+                match pinned_dict(picked, ctx.f, ctx.u, entries, ctx.prefer, &dict_layout) {
                     DictOut::Text(mut dict) => {
-                        conflicts.append(&mut dict.conflicts);
+                        out.conflicts.append(&mut dict.conflicts);
                         if dict.upstream {
-                            from_upstream.push(format!("{} entries", key.describe()));
+                            out.from_upstream
+                                .push(format!("{} entries", key.describe()));
                         }
                         Choice::Text(dict.text)
                     }
                     DictOut::NotLiteral(w, it) => {
-                        unpinnable = true;
+                        out.unpinnable = true;
                         Choice::Item(w, it)
                     }
                 }
             }
         };
-        choices.push((key.clone(), choice));
+        out.choices.push((key.clone(), choice));
     }
     // Pinned keywords no version has yet.
-    if pinning {
+    if ctx.pinning {
         for kw in &pin.keywords {
             let key = ItemKey::Keyword(kw.name.clone());
-            if choices.iter().any(|(k, _)| *k == key) {
+            if out.choices.iter().any(|(k, _)| *k == key) {
                 continue;
             }
             let text = match &kw.value {
                 PinValue::Expr(e) => e.clone().into_bytes(),
-                PinValue::Dict(entries) => {
-                    fresh_dict(entries, source.text, &item_indent, per_line, eol)
-                }
+                PinValue::Dict(entries) => fresh_dict(
+                    entries,
+                    ctx.source_text,
+                    &layout.item_indent,
+                    layout.per_line,
+                    layout.eol,
+                ),
             };
-            choices.push((key, Choice::Text(text)));
+            out.choices.push((key, Choice::Text(text)));
         }
     }
-    // A `**splat` could bring `connect_args` of its own, which the pin would then pass
-    // twice; beside a literal `connect_args` it cannot (Python rejects the call), so
-    // there the pin applies.
-    let literal_connect_args = [fa, ua]
-        .iter()
-        .any(|a| crate::policy::keyword(a, "connect_args").is_some_and(|i| i.dict.is_some()));
-    if pinning && splat && !literal_connect_args {
-        unpinnable = true;
-    }
-
-    let render_new = |key: &ItemKey, value: &[u8]| -> Vec<u8> {
-        match key {
-            ItemKey::Keyword(k) => [k.as_bytes(), b"=", value].concat(),
-            _ => value.to_vec(),
-        }
-    };
-    let edits = edits_for(
-        &source.call.args,
-        source.text,
-        &choices,
-        &text_of,
-        &render_new,
-    );
-    let mut blocked = None;
-    if unpinnable {
-        let what = if splat {
-            Unpinnable::Splat
-        } else {
-            Unpinnable::ConnectArgs
-        };
-        let keeps_fork_text = source_who == Who::Fork && edits.is_empty();
-        if !(best_effort || keeps_fork_text) {
-            return Err(RegionConflict::Unpinnable(what));
-        }
-        unverified.push(what);
-        blocked = Some(what);
-    }
-    let mut args = edit_container(source.text, &source.call.args, &edits, eol);
-    let first_time = pinning && !pin.is_pinned(fa) && !pin.is_pinned(ua);
-    if first_time && !unpinnable && !source.call.args.has_comments {
-        let call_indent = indent_at(source.text, source.call.range.start);
-        let step = indent_unit(source.text, call_indent);
-        if let Some(fresh) = fresh_layout(&args, pin, call_indent, &step, eol) {
-            args = fresh;
-        }
-    }
-    Ok(CallOut {
-        args,
-        from: source_who,
-        pinned: pinning && !unpinnable,
-        blocked,
-        conflicts,
-        from_upstream,
-        unverified,
-    })
+    out
 }
