@@ -246,21 +246,70 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
         &versions[1].regions,
         &versions[2].regions,
     );
-    let ctx = Ctx {
+    let resolver = Resolver {
         pin,
-        markers,
-        line,
-        fork_default: Side::Ours,
-        beside: &[],
+        ctx: Ctx {
+            pin,
+            markers,
+            line,
+            fork_default: Side::Ours,
+            beside: &[],
+        },
+        blocks: &blocks,
+        ours: &ours,
+        theirs: &theirs,
+        versions: &versions,
+        groups: &groups,
     };
     let mut replacements: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     let mut decisions = Vec::new();
     for (k, block) in blocks.iter().enumerate() {
+        if let Some((replacement, mut made)) = resolver.block(k, block) {
+            replacements.push(replacement);
+            decisions.append(&mut made);
+        }
+    }
+    if replacements.is_empty() {
+        return unchanged(blocks.len());
+    }
+    replacements.sort_by_key(|(r, _)| r.start);
+    let resolved = replacements.len();
+    Resolution {
+        content: crate::region::edit::splice(text, &replacements),
+        resolved,
+        left: blocks.len() - resolved,
+        decisions,
+    }
+}
+
+/// A range of the file and its new text.
+type Replacement = (Range<usize>, Vec<u8>);
+
+/// What resolving the blocks of one file reads.
+struct Resolver<'a> {
+    pin: &'a Pin,
+    ctx: Ctx<'a>,
+    blocks: &'a [Block],
+    /// The file with ours, and with theirs, taken in every block.
+    ours: &'a Built,
+    theirs: &'a Built,
+    /// The base, ours and theirs versions' regions.
+    versions: &'a [Version<'a>; 3],
+    groups: &'a [Group],
+}
+
+impl Resolver<'_> {
+    /// Block `k` resolved: the range of the file it replaces (markers and all), its
+    /// new text, and the decisions. `None` where the block is not only about pool
+    /// regions, or a region merge conflicts: the user decides.
+    fn block(&self, k: usize, block: &Block) -> Option<(Replacement, Vec<Decision>)> {
+        let (ours, theirs, versions) = (self.ours, self.theirs, self.versions);
         let (os, ts) = (&ours.sections[k], &theirs.sections[k]);
         if os.is_empty() || ts.is_empty() {
-            continue; // One side deleted the lines: the user decides.
+            return None; // One side deleted the lines: the user decides.
         }
-        let touching: Vec<&Group> = groups
+        let touching: Vec<&Group> = self
+            .groups
             .iter()
             .filter(|g| {
                 g.ours
@@ -278,7 +327,7 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
                     || g.theirs.is_some_and(|r| versions[2].opts_out(r))
             })
         {
-            continue;
+            return None;
         }
         let spans = |v: usize, pick: fn(&Group) -> Option<usize>| -> Vec<Range<usize>> {
             touching
@@ -289,7 +338,7 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
         };
         let (ospans, tspans) = (spans(1, |g| g.ours), spans(2, |g| g.theirs));
         if !covered(&ours.text, os, &ospans) || !covered(&theirs.text, ts, &tspans) {
-            continue;
+            return None;
         }
         // The regions may reach past this block, but not into another one.
         let other_block = |spans: &[Range<usize>], built: &Built| {
@@ -300,116 +349,86 @@ pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) 
                     })
             })
         };
-        if other_block(&ospans, &ours) || other_block(&tspans, &theirs) {
-            continue;
+        if other_block(&ospans, ours) || other_block(&tspans, theirs) {
+            return None;
         }
         // Merge each region; any conflict leaves the block as it is.
-        let mut ordered: Vec<&Group> = touching.clone();
-        ordered.sort_by_key(|g| versions[1].regions[g.ours.unwrap()].span.start);
+        let mut ordered: Vec<&Group> = touching;
+        ordered.sort_by_key(|g| g.ours.map(|r| versions[1].regions[r].span.start));
+        let mut decisions = Vec::new();
         let mut merged_parts: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-        let mut ok = true;
         for g in &ordered {
-            let region = |v: usize, r: Option<usize>| r.map(|r| &versions[v].regions[r]);
-            let (br, or, tr) = (
-                region(0, g.base),
-                region(1, g.ours).unwrap(),
-                region(2, g.theirs).unwrap(),
-            );
-            let merged = if or.is_engine() {
-                let side = |v: usize, r| engine_side(&versions[v], r);
-                let (Some(os_), Some(ts_)) = (side(1, or), side(2, tr)) else {
-                    ok = false;
-                    break;
-                };
-                let m = region::merge_region(br.and_then(|r| side(0, r)), os_, ts_, &ctx);
-                if m.conflict {
-                    ok = false;
-                    break;
-                }
-                decisions.push(m.decision);
-                m.text
-            } else {
-                let import = |v: usize, r| import_side(&versions[v], r);
-                let (Some(oi), Some(ti)) = (import(1, or), import(2, tr)) else {
-                    ok = false;
-                    break;
-                };
-                let bi = br.and_then(|r| versions[0].import(r));
-                let (fork, mut names) =
-                    imports::merge_group(bi, Some(oi.import), Some(ti.import), &pin.import_name);
-                let first = if fork == Side::Ours { oi } else { ti };
-                if names.iter().any(|n| n.name == pin.import_name) {
-                    // The file pins: names the rest of the fork's version no longer uses go.
-                    let mut rest = versions[1].text.to_vec();
-                    rest.splice(or.span.clone(), std::iter::empty());
-                    let retired = imports::unused(&rest, &pin.retire);
-                    imports::remove_names(&mut names, &retired);
-                }
-                let text = imports::render(first, &names);
-                decisions.push(Decision {
-                    region: format!("import {}", pin.import_module),
-                    line: regions::line_number(versions[1].text, or.span.start),
-                    fork: Some(fork),
-                    outcome: Outcome::Merged,
-                    from_fork: Vec::new(),
-                    from_upstream: Vec::new(),
-                    note: "conflict block resolved".into(),
-                });
-                text
-            };
-            merged_parts.push((or.span.clone(), merged));
-        }
-        if !ok {
-            continue;
+            let (span, text, decision) = self.group(g)?;
+            decisions.push(decision);
+            merged_parts.push((span, text));
         }
         // The lines from the first region to the last, gaps taken from ours (they lie
         // outside the block, so both sides have them).
-        let span = merged_parts.first().unwrap().0.start..merged_parts.last().unwrap().0.end;
+        let span = merged_parts.first()?.0.start..merged_parts.last()?.0.end;
         let mut new = Vec::new();
         let mut pos = span.start;
         for (r, text_) in &merged_parts {
             if overlaps(&(pos..r.start), os) {
-                ok = false;
+                return None;
             }
             new.extend_from_slice(&ours.text[pos..r.start]);
             new.extend_from_slice(text_);
             pos = r.end;
-        }
-        if !ok {
-            continue;
         }
         // Lines of the section outside the regions (blank ones) stay; the block's
         // markers go.
         let (file_start, head) = if span.start >= os.start {
             (block.range.start, &ours.text[os.start..span.start])
         } else {
-            (to_file(span.start, &ours, &blocks), &b""[..])
+            (to_file(span.start, ours, self.blocks), &b""[..])
         };
         let (file_end, tail) = if span.end <= os.end {
             (block.range.end, &ours.text[span.end..os.end])
         } else {
-            (to_file(span.end, &ours, &blocks), &b""[..])
+            (to_file(span.end, ours, self.blocks), &b""[..])
         };
-        replacements.push((file_start..file_end, [head, new.as_slice(), tail].concat()));
+        let replacement = (file_start..file_end, [head, new.as_slice(), tail].concat());
+        Some((replacement, decisions))
     }
-    if replacements.is_empty() {
-        return unchanged(blocks.len());
-    }
-    replacements.sort_by_key(|(r, _)| r.start);
-    let resolved = replacements.len();
-    let mut content = Vec::with_capacity(text.len());
-    let mut pos = 0;
-    for (r, new) in &replacements {
-        content.extend_from_slice(&text[pos..r.start]);
-        content.extend_from_slice(new);
-        pos = r.end;
-    }
-    content.extend_from_slice(&text[pos..]);
-    Resolution {
-        content,
-        resolved,
-        left: blocks.len() - resolved,
-        decisions,
+
+    /// One group of a block merged: its span in ours, its text, the decision. `None`
+    /// where it conflicts.
+    fn group(&self, g: &Group) -> Option<(Range<usize>, Vec<u8>, Decision)> {
+        let (versions, pin) = (self.versions, self.pin);
+        let region = |v: usize, r: Option<usize>| r.map(|r| &versions[v].regions[r]);
+        let (br, or, tr) = (region(0, g.base), region(1, g.ours)?, region(2, g.theirs)?);
+        if or.is_engine() {
+            let side = |v: usize, r| engine_side(&versions[v], r);
+            let (os, ts) = (side(1, or)?, side(2, tr)?);
+            let m = region::merge_region(br.and_then(|r| side(0, r)), os, ts, &self.ctx);
+            if m.conflict {
+                return None;
+            }
+            return Some((or.span.clone(), m.text, m.decision));
+        }
+        let import = |v: usize, r| import_side(&versions[v], r);
+        let (oi, ti) = (import(1, or)?, import(2, tr)?);
+        let bi = br.and_then(|r| versions[0].import(r));
+        let (fork, mut names) =
+            imports::merge_group(bi, Some(oi.import), Some(ti.import), &pin.import_name);
+        let first = if fork == Side::Ours { oi } else { ti };
+        if names.iter().any(|n| n.name == pin.import_name) {
+            // The file pins: names the rest of the fork's version no longer uses go.
+            let mut rest = versions[1].text.to_vec();
+            rest.splice(or.span.clone(), std::iter::empty());
+            let retired = imports::unused(&rest, &pin.retire);
+            imports::remove_names(&mut names, &retired);
+        }
+        let decision = Decision {
+            region: format!("import {}", pin.import_module),
+            line: regions::line_number(versions[1].text, or.span.start),
+            fork: Some(fork),
+            outcome: Outcome::Merged,
+            from_fork: Vec::new(),
+            from_upstream: Vec::new(),
+            note: "conflict block resolved".into(),
+        };
+        Some((or.span.clone(), imports::render(first, &names), decision))
     }
 }
 

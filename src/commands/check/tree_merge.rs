@@ -263,50 +263,12 @@ pub fn check_merge(
 ) -> Result<(Vec<CheckItem>, usize)> {
     // git itself does not verify object hashes on every read.
     git2::opts::strict_hash_verification(false);
-    let head = repo
-        .head()
-        .context("no HEAD to merge into")?
-        .peel_to_commit()?;
-    let other = repo
-        .revparse_single(rev)
-        .with_context(|| format!("unknown revision {rev}"))?
-        .peel_to_commit()
-        .with_context(|| format!("{rev} is not a commit"))?;
-    let bases = repo.merge_bases(head.id(), other.id()).ok();
-    let Some(bases) = bases.filter(|b| !b.is_empty()) else {
-        let shallow = if repo.is_shallow() {
-            " (this clone is shallow)"
-        } else {
-            ""
-        };
-        bail!(
-            "HEAD and {rev} share no history here{shallow}: fetch it (git fetch --unshallow, or the full history in CI) and run again"
-        );
-    };
+    let (head, other, bases) = merge_commits(repo, rev)?;
     // The installed hooks pin, in the merge commit, what arrives unpinned; they never
     // rewrite a fast-forward.
     let fast_forward = bases.iter().any(|b| *b == head.id());
     let hooks = !fast_forward && crate::commands::install::hooks_active(repo);
-    let (mut args, envs, _rerouted) = match repo::rerouted(repo, "binary")? {
-        Some(r) => (r.args.clone(), r.envs.clone(), Some(r)),
-        None => {
-            let mut args = vec![
-                "-c".to_string(),
-                format!("merge.{}.driver=false", repo::DRIVER),
-            ];
-            if repo.is_bare() {
-                args.push("--attr-source=HEAD".to_string());
-            }
-            (args, Vec::new(), None)
-        }
-    };
-    args.extend(
-        ["merge-tree", "--write-tree", "-z"]
-            .map(String::from)
-            .into_iter()
-            .chain([head.id().to_string(), other.id().to_string()]),
-    );
-    let running = repo::spawn_git(repo, &args, &envs)?;
+    let running = spawn_tree_merge(repo, &head, &other)?;
 
     // While git merges: HEAD's owned files, checked, and the owned files both sides
     // changed, merged.
@@ -399,71 +361,174 @@ pub fn check_merge(
                 .map(|&(p, &oid)| Job::Problems(oid, repo::marker_size(&attrs, p))),
         );
     results.run(more, &ctx)?;
-    let (problems, merges) = (&results.problems, &results.merges);
+    let report = Report {
+        profile: &profile,
+        attrs: &attrs,
+        rev,
+        hooks,
+        fast_forward,
+    };
+    Ok(report.items(&conflicted, &clean_owned, &results))
+}
 
-    let mut items = Vec::new();
-    let mut files = 0;
-    let conflict = |path: &str, message: String| CheckItem {
-        kind: "conflict".into(),
-        path: path.to_string(),
-        line: None,
-        message,
-        failure: true,
-    };
-    for (path, st) in &conflicted {
-        if !owned(&profile, &attrs, path) {
-            items.push(conflict(
-                path,
-                "would stay conflicted (not routed to poolmerge)".into(),
-            ));
-            continue;
-        }
-        files += 1;
-        let Some(t) = triple(path, st) else {
-            let who = if st.ours.is_none() { "HEAD" } else { rev };
-            items.push(conflict(
-                path,
-                format!("would stay conflicted (deleted in {who}, changed in the other)"),
-            ));
-            continue;
+/// HEAD, the commit `rev` names, and their merge bases; an error naming the fix when
+/// they share no history (a shallow clone).
+fn merge_commits<'r>(
+    repo: &'r Repository,
+    rev: &str,
+) -> Result<(git2::Commit<'r>, git2::Commit<'r>, Vec<Oid>)> {
+    let head = repo
+        .head()
+        .context("no HEAD to merge into")?
+        .peel_to_commit()?;
+    let other = repo
+        .revparse_single(rev)
+        .with_context(|| format!("unknown revision {rev}"))?
+        .peel_to_commit()
+        .with_context(|| format!("{rev} is not a commit"))?;
+    let bases = repo.merge_bases(head.id(), other.id()).ok();
+    let Some(bases) = bases.filter(|b| !b.is_empty()) else {
+        let shallow = if repo.is_shallow() {
+            " (this clone is shallow)"
+        } else {
+            ""
         };
-        let m = &merges[&t];
-        if m.conflicts > 0 {
-            items.push(conflict(
-                path,
-                format!(
-                    "would stay conflicted ({} after poolmerge)",
-                    crate::report::counted(m.conflicts, "conflict block", "conflict blocks")
-                ),
-            ));
-            continue;
-        }
-        if m.git_alone_conflicts {
-            items.push(CheckItem {
-                kind: "resolved".into(),
-                path: path.clone(),
-                line: None,
-                message: "poolmerge resolves what git alone would leave conflicted".into(),
-                failure: false,
-            });
-        }
-        items.extend(unpinned(path, &m.problems, m.pinnable, hooks, ""));
-    }
-    let suffix = if fast_forward {
-        " (a fast-forward, which no hook rewrites: run poolmerge fix and commit)"
-    } else {
-        " (merged as git took it: run poolmerge fix, or install the hooks)"
+        bail!(
+            "HEAD and {rev} share no history here{shallow}: fetch it (git fetch --unshallow, or the full history in CI) and run again"
+        );
     };
-    for (path, oid) in clean_owned {
-        files += 1;
-        let found = &problems[&(*oid, repo::marker_size(&attrs, path))];
-        items.extend(unpinned(
-            path,
-            &found.problems,
-            found.pinnable,
-            hooks,
-            suffix,
-        ));
+    Ok((head, other, bases.iter().copied().collect()))
+}
+
+/// Starts `git merge-tree --write-tree` of the two commits, with poolmerge's route
+/// turned into git's `binary` driver, or a driver that always fails where the route
+/// cannot be rewritten.
+fn spawn_tree_merge(
+    repo: &Repository,
+    head: &git2::Commit,
+    other: &git2::Commit,
+) -> Result<repo::Running> {
+    let (mut args, envs, _rerouted) = match repo::rerouted(repo, "binary")? {
+        Some(r) => (r.args.clone(), r.envs.clone(), Some(r)),
+        None => {
+            let mut args = vec![
+                "-c".to_string(),
+                format!("merge.{}.driver=false", repo::DRIVER),
+            ];
+            if repo.is_bare() {
+                args.push("--attr-source=HEAD".to_string());
+            }
+            (args, Vec::new(), None)
+        }
+    };
+    args.extend(
+        ["merge-tree", "--write-tree", "-z"]
+            .map(String::from)
+            .into_iter()
+            .chain([head.id().to_string(), other.id().to_string()]),
+    );
+    repo::spawn_git(repo, &args, &envs)
+}
+
+/// What the report of `check --merge` reads.
+struct Report<'a> {
+    profile: &'a crate::config::Profile,
+    attrs: &'a repo::Attributes,
+    rev: &'a str,
+    hooks: bool,
+    fast_forward: bool,
+}
+
+impl Report<'_> {
+    /// The findings: each owned file git would leave conflicted and what poolmerge
+    /// makes of it, and each owned file git merges cleanly that arrives unpinned.
+    fn items(
+        &self,
+        conflicted: &BTreeMap<String, Stages>,
+        clean_owned: &[(&String, &Oid)],
+        results: &Results,
+    ) -> (Vec<CheckItem>, usize) {
+        let (profile, attrs, rev, hooks, fast_forward) = (
+            self.profile,
+            self.attrs,
+            self.rev,
+            self.hooks,
+            self.fast_forward,
+        );
+        let triple = |path: &str, st: &Stages| -> Option<Triple> {
+            Some(Triple {
+                base: st.base,
+                ours: st.ours?,
+                theirs: st.theirs?,
+                marker_size: repo::marker_size(attrs, path),
+            })
+        };
+        let (problems, merges) = (&results.problems, &results.merges);
+
+        let mut items = Vec::new();
+        let mut files = 0;
+        let conflict = |path: &str, message: String| CheckItem {
+            kind: "conflict".into(),
+            path: path.to_string(),
+            line: None,
+            message,
+            failure: true,
+        };
+        for (path, st) in conflicted {
+            if !owned(profile, attrs, path) {
+                items.push(conflict(
+                    path,
+                    "would stay conflicted (not routed to poolmerge)".into(),
+                ));
+                continue;
+            }
+            files += 1;
+            let Some(t) = triple(path, st) else {
+                let who = if st.ours.is_none() { "HEAD" } else { rev };
+                items.push(conflict(
+                    path,
+                    format!("would stay conflicted (deleted in {who}, changed in the other)"),
+                ));
+                continue;
+            };
+            let m = &merges[&t];
+            if m.conflicts > 0 {
+                items.push(conflict(
+                    path,
+                    format!(
+                        "would stay conflicted ({} after poolmerge)",
+                        crate::report::counted(m.conflicts, "conflict block", "conflict blocks")
+                    ),
+                ));
+                continue;
+            }
+            if m.git_alone_conflicts {
+                items.push(CheckItem {
+                    kind: "resolved".into(),
+                    path: path.clone(),
+                    line: None,
+                    message: "poolmerge resolves what git alone would leave conflicted".into(),
+                    failure: false,
+                });
+            }
+            items.extend(unpinned(path, &m.problems, m.pinnable, hooks, ""));
+        }
+        let suffix = if fast_forward {
+            " (a fast-forward, which no hook rewrites: run poolmerge fix and commit)"
+        } else {
+            " (merged as git took it: run poolmerge fix, or install the hooks)"
+        };
+        for &(path, &oid) in clean_owned {
+            files += 1;
+            let found = &problems[&(oid, repo::marker_size(attrs, path))];
+            items.extend(unpinned(
+                path,
+                &found.problems,
+                found.pinnable,
+                hooks,
+                suffix,
+            ));
+        }
+        (items, files)
     }
-    Ok((items, files))
 }

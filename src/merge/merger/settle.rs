@@ -4,6 +4,18 @@
 
 use super::*;
 
+/// One import group merged.
+struct ImportGroup<'a> {
+    /// Its group.
+    group: usize,
+    /// The merged names.
+    names: Vec<ImportedName>,
+    /// The side it is rendered on (the fork's where it has one).
+    side: ImportSide<'a>,
+    /// The fork's side, where both sides hold the import.
+    fork: Option<Side>,
+}
+
 impl Merger<'_> {
     /// Merges the import groups and replaces their placeholders; adds an import line
     /// when the file pins an engine and nothing imports the pin's name.
@@ -14,85 +26,13 @@ impl Merger<'_> {
         decisions: &mut Vec<Decision>,
     ) -> Result<Vec<u8>> {
         let pin = &self.opts.pin;
-        let import_groups: Vec<usize> = (0..self.groups.len())
-            .filter(|&gi| {
-                self.masked[gi]
-                    && [BASE, OURS, THEIRS].iter().any(|&v| {
-                        self.region(v, &self.groups[gi])
-                            .is_some_and(|r| !r.is_engine())
-                    })
-            })
-            .collect();
-        let mut names: Vec<(usize, Vec<ImportedName>, ImportSide, Option<Side>)> = Vec::new();
-        for &gi in &import_groups {
-            let g = &self.groups[gi];
-            let (b, o, t) = (
-                self.import_side(BASE, g),
-                self.import_side(OURS, g),
-                self.import_side(THEIRS, g),
-            );
-            let (fork, merged) = imports::merge_group(
-                b.map(|x| x.import),
-                o.map(|x| x.import),
-                t.map(|x| x.import),
-                &pin.import_name,
-            );
-            let (first, second) = if fork == Side::Ours { (o, t) } else { (t, o) };
-            let Some(side) = first.or(second) else {
-                continue;
-            };
-            let fork = (o.is_some() && t.is_some()).then_some(fork);
-            names.push((gi, merged, side, fork));
-        }
+        let mut names = self.import_groups();
         let retired = if need_pin {
             imports::unused(text, &pin.retire)
         } else {
             Vec::new()
         };
-        // What a user can end up with: the text without the base sections of diff3
-        // conflict blocks, which no side takes.
-        let kept_text = without_base_sections(text, &self.opts.markers);
-        let mut notes: Vec<Vec<String>> = vec![Vec::new(); names.len()];
-        let mut slots: Vec<Option<usize>> = vec![None; names.len()];
-        for (i, (gi, list, _, _)) in names.iter_mut().enumerate() {
-            let before = list.len();
-            slots[i] = imports::remove_names(list, &retired);
-            if list.len() != before {
-                notes[i].push(format!("retired {}", retired.join(", ")));
-            }
-            // A name one side imports here that the result still uses (a server engine's
-            // NullPool, or either side of a conflict) stays imported, though the other
-            // dropped it: never a module that uses a pool class it does not import.
-            let g = &self.groups[*gi];
-            let mut kept: Vec<ImportedName> = Vec::new();
-            // The sides only: what both of them dropped stays dropped.
-            for v in [OURS, THEIRS] {
-                let Some(side) = self.import_side(v, g) else {
-                    continue;
-                };
-                for n in &side.import.names {
-                    let bound = n.alias.as_deref().unwrap_or(&n.name);
-                    let known = list.iter().chain(&kept).any(|m| m.name == n.name);
-                    if !known && !retired.contains(&n.name) && imports::name_used(&kept_text, bound)
-                    {
-                        kept.push(n.clone());
-                    }
-                }
-            }
-            for n in kept {
-                notes[i].push(format!("kept {}, still used", n.name));
-                // In order, when the list is in order.
-                let sorted = list.windows(2).all(|w| w[0].name <= w[1].name);
-                let at = if sorted {
-                    list.iter()
-                        .position(|m| m.name > n.name)
-                        .unwrap_or(list.len())
-                } else {
-                    list.len()
-                };
-                list.insert(at, n);
-            }
-        }
+        let (mut notes, slots) = self.retire_and_keep(text, &mut names, &retired);
         // Groups whose line survived the line merge (the others were deleted by a side),
         // found in one pass over the text.
         let surviving: rustc_hash::FxHashSet<usize> = text
@@ -101,15 +41,12 @@ impl Merger<'_> {
             .filter(|&(_, variant)| variant == Variant::Shared)
             .map(|(g, _)| g)
             .collect();
-        let present: Vec<bool> = names
-            .iter()
-            .map(|(gi, _, _, _)| surviving.contains(gi))
-            .collect();
+        let present: Vec<bool> = names.iter().map(|g| surviving.contains(&g.group)).collect();
         let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == pin.import_name);
         let provided = names
             .iter()
             .zip(&present)
-            .any(|((_, l, _, _), p)| *p && carries(l));
+            .any(|(g, p)| *p && carries(&g.names));
         let mut inserted_line = false;
         let mut reinserted: Option<(Vec<u8>, ImportSide)> = None;
         if need_pin && !provided {
@@ -119,24 +56,33 @@ impl Merger<'_> {
             let target = names
                 .iter()
                 .zip(&present)
-                .position(|((_, _, side, _), p)| *p && side.import.scope.is_empty());
+                .position(|(g, p)| *p && g.side.import.scope.is_empty());
             let deleted = names
                 .iter()
                 .zip(&present)
-                .find(|((_, l, side, _), p)| !**p && carries(l) && side.import.scope.is_empty());
+                .find(|(g, p)| !**p && carries(&g.names) && g.side.import.scope.is_empty());
             match (target, deleted) {
                 (Some(i), _) => {
-                    imports::insert_name(&mut names[i].1, &pin.import_name, slots[i]);
+                    imports::insert_name(&mut names[i].names, &pin.import_name, slots[i]);
                     notes[i].push(format!("added {}", pin.import_name));
                 }
-                (None, Some(((_, list, side, _), _))) => {
-                    reinserted = Some((imports::render(*side, list), *side));
+                (None, Some((g, _))) => {
+                    reinserted = Some((imports::render(g.side, &g.names), g.side));
                 }
                 (None, None) => inserted_line = true,
             }
         }
         let mut rendered: Vec<(usize, Option<Vec<u8>>)> = Vec::new();
-        for (i, (gi, list, side, fork)) in names.iter().enumerate() {
+        for (
+            i,
+            ImportGroup {
+                group: gi,
+                names: list,
+                side,
+                fork,
+            },
+        ) in names.iter().enumerate()
+        {
             let out = (!list.is_empty()).then(|| imports::render(*side, list));
             let verbatim = out.as_deref() == Some(&side.text[side.region.span.clone()]);
             if !verbatim || !notes[i].is_empty() {
@@ -187,45 +133,169 @@ impl Merger<'_> {
             },
         );
         if let Some((line, side)) = reinserted {
-            let at = imports::near_neighbour(&out, side.text, side.region).unwrap_or_else(|| {
-                imports::insertion_point(&out, package_of(&pin.import_module), &pin.import_name)
-            });
-            let at = outside_blocks(&out, at, self.opts.markers.size);
-            let eol = &side.text[side.region.eol.clone()];
-            let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
-            out.splice(at..at, [line.as_slice(), eol].concat());
-            decisions.push(Decision {
-                region: format!("import {}", pin.import_module),
-                line: regions::line_number(&out, at),
-                fork: None,
-                outcome: Outcome::Kept,
-                from_fork: vec![pin.import_name.clone()],
-                from_upstream: Vec::new(),
-                note: "a side deleted the import the pinned engines need; kept".into(),
-            });
+            self.reinsert_import(&mut out, &line, side, decisions);
         }
         if inserted_line {
-            let at =
-                imports::insertion_point(&out, package_of(&pin.import_module), &pin.import_name);
-            let at = outside_blocks(&out, at, self.opts.markers.size);
-            // The end of line of the lines around it.
-            let eol = crate::region::edit::line_eol(&out, at);
-            let line = [
-                format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
-                eol,
-            ]
-            .concat();
-            out.splice(at..at, line);
-            decisions.push(Decision {
-                region: format!("import {}", pin.import_module),
-                line: regions::line_number(&out, at),
-                fork: None,
-                outcome: Outcome::Pinned,
-                from_fork: Vec::new(),
-                from_upstream: Vec::new(),
-                note: format!("added the import of {}", pin.import_name),
-            });
+            self.insert_import_line(&mut out, decisions);
         }
         Ok(out)
+    }
+
+    /// Each masked import group merged: its names, the side to render it on, and
+    /// the fork's side where both sides hold it.
+    fn import_groups(&self) -> Vec<ImportGroup<'_>> {
+        let pin = &self.opts.pin;
+        let import_groups: Vec<usize> = (0..self.groups.len())
+            .filter(|&gi| {
+                self.masked[gi]
+                    && [BASE, OURS, THEIRS].iter().any(|&v| {
+                        self.region(v, &self.groups[gi])
+                            .is_some_and(|r| !r.is_engine())
+                    })
+            })
+            .collect();
+        let mut names: Vec<ImportGroup> = Vec::new();
+        for &gi in &import_groups {
+            let g = &self.groups[gi];
+            let (b, o, t) = (
+                self.import_side(BASE, g),
+                self.import_side(OURS, g),
+                self.import_side(THEIRS, g),
+            );
+            let (fork, merged) = imports::merge_group(
+                b.map(|x| x.import),
+                o.map(|x| x.import),
+                t.map(|x| x.import),
+                &pin.import_name,
+            );
+            let (first, second) = if fork == Side::Ours { (o, t) } else { (t, o) };
+            let Some(side) = first.or(second) else {
+                continue;
+            };
+            let fork = (o.is_some() && t.is_some()).then_some(fork);
+            names.push(ImportGroup {
+                group: gi,
+                names: merged,
+                side,
+                fork,
+            });
+        }
+        names
+    }
+
+    /// Drops the `retired` names from every group, keeps a name a side imports that
+    /// the result still uses; returns each group's notes and where a retired name was
+    /// (the pin's name goes there).
+    fn retire_and_keep(
+        &self,
+        text: &[u8],
+        names: &mut [ImportGroup],
+        retired: &[String],
+    ) -> (Vec<Vec<String>>, Vec<Option<usize>>) {
+        // What a user can end up with: the text without the base sections of diff3
+        // conflict blocks, which no side takes.
+        let kept_text = without_base_sections(text, &self.opts.markers);
+        let mut notes: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+        let mut slots: Vec<Option<usize>> = vec![None; names.len()];
+        for (
+            i,
+            ImportGroup {
+                group: gi,
+                names: list,
+                ..
+            },
+        ) in names.iter_mut().enumerate()
+        {
+            let before = list.len();
+            slots[i] = imports::remove_names(list, retired);
+            if list.len() != before {
+                notes[i].push(format!("retired {}", retired.join(", ")));
+            }
+            // A name one side imports here that the result still uses (a server engine's
+            // NullPool, or either side of a conflict) stays imported, though the other
+            // dropped it: never a module that uses a pool class it does not import.
+            let g = &self.groups[*gi];
+            let mut kept: Vec<ImportedName> = Vec::new();
+            // The sides only: what both of them dropped stays dropped.
+            for v in [OURS, THEIRS] {
+                let Some(side) = self.import_side(v, g) else {
+                    continue;
+                };
+                for n in &side.import.names {
+                    let bound = n.alias.as_deref().unwrap_or(&n.name);
+                    let known = list.iter().chain(&kept).any(|m| m.name == n.name);
+                    if !known && !retired.contains(&n.name) && imports::name_used(&kept_text, bound)
+                    {
+                        kept.push(n.clone());
+                    }
+                }
+            }
+            for n in kept {
+                notes[i].push(format!("kept {}, still used", n.name));
+                // In order, when the list is in order.
+                let sorted = list.windows(2).all(|w| w[0].name <= w[1].name);
+                let at = if sorted {
+                    list.iter()
+                        .position(|m| m.name > n.name)
+                        .unwrap_or(list.len())
+                } else {
+                    list.len()
+                };
+                list.insert(at, n);
+            }
+        }
+        (notes, slots)
+    }
+
+    /// Puts the fork's import a side deleted back next to its old neighbour.
+    fn reinsert_import(
+        &self,
+        out: &mut Vec<u8>,
+        line: &[u8],
+        side: ImportSide,
+        decisions: &mut Vec<Decision>,
+    ) {
+        let pin = &self.opts.pin;
+        let at = imports::near_neighbour(out, side.text, side.region).unwrap_or_else(|| {
+            imports::insertion_point(out, package_of(&pin.import_module), &pin.import_name)
+        });
+        let at = outside_blocks(out, at, self.opts.markers.size);
+        let eol = &side.text[side.region.eol.clone()];
+        let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
+        out.splice(at..at, [line, eol].concat());
+        decisions.push(Decision {
+            region: format!("import {}", pin.import_module),
+            line: regions::line_number(out, at),
+            fork: None,
+            outcome: Outcome::Kept,
+            from_fork: vec![pin.import_name.clone()],
+            from_upstream: Vec::new(),
+            note: "a side deleted the import the pinned engines need; kept".into(),
+        });
+    }
+
+    /// Adds a new line importing the pin's name, after the package's imports and
+    /// before the first use.
+    fn insert_import_line(&self, out: &mut Vec<u8>, decisions: &mut Vec<Decision>) {
+        let pin = &self.opts.pin;
+        let at = imports::insertion_point(out, package_of(&pin.import_module), &pin.import_name);
+        let at = outside_blocks(out, at, self.opts.markers.size);
+        // The end of line of the lines around it.
+        let eol = crate::region::edit::line_eol(out, at);
+        let line = [
+            format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
+            eol,
+        ]
+        .concat();
+        out.splice(at..at, line);
+        decisions.push(Decision {
+            region: format!("import {}", pin.import_module),
+            line: regions::line_number(out, at),
+            fork: None,
+            outcome: Outcome::Pinned,
+            from_fork: Vec::new(),
+            from_upstream: Vec::new(),
+            note: format!("added the import of {}", pin.import_name),
+        });
     }
 }
