@@ -205,8 +205,50 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
     let mut unfixable = Vec::new();
 
     // The engine statements.
+    let edits = engine_edits(text, &scan, &regions, pin, &mut changed, &mut unfixable);
+    let text1 = splice(text, &edits);
+
+    // The pool import, on the pinned text.
+    let Ok((scan1, regions1)) = regions_of(&text1, pin) else {
+        // The pinned statements must parse; if not, change nothing.
+        return unchanged(vec![finding(
+            Kind::Syntax,
+            1,
+            "the pinned file would not parse; left as it is",
+        )]);
+    };
+    let pins_something = scan1
+        .statements
+        .iter()
+        .flat_map(|s| s.calls.iter())
+        .any(|c| pin.is_pinned(&c.args));
+    let mut import_edits = if pins_something && pin.needs_import() {
+        import_edits(&text1, &scan1, &regions1, pin, &mut changed)
+    } else {
+        Vec::new()
+    };
+    import_edits.sort_by_key(|(r, _)| r.start);
+    let content = splice(&text1, &import_edits);
+    changed.sort_by_key(|f| f.line);
+    Fixed {
+        content,
+        changed,
+        unfixable,
+    }
+}
+
+/// Each engine statement that needs the pin, pinned (an edit of its lines); what it
+/// changed, and what cannot take the pin, recorded.
+fn engine_edits(
+    text: &[u8],
+    scan: &Scan,
+    regions: &[Region],
+    pin: &Pin,
+    changed: &mut Vec<Finding>,
+    unfixable: &mut Vec<Finding>,
+) -> Vec<(Range<usize>, Vec<u8>)> {
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-    for region in &regions {
+    for region in regions {
         let RegionKind::Engine(i) = region.kind else {
             continue;
         };
@@ -236,127 +278,114 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
             format!("pin {}", statement_name(stmt, pin)),
         ));
     }
-    let text1 = splice(text, &edits);
+    edits
+}
 
-    // The pool import, on the pinned text.
-    let Ok((scan1, regions1)) = regions_of(&text1, pin) else {
-        // The pinned statements must parse; if not, change nothing.
-        return unchanged(vec![finding(
-            Kind::Syntax,
-            1,
-            "the pinned file would not parse; left as it is",
-        )]);
-    };
-    let pins_something = scan1
-        .statements
-        .iter()
-        .flat_map(|s| s.calls.iter())
-        .any(|c| pin.is_pinned(&c.args));
+/// The pool import on the pinned text: retired names dropped where nothing else uses
+/// them, the pin's name added (to a module-level import, or on a new line).
+fn import_edits(
+    text1: &[u8],
+    scan1: &Scan,
+    regions1: &[Region],
+    pin: &Pin,
+    changed: &mut Vec<Finding>,
+) -> Vec<(Range<usize>, Vec<u8>)> {
     let mut import_edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-    if pins_something && pin.needs_import() {
-        let import_regions: Vec<(&Region, ImportSide)> = regions1
+    let import_regions: Vec<(&Region, ImportSide)> = regions1
+        .iter()
+        .filter_map(|r| match r.kind {
+            RegionKind::Import(i) => Some((
+                r,
+                ImportSide {
+                    text: text1,
+                    region: r,
+                    import: &scan1.imports[i],
+                },
+            )),
+            RegionKind::Engine(_) => None,
+        })
+        .collect();
+    // Retired names count as used only outside the imports themselves.
+    let without_imports = splice(
+        text1,
+        &import_regions
             .iter()
-            .filter_map(|r| match r.kind {
-                RegionKind::Import(i) => Some((
-                    r,
-                    ImportSide {
-                        text: &text1,
-                        region: r,
-                        import: &scan1.imports[i],
-                    },
-                )),
-                RegionKind::Engine(_) => None,
-            })
-            .collect();
-        // Retired names count as used only outside the imports themselves.
-        let without_imports = splice(
-            &text1,
-            &import_regions
-                .iter()
-                .map(|(r, _)| (r.span.clone(), Vec::new()))
-                .collect::<Vec<_>>(),
-        );
-        let retired = imports::unused(&without_imports, &pin.retire);
-        let mut lists: Vec<(Vec<_>, Option<usize>)> = import_regions
+            .map(|(r, _)| (r.span.clone(), Vec::new()))
+            .collect::<Vec<_>>(),
+    );
+    let retired = imports::unused(&without_imports, &pin.retire);
+    let mut lists: Vec<(Vec<_>, Option<usize>)> = import_regions
+        .iter()
+        .map(|(_, side)| {
+            let mut list = side.import.names.clone();
+            let slot = imports::remove_names(&mut list, &retired);
+            (list, slot)
+        })
+        .collect();
+    let has_name = lists
+        .iter()
+        .any(|(l, _)| l.iter().any(|n| n.name == pin.import_name));
+    let mut insert_line = false;
+    if !has_name {
+        match import_regions
             .iter()
-            .map(|(_, side)| {
-                let mut list = side.import.names.clone();
-                let slot = imports::remove_names(&mut list, &retired);
-                (list, slot)
-            })
-            .collect();
-        let has_name = lists
-            .iter()
-            .any(|(l, _)| l.iter().any(|n| n.name == pin.import_name));
-        let mut insert_line = false;
-        if !has_name {
-            match import_regions
-                .iter()
-                .position(|(_, s)| s.import.scope.is_empty())
-            {
-                Some(i) => {
-                    let (list, slot) = &mut lists[i];
-                    imports::insert_name(list, &pin.import_name, *slot);
-                }
-                None => insert_line = true,
-            }
-            changed.push(finding(
-                Kind::Import,
-                import_regions
-                    .first()
-                    .map_or(1, |(r, _)| line_number(&text1, r.span.start)),
-                format!("import {} from {}", pin.import_name, pin.import_module),
-            ));
-        }
-        for ((region, side), (list, _)) in import_regions.iter().zip(&lists) {
-            if *list == side.import.names {
-                continue;
-            }
-            if list.is_empty() {
-                // Nothing left to import: the statement's line goes.
-                import_edits.push((region.span.start..region.eol.end, Vec::new()));
-            } else {
-                import_edits.push((region.span.clone(), imports::render(*side, list)));
-            }
-        }
-        if !retired.is_empty()
-            && import_regions
-                .iter()
-                .any(|(_, s)| s.import.names.iter().any(|n| retired.contains(&n.name)))
+            .position(|(_, s)| s.import.scope.is_empty())
         {
-            changed.push(finding(
-                Kind::Import,
-                import_regions
-                    .first()
-                    .map_or(1, |(r, _)| line_number(&text1, r.span.start)),
-                format!("drop the unused import of {}", retired.join(", ")),
-            ));
+            Some(i) => {
+                let (list, slot) = &mut lists[i];
+                imports::insert_name(list, &pin.import_name, *slot);
+            }
+            None => insert_line = true,
         }
-        if insert_line {
-            let package = pin
-                .import_module
-                .split('.')
-                .next()
-                .unwrap_or(&pin.import_module);
-            let at = imports::insertion_point(&text1, package, &pin.import_name);
-            // The end of line of the lines around it.
-            let eol = crate::region::edit::line_eol(&text1, at);
-            let line = [
-                format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
-                eol,
-            ]
-            .concat();
-            import_edits.push((at..at, line));
+        changed.push(finding(
+            Kind::Import,
+            import_regions
+                .first()
+                .map_or(1, |(r, _)| line_number(text1, r.span.start)),
+            format!("import {} from {}", pin.import_name, pin.import_module),
+        ));
+    }
+    for ((region, side), (list, _)) in import_regions.iter().zip(&lists) {
+        if *list == side.import.names {
+            continue;
+        }
+        if list.is_empty() {
+            // Nothing left to import: the statement's line goes.
+            import_edits.push((region.span.start..region.eol.end, Vec::new()));
+        } else {
+            import_edits.push((region.span.clone(), imports::render(*side, list)));
         }
     }
-    import_edits.sort_by_key(|(r, _)| r.start);
-    let content = splice(&text1, &import_edits);
-    changed.sort_by_key(|f| f.line);
-    Fixed {
-        content,
-        changed,
-        unfixable,
+    if !retired.is_empty()
+        && import_regions
+            .iter()
+            .any(|(_, s)| s.import.names.iter().any(|n| retired.contains(&n.name)))
+    {
+        changed.push(finding(
+            Kind::Import,
+            import_regions
+                .first()
+                .map_or(1, |(r, _)| line_number(text1, r.span.start)),
+            format!("drop the unused import of {}", retired.join(", ")),
+        ));
     }
+    if insert_line {
+        let package = pin
+            .import_module
+            .split('.')
+            .next()
+            .unwrap_or(&pin.import_module);
+        let at = imports::insertion_point(text1, package, &pin.import_name);
+        // The end of line of the lines around it.
+        let eol = crate::region::edit::line_eol(text1, at);
+        let line = [
+            format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
+            eol,
+        ]
+        .concat();
+        import_edits.push((at..at, line));
+    }
+    import_edits
 }
 
 #[cfg(test)]

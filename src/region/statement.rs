@@ -172,74 +172,14 @@ pub(super) fn merge_statement(
     // engine by engine even when a side adds or removes one.
     let by_slot = !same_shape && [b, Some(f), Some(u)].iter().flatten().all(|v| slotted(v));
     if !same_shape && !by_slot {
-        return match three_way(
-            b.map(|b| b.stmt.norm.as_bytes()),
-            f.stmt.norm.as_bytes(),
-            u.stmt.norm.as_bytes(),
-        ) {
-            Some((_, who)) => {
-                let side = if who == Who::Fork { f } else { u };
-                let lines = pinned_lines(side, pins);
-                if let Some(why) = lines.blocked.filter(|_| who == Who::Upstream) {
-                    return conflict(RegionConflict::Unpinnable(why));
-                }
-                StatementOut::Clean {
-                    text: lines.text,
-                    pinned: lines.pinned,
-                    from_upstream: if who == Who::Upstream {
-                        vec!["statement".into()]
-                    } else {
-                        Vec::new()
-                    },
-                    unverified: lines.unverified,
-                }
-            }
-            // One side only pinned the statement the other rewrote (added an engine to a
-            // dict of engines, say): the rewrite, pinned.
-            None => match b.and_then(|b| pinned_norm(b, pins)) {
-                Some(pinned_base) if pinned_base == f.stmt.norm => {
-                    take_pinned(u, pins, vec!["statement".into()], &conflict)
-                }
-                Some(pinned_base) if pinned_base == u.stmt.norm => {
-                    take_pinned(f, pins, Vec::new(), &conflict)
-                }
-                _ => conflict(RegionConflict::Rewritten),
-            },
-        };
+        return merge_reshaped(b, f, u, pins, &conflict);
     }
-    let mut from_upstream = Vec::new();
-    let Some((prefix, prefix_from)) = three_way(b.map(EngineSide::prefix), f.prefix(), u.prefix())
-        .or_else(|| {
-            (is_blank(f.prefix()) && is_blank(u.prefix())).then(|| (f.prefix(), Who::Fork))
-        })
-    else {
-        return conflict(RegionConflict::LineStart);
+    let frame = match frame(b, f, u) {
+        Ok(frame) => frame,
+        Err(reason) => return conflict(reason),
     };
-    if prefix_from == Who::Upstream {
-        from_upstream.push("indentation".to_string());
-    }
-    let Some((suffix, suffix_from)) = three_way(b.map(EngineSide::suffix), f.suffix(), u.suffix())
-        .or_else(|| {
-            (is_comment_or_blank(f.suffix()) && is_comment_or_blank(u.suffix()))
-                .then(|| (f.suffix(), Who::Fork))
-        })
-    else {
-        return conflict(RegionConflict::LastLine);
-    };
-    if suffix_from == Who::Upstream {
-        from_upstream.push("trailing comment".to_string());
-    }
-    let skeleton = three_way(
-        b.map(|b| b.stmt.skeleton.as_bytes()),
-        f.stmt.skeleton.as_bytes(),
-        u.stmt.skeleton.as_bytes(),
-    );
-    let Some((_, skeleton_from)) = skeleton else {
-        return conflict(RegionConflict::Around);
-    };
-    if skeleton_from == Who::Upstream {
-        from_upstream.push("statement".to_string());
-    }
+    let (prefix, suffix, skeleton_from) = (frame.prefix, frame.suffix, frame.skeleton_from);
+    let mut from_upstream = frame.from_upstream;
     let s = if skeleton_from == Who::Upstream { u } else { f };
     let target_indent: Vec<u8> = {
         let n = prefix
@@ -305,46 +245,13 @@ pub(super) fn merge_statement(
     // was, or only pinned it.
     if !same_shape && let Some(b) = b {
         let other = if skeleton_from == Who::Upstream { f } else { u };
-        for call in &other.stmt.calls {
-            let Some(slot) = call.slot.as_deref() else {
-                continue;
-            };
-            if slot_index(s, slot).is_some() {
-                continue;
-            }
-            let Some(j) = slot_index(b, slot) else {
-                continue;
-            };
-            let kept = squeeze(&other.text[call.args.range.clone()]);
-            let was = call_in(b, j);
-            let unchanged = kept == squeeze(&b.text[was.call.args.range.clone()])
-                || merge_call(None, was, was, pin, How::OneSide)
-                    .is_ok_and(|c| squeeze(&c.args) == kept);
-            if !unchanged {
-                return conflict(RegionConflict::RemovedChanged {
-                    slot: slot.to_string(),
-                });
-            }
+        if let Some(reason) = removed_and_changed(b, s, other, pin) {
+            return conflict(reason);
         }
     }
     // Rebuild the statement on the skeleton's side, each piece re-indented.
     let mut text = prefix.to_vec();
-    let mut pos = s.stmt.range.start;
-    for (i, c) in calls.iter().enumerate() {
-        let args_range = s.stmt.calls[i].args.range.clone();
-        text.extend(reindent(
-            &s.text[pos..args_range.start],
-            s.indent(),
-            &target_indent,
-        ));
-        text.extend(reindent(&c.args, side_of(c.from).indent(), &target_indent));
-        pos = args_range.end;
-    }
-    text.extend(reindent(
-        &s.text[pos..s.stmt.range.end],
-        s.indent(),
-        &target_indent,
-    ));
+    text.extend(rebuild(s, &calls, &side_of, &target_indent));
     text.extend_from_slice(suffix);
     if !conflicts.is_empty() {
         return StatementOut::Conflict {
@@ -360,6 +267,165 @@ pub(super) fn merge_statement(
         from_upstream,
         unverified,
     }
+}
+
+/// What surrounds a statement's calls, merged three-way.
+struct Frame<'t> {
+    /// The start of the statement's first line (its indentation).
+    prefix: &'t [u8],
+    /// The rest of its last line (a trailing comment).
+    suffix: &'t [u8],
+    /// Whose skeleton (target, callee, everything outside the argument lists).
+    skeleton_from: Who,
+    /// What of it came from upstream.
+    from_upstream: Vec<String>,
+}
+
+/// The prefix, suffix and skeleton of a statement merged three-way; a conflict where
+/// both sides changed one of them (blank prefixes, and comments after the statement,
+/// may differ: the fork's stand).
+fn frame<'t>(
+    b: Option<&EngineSide<'t>>,
+    f: &EngineSide<'t>,
+    u: &EngineSide<'t>,
+) -> Result<Frame<'t>, RegionConflict> {
+    let mut from_upstream = Vec::new();
+    let (prefix, prefix_from) = three_way(b.map(EngineSide::prefix), f.prefix(), u.prefix())
+        .or_else(|| (is_blank(f.prefix()) && is_blank(u.prefix())).then(|| (f.prefix(), Who::Fork)))
+        .ok_or(RegionConflict::LineStart)?;
+    if prefix_from == Who::Upstream {
+        from_upstream.push("indentation".to_string());
+    }
+    let (suffix, suffix_from) = three_way(b.map(EngineSide::suffix), f.suffix(), u.suffix())
+        .or_else(|| {
+            (is_comment_or_blank(f.suffix()) && is_comment_or_blank(u.suffix()))
+                .then(|| (f.suffix(), Who::Fork))
+        })
+        .ok_or(RegionConflict::LastLine)?;
+    if suffix_from == Who::Upstream {
+        from_upstream.push("trailing comment".to_string());
+    }
+    let (_, skeleton_from) = three_way(
+        b.map(|b| b.stmt.skeleton.as_bytes()),
+        f.stmt.skeleton.as_bytes(),
+        u.stmt.skeleton.as_bytes(),
+    )
+    .ok_or(RegionConflict::Around)?;
+    if skeleton_from == Who::Upstream {
+        from_upstream.push("statement".to_string());
+    }
+    Ok(Frame {
+        prefix,
+        suffix,
+        skeleton_from,
+        from_upstream,
+    })
+}
+
+/// A statement whose calls no longer pair (a side added or removed one, and they are
+/// not named by slots): the side that changed it, pinned; where one side only pinned
+/// what the other rewrote, the rewrite pinned; a conflict otherwise.
+fn merge_reshaped(
+    b: Option<&EngineSide>,
+    f: &EngineSide,
+    u: &EngineSide,
+    pins: Pins,
+    conflict: &dyn Fn(RegionConflict) -> StatementOut,
+) -> StatementOut {
+    match three_way(
+        b.map(|b| b.stmt.norm.as_bytes()),
+        f.stmt.norm.as_bytes(),
+        u.stmt.norm.as_bytes(),
+    ) {
+        Some((_, who)) => {
+            let side = if who == Who::Fork { f } else { u };
+            let lines = pinned_lines(side, pins);
+            if let Some(why) = lines.blocked.filter(|_| who == Who::Upstream) {
+                return conflict(RegionConflict::Unpinnable(why));
+            }
+            StatementOut::Clean {
+                text: lines.text,
+                pinned: lines.pinned,
+                from_upstream: if who == Who::Upstream {
+                    vec!["statement".into()]
+                } else {
+                    Vec::new()
+                },
+                unverified: lines.unverified,
+            }
+        }
+        // One side only pinned the statement the other rewrote (added an engine to a
+        // dict of engines, say): the rewrite, pinned.
+        None => match b.and_then(|b| pinned_norm(b, pins)) {
+            Some(pinned_base) if pinned_base == f.stmt.norm => {
+                take_pinned(u, pins, vec!["statement".into()], conflict)
+            }
+            Some(pinned_base) if pinned_base == u.stmt.norm => {
+                take_pinned(f, pins, Vec::new(), conflict)
+            }
+            _ => conflict(RegionConflict::Rewritten),
+        },
+    }
+}
+
+/// An engine of the base that the skeleton's side `s` removed and `other` changed
+/// (beyond pinning it): the conflict it makes.
+fn removed_and_changed(
+    b: &EngineSide,
+    s: &EngineSide,
+    other: &EngineSide,
+    pin: &Pin,
+) -> Option<RegionConflict> {
+    for call in &other.stmt.calls {
+        let Some(slot) = call.slot.as_deref() else {
+            continue;
+        };
+        if slot_index(s, slot).is_some() {
+            continue;
+        }
+        let Some(j) = slot_index(b, slot) else {
+            continue;
+        };
+        let kept = squeeze(&other.text[call.args.range.clone()]);
+        let was = call_in(b, j);
+        let unchanged = kept == squeeze(&b.text[was.call.args.range.clone()])
+            || merge_call(None, was, was, pin, How::OneSide)
+                .is_ok_and(|c| squeeze(&c.args) == kept);
+        if !unchanged {
+            return Some(RegionConflict::RemovedChanged {
+                slot: slot.to_string(),
+            });
+        }
+    }
+    None
+}
+
+/// The statement of the skeleton's side `s` from its first call to its end, with each
+/// call's merged arguments in place and every piece re-indented to `target_indent`.
+fn rebuild<'s>(
+    s: &EngineSide,
+    calls: &[CallOut],
+    side_of: &dyn Fn(Who) -> &'s EngineSide<'s>,
+    target_indent: &[u8],
+) -> Vec<u8> {
+    let mut text = Vec::new();
+    let mut pos = s.stmt.range.start;
+    for (i, c) in calls.iter().enumerate() {
+        let args_range = s.stmt.calls[i].args.range.clone();
+        text.extend(reindent(
+            &s.text[pos..args_range.start],
+            s.indent(),
+            target_indent,
+        ));
+        text.extend(reindent(&c.args, side_of(c.from).indent(), target_indent));
+        pos = args_range.end;
+    }
+    text.extend(reindent(
+        &s.text[pos..s.stmt.range.end],
+        s.indent(),
+        target_indent,
+    ));
+    text
 }
 
 /// Which call of a statement has slot `slot`.
