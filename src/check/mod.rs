@@ -283,6 +283,8 @@ fn engine_edits(
 
 /// The pool import on the pinned text: retired names dropped where nothing else uses
 /// them, the pin's name added (to a module-level import, or on a new line).
+// Long on purpose: the import rules of `fix` in the order they apply (retire, add to
+// a module-level import or a new line, report), over one list of import regions.
 fn import_edits(
     text1: &[u8],
     scan1: &Scan,

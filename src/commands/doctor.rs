@@ -129,8 +129,18 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
         .collect();
     let attrs = repo::attributes(repo, &tracked, &["merge"], None)?;
     let owned: Vec<&String> = tracked.iter().filter(|p| repo::owned(&attrs, p)).collect();
+    driver_verdicts(repo, &owned, &exe, &mut out);
+    path_verdict(&exe, &mut out);
+    profile_verdict(repo, &mut out);
+    files_verdicts(repo, &tracked, &attrs, &owned, &mut out);
+    recursive_verdict(repo, &mut out);
+    out.extend(layout_verdicts(repo));
+    out.extend(hook_verdicts(repo)?);
+    Ok(out)
+}
 
-    // The driver.
+/// The driver: registered, running this binary, with every placeholder.
+fn driver_verdicts(repo: &Repository, owned: &[&String], exe: &Path, out: &mut Vec<Verdict>) {
     let driver = repo::config_string(Some(repo), "merge.poolmerge.driver");
     match &driver {
         None if !owned.is_empty() => out.push(Verdict::Problem(
@@ -162,7 +172,7 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
                     format!("the driver runs {}, which does not exist", p.display()),
                     "poolmerge install".into(),
                 )),
-                Some(p) if !same_file(&p, &exe) => out.push(Verdict::Note(format!(
+                Some(p) if !same_file(&p, exe) => out.push(Verdict::Note(format!(
                     "the driver runs {}, not this binary ({}); `poolmerge install` points it here",
                     p.display(),
                     exe.display()
@@ -182,8 +192,12 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
             }
         }
     }
+}
+
+/// Whether `poolmerge` on PATH is this binary.
+fn path_verdict(exe: &Path, out: &mut Vec<Verdict>) {
     match on_path("poolmerge") {
-        Some(p) if same_file(&p, &exe) => out.push(Verdict::Ok(format!(
+        Some(p) if same_file(&p, exe) => out.push(Verdict::Ok(format!(
             "poolmerge on PATH is this binary ({})",
             p.display()
         ))),
@@ -195,8 +209,10 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
             "poolmerge is not on PATH (the driver line names it by path, so merges work)".into(),
         )),
     }
+}
 
-    // The profile.
+/// Where the profile comes from, or why the configuration is invalid.
+fn profile_verdict(repo: &Repository, out: &mut Vec<Verdict>) {
     match crate::config::load(Some(repo)) {
         Ok(p) => out.push(Verdict::Ok(format!(
             "the profile comes from {}: {} (poolmerge config prints it)",
@@ -214,8 +230,16 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
             "fix that line (docs/CONFIG.md has the schema), then: poolmerge config".into(),
         )),
     }
+}
 
-    // The files.
+/// The files routed to poolmerge, and the files that create engines but are not.
+fn files_verdicts(
+    repo: &Repository,
+    tracked: &[String],
+    attrs: &repo::Attributes,
+    owned: &[&String],
+    out: &mut Vec<Verdict>,
+) {
     if owned.is_empty() {
         out.push(Verdict::Problem(
             "no tracked file is routed to poolmerge (merge=poolmerge)".into(),
@@ -232,7 +256,7 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
     let workdir = repo.workdir();
     let unrouted: Vec<&String> = tracked
         .iter()
-        .filter(|p| !repo::owned(&attrs, p))
+        .filter(|p| !repo::owned(attrs, p))
         .filter(|p| {
             workdir
                 .and_then(|w| std::fs::read(w.join(p)).ok())
@@ -246,8 +270,10 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
             list.join(", ")
         )));
     }
+}
 
-    // Inner merges and hooks.
+/// Which driver inner merges of criss-cross histories use.
+fn recursive_verdict(repo: &Repository, out: &mut Vec<Verdict>) {
     match repo::config_string(Some(repo), "merge.poolmerge.recursive") {
         Some(v) => out.push(Verdict::Note(format!(
             "merge.poolmerge.recursive = {v}: inner merges of criss-cross histories use it"
@@ -256,9 +282,6 @@ fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {
             "inner merges of criss-cross histories use poolmerge too".into(),
         )),
     }
-    out.extend(layout_verdicts(repo));
-    out.extend(hook_verdicts(repo)?);
-    Ok(out)
 }
 
 /// The repository's layout: what git writes that libgit2 alone could not read.

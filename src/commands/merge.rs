@@ -151,6 +151,9 @@ pub fn run(args: &MergeArgs) -> Result<Status> {
 }
 
 /// Runs the driver with explicit settings and line merge (the test seam).
+// Long on purpose: the driver's whole contract in the order git sees it (read the
+// three files, merge, write OURS atomically, report, log, exit status), one step
+// after the other.
 pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status> {
     let mut inputs = Vec::with_capacity(3);
     for (what, path) in [

@@ -121,111 +121,25 @@ pub fn run_with_repo(
     }
     let mut decisions: Vec<(String, Decision)> = Vec::new();
     let mut staged: Vec<String> = Vec::new();
-
+    let one = OnePath {
+        repo,
+        workdir: &workdir,
+        args,
+        line,
+        attrs: &attrs,
+        profile: &profile,
+        eol: &eol,
+        style,
+        would,
+    };
     for path in &targets {
-        let file = workdir.join(path);
-        let worktree = match read_worktree_file(&workdir, path) {
-            Ok(t) => t,
-            Err(why) => {
-                eprintln!("poolmerge: {path}: {why}");
-                errors += 1;
-                continue;
-            }
-        };
-        let size = repo::marker_size(&attrs, path);
-        let (ours_label, base_label, theirs_label) = labels(repo, worktree.as_deref(), size);
-        let markers = Markers {
-            size,
-            style,
-            ours: ours_label,
-            base: base_label,
-            theirs: theirs_label,
-        };
-        let Some(stages) = conflicts.get(path) else {
-            // No index stages: the blocks already in the file.
-            let Some(text) = worktree else {
-                eprintln!("poolmerge: {path}: no such file and not unmerged");
-                errors += 1;
-                continue;
-            };
-            let res = resolve::resolve_all(&text, &markers, &profile.pins, line);
-            if res.resolved + res.left == 0 {
-                println!("{path}: no conflict to resolve");
-                continue;
-            }
-            if res.resolved > 0
-                && !args.dry_run
-                && let Err(e) = atomic_write(&file, &res.content)
-            {
-                eprintln!("poolmerge: cannot write {path}: {e}");
-                errors += 1;
-                continue;
-            }
-            decisions.extend(res.decisions.into_iter().map(|d| (path.clone(), d)));
-            if res.left == 0 {
-                println!("{path}: {would}resolved");
-            } else {
-                println!(
-                    "{path}: {} left ({} {would}resolved)",
-                    counted(res.left, "conflict", "conflicts"),
-                    res.resolved
-                );
-                remaining += 1;
-            }
-            continue;
-        };
-        if stages.ours.is_none() || stages.theirs.is_none() {
-            let who = if stages.ours.is_none() {
-                "ours"
-            } else {
-                "theirs"
-            };
-            println!("{path}: still conflicted (deleted in {who}, changed in the other)");
-            remaining += 1;
-            continue;
-        }
-        let (base, ours, theirs) = (
-            blob(repo, stages.base)?,
-            blob(repo, stages.ours)?,
-            blob(repo, stages.theirs)?,
-        );
-        let input = Input {
-            base: &base,
-            ours: &ours,
-            theirs: &theirs,
-        };
-        let opts = Options::for_pins(markers, &profile.pins);
-        let outcome = match merge_safely(&input, &opts, line, true) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("poolmerge: {path}: {e}");
-                errors += 1;
-                continue;
-            }
-        };
-        for w in &outcome.warnings {
-            eprintln!("{}", report::warning_line(path, w));
-        }
-        decisions.extend(outcome.decisions.iter().cloned().map(|d| (path.clone(), d)));
-        let content = eol.to_worktree(&outcome.content, &attrs, path);
-        if !args.dry_run {
-            if let Err(e) = atomic_write(&file, &content) {
-                eprintln!("poolmerge: cannot write {path}: {e}");
-                errors += 1;
-                continue;
-            }
-            if outcome.conflicts == 0 {
-                staged.push(path.clone());
-            }
-        }
-        if outcome.conflicts == 0 {
-            println!("{path}: {would}resolved");
-        } else {
-            println!(
-                "{path}: {} left",
-                counted(outcome.conflicts, "conflict", "conflicts")
-            );
-            remaining += 1;
+        let (done, made) = one.resolve(path, conflicts.get(path))?;
+        decisions.extend(made.into_iter().map(|d| (path.clone(), d)));
+        match done {
+            Done::Error => errors += 1,
+            Done::Left => remaining += 1,
+            Done::Staged => staged.push(path.clone()),
+            Done::Resolved => {}
         }
     }
     index::add(repo, &staged).context("cannot stage the resolved files")?;
@@ -251,4 +165,158 @@ pub fn run_with_repo(
     } else {
         Status::Clean
     })
+}
+
+/// How one path ended.
+enum Done {
+    /// It could not be read, merged or written (said on stderr).
+    Error,
+    /// Conflicts are left in it.
+    Left,
+    /// Resolved, to be staged.
+    Staged,
+    /// Resolved, or nothing to do, and nothing to stage.
+    Resolved,
+}
+
+/// What resolving one path reads.
+struct OnePath<'a> {
+    repo: &'a Repository,
+    workdir: &'a Path,
+    args: &'a ResolveArgs,
+    line: &'a dyn LineMerge,
+    attrs: &'a repo::Attributes,
+    profile: &'a crate::config::Profile,
+    eol: &'a repo::EolConfig,
+    style: Style,
+    /// "would be " for a dry run.
+    would: &'a str,
+}
+
+impl OnePath<'_> {
+    /// Resolves `path`: merged again from its index stages, or the blocks already in
+    /// the file where it has none.
+    fn resolve(&self, path: &String, stages: Option<&Stages>) -> Result<(Done, Vec<Decision>)> {
+        let worktree = match read_worktree_file(self.workdir, path) {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("poolmerge: {path}: {why}");
+                return Ok((Done::Error, Vec::new()));
+            }
+        };
+        let size = repo::marker_size(self.attrs, path);
+        let (ours_label, base_label, theirs_label) = labels(self.repo, worktree.as_deref(), size);
+        let markers = Markers {
+            size,
+            style: self.style,
+            ours: ours_label,
+            base: base_label,
+            theirs: theirs_label,
+        };
+        match stages {
+            Some(stages) => self.merged_again(path, stages, markers),
+            None => Ok(self.blocks_in_file(path, worktree, &markers)),
+        }
+    }
+
+    /// No index stages: the blocks already in the file.
+    fn blocks_in_file(
+        &self,
+        path: &String,
+        worktree: Option<Vec<u8>>,
+        markers: &Markers,
+    ) -> (Done, Vec<Decision>) {
+        let would = self.would;
+        let Some(text) = worktree else {
+            eprintln!("poolmerge: {path}: no such file and not unmerged");
+            return (Done::Error, Vec::new());
+        };
+        let res = resolve::resolve_all(&text, markers, &self.profile.pins, self.line);
+        if res.resolved + res.left == 0 {
+            println!("{path}: no conflict to resolve");
+            return (Done::Resolved, Vec::new());
+        }
+        if res.resolved > 0
+            && !self.args.dry_run
+            && let Err(e) = atomic_write(&self.workdir.join(path), &res.content)
+        {
+            eprintln!("poolmerge: cannot write {path}: {e}");
+            return (Done::Error, Vec::new());
+        }
+        if res.left == 0 {
+            println!("{path}: {would}resolved");
+            (Done::Resolved, res.decisions)
+        } else {
+            println!(
+                "{path}: {} left ({} {would}resolved)",
+                counted(res.left, "conflict", "conflicts"),
+                res.resolved
+            );
+            (Done::Left, res.decisions)
+        }
+    }
+
+    /// The index stages merged again by poolmerge, written to the work tree, and
+    /// staged where clean.
+    fn merged_again(
+        &self,
+        path: &String,
+        stages: &Stages,
+        markers: Markers,
+    ) -> Result<(Done, Vec<Decision>)> {
+        let (repo, would) = (self.repo, self.would);
+        if stages.ours.is_none() || stages.theirs.is_none() {
+            let who = if stages.ours.is_none() {
+                "ours"
+            } else {
+                "theirs"
+            };
+            println!("{path}: still conflicted (deleted in {who}, changed in the other)");
+            return Ok((Done::Left, Vec::new()));
+        }
+        let (base, ours, theirs) = (
+            blob(repo, stages.base)?,
+            blob(repo, stages.ours)?,
+            blob(repo, stages.theirs)?,
+        );
+        let input = Input {
+            base: &base,
+            ours: &ours,
+            theirs: &theirs,
+        };
+        let opts = Options::for_pins(markers, &self.profile.pins);
+        let outcome = match merge_safely(&input, &opts, self.line, true) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("poolmerge: {path}: {e}");
+                return Ok((Done::Error, Vec::new()));
+            }
+        };
+        for w in &outcome.warnings {
+            eprintln!("{}", report::warning_line(path, w));
+        }
+        let decisions = outcome.decisions.clone();
+        let content = self.eol.to_worktree(&outcome.content, self.attrs, path);
+        if !self.args.dry_run
+            && let Err(e) = atomic_write(&self.workdir.join(path), &content)
+        {
+            eprintln!("poolmerge: cannot write {path}: {e}");
+            return Ok((Done::Error, decisions));
+        }
+        if outcome.conflicts == 0 {
+            println!("{path}: {would}resolved");
+            let done = if self.args.dry_run {
+                Done::Resolved
+            } else {
+                Done::Staged
+            };
+            Ok((done, decisions))
+        } else {
+            println!(
+                "{path}: {} left",
+                counted(outcome.conflicts, "conflict", "conflicts")
+            );
+            Ok((Done::Left, decisions))
+        }
+    }
 }

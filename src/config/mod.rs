@@ -198,6 +198,9 @@ impl Reader<'_> {
         Ok(config)
     }
 
+    /// One `[[pin]]` table, checked whole.
+    // Long on purpose: one arm per key of a `[[pin]]` table, each value checked where it
+    // is read so that its error names its own line.
     fn pin(&self, value: &Spanned<DeValue>) -> Result<PinDecl, ConfigError> {
         let at = value.span().start;
         let DeValue::Table(table) = value.get_ref() else {

@@ -202,30 +202,19 @@ pub fn first_use(text: &[u8], name: &str) -> Option<usize> {
     None
 }
 
-/// Where the file with ours (or theirs) taken in every conflict block uses `name` but
-/// does not import it, while the other side imports it inside a block (the fork's
-/// import in a hunk upstream deleted around), that import line moves out, before the
-/// block, so that whichever side the user takes imports what it uses. A block left with
-/// the same text on both sides is resolved.
-/// Returns the new text and how many blocks were resolved; `None` when nothing moves.
-pub fn lift_out_of_blocks(
-    text: &[u8],
-    module: &str,
-    name: &str,
-    markers: &crate::conflict::Markers,
-) -> Option<(Vec<u8>, usize)> {
+/// The conflict blocks of `lines`: for each, the line indexes of its `<<<<<<<`, its
+/// base marker (or separator, in merge style), its `=======` and its `>>>>>>>`.
+fn block_lines(lines: &[&[u8]], markers: &crate::conflict::Markers) -> Vec<[usize; 4]> {
     let (open, base, sep, close) = (
         markers.open_line(),
         markers.base_line(),
         markers.separator_line(),
         markers.close_line(),
     );
-    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
     let body = |l: &[u8]| -> Vec<u8> {
         let l = l.strip_suffix(b"\n").unwrap_or(l);
         l.strip_suffix(b"\r").unwrap_or(l).to_vec()
     };
-    // Each block: (open, base or separator, separator, close) line indexes.
     let mut blocks: Vec<[usize; 4]> = Vec::new();
     let mut current: Option<[usize; 4]> = None;
     for (i, l) in lines.iter().enumerate() {
@@ -247,6 +236,29 @@ pub fn lift_out_of_blocks(
             _ => {}
         }
     }
+    blocks
+}
+
+/// Where the file with ours (or theirs) taken in every conflict block uses `name` but
+/// does not import it, while the other side imports it inside a block (the fork's
+/// import in a hunk upstream deleted around), that import line moves out, before the
+/// block, so that whichever side the user takes imports what it uses. A block left with
+/// the same text on both sides is resolved.
+/// Returns the new text and how many blocks were resolved; `None` when nothing moves.
+// Long on purpose: one rule (move the import a side needs out of its block) over the
+// block's line indexes, which every step reads.
+pub fn lift_out_of_blocks(
+    text: &[u8],
+    module: &str,
+    name: &str,
+    markers: &crate::conflict::Markers,
+) -> Option<(Vec<u8>, usize)> {
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let body = |l: &[u8]| -> Vec<u8> {
+        let l = l.strip_suffix(b"\n").unwrap_or(l);
+        l.strip_suffix(b"\r").unwrap_or(l).to_vec()
+    };
+    let blocks = block_lines(&lines, markers);
     if blocks.is_empty() {
         return None;
     }

@@ -33,6 +33,9 @@ pub fn statement_starts(text: &[u8]) -> Vec<usize> {
 
 /// Start offsets of the top-level statements up to the first one after `limit`: the
 /// scan stops there, so text past the last statement of interest is never read.
+// Long on purpose: one byte scanner whose state (string, bracket depth, line
+// continuation) every branch reads and writes; split, the state would be passed
+// around instead of read.
 pub fn statement_starts_until(text: &[u8], limit: usize) -> Vec<usize> {
     let mut starts = vec![0];
     let mut depth: usize = 0;

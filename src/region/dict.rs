@@ -110,50 +110,7 @@ pub(super) fn pinned_dict<'a>(
                 return DictOut::NotLiteral(w, item);
             };
             let bd = bi.and_then(|b| b.dict.as_deref());
-            let keys = union_keys(bd, fd, ud);
-            let mut conflicts = Vec::new();
-            let mut choices: Vec<(ItemKey, Choice)> = Vec::new();
-            let mut upstream = false;
-            for key in keys {
-                if let ItemKey::Entry(k) = &key
-                    && let Some((_, v)) = entries.iter().find(|(e, _)| e == k)
-                {
-                    choices.push((key.clone(), Choice::Text(v.clone().into_bytes())));
-                    continue;
-                }
-                let be = bd.and_then(|c| find(c, &key)).map(|x| x.1);
-                let fe = find(fd, &key).map(|x| x.1);
-                let ue = find(ud, &key).map(|x| x.1);
-                let p = pick(
-                    be.map(|i| i.norm.as_str()),
-                    fe.map(|i| i.norm.as_str()),
-                    ue.map(|i| i.norm.as_str()),
-                );
-                if p == Pick::Conflict {
-                    conflicts.push(format!("connect_args[{}]", key.describe()));
-                }
-                upstream |= p == Pick::Upstream;
-                let take_upstream =
-                    p == Pick::Upstream || (p == Pick::Conflict && prefer == Who::Upstream);
-                let item = if take_upstream {
-                    ue.map(|i| (Who::Upstream, i))
-                } else {
-                    fe.map(|i| (Who::Fork, i))
-                };
-                choices.push((
-                    key,
-                    match item {
-                        Some((w, i)) => Choice::Item(w, i),
-                        None => Choice::Absent,
-                    },
-                ));
-            }
-            for (k, v) in entries {
-                let key = ItemKey::Entry(k.clone());
-                if !choices.iter().any(|(c, _)| *c == key) {
-                    choices.push((key, Choice::Text(v.clone().into_bytes())));
-                }
-            }
+            let (choices, conflicts, upstream) = entry_choices(bd, fd, ud, entries, prefer);
             let quote = quote_for(f.text, Some(fd));
             let render = |key: &ItemKey, value: &[u8]| match key {
                 ItemKey::Entry(k) => [quote_key(k, quote).as_bytes(), b": ", value].concat(),
@@ -167,6 +124,62 @@ pub(super) fn pinned_dict<'a>(
             })
         }
     }
+}
+
+/// The entries of a dictionary both sides changed, each merged three-way (a conflict
+/// settled for `prefer`), the pin's `entries` enforced. Returns the choices, the
+/// entries both sides changed differently, and whether upstream's were taken.
+fn entry_choices<'a>(
+    bd: Option<&'a Container>,
+    fd: &'a Container,
+    ud: &'a Container,
+    entries: &[(String, String)],
+    prefer: Who,
+) -> (Vec<(ItemKey, Choice<'a>)>, Vec<String>, bool) {
+    let keys = union_keys(bd, fd, ud);
+    let mut conflicts = Vec::new();
+    let mut choices: Vec<(ItemKey, Choice)> = Vec::new();
+    let mut upstream = false;
+    for key in keys {
+        if let ItemKey::Entry(k) = &key
+            && let Some((_, v)) = entries.iter().find(|(e, _)| e == k)
+        {
+            choices.push((key.clone(), Choice::Text(v.clone().into_bytes())));
+            continue;
+        }
+        let be = bd.and_then(|c| find(c, &key)).map(|x| x.1);
+        let fe = find(fd, &key).map(|x| x.1);
+        let ue = find(ud, &key).map(|x| x.1);
+        let p = pick(
+            be.map(|i| i.norm.as_str()),
+            fe.map(|i| i.norm.as_str()),
+            ue.map(|i| i.norm.as_str()),
+        );
+        if p == Pick::Conflict {
+            conflicts.push(format!("connect_args[{}]", key.describe()));
+        }
+        upstream |= p == Pick::Upstream;
+        let take_upstream = p == Pick::Upstream || (p == Pick::Conflict && prefer == Who::Upstream);
+        let item = if take_upstream {
+            ue.map(|i| (Who::Upstream, i))
+        } else {
+            fe.map(|i| (Who::Fork, i))
+        };
+        choices.push((
+            key,
+            match item {
+                Some((w, i)) => Choice::Item(w, i),
+                None => Choice::Absent,
+            },
+        ));
+    }
+    for (k, v) in entries {
+        let key = ItemKey::Entry(k.clone());
+        if !choices.iter().any(|(c, _)| *c == key) {
+            choices.push((key, Choice::Text(v.clone().into_bytes())));
+        }
+    }
+    (choices, conflicts, upstream)
 }
 
 /// A new dictionary holding the pinned entries: one a line in a call laid out one

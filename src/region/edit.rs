@@ -148,6 +148,9 @@ pub fn one_item_a_line(text: &[u8], c: &Container) -> bool {
 
 /// Applies `edits` to the container `c` of `text`; returns the container's new text
 /// (from its opening to its closing bracket).
+// Long on purpose: one pass over the container's items applying replacements,
+// removals (with their separators) and additions (in the list's own style); the
+// three share the position and separator state of that pass.
 pub fn edit_container(text: &[u8], c: &Container, edits: &[Edit], default_eol: &[u8]) -> Vec<u8> {
     let per_line = one_item_a_line(text, c);
     let eol = eol_in(text, c.range.clone(), default_eol);

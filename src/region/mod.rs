@@ -315,6 +315,8 @@ struct CallOut {
 }
 
 /// Merges a region present in ours and theirs (and maybe the base).
+// Long on purpose: the fork side, the comment run, the statement, and the rendering
+// of a clean or conflicting result, in order; each step is already its own function.
 pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &Ctx) -> RegionMerge {
     // The fork is the side whose region carries the pin (ours when both do); when
     // neither carries all of it, the side that carries more, then the file's verdict.

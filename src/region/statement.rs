@@ -194,43 +194,8 @@ pub(super) fn merge_statement(
     let mut conflicts = Vec::new();
     let mut unverified = Vec::new();
     let mut pinned = false;
-    // Where each of the skeleton side's calls is in the base, the fork and upstream.
-    let find = |v: &EngineSide, k: usize| -> Option<usize> {
-        if same_shape {
-            return Some(k);
-        }
-        slot_index(v, s.stmt.calls[k].slot.as_deref()?)
-    };
     for k in 0..s.stmt.calls.len() {
-        let bi = b.and_then(|b| find(b, k).map(|i| call_in(b, i)));
-        let (fi, ui) = (find(f, k), find(u, k));
-        let seen: Vec<&Call> = [
-            bi.map(|c| c.call),
-            fi.map(|i| &f.stmt.calls[i]),
-            ui.map(|j| &u.stmt.calls[j]),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let pin = pins.for_calls(&seen);
-        let merged = match (fi, ui) {
-            (Some(i), Some(j)) => {
-                merge_call(bi, call_in(f, i), call_in(u, j), pin, How::Merge(prefer))
-            }
-            // An engine one side added: that side's, pinned.
-            (Some(i), None) => merge_call(None, call_in(f, i), call_in(f, i), pin, How::OneSide)
-                .map(|c| CallOut {
-                    from: Who::Fork,
-                    ..c
-                }),
-            (None, Some(j)) => merge_call(None, call_in(u, j), call_in(u, j), pin, How::OneSide)
-                .map(|c| CallOut {
-                    from: Who::Upstream,
-                    ..c
-                }),
-            (None, None) => Err(RegionConflict::EnginesDoNotMatch),
-        };
-        match merged {
+        match merge_nth_call(k, b, f, u, s, same_shape, pins, prefer) {
             Ok(c) => {
                 conflicts.extend(c.conflicts.iter().cloned());
                 from_upstream.extend(c.from_upstream.iter().cloned());
@@ -266,6 +231,57 @@ pub(super) fn merge_statement(
         pinned,
         from_upstream,
         unverified,
+    }
+}
+
+/// The skeleton side's call `k` merged with its counterparts: by index when every
+/// version has the same calls, else by slot; an engine only one side has is that
+/// side's, pinned.
+#[allow(clippy::too_many_arguments)] // The statement's three versions and its shape.
+fn merge_nth_call(
+    k: usize,
+    b: Option<&EngineSide>,
+    f: &EngineSide,
+    u: &EngineSide,
+    s: &EngineSide,
+    same_shape: bool,
+    pins: Pins,
+    prefer: Who,
+) -> Result<CallOut, RegionConflict> {
+    // Where the call is in the base, the fork and upstream.
+    let find = |v: &EngineSide, k: usize| -> Option<usize> {
+        if same_shape {
+            return Some(k);
+        }
+        slot_index(v, s.stmt.calls[k].slot.as_deref()?)
+    };
+    let bi = b.and_then(|b| find(b, k).map(|i| call_in(b, i)));
+    let (fi, ui) = (find(f, k), find(u, k));
+    let seen: Vec<&Call> = [
+        bi.map(|c| c.call),
+        fi.map(|i| &f.stmt.calls[i]),
+        ui.map(|j| &u.stmt.calls[j]),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let pin = pins.for_calls(&seen);
+    match (fi, ui) {
+        (Some(i), Some(j)) => merge_call(bi, call_in(f, i), call_in(u, j), pin, How::Merge(prefer)),
+        // An engine one side added: that side's, pinned.
+        (Some(i), None) => {
+            merge_call(None, call_in(f, i), call_in(f, i), pin, How::OneSide).map(|c| CallOut {
+                from: Who::Fork,
+                ..c
+            })
+        }
+        (None, Some(j)) => {
+            merge_call(None, call_in(u, j), call_in(u, j), pin, How::OneSide).map(|c| CallOut {
+                from: Who::Upstream,
+                ..c
+            })
+        }
+        (None, None) => Err(RegionConflict::EnginesDoNotMatch),
     }
 }
 

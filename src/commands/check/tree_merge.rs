@@ -301,24 +301,7 @@ pub fn check_merge(
         [base] => Some(tree_files(repo, repo.find_commit(base)?.tree_id())?),
         _ => None,
     };
-    let mut jobs: Vec<Job> = Vec::new();
-    for &(path, &ours) in &owned_head {
-        let marker_size = repo::marker_size(&attrs, path);
-        if let Some(base_files) = &base_files
-            && let Some(&theirs) = other_files.get(path)
-        {
-            let base = base_files.get(path).copied();
-            if base != Some(ours) && base != Some(theirs) && ours != theirs {
-                jobs.push(Job::Merge(Triple {
-                    base,
-                    ours,
-                    theirs,
-                    marker_size,
-                }));
-            }
-        }
-        jobs.push(Job::Problems(ours, marker_size));
-    }
+    let jobs = early_jobs(&owned_head, base_files.as_ref(), &other_files, &attrs);
     results.run(jobs, &ctx)?;
 
     let (_, out) = running.wait(&[0, 1])?;
@@ -369,6 +352,35 @@ pub fn check_merge(
         fast_forward,
     };
     Ok(report.items(&conflicted, &clean_owned, &results))
+}
+
+/// The work done while git merges: every owned file of HEAD checked, and, with one
+/// merge base, every owned file both sides changed merged (git's stages confirm it).
+fn early_jobs(
+    owned_head: &[(&String, &Oid)],
+    base_files: Option<&BTreeMap<String, Oid>>,
+    other_files: &BTreeMap<String, Oid>,
+    attrs: &repo::Attributes,
+) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    for &(path, &ours) in owned_head {
+        let marker_size = repo::marker_size(attrs, path);
+        if let Some(base_files) = base_files
+            && let Some(&theirs) = other_files.get(path)
+        {
+            let base = base_files.get(path).copied();
+            if base != Some(ours) && base != Some(theirs) && ours != theirs {
+                jobs.push(Job::Merge(Triple {
+                    base,
+                    ours,
+                    theirs,
+                    marker_size,
+                }));
+            }
+        }
+        jobs.push(Job::Problems(ours, marker_size));
+    }
+    jobs
 }
 
 /// HEAD, the commit `rev` names, and their merge bases; an error naming the fix when

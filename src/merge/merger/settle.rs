@@ -72,6 +72,50 @@ impl Merger<'_> {
                 (None, None) => inserted_line = true,
             }
         }
+        let rendered = self.render_groups(&names, &notes, decisions);
+        let rendered_len: usize = rendered
+            .iter()
+            .map(|(_, t)| t.as_ref().map_or(0, |t| t.len() + 2))
+            .sum();
+        let mut out = unmask(
+            text,
+            rendered_len + 256,
+            &self.placeholders,
+            &self.opts.markers,
+            &mut |gi, _variant, section| {
+                if let Some((_, t)) = rendered.iter().find(|(g, _)| *g == gi) {
+                    return Some(t.clone());
+                }
+                // An import both sides deleted still stands in the base section of a
+                // conflict: as it was there.
+                let v = match section {
+                    Section::Base => BASE,
+                    Section::Ours => OURS,
+                    Section::Theirs => THEIRS,
+                    Section::Outside => return None,
+                };
+                let region = self.region(v, self.groups.get(gi)?)?;
+                Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
+            },
+        );
+        if let Some((line, side)) = reinserted {
+            self.reinsert_import(&mut out, &line, side, decisions);
+        }
+        if inserted_line {
+            self.insert_import_line(&mut out, decisions);
+        }
+        Ok(out)
+    }
+
+    /// Each import group's text (`None`: nothing left to import), with a decision for
+    /// each that changed or has notes.
+    fn render_groups(
+        &self,
+        names: &[ImportGroup],
+        notes: &[Vec<String>],
+        decisions: &mut Vec<Decision>,
+    ) -> Vec<(usize, Option<Vec<u8>>)> {
+        let pin = &self.opts.pin;
         let mut rendered: Vec<(usize, Option<Vec<u8>>)> = Vec::new();
         for (
             i,
@@ -107,38 +151,7 @@ impl Merger<'_> {
             }
             rendered.push((*gi, out));
         }
-        let rendered_len: usize = rendered
-            .iter()
-            .map(|(_, t)| t.as_ref().map_or(0, |t| t.len() + 2))
-            .sum();
-        let mut out = unmask(
-            text,
-            rendered_len + 256,
-            &self.placeholders,
-            &self.opts.markers,
-            &mut |gi, _variant, section| {
-                if let Some((_, t)) = rendered.iter().find(|(g, _)| *g == gi) {
-                    return Some(t.clone());
-                }
-                // An import both sides deleted still stands in the base section of a
-                // conflict: as it was there.
-                let v = match section {
-                    Section::Base => BASE,
-                    Section::Ours => OURS,
-                    Section::Theirs => THEIRS,
-                    Section::Outside => return None,
-                };
-                let region = self.region(v, self.groups.get(gi)?)?;
-                Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
-            },
-        );
-        if let Some((line, side)) = reinserted {
-            self.reinsert_import(&mut out, &line, side, decisions);
-        }
-        if inserted_line {
-            self.insert_import_line(&mut out, decisions);
-        }
-        Ok(out)
+        rendered
     }
 
     /// Each masked import group merged: its names, the side to render it on, and

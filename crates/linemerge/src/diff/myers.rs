@@ -187,6 +187,8 @@ impl Diagonals {
 /// `xdl_split`: the middle snake of the box, or a heuristic split when it costs too
 /// much.
 #[allow(clippy::too_many_arguments)] // The box and the search state, as git has them.
+// Long on purpose: a line-for-line port of git's `xdl_split`, kept whole so that it
+// can be read beside the C it must match byte for byte.
 pub(super) fn split(
     ha1: &[u32],
     off1: i64,
