@@ -1,7 +1,7 @@
 //! One pin's merge of one file: regions found and matched, masked, the line merge run,
 //! each region merged on its own and put back, the pool import settled.
 
-use super::regions::Variant;
+use super::placeholders::Variant;
 use super::unmask::{Section, member, package_of, region_parses, unmask, without_base_sections};
 use super::working::pinned_versions;
 use super::*;

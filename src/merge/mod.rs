@@ -13,6 +13,7 @@ mod doubt;
 pub mod imports;
 pub mod line;
 mod merger;
+mod placeholders;
 pub mod regions;
 mod unmask;
 mod working;
@@ -25,7 +26,8 @@ use crate::python::{self, ImportedName, contains};
 use crate::region::{Ctx, EngineSide, RegionMerge};
 use imports::ImportSide;
 use line::{LineMerge, split_eol};
-use regions::{Group, Placeholders, Region, Version};
+use placeholders::Placeholders;
+use regions::{Group, Region, Version};
 
 pub use crate::policy::Side;
 use chain::merge_chained;

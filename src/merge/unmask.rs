@@ -1,7 +1,7 @@
 //! Putting merged regions back in place of their placeholders: in a conflict block of
 //! the line merge, each section takes that side's own version.
 
-use super::regions::Variant;
+use super::placeholders::Variant;
 use super::*;
 
 /// A merged engine region must parse and hold its engine call; otherwise the engine

@@ -85,12 +85,3 @@ fn same_target_regions_pair_by_content() {
         }
     );
 }
-
-#[test]
-fn placeholders_avoid_the_inputs() {
-    let p = Placeholders::new(&[b"#@poolmerge-region"]);
-    let line = p.line(3, Variant::Ours);
-    assert_eq!(line, b"#@poolmerge-region1:3:o@");
-    assert_eq!(p.parse(&line), Some((3, Variant::Ours)));
-    assert_eq!(p.parse(b"#@poolmerge-region1:3:o"), None);
-}
