@@ -32,7 +32,7 @@ fn unique_name(prefix: &str) -> String {
 /// `root`, reached without a symbolic link (neither the file nor a directory on the
 /// way) and without leaving the work tree. `Ok(None)`: nothing is there, and a file
 /// written there stays inside the work tree. `Err`: why the path is refused.
-pub fn worktree_file(root: &Path, rel: &str) -> Result<Option<PathBuf>, String> {
+pub(crate) fn worktree_file(root: &Path, rel: &str) -> Result<Option<PathBuf>, String> {
     use std::path::Component;
     let parts: Vec<Component> = Path::new(rel).components().collect();
     let mut path = root.to_path_buf();
@@ -77,7 +77,7 @@ pub fn worktree_file(root: &Path, rel: &str) -> Result<Option<PathBuf>, String> 
 }
 
 /// Reads a work-tree file through [`worktree_file`]: `Ok(None)` when there is none.
-pub fn read_worktree_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, String> {
+pub(crate) fn read_worktree_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, String> {
     match worktree_file(root, rel)? {
         None => Ok(None),
         Some(path) => fs::read(&path)
@@ -88,13 +88,13 @@ pub fn read_worktree_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, Str
 
 /// Replaces `target` with `content` atomically and durably, keeping `target`'s
 /// permissions.
-pub fn atomic_write(target: &Path, content: &[u8]) -> io::Result<()> {
+pub(crate) fn atomic_write(target: &Path, content: &[u8]) -> io::Result<()> {
     replace(target, content, true)
 }
 
 /// Replaces `target` with `content` atomically, without waiting for the disk: for
 /// git's temporary files, which live for one merge.
-pub fn atomic_write_transient(target: &Path, content: &[u8]) -> io::Result<()> {
+pub(crate) fn atomic_write_transient(target: &Path, content: &[u8]) -> io::Result<()> {
     replace(target, content, false)
 }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::merge::Decision;
 
 /// The stderr line for a decision.
-pub fn decision_line(path: &str, d: &Decision) -> String {
+pub(crate) fn decision_line(path: &str, d: &Decision) -> String {
     let mut line = format!(
         "poolmerge: {path}: {} (line {}): {}",
         d.region, d.line, d.outcome
@@ -40,7 +40,7 @@ pub fn decision_line(path: &str, d: &Decision) -> String {
 }
 
 /// The stderr line for a warning.
-pub fn warning_line(path: &str, warning: &str) -> String {
+pub(crate) fn warning_line(path: &str, warning: &str) -> String {
     format!("poolmerge: warning: {path}: {warning}")
 }
 
@@ -72,7 +72,7 @@ fn json(value: &impl Serialize) -> String {
 }
 
 /// A decision as one JSON object.
-pub fn decision_json(path: &str, d: &Decision, time: u64) -> String {
+pub(crate) fn decision_json(path: &str, d: &Decision, time: u64) -> String {
     json(&DecisionRecord {
         time,
         path,
@@ -87,7 +87,7 @@ pub fn decision_json(path: &str, d: &Decision, time: u64) -> String {
 }
 
 /// A warning as one JSON object.
-pub fn warning_json(path: &str, warning: &str, time: u64) -> String {
+pub(crate) fn warning_json(path: &str, warning: &str, time: u64) -> String {
     json(&WarningRecord {
         time,
         path,
@@ -96,7 +96,7 @@ pub fn warning_json(path: &str, warning: &str, time: u64) -> String {
 }
 
 /// Seconds since the epoch.
-pub fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -104,7 +104,7 @@ pub fn now() -> u64 {
 }
 
 /// Appends lines to the log in one write.
-pub fn append_log(log: &Path, lines: &[String]) -> std::io::Result<()> {
+pub(crate) fn append_log(log: &Path, lines: &[String]) -> std::io::Result<()> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -116,7 +116,7 @@ pub fn append_log(log: &Path, lines: &[String]) -> std::io::Result<()> {
 
 /// One finding of `poolmerge check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CheckItem {
+pub(crate) struct CheckItem {
     /// `markers`, `unpinned`, `import`, `syntax`, `conflict` or `resolved`.
     pub kind: String,
     /// Repository-relative path.
@@ -130,7 +130,7 @@ pub struct CheckItem {
 }
 
 /// `path:line: message` lines and a summary line.
-pub fn check_text(items: &[CheckItem], files: usize) -> String {
+pub(crate) fn check_text(items: &[CheckItem], files: usize) -> String {
     let mut out = String::new();
     for i in items {
         match i.line {
@@ -156,13 +156,13 @@ fn verdict(items: &[CheckItem], files: usize) -> (Option<String>, String) {
 }
 
 /// `n` and the noun in the number it takes: "1 file", "2 files".
-pub fn counted(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One JSON object: `{"ok": bool, "files": n, "findings": [{"kind", "path", "line",
 /// "message", "failure"}]}`.
-pub fn check_json(items: &[CheckItem], files: usize) -> String {
+pub(crate) fn check_json(items: &[CheckItem], files: usize) -> String {
     #[derive(Serialize)]
     struct Report<'a> {
         ok: bool,
@@ -178,7 +178,7 @@ pub fn check_json(items: &[CheckItem], files: usize) -> String {
 }
 
 /// GitHub Actions workflow commands: `::error` for failures, `::notice` otherwise.
-pub fn check_github(items: &[CheckItem]) -> String {
+pub(crate) fn check_github(items: &[CheckItem]) -> String {
     let escape_data = |s: &str| {
         s.replace('%', "%25")
             .replace('\r', "%0D")
@@ -201,7 +201,7 @@ pub fn check_github(items: &[CheckItem]) -> String {
 
 /// A Markdown report, for a CI job's summary (`$GITHUB_STEP_SUMMARY`): one table row per
 /// finding, what it means for the file, and the verdict.
-pub fn check_markdown(items: &[CheckItem], files: usize) -> String {
+pub(crate) fn check_markdown(items: &[CheckItem], files: usize) -> String {
     fn result(kind: &str) -> &str {
         match kind {
             "resolved" => "resolved by poolmerge",

@@ -2,9 +2,9 @@
 //! (counted, not timed) the engine gives git's own merge; each limit is tested by
 //! lowering it, so that the fallback is deterministic.
 
-use poolmerge::commands::merge_safely;
 use poolmerge::merge::line::NativeMerge;
 use poolmerge::merge::{Input, MergeOutcome, Mode, Options, Plain, plain};
+use poolmerge::merge_safely;
 use poolmerge::python::Limits;
 
 const PINNED: &str = "poolclass=StaticPool, connect_args={\"check_same_thread\": False, \"timeout\": 20.0}, pool_pre_ping=True";

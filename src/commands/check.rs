@@ -25,10 +25,10 @@ use crate::report::{self, CheckItem};
 
 mod tree_merge;
 
-pub use tree_merge::check_merge;
+pub(crate) use tree_merge::check_merge;
 
 /// Runs `poolmerge check`.
-pub fn run(args: &CheckArgs) -> Result<Status> {
+pub(crate) fn run(args: &CheckArgs) -> Result<Status> {
     let repo = repo::open()?;
     let (items, files) = match &args.merge {
         None => check_files(&repo)?,
@@ -53,7 +53,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
 }
 
 /// What `check` and `fix` say where no file is routed to poolmerge.
-pub const NOTHING_ROUTED: &str = "no tracked module routed to poolmerge (merge=poolmerge) was found, so nothing was checked; route files with poolmerge install, or pass --allow-empty";
+pub(crate) const NOTHING_ROUTED: &str = "no tracked module routed to poolmerge (merge=poolmerge) was found, so nothing was checked; route files with poolmerge install, or pass --allow-empty";
 
 fn items_for(path: &str, found: Vec<check::Finding>, suffix: &str) -> Vec<CheckItem> {
     found
@@ -114,7 +114,7 @@ fn tree_files(repo: &Repository, tree: Oid) -> Result<BTreeMap<String, Oid>> {
 }
 
 /// The owned files of the work tree (of HEAD in a bare clone).
-pub fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
+pub(crate) fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> {
     let profile = profile(repo)?;
     let (paths, source): (Vec<String>, Option<&str>) = if repo.is_bare() {
         let head = repo.head()?.peel_to_tree()?.id();

@@ -137,7 +137,7 @@ fn engine_block(text: &str) -> String {
 
 /// Runs `poolmerge demo`.
 // Long on purpose: the demo's script, printed step by step as it runs.
-pub fn run() -> Result<Status> {
+pub(crate) fn run() -> Result<Status> {
     let tmp = tempfile::Builder::new()
         .prefix("poolmerge-demo-")
         .tempdir()?;

@@ -80,7 +80,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Runs `poolmerge doctor`.
-pub fn run() -> Result<Status> {
+pub(crate) fn run() -> Result<Status> {
     let mut verdicts = Vec::new();
     match git_version() {
         None => verdicts.push(Verdict::Problem(

@@ -15,14 +15,14 @@ use crate::fsutil::{atomic_write, read_worktree_file};
 use crate::repo::{self, index};
 
 /// Runs `poolmerge fix`.
-pub fn run(args: &FixArgs) -> Result<Status> {
+pub(crate) fn run(args: &FixArgs) -> Result<Status> {
     let repo = repo::open()?;
     run_with_repo(&repo, args)
 }
 
 /// The files `fix` and `check` look at: the paths named, else every tracked file
 /// whose merge attribute is poolmerge.
-pub fn owned_or_named(
+pub(crate) fn owned_or_named(
     repo: &Repository,
     named: &[std::path::PathBuf],
     profile: &Profile,
@@ -45,7 +45,7 @@ pub fn owned_or_named(
 }
 
 /// Runs `fix` in a repository.
-pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
+pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
     let Some(workdir) = repo.workdir() else {
         bail!("a bare repository has no work tree to fix");
     };
@@ -122,7 +122,7 @@ pub fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status> {
 /// git is committing (`GIT_INDEX_FILE` when git set it), and the same pin in its
 /// work-tree file, which keeps its own unstaged changes unstaged. A commit that stages
 /// no owned file is not looked at further.
-pub fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<Status> {
+pub(crate) fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<Status> {
     let candidates: Vec<String> = if named.is_empty() {
         index::staged_changes(repo)?
     } else {

@@ -43,11 +43,11 @@ use amend::*;
 use later::*;
 
 /// The configuration key `install --hooks` sets in a repository whose hooks act.
-pub const ENABLED_KEY: &str = "poolmerge.hooks";
+pub(crate) const ENABLED_KEY: &str = "poolmerge.hooks";
 
 /// Runs `poolmerge hook NAME ARGS`. Only `pre-commit` can fail (and so block a
 /// commit), and only when it cannot pin an owned file the commit stages.
-pub fn run(name: &str, args: &[String]) -> Result<Status> {
+pub(crate) fn run(name: &str, args: &[String]) -> Result<Status> {
     if crate::commands::merge::disabled_by_env() {
         return Ok(Status::Clean);
     }
@@ -102,7 +102,7 @@ pub fn run(name: &str, args: &[String]) -> Result<Status> {
 }
 
 /// Whether the hooks act in this repository (`install --hooks` sets the key).
-pub fn enabled(repo: &Repository) -> bool {
+pub(crate) fn enabled(repo: &Repository) -> bool {
     repo::config_string(Some(repo), ENABLED_KEY)
         .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
 }

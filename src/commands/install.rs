@@ -15,21 +15,21 @@ use crate::fsutil::atomic_write;
 use crate::repo;
 
 mod hooks;
-pub use hooks::*;
+pub(crate) use hooks::*;
 
 /// The driver's descriptive name in git's configuration.
-pub const DRIVER_NAME: &str = "poolmerge: keep the pinned SQLAlchemy pool";
+pub(crate) const DRIVER_NAME: &str = "poolmerge: keep the pinned SQLAlchemy pool";
 
 /// The attribute pattern routed by default.
-pub const DEFAULT_PATTERN: &str = "database/*.py";
+pub(crate) const DEFAULT_PATTERN: &str = "database/*.py";
 
 /// Quotes a word for the shell that runs git's merge drivers and hooks.
-pub fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// The driver command line: this binary by its absolute path, every placeholder.
-pub fn driver_line(exe: &Path) -> String {
+pub(crate) fn driver_line(exe: &Path) -> String {
     format!(
         "{} merge %O %A %B -s %S -x %X -y %Y -p %P -l %L",
         shell_quote(&exe.to_string_lossy())
@@ -37,7 +37,7 @@ pub fn driver_line(exe: &Path) -> String {
 }
 
 /// This binary's absolute path.
-pub fn current_exe() -> Result<PathBuf> {
+pub(crate) fn current_exe() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("cannot tell where this binary is")?;
     Ok(exe.canonicalize().unwrap_or(exe))
 }
@@ -206,7 +206,7 @@ fn remove_attributes(repo: &Repository, file: &Path) -> Result<()> {
 }
 
 /// Runs `poolmerge install`.
-pub fn install(args: &InstallArgs) -> Result<Status> {
+pub(crate) fn install(args: &InstallArgs) -> Result<Status> {
     let exe = current_exe()?;
     if args.global {
         if args.hooks || args.local {
@@ -226,7 +226,7 @@ pub fn install(args: &InstallArgs) -> Result<Status> {
 }
 
 /// `install` in a repository, naming `exe` as the driver.
-pub fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> Result<Status> {
+pub(crate) fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> Result<Status> {
     // Refuse before writing anything: hooks in a shared directory run everywhere.
     let hooks = if args.hooks {
         let dir = hooks_dir(repo)?;
@@ -288,7 +288,7 @@ pub fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> Result<S
 }
 
 /// Runs `poolmerge uninstall`.
-pub fn uninstall(args: &UninstallArgs) -> Result<Status> {
+pub(crate) fn uninstall(args: &UninstallArgs) -> Result<Status> {
     if args.global {
         unregister(None, "--global", "your global git config")?;
     }
@@ -304,7 +304,7 @@ pub fn uninstall(args: &UninstallArgs) -> Result<Status> {
 /// `.gitattributes` and `info/attributes`), poolmerge's hook blocks in this
 /// repository's hooks directories. Hooks in a directory shared with other
 /// repositories stay (inert here once `poolmerge.hooks` is gone) unless `shared` asks.
-pub fn uninstall_in(repo: &Repository, shared: bool) -> Result<Status> {
+pub(crate) fn uninstall_in(repo: &Repository, shared: bool) -> Result<Status> {
     unregister(Some(repo), "--local", "the repository's config")?;
     for local in [false, true] {
         if let Ok(file) = attribute_file(repo, local) {

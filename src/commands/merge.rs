@@ -20,7 +20,7 @@ use crate::report;
 /// Everything `merge` needs, converted once from the arguments, the environment and
 /// git's configuration.
 #[derive(Debug, Clone)]
-pub struct MergeSettings {
+pub(crate) struct MergeSettings {
     /// The common ancestor's file.
     pub base: PathBuf,
     /// Our file, which receives the result.
@@ -40,17 +40,8 @@ pub struct MergeSettings {
     pub quiet: bool,
     /// False when `POOLMERGE=0` turns the driver into git's plain merge.
     pub enabled: bool,
-    /// Where to log decisions.
-    pub log: Log,
-}
-
-/// Where the driver logs its decisions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Log {
-    /// The repository's log, found when there is something to log.
-    Repository,
-    /// No log.
-    Off,
+    /// Whether to append decisions to the repository's log (when there are any).
+    pub log: bool,
 }
 
 /// A label as git passes it: empty, or the literal `%S`/`%X`/`%Y` of git before 2.44,
@@ -60,7 +51,7 @@ fn label(value: Option<String>, placeholder: &str) -> Option<String> {
 }
 
 /// Whether the kill switch is set.
-pub fn disabled_by_env() -> bool {
+pub(crate) fn disabled_by_env() -> bool {
     std::env::var("POOLMERGE").is_ok_and(|v| {
         matches!(
             v.trim().to_ascii_lowercase().as_str(),
@@ -72,7 +63,7 @@ pub fn disabled_by_env() -> bool {
 impl MergeSettings {
     /// Converts the arguments. Nothing here touches the repository: git's
     /// configuration and the log's place are looked up only when needed.
-    pub fn new(args: &MergeArgs) -> MergeSettings {
+    pub(crate) fn new(args: &MergeArgs) -> MergeSettings {
         let size = match args.marker_size {
             None | Some(0) => DEFAULT_MARKER_SIZE,
             Some(n) => n as usize,
@@ -97,7 +88,7 @@ impl MergeSettings {
             stdout: args.stdout,
             quiet: args.quiet,
             enabled: !disabled_by_env(),
-            log: Log::Repository,
+            log: true,
         }
     }
 }
@@ -145,7 +136,7 @@ fn read(what: &str, path: &Path, replaced: bool) -> Result<Vec<u8>, String> {
 }
 
 /// Runs `poolmerge merge`.
-pub fn run(args: &MergeArgs) -> Result<Status> {
+pub(crate) fn run(args: &MergeArgs) -> Result<Status> {
     let settings = MergeSettings::new(args);
     run_with(&settings, crate::commands::line_merge().as_ref())
 }
@@ -154,7 +145,7 @@ pub fn run(args: &MergeArgs) -> Result<Status> {
 // Long on purpose: the driver's whole contract in the order git sees it (read the
 // three files, merge, write OURS atomically, report, log, exit status), one step
 // after the other.
-pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status> {
+pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status> {
     let mut inputs = Vec::with_capacity(3);
     for (what, path) in [
         ("BASE", &settings.base),
@@ -242,9 +233,10 @@ pub fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result<Status
         }
     }
     let has_news = !outcome.decisions.is_empty() || !warnings.is_empty();
-    let log = match settings.log {
-        Log::Repository if has_news => repo::log_path_here(),
-        Log::Repository | Log::Off => None,
+    let log = if settings.log && has_news {
+        repo::log_path_here()
+    } else {
+        None
     };
     if let Some(log) = &log {
         let time = report::now();
@@ -323,7 +315,7 @@ mod tests {
             stdout: false,
             quiet: true,
             enabled: true,
-            log: Log::Off,
+            log: false,
         }
     }
 

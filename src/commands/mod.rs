@@ -2,14 +2,14 @@
 //! The policy shared by every command that merges lives here: the engine runs with
 //! panics caught, and any failure of the engine becomes git's plain merge.
 
-pub mod check;
-pub mod demo;
-pub mod doctor;
-pub mod fix;
-pub mod hook;
-pub mod install;
-pub mod merge;
-pub mod resolve;
+pub(crate) mod check;
+pub(crate) mod demo;
+pub(crate) mod doctor;
+pub(crate) mod fix;
+pub(crate) mod hook;
+pub(crate) mod install;
+pub(crate) mod merge;
+pub(crate) mod resolve;
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
@@ -73,7 +73,7 @@ fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeO
 
 /// The line merge: the native one, or `git merge-file` itself when
 /// `POOLMERGE_LINE_MERGE=git` asks for it (a fallback switch; both give the same bytes).
-pub fn line_merge() -> Box<dyn LineMerge> {
+pub(crate) fn line_merge() -> Box<dyn LineMerge> {
     match std::env::var("POOLMERGE_LINE_MERGE").as_deref() {
         Ok("git") => Box::new(GitMergeFile::default()),
         _ => Box::new(NativeMerge),
@@ -107,7 +107,7 @@ pub fn merge_safely(
 }
 
 /// Whether poolmerge owns `path`: the configuration's `files`, else git's attributes.
-pub fn owned(profile: &Profile, attrs: &repo::Attributes, path: &str) -> bool {
+pub(crate) fn owned(profile: &Profile, attrs: &repo::Attributes, path: &str) -> bool {
     if profile.files().is_empty() {
         repo::owned(attrs, path)
     } else {
@@ -116,11 +116,11 @@ pub fn owned(profile: &Profile, attrs: &repo::Attributes, path: &str) -> bool {
 }
 
 /// The repository's profile (see [`crate::config::load`]); an invalid configuration is an error.
-pub fn profile(repo: &Repository) -> anyhow::Result<Profile> {
+pub(crate) fn profile(repo: &Repository) -> anyhow::Result<Profile> {
     crate::config::load(Some(repo)).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Whether `file` is a symbolic link.
-pub fn is_link(file: &Path) -> bool {
+pub(crate) fn is_link(file: &Path) -> bool {
     std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink())
 }

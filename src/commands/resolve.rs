@@ -24,7 +24,7 @@ use crate::report::{self, counted};
 use crate::resolve;
 
 /// Runs `poolmerge resolve`.
-pub fn run(args: &ResolveArgs) -> Result<Status> {
+pub(crate) fn run(args: &ResolveArgs) -> Result<Status> {
     let repo = repo::open()?;
     run_with_repo(&repo, args, crate::commands::line_merge().as_ref())
 }
@@ -81,7 +81,7 @@ fn blob(repo: &Repository, oid: Option<Oid>) -> Result<Vec<u8>> {
 }
 
 /// Runs `resolve` in a repository with a given line merge.
-pub fn run_with_repo(
+pub(crate) fn run_with_repo(
     repo: &Repository,
     args: &ResolveArgs,
     line: &dyn LineMerge,

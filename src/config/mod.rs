@@ -399,5 +399,6 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 
-pub use profile::{Profile, load, load_for_driver, pin_from_decl};
-pub use syntax::{is_expression, is_identifier, parse_import};
+pub use profile::Profile;
+pub(crate) use profile::{load, load_for_driver};
+pub(crate) use syntax::{is_expression, is_identifier, parse_import};

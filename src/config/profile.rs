@@ -5,7 +5,7 @@ use super::{Config, ConfigError, FILES, PinDecl, parse, parse_import};
 use crate::policy::{Pin, PinValue, PinnedKeyword, When};
 
 /// The pin a `[[tool.poolmerge.pin]]` declares.
-pub fn pin_from_decl(decl: &PinDecl) -> Result<Pin, String> {
+pub(super) fn pin_from_decl(decl: &PinDecl) -> Result<Pin, String> {
     let builtin = Pin::builtin();
     let call = decl
         .call
@@ -189,7 +189,7 @@ impl Profile {
 
 /// The profile for a repository: HEAD's committed configuration, else the work
 /// tree's, else the built-in one. Without a repository, the built-in one.
-pub fn load(repo: Option<&git2::Repository>) -> Result<Profile, ConfigError> {
+pub(crate) fn load(repo: Option<&git2::Repository>) -> Result<Profile, ConfigError> {
     let Some(repo) = repo else {
         return Ok(Profile::builtin());
     };
@@ -230,7 +230,7 @@ pub fn load(repo: Option<&git2::Repository>) -> Result<Profile, ConfigError> {
 /// `.poolmerge.toml` or a `pyproject.toml` that mentions poolmerge; otherwise the
 /// built-in profile applies (even if HEAD still holds a configuration the work tree
 /// has dropped).
-pub fn load_for_driver() -> Result<Profile, ConfigError> {
+pub(crate) fn load_for_driver() -> Result<Profile, ConfigError> {
     let configured = std::path::Path::new(FILES[0]).exists()
         || std::fs::read(FILES[1]).is_ok_and(|t| crate::python::contains(&t, b"poolmerge"));
     if !configured {

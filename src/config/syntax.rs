@@ -2,7 +2,7 @@
 //! statements, with the same grammar the merge parses modules with.
 
 /// Whether `s` is a Python identifier (ASCII letters, digits, underscores).
-pub fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()
@@ -53,7 +53,7 @@ fn is_keyword(s: &str) -> bool {
 }
 
 /// Whether `source` is exactly one Python expression.
-pub fn is_expression(source: &str) -> bool {
+pub(crate) fn is_expression(source: &str) -> bool {
     let source = source.trim();
     if source.is_empty() || source.contains('\n') || source.contains('#') {
         return false;
@@ -75,7 +75,7 @@ pub fn is_expression(source: &str) -> bool {
 }
 
 /// `from MODULE import NAME[, NAME...]`: the module and the names.
-pub fn parse_import(statement: &str) -> Option<(String, Vec<String>)> {
+pub(crate) fn parse_import(statement: &str) -> Option<(String, Vec<String>)> {
     let rest = statement.trim().strip_prefix("from ")?;
     let (module, names) = rest.split_once(" import ")?;
     let module = module.trim();

@@ -1,3 +1,4 @@
+use super::profile::pin_from_decl;
 use super::*;
 use crate::policy::Pin;
 use crate::python::scan;

@@ -8,7 +8,7 @@ use super::regions::RegionError;
 use crate::python::ScanError;
 
 /// A version of the merge: base, ours or theirs.
-pub type VersionName = &'static str;
+pub(super) type VersionName = &'static str;
 
 /// Why the engine doubted its own merge.
 #[derive(Debug, Clone, PartialEq, Eq)]

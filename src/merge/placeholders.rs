@@ -6,7 +6,7 @@ use crate::python::contains;
 
 /// Which placeholder a version's region becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
+pub(super) enum Variant {
     /// The same line in every version that has the region: the line merge sees no
     /// change there.
     Shared,
@@ -38,13 +38,13 @@ impl Variant {
 /// Placeholder lines: one distinct line per (group, variant), built on a prefix that
 /// occurs in none of the inputs.
 #[derive(Debug, Clone)]
-pub struct Placeholders {
+pub(super) struct Placeholders {
     prefix: String,
 }
 
 impl Placeholders {
     /// Picks a prefix absent from all `texts`.
-    pub fn new(texts: &[&[u8]]) -> Placeholders {
+    pub(super) fn new(texts: &[&[u8]]) -> Placeholders {
         let mut n = 0usize;
         loop {
             let prefix = if n == 0 {
@@ -60,17 +60,17 @@ impl Placeholders {
     }
 
     /// The text every placeholder line starts with.
-    pub fn prefix(&self) -> &str {
+    pub(super) fn prefix(&self) -> &str {
         &self.prefix
     }
 
     /// The placeholder line for `group` and `variant`, without end of line.
-    pub fn line(&self, group: usize, variant: Variant) -> Vec<u8> {
+    pub(super) fn line(&self, group: usize, variant: Variant) -> Vec<u8> {
         format!("{}:{group}:{}@", self.prefix, variant.code()).into_bytes()
     }
 
     /// Decodes a placeholder line.
-    pub fn parse(&self, line: &[u8]) -> Option<(usize, Variant)> {
+    pub(super) fn parse(&self, line: &[u8]) -> Option<(usize, Variant)> {
         let rest = line
             .strip_prefix(self.prefix.as_bytes())?
             .strip_prefix(b":")?;

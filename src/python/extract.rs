@@ -158,7 +158,7 @@ pub(super) fn scan_hits(
 }
 
 /// The bytes of a node.
-pub fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a [u8] {
+pub(crate) fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a [u8] {
     &text[node.start_byte()..node.end_byte()]
 }
 
@@ -352,7 +352,7 @@ pub(super) fn engine_statement(
 }
 
 /// Start of the line holding byte `pos`.
-pub fn line_start(text: &[u8], pos: usize) -> usize {
+pub(crate) fn line_start(text: &[u8], pos: usize) -> usize {
     text[..pos]
         .iter()
         .rposition(|&b| b == b'\n')

@@ -44,7 +44,7 @@ pub(super) fn call_hits(text: &[u8], targets: &Targets) -> Vec<(String, Vec<usiz
 /// The aliases imports in `text` give the call (`from sqlalchemy import create_engine
 /// as make_engine`): a byte test, where a name that is no alias only costs a look for
 /// calls of it.
-pub fn call_aliases(text: &[u8], call: &str) -> Vec<String> {
+pub(crate) fn call_aliases(text: &[u8], call: &str) -> Vec<String> {
     aliases_at(text, call, &find_all(text, call))
 }
 
@@ -138,7 +138,7 @@ pub(super) fn module_package(module: &str) -> &str {
 }
 
 /// Every start offset of `needle` in `haystack`.
-pub fn find_all(haystack: &[u8], needle: &str) -> Vec<usize> {
+pub(crate) fn find_all(haystack: &[u8], needle: &str) -> Vec<usize> {
     if needle.is_empty() {
         return Vec::new();
     }

@@ -88,7 +88,7 @@ pub(super) fn item(
 
 /// The content of a plain string literal (no interpolation, not bytes, no escapes
 /// needed to read the start), or of the first part of an implicit concatenation.
-pub fn string_literal<'a>(node: Node, text: &'a [u8]) -> Option<&'a [u8]> {
+pub(super) fn string_literal<'a>(node: Node, text: &'a [u8]) -> Option<&'a [u8]> {
     let node = match node.kind() {
         "string" => node,
         "concatenated_string" => {

@@ -21,10 +21,12 @@ use extract::*;
 use hits::*;
 use items::*;
 
-pub use extract::{line_start, node_text, scan_tree};
-pub use hits::{call_aliases, contains, find_all};
-pub use items::{string_literal, tokens};
-pub use parse::{Limits, ScanError, compiles, parse, parse_ranges, scan, scan_limited};
+pub use extract::scan_tree;
+pub(crate) use extract::{line_start, node_text};
+pub use hits::contains;
+pub(crate) use hits::{call_aliases, find_all};
+pub use items::tokens;
+pub use parse::{Limits, ScanError, compiles, parse, scan, scan_limited};
 
 /// The Python grammar.
 pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());

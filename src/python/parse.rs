@@ -286,13 +286,8 @@ pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<S
     Ok(scan)
 }
 
-/// Parses only `ranges` of `text` (whole top-level statements); nodes keep their
-/// offsets in `text`.
-pub fn parse_ranges(text: &[u8], ranges: &[Range<usize>]) -> Option<Tree> {
-    parse_ranges_within(text, ranges, None).ok()
-}
-
-/// [`parse_ranges`] within `max_ticks` of parser work.
+/// Parses only `ranges` of `text` (whole top-level statements), within `max_ticks` of
+/// parser work; nodes keep their offsets in `text`.
 pub(super) fn parse_ranges_within(
     text: &[u8],
     ranges: &[Range<usize>],

@@ -211,7 +211,7 @@ pub(super) fn fresh_dict(
 /// Lays out an argument list one item a line, the pinned dictionary one entry a line
 /// (the fork's write-up layout), keeping each item's own text. `None` when the text
 /// does not parse as an argument list.
-pub fn fresh_layout(
+pub(crate) fn fresh_layout(
     args: &[u8],
     pin: &Pin,
     indent: &[u8],

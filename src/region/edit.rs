@@ -9,7 +9,7 @@ use crate::python::{Container, ItemKey, line_start};
 
 /// One change to a container.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Edit {
+pub(crate) enum Edit {
     /// Replace the value of item `item` (an index into the container's items).
     Replace {
         /// Index of the item.
@@ -40,7 +40,7 @@ struct Patch {
 
 /// The end of line of the line that holds `pos`: `\r\n` or `\n`; on a last line without
 /// one, the line before's; `\n` in a file of one line.
-pub fn line_eol(text: &[u8], pos: usize) -> &'static [u8] {
+pub(crate) fn line_eol(text: &[u8], pos: usize) -> &'static [u8] {
     let pos = pos.min(text.len());
     let nl = memchr::memchr(b'\n', &text[pos..])
         .map(|i| pos + i)
@@ -52,7 +52,7 @@ pub fn line_eol(text: &[u8], pos: usize) -> &'static [u8] {
 }
 
 /// The end of line used inside `text[range]`, else `default`.
-pub fn eol_in<'a>(text: &[u8], range: Range<usize>, default: &'a [u8]) -> &'a [u8] {
+pub(crate) fn eol_in<'a>(text: &[u8], range: Range<usize>, default: &'a [u8]) -> &'a [u8] {
     let slice = &text[range.start..range.end.min(text.len())];
     match slice.iter().position(|&b| b == b'\n') {
         Some(i) if i > 0 && slice[i - 1] == b'\r' => b"\r\n",
@@ -62,7 +62,7 @@ pub fn eol_in<'a>(text: &[u8], range: Range<usize>, default: &'a [u8]) -> &'a [u
 }
 
 /// Leading spaces and tabs of the line holding `pos`.
-pub fn indent_at(text: &[u8], pos: usize) -> &[u8] {
+pub(crate) fn indent_at(text: &[u8], pos: usize) -> &[u8] {
     let start = line_start(text, pos);
     let n = text[start..]
         .iter()
@@ -101,7 +101,7 @@ fn rest_of_line_end(text: &[u8], pos: usize) -> Option<usize> {
 /// The indentation step used in a file: a tab if `indent` uses tabs; else the step
 /// most blocks of `text` take from their opening line (`def f():`, `if x:`) to their
 /// first line, among the first twenty; four spaces when none tells.
-pub fn indent_unit(text: &[u8], indent: &[u8]) -> Vec<u8> {
+pub(crate) fn indent_unit(text: &[u8], indent: &[u8]) -> Vec<u8> {
     if indent.contains(&b'\t') {
         return b"\t".to_vec();
     }
@@ -138,7 +138,7 @@ pub fn indent_unit(text: &[u8], indent: &[u8]) -> Vec<u8> {
 }
 
 /// Whether the container holds one item a line with the closing bracket on its own line.
-pub fn one_item_a_line(text: &[u8], c: &Container) -> bool {
+pub(crate) fn one_item_a_line(text: &[u8], c: &Container) -> bool {
     let close = c.range.end - 1;
     match c.items.last() {
         Some(last) => starts_line(text, last.range.start) && starts_line(text, close),
@@ -151,7 +151,12 @@ pub fn one_item_a_line(text: &[u8], c: &Container) -> bool {
 // Long on purpose: one pass over the container's items applying replacements,
 // removals (with their separators) and additions (in the list's own style); the
 // three share the position and separator state of that pass.
-pub fn edit_container(text: &[u8], c: &Container, edits: &[Edit], default_eol: &[u8]) -> Vec<u8> {
+pub(crate) fn edit_container(
+    text: &[u8],
+    c: &Container,
+    edits: &[Edit],
+    default_eol: &[u8],
+) -> Vec<u8> {
     let per_line = one_item_a_line(text, c);
     let eol = eol_in(text, c.range.clone(), default_eol);
     let removed: Vec<usize> = edits
@@ -313,7 +318,7 @@ fn apply(text: &[u8], within: Range<usize>, mut patches: Vec<Patch>) -> Vec<u8> 
 /// Re-indents every line but the first: a line that starts with `from` gets `to`
 /// instead. Lines inside brackets may be indented freely in Python, so this only
 /// keeps a moved statement tidy.
-pub fn reindent(text: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+pub(crate) fn reindent(text: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     if from == to {
         return text.to_vec();
     }
@@ -331,7 +336,7 @@ pub fn reindent(text: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 
 /// Lays out items one a line: `(`, each item indented by `indent` + `step` and
 /// followed by a comma, then `)` at `indent`.
-pub fn one_a_line(
+pub(crate) fn one_a_line(
     items: &[Vec<u8>],
     (open, close): (u8, u8),
     indent: &[u8],
@@ -353,7 +358,7 @@ pub fn one_a_line(
 }
 
 /// `text` with each range of `edits` (in order, not overlapping) replaced by its bytes.
-pub fn splice(text: &[u8], edits: &[(Range<usize>, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn splice(text: &[u8], edits: &[(Range<usize>, Vec<u8>)]) -> Vec<u8> {
     let grow: usize = edits.iter().map(|(_, new)| new.len()).sum();
     let mut out = Vec::with_capacity(text.len() + grow);
     let mut pos = 0;

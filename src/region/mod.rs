@@ -10,7 +10,7 @@
 mod call;
 mod comments;
 mod dict;
-pub mod edit;
+pub(crate) mod edit;
 mod statement;
 
 use std::fmt;
@@ -32,12 +32,12 @@ use comments::*;
 use dict::*;
 use statement::*;
 
-pub use dict::fresh_layout;
-pub use statement::{PinnedLines, pin_statement};
+pub(crate) use dict::fresh_layout;
+pub(crate) use statement::pin_statement;
 
 /// One version's engine region.
 #[derive(Debug, Clone, Copy)]
-pub struct EngineSide<'a> {
+pub(crate) struct EngineSide<'a> {
     /// The whole file.
     pub text: &'a [u8],
     /// The region.
@@ -104,7 +104,7 @@ impl<'a> EngineSide<'a> {
 
 /// A short name for an engine statement in messages: its target, or the call, and
 /// where it is.
-pub fn statement_name(stmt: &EngineStatement, pin: &Pin) -> String {
+pub(crate) fn statement_name(stmt: &EngineStatement, pin: &Pin) -> String {
     // Engines are what the built-in pin is about; other pins name their call.
     let noun = if pin.call == "create_engine" {
         "engine"
@@ -124,7 +124,7 @@ pub fn statement_name(stmt: &EngineStatement, pin: &Pin) -> String {
 }
 
 /// What the engine needs besides the three regions.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     /// The pin.
     pub pin: &'a Pin,
     /// Conflict markers for region conflicts.
@@ -168,7 +168,7 @@ impl<'a> Pins<'a> {
 
 /// Why a call that needs the pin cannot take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unpinnable {
+pub(crate) enum Unpinnable {
     /// The call passes `**keywords`.
     Splat,
     /// `connect_args` is not a dict literal.
@@ -186,7 +186,7 @@ impl fmt::Display for Unpinnable {
 
 /// Why a region merge conflicts (M9): the user decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegionConflict {
+pub(crate) enum RegionConflict {
     /// The pin cannot be applied to upstream's call.
     Unpinnable(Unpinnable),
     /// Upstream gives the pinned call a server pool (these keywords).
@@ -265,7 +265,7 @@ enum How {
 
 /// The merge of one region.
 #[derive(Debug, Clone)]
-pub struct RegionMerge {
+pub(crate) struct RegionMerge {
     /// The merged region (without final end of line); conflict blocks included.
     pub text: Vec<u8>,
     /// Whether `text` holds a conflict block.
@@ -317,7 +317,12 @@ struct CallOut {
 /// Merges a region present in ours and theirs (and maybe the base).
 // Long on purpose: the fork side, the comment run, the statement, and the rendering
 // of a clean or conflicting result, in order; each step is already its own function.
-pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &Ctx) -> RegionMerge {
+pub(crate) fn merge_region(
+    b: Option<EngineSide>,
+    o: EngineSide,
+    t: EngineSide,
+    ctx: &Ctx,
+) -> RegionMerge {
     // The fork is the side whose region carries the pin (ours when both do); when
     // neither carries all of it, the side that carries more, then the file's verdict.
     let fork = fork_side(o.evidence(ctx.pin), t.evidence(ctx.pin)).unwrap_or(ctx.fork_default);
@@ -426,7 +431,7 @@ pub fn merge_region(b: Option<EngineSide>, o: EngineSide, t: EngineSide, ctx: &C
 
 /// A region only one side has (an addition), or one side kept while the other deleted
 /// it: that side's region with the pin applied where it can be.
-pub fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> RegionMerge {
+pub(crate) fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) -> RegionMerge {
     let eol = side.eol();
     let comments: Vec<Vec<u8>> = side.comments().iter().map(|l| l.to_vec()).collect();
     let lines = pinned_lines(&side, ctx.pins());

@@ -53,7 +53,7 @@ pub(super) enum StatementOut {
 }
 
 /// A side's statement lines with the pin applied where it can be.
-pub struct PinnedLines {
+pub(crate) struct PinnedLines {
     /// Prefix, statement and suffix.
     pub text: Vec<u8>,
     /// Whether a call carries the pin (so the file must import it).
@@ -66,7 +66,7 @@ pub struct PinnedLines {
 
 /// The pin applied to one statement of a file (what `fix` does): its whole lines,
 /// from the start of its first line to the end of its last, rewritten.
-pub fn pin_statement(
+pub(crate) fn pin_statement(
     text: &[u8],
     region: &Region,
     stmt: &EngineStatement,

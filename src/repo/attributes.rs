@@ -6,11 +6,11 @@ use super::*;
 
 /// Attribute values of paths, as `git check-attr` reports them (`set`, `unset`,
 /// `unspecified`, or the value).
-pub type Attributes = HashMap<String, HashMap<String, String>>;
+pub(crate) type Attributes = HashMap<String, HashMap<String, String>>;
 
 /// Looks up `attrs` for `paths` with git's own rules; `source` reads the attribute
 /// files from that tree instead of the work tree (for bare repositories).
-pub fn attributes(
+pub(crate) fn attributes(
     repo: &Repository,
     paths: &[String],
     attrs: &[&str],
@@ -47,7 +47,7 @@ pub fn attributes(
 }
 
 /// The value of one attribute of a path, if it has a value or is set.
-pub fn attr<'a>(attrs: &'a Attributes, path: &str, name: &str) -> Option<&'a str> {
+pub(crate) fn attr<'a>(attrs: &'a Attributes, path: &str, name: &str) -> Option<&'a str> {
     attrs
         .get(path)
         .and_then(|a| a.get(name))
@@ -56,12 +56,12 @@ pub fn attr<'a>(attrs: &'a Attributes, path: &str, name: &str) -> Option<&'a str
 }
 
 /// Whether a path's `merge` attribute routes it to poolmerge.
-pub fn owned(attrs: &Attributes, path: &str) -> bool {
+pub(crate) fn owned(attrs: &Attributes, path: &str) -> bool {
     attr(attrs, path, "merge") == Some(DRIVER)
 }
 
 /// The conflict-marker size attribute of a path, else git's default.
-pub fn marker_size(attrs: &Attributes, path: &str) -> usize {
+pub(crate) fn marker_size(attrs: &Attributes, path: &str) -> usize {
     attr(attrs, path, "conflict-marker-size")
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
@@ -70,7 +70,7 @@ pub fn marker_size(attrs: &Attributes, path: &str) -> usize {
 
 /// `text` (attribute lines) with every `merge=<driver>` made `merge=<to>`; `None` when
 /// no line names the driver.
-pub fn reroute(text: &[u8], driver: &str, to: &str) -> Option<Vec<u8>> {
+pub(crate) fn reroute(text: &[u8], driver: &str, to: &str) -> Option<Vec<u8>> {
     let from = format!("merge={driver}");
     let mut out = Vec::with_capacity(text.len());
     let mut changed = false;
@@ -99,7 +99,7 @@ pub fn reroute(text: &[u8], driver: &str, to: &str) -> Option<Vec<u8>> {
 
 /// How to run git with every path routed to poolmerge merged by another driver
 /// instead: extra arguments and environment, and the temporary files they name.
-pub struct Rerouted {
+pub(crate) struct Rerouted {
     pub args: Vec<String>,
     pub envs: Vec<(String, String)>,
     _dir: Option<tempfile::TempDir>,
@@ -109,7 +109,7 @@ pub struct Rerouted {
 /// tree of `.gitattributes` files for `--attr-source`, and a copy of the user's and
 /// the system's attribute files). `None` when `$GIT_DIR/info/attributes` routes paths
 /// to poolmerge: it outranks every source git can be pointed at.
-pub fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> {
+pub(crate) fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> {
     let info = repo.commondir().join("info").join("attributes");
     if std::fs::read(&info).is_ok_and(|t| reroute(&t, DRIVER, to).is_some()) {
         return Ok(None);
@@ -203,4 +203,4 @@ pub fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> {
 }
 
 /// The attributes poolmerge reads for the files it writes.
-pub const FILE_ATTRS: &[&str] = &["merge", "conflict-marker-size", "text", "eol"];
+pub(crate) const FILE_ATTRS: &[&str] = &["merge", "conflict-marker-size", "text", "eol"];

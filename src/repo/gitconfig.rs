@@ -4,7 +4,7 @@
 use super::*;
 
 /// A configuration value given through the environment (`git -c`), if any.
-pub fn config_string_from_env(key: &str) -> Option<String> {
+pub(crate) fn config_string_from_env(key: &str) -> Option<String> {
     let key = key.to_ascii_lowercase();
     env_config()
         .into_iter()
@@ -16,7 +16,7 @@ pub fn config_string_from_env(key: &str) -> Option<String> {
 /// A configuration value, with git's precedence: `git -c` (and `GIT_CONFIG_COUNT`)
 /// over the repository's, the user's and the system's files. `key` is
 /// `section.name`, compared case-insensitively.
-pub fn config_string(repo: Option<&Repository>, key: &str) -> Option<String> {
+pub(crate) fn config_string(repo: Option<&Repository>, key: &str) -> Option<String> {
     if let Some(value) = config_string_from_env(key) {
         return Some(value);
     }
@@ -51,7 +51,7 @@ pub(super) fn env_config() -> Vec<(String, Option<String>)> {
 /// Parses `GIT_CONFIG_PARAMETERS`: shell-single-quoted entries separated by spaces,
 /// either `'key'='value'` (git 2.31 and later), `'key'` (a boolean), or the older
 /// `'key=value'`.
-pub fn parse_config_parameters(s: &str) -> Vec<(String, Option<String>)> {
+pub(crate) fn parse_config_parameters(s: &str) -> Vec<(String, Option<String>)> {
     let b = s.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();

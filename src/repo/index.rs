@@ -11,7 +11,7 @@ use super::git;
 
 /// One index entry, as `git ls-files --stage` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The file mode (`0o100644`, `0o100755`, `0o120000`, `0o160000`).
     pub mode: u32,
     /// The blob (or commit, for a submodule).
@@ -24,7 +24,7 @@ pub struct Entry {
 
 impl Entry {
     /// Whether the entry is a regular file (not a symbolic link or a submodule).
-    pub fn is_file(&self) -> bool {
+    pub(crate) fn is_file(&self) -> bool {
         self.mode & 0o170000 == 0o100000
     }
 }
@@ -58,7 +58,7 @@ fn parse_stage(out: &[u8]) -> Result<Vec<Entry>> {
 
 /// The stage blobs of one unmerged path.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Stages {
+pub(crate) struct Stages {
     /// Stage 1: the common ancestor's.
     pub base: Option<Oid>,
     /// Stage 2: ours.
@@ -69,7 +69,7 @@ pub struct Stages {
 
 impl Stages {
     /// Records the blob of stage `stage` (1, 2 or 3; stage 0 is no conflict).
-    pub fn set(&mut self, stage: u8, oid: Oid) {
+    pub(crate) fn set(&mut self, stage: u8, oid: Oid) {
         match stage {
             1 => self.base = Some(oid),
             2 => self.ours = Some(oid),
@@ -81,7 +81,7 @@ impl Stages {
 
 /// The index entries (every stage) under `pathspecs` (all when empty). A sparse
 /// index is expanded by git, so every tracked path is listed.
-pub fn entries(repo: &Repository, pathspecs: &[String]) -> Result<Vec<Entry>> {
+pub(crate) fn entries(repo: &Repository, pathspecs: &[String]) -> Result<Vec<Entry>> {
     let mut args = vec!["ls-files", "--stage", "-z", "--"];
     args.extend(pathspecs.iter().map(String::as_str));
     let (_, out) = git(repo, &args, None, &[0])?;
@@ -89,7 +89,7 @@ pub fn entries(repo: &Repository, pathspecs: &[String]) -> Result<Vec<Entry>> {
 }
 
 /// The entries of exactly these paths.
-pub fn entries_of(repo: &Repository, paths: &[String]) -> Result<Vec<Entry>> {
+pub(crate) fn entries_of(repo: &Repository, paths: &[String]) -> Result<Vec<Entry>> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
@@ -97,7 +97,7 @@ pub fn entries_of(repo: &Repository, paths: &[String]) -> Result<Vec<Entry>> {
 }
 
 /// Every tracked path, each once whatever its stages.
-pub fn tracked(repo: &Repository) -> Result<Vec<String>> {
+pub(crate) fn tracked(repo: &Repository) -> Result<Vec<String>> {
     let (_, out) = git(repo, &["ls-files", "-z"], None, &[0])?;
     let mut paths: Vec<String> = out
         .split(|&b| b == 0)
@@ -110,7 +110,7 @@ pub fn tracked(repo: &Repository) -> Result<Vec<String>> {
 
 /// The paths whose staged version differs from HEAD's (every staged path when there
 /// is no HEAD yet), merged entries only: what the commit being made changes.
-pub fn staged_changes(repo: &Repository) -> Result<Vec<String>> {
+pub(crate) fn staged_changes(repo: &Repository) -> Result<Vec<String>> {
     let base = if repo.head().is_ok() {
         "HEAD".to_string()
     } else {
@@ -142,7 +142,7 @@ pub fn staged_changes(repo: &Repository) -> Result<Vec<String>> {
 /// Sets merged (stage 0) entries: `(mode, blob, path)`. A conflicted path given here
 /// is resolved, as `git add` would. The stat data of the new entries is refreshed from
 /// the work tree where it matches, so that `git status` needs no re-hashing.
-pub fn set(repo: &Repository, entries: &[(u32, Oid, &str)]) -> Result<()> {
+pub(crate) fn set(repo: &Repository, entries: &[(u32, Oid, &str)]) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -162,7 +162,7 @@ pub fn set(repo: &Repository, entries: &[(u32, Oid, &str)]) -> Result<()> {
 
 /// Stages the work-tree files of `paths` as `git add` would (end-of-line conversion
 /// included), resolving any conflict they had.
-pub fn add(repo: &Repository, paths: &[String]) -> Result<()> {
+pub(crate) fn add(repo: &Repository, paths: &[String]) -> Result<()> {
     if paths.is_empty() {
         return Ok(());
     }
@@ -182,7 +182,7 @@ pub fn add(repo: &Repository, paths: &[String]) -> Result<()> {
 
 /// Refreshes the index's stat data (`git update-index -q --refresh`); files that
 /// really differ stay as they are.
-pub fn refresh(repo: &Repository) -> Result<()> {
+pub(crate) fn refresh(repo: &Repository) -> Result<()> {
     git(
         repo,
         &["update-index", "-q", "--refresh", "--ignore-submodules"],
@@ -194,7 +194,7 @@ pub fn refresh(repo: &Repository) -> Result<()> {
 
 /// The index format and extensions git reports, for `doctor`: whether the index is
 /// sparse or split (libgit2 could not read it; poolmerge does not need it to).
-pub fn layout(repo: &Repository) -> Vec<String> {
+pub(crate) fn layout(repo: &Repository) -> Vec<String> {
     let mut out = Vec::new();
     let flag = |key: &str| {
         super::config_string(Some(repo), key)

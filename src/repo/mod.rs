@@ -15,13 +15,13 @@ use git2::Repository;
 
 mod attributes;
 mod gitconfig;
-pub use attributes::*;
-pub use gitconfig::*;
+pub(crate) use attributes::*;
+pub(crate) use gitconfig::*;
 
-pub mod index;
+pub(crate) mod index;
 
 /// The merge attribute value that routes a path to poolmerge.
-pub const DRIVER: &str = "poolmerge";
+pub(crate) const DRIVER: &str = "poolmerge";
 
 /// Opens the repository git itself would use here: `git rev-parse` resolves
 /// `GIT_DIR`, `GIT_WORK_TREE` (git runs hooks with `GIT_WORK_TREE=.`), `core.worktree`,
@@ -29,7 +29,7 @@ pub const DRIVER: &str = "poolmerge";
 /// directory and work tree. libgit2 reads objects, references and configuration; the
 /// index goes through git's own plumbing ([`index`]), which reads every format git
 /// writes.
-pub fn open() -> Result<Repository> {
+pub(crate) fn open() -> Result<Repository> {
     let out = Command::new("git")
         .args([
             "rev-parse",
@@ -67,7 +67,7 @@ pub fn open() -> Result<Repository> {
 
 /// Where git runs for this repository: the work tree's root, or the git directory of
 /// a bare repository.
-pub fn git_cwd(repo: &Repository) -> &Path {
+pub(crate) fn git_cwd(repo: &Repository) -> &Path {
     repo.workdir().unwrap_or_else(|| repo.path())
 }
 
@@ -75,7 +75,7 @@ pub fn git_cwd(repo: &Repository) -> &Path {
 /// directory and work tree named absolutely (whatever relative `GIT_DIR` or
 /// `GIT_WORK_TREE` poolmerge itself was given), and `GIT_INDEX_FILE` as git set it
 /// (made absolute; dropped when empty, as `git am` leaves it for its hooks).
-pub fn git_command(repo: &Repository) -> Command {
+pub(crate) fn git_command(repo: &Repository) -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir(git_cwd(repo)).env("GIT_DIR", repo.path());
     match repo.workdir() {
@@ -98,7 +98,7 @@ pub fn git_command(repo: &Repository) -> Command {
 
 /// Runs git in the repository and returns its standard output; `ok_codes` are the
 /// exit statuses that count as success.
-pub fn git(
+pub(crate) fn git(
     repo: &Repository,
     args: &[&str],
     input: Option<&[u8]>,
@@ -132,14 +132,14 @@ pub fn git(
 }
 
 /// git running in the background (see [`spawn_git`]).
-pub struct Running {
+pub(crate) struct Running {
     args: Vec<String>,
     reader: std::thread::JoinHandle<std::io::Result<std::process::Output>>,
 }
 
 impl Running {
     /// Waits for git; its exit status and standard output, as [`git`] gives them.
-    pub fn wait(self, ok_codes: &[i32]) -> Result<(i32, Vec<u8>)> {
+    pub(crate) fn wait(self, ok_codes: &[i32]) -> Result<(i32, Vec<u8>)> {
         let out = self
             .reader
             .join()
@@ -151,7 +151,11 @@ impl Running {
 
 /// Starts git in the repository with extra environment variables and returns at once,
 /// so that work can go on while it runs.
-pub fn spawn_git(repo: &Repository, args: &[String], envs: &[(String, String)]) -> Result<Running> {
+pub(crate) fn spawn_git(
+    repo: &Repository,
+    args: &[String],
+    envs: &[(String, String)],
+) -> Result<Running> {
     let mut cmd = git_command(repo);
     cmd.args(args)
         .envs(envs.iter().map(|(k, v)| (k, v)))
@@ -185,13 +189,13 @@ fn finish(args: &[&str], out: std::process::Output, ok_codes: &[i32]) -> Result<
 }
 
 /// Paths in the index (each once, whatever its stages), repository-relative.
-pub fn tracked_files(repo: &Repository) -> Result<Vec<String>> {
+pub(crate) fn tracked_files(repo: &Repository) -> Result<Vec<String>> {
     index::tracked(repo)
 }
 
 /// How the repository converts line endings when it writes the work tree.
 #[derive(Debug, Clone, Default)]
-pub struct EolConfig {
+pub(crate) struct EolConfig {
     /// `core.autocrlf`: `true`, `input` or `false`.
     pub autocrlf: String,
     /// `core.eol`: `lf`, `crlf` or `native`.
@@ -200,7 +204,7 @@ pub struct EolConfig {
 
 impl EolConfig {
     /// Reads `core.autocrlf` and `core.eol`.
-    pub fn read(repo: &Repository) -> EolConfig {
+    pub(crate) fn read(repo: &Repository) -> EolConfig {
         let get = |k: &str| {
             config_string(Some(repo), k)
                 .unwrap_or_default()
@@ -215,7 +219,7 @@ impl EolConfig {
     /// The bytes git would write to the work tree for `content` (as stored in the
     /// repository), for a path with these attributes: LF turned into CRLF where the
     /// `text`/`eol` attributes and `core.autocrlf`/`core.eol` ask for it.
-    pub fn to_worktree(&self, content: &[u8], attrs: &Attributes, path: &str) -> Vec<u8> {
+    pub(crate) fn to_worktree(&self, content: &[u8], attrs: &Attributes, path: &str) -> Vec<u8> {
         let text = attrs
             .get(path)
             .and_then(|a| a.get("text"))
@@ -252,7 +256,7 @@ impl EolConfig {
 
 /// A path given on the command line, relative to the current directory, as a path
 /// relative to the work tree's root.
-pub fn repo_relative(repo: &Repository, path: &Path) -> Result<String> {
+pub(crate) fn repo_relative(repo: &Repository, path: &Path) -> Result<String> {
     let workdir = repo
         .workdir()
         .ok_or_else(|| anyhow!("a bare repository has no work tree"))?;
@@ -275,25 +279,25 @@ pub fn repo_relative(repo: &Repository, path: &Path) -> Result<String> {
 }
 
 /// Paths given on the command line, as paths relative to the work tree's root.
-pub fn repo_relative_all(repo: &Repository, paths: &[PathBuf]) -> Result<Vec<String>> {
+pub(crate) fn repo_relative_all(repo: &Repository, paths: &[PathBuf]) -> Result<Vec<String>> {
     paths.iter().map(|p| repo_relative(repo, p)).collect()
 }
 
 /// The repository around the current directory (honouring `GIT_DIR` and friends).
-pub fn discover() -> Option<Repository> {
+pub(crate) fn discover() -> Option<Repository> {
     Repository::open_from_env().ok()
 }
 
 /// Where decisions are logged: `poolmerge.log` in the repository's git directory
 /// (the main one, for a linked work tree).
-pub fn log_path(repo: &Repository) -> PathBuf {
+pub(crate) fn log_path(repo: &Repository) -> PathBuf {
     repo.commondir().join("poolmerge.log")
 }
 
 /// Where decisions are logged for a command run in a work tree: through `GIT_DIR`, or
 /// `.git` in the current directory (git runs merge drivers at the work tree's root),
 /// else the repository libgit2 finds around the current directory.
-pub fn log_path_here() -> Option<PathBuf> {
+pub(crate) fn log_path_here() -> Option<PathBuf> {
     let common = |gitdir: PathBuf| -> PathBuf {
         match std::fs::read_to_string(gitdir.join("commondir")) {
             Ok(rel) => gitdir.join(rel.trim()),

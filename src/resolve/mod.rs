@@ -21,7 +21,7 @@ use crate::region::{self, Ctx, EngineSide};
 
 /// [`resolve`] with every pin of a profile, one after the other: a block left by one
 /// pin may be another's.
-pub fn resolve_all(
+pub(crate) fn resolve_all(
     text: &[u8],
     markers: &Markers,
     pins: &[Pin],
@@ -45,7 +45,7 @@ pub fn resolve_all(
 
 /// One conflict block of a file.
 #[derive(Debug, Clone)]
-pub struct Block {
+pub(crate) struct Block {
     /// From the `<<<<<<<` line's start to the end of the `>>>>>>>` line (its end of
     /// line included).
     pub range: Range<usize>,
@@ -64,7 +64,7 @@ fn is_marker(line: &[u8], ch: u8, size: usize) -> bool {
 }
 
 /// The complete conflict blocks of marker size `size`.
-pub fn parse_blocks(text: &[u8], size: usize) -> Vec<Block> {
+pub(crate) fn parse_blocks(text: &[u8], size: usize) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut pos = 0;
     // (block start, ours start, base marker line start+end, separator line start+end)
@@ -165,7 +165,7 @@ fn import_side<'a>(v: &'a Version<'a>, r: &'a Region) -> Option<ImportSide<'a>> 
 
 /// What happened to the blocks of a file.
 #[derive(Debug, Clone)]
-pub struct Resolution {
+pub(crate) struct Resolution {
     /// The file with the pool blocks resolved.
     pub content: Vec<u8>,
     /// Blocks resolved.
@@ -198,7 +198,12 @@ fn covered(text: &[u8], section: &Range<usize>, spans: &[Range<usize>]) -> bool 
 }
 
 /// Resolves the blocks of `text` that concern only pool regions.
-pub fn resolve(text: &[u8], markers: &Markers, pin: &Pin, line: &dyn LineMerge) -> Resolution {
+pub(crate) fn resolve(
+    text: &[u8],
+    markers: &Markers,
+    pin: &Pin,
+    line: &dyn LineMerge,
+) -> Resolution {
     let blocks = parse_blocks(text, markers.size);
     let unchanged = |left| Resolution {
         content: text.to_vec(),

@@ -256,7 +256,7 @@ impl Checked {
 /// that always fails. While git merges, the owned files of HEAD are checked and the
 /// owned files both sides changed merged by the engine, on all cores; git's stages
 /// then confirm each merge (or, after renames or several merge bases, ask for it).
-pub fn check_merge(
+pub(crate) fn check_merge(
     repo: &Repository,
     rev: &str,
     line: &dyn LineMerge,

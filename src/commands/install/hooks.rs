@@ -47,7 +47,7 @@ pub(super) fn foreign_hook_body(text: &str, hook: &str, exe: &Path) -> String {
 /// The hooks `install --hooks` writes: pre-commit pins what a commit stages; the
 /// others finish what `git merge`, `git cherry-pick`, `git am` and `git rebase` made
 /// (see `commands::hook`).
-pub const HOOKS: &[&str] = &[
+pub(crate) const HOOKS: &[&str] = &[
     "pre-commit",
     "post-merge",
     "post-commit",
@@ -66,7 +66,7 @@ pub(super) const NEW_HOOK: &str = "#!/bin/sh\n";
 /// Where git runs this repository's hooks, and whether that directory is shared with
 /// other repositories.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HooksDir {
+pub(crate) struct HooksDir {
     /// The directory, as git resolves it here (`git rev-parse --git-path hooks`).
     pub path: PathBuf,
     /// Where `core.hooksPath` is set (`global`, `system`, `local`, `worktree`,
@@ -79,12 +79,12 @@ pub struct HooksDir {
 impl HooksDir {
     /// Whether other repositories run the hooks in this directory too: a
     /// `core.hooksPath` from the user's or the system's configuration.
-    pub fn shared(&self) -> bool {
+    pub(crate) fn shared(&self) -> bool {
         matches!(self.scope.as_deref(), Some("global" | "system"))
     }
 
     /// Whether `core.hooksPath` is relative: each work tree then has its own directory.
-    pub fn per_worktree(&self) -> bool {
+    pub(crate) fn per_worktree(&self) -> bool {
         self.configured
             .as_deref()
             .is_some_and(|p| !Path::new(p).is_absolute() && !p.starts_with('~'))
@@ -93,7 +93,7 @@ impl HooksDir {
 
 /// Where git looks for hooks here: `core.hooksPath` (a relative one from the work
 /// tree's root), else the repository's `hooks`.
-pub fn hooks_dir(repo: &Repository) -> Result<HooksDir> {
+pub(crate) fn hooks_dir(repo: &Repository) -> Result<HooksDir> {
     let (_, path) = repo::git(
         repo,
         &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
@@ -121,7 +121,7 @@ pub fn hooks_dir(repo: &Repository) -> Result<HooksDir> {
 
 /// The hooks directories of every work tree of the repository: one for all, unless
 /// `core.hooksPath` is relative (then each work tree resolves its own).
-pub fn all_hooks_dirs(repo: &Repository) -> Result<Vec<PathBuf>> {
+pub(crate) fn all_hooks_dirs(repo: &Repository) -> Result<Vec<PathBuf>> {
     let here = hooks_dir(repo)?;
     let mut dirs = vec![here.path.clone()];
     if !here.per_worktree() {
@@ -157,7 +157,7 @@ pub fn all_hooks_dirs(repo: &Repository) -> Result<Vec<PathBuf>> {
 
 /// Whether poolmerge's current hooks are in `dir`: every hook with a block that runs
 /// `poolmerge hook`.
-pub fn hooks_in(dir: &Path) -> bool {
+pub(crate) fn hooks_in(dir: &Path) -> bool {
     HOOKS.iter().all(|h| {
         std::fs::read_to_string(dir.join(h))
             .is_ok_and(|t| t.contains(BLOCK_START) && t.contains(&format!(" hook {h} ")))
@@ -165,7 +165,7 @@ pub fn hooks_in(dir: &Path) -> bool {
 }
 
 /// The retired hooks that still hold a block of an earlier poolmerge.
-pub fn retired_hooks_in(dir: &Path) -> Vec<&'static str> {
+pub(crate) fn retired_hooks_in(dir: &Path) -> Vec<&'static str> {
     RETIRED_HOOKS
         .iter()
         .copied()
@@ -175,7 +175,7 @@ pub fn retired_hooks_in(dir: &Path) -> Vec<&'static str> {
 
 /// Whether the installed hooks act here: `poolmerge.hooks` set and the hooks in the
 /// directory git runs them from.
-pub fn hooks_active(repo: &Repository) -> bool {
+pub(crate) fn hooks_active(repo: &Repository) -> bool {
     crate::commands::hook::enabled(repo) && hooks_dir(repo).is_ok_and(|d| hooks_in(&d.path))
 }
 
