@@ -93,11 +93,24 @@ impl MergeSettings {
     }
 }
 
+/// What one driver call reads from its repository, opened at most once and only
+/// when something needs it (most calls need nothing).
+#[derive(Default)]
+struct Here {
+    repo: std::cell::OnceCell<Option<git2::Repository>>,
+}
+
+impl Here {
+    /// The repository git runs the driver in, if any.
+    fn repo(&self) -> Option<&git2::Repository> {
+        self.repo.get_or_init(repo::discover).as_ref()
+    }
+}
+
 /// git's `merge.conflictStyle` here (with `git -c` overrides), else `merge`.
-fn configured_style(warnings: &mut Vec<String>) -> Style {
+fn configured_style(here: &Here, warnings: &mut Vec<String>) -> Style {
     let from_env = repo::config_string_from_env("merge.conflictStyle");
-    let value =
-        from_env.or_else(|| repo::config_string(repo::discover().as_ref(), "merge.conflictStyle"));
+    let value = from_env.or_else(|| repo::config_string(here.repo(), "merge.conflictStyle"));
     match value {
         Some(v) => v.parse::<Style>().unwrap_or_else(|e| {
             warnings.push(format!("merge.conflictStyle: {e}; using merge"));
@@ -166,10 +179,11 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
         theirs: &inputs[2],
     };
     let mut warnings = Vec::new();
+    let here = Here::default();
     // The repository's profile; an invalid configuration leaves the file to git's
     // plain merge, never to a configuration applied in part.
     let profile = if settings.enabled {
-        match crate::config::load_for_driver() {
+        match crate::config::load_for_driver(|| here.repo()) {
             Ok(p) => Some(p),
             Err(e) => {
                 warnings.push(format!("{e}; used git's plain merge"));
@@ -197,7 +211,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     // Without conflicts at the diff3 level the result is the same in every style;
     // with conflicts the configured style decides how they look.
     if settings.style.is_none() && outcome.conflicts > 0 {
-        let style = configured_style(&mut warnings);
+        let style = configured_style(&here, &mut warnings);
         if style != opts.markers.style {
             opts.markers.style = style;
             outcome = match merge_safely(&input, &opts, line, enabled) {
@@ -234,7 +248,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     }
     let has_news = !outcome.decisions.is_empty() || !warnings.is_empty();
     let log = if settings.log && has_news {
-        repo::log_path_here()
+        repo::log_path_here(|| here.repo())
     } else {
         None
     };

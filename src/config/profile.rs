@@ -226,17 +226,20 @@ pub(crate) fn load(repo: Option<&git2::Repository>) -> Result<Profile, ConfigErr
 }
 
 /// The profile for the merge driver, which git runs at the top of the work tree. To
-/// start fast, the repository is opened only when the work tree holds a
+/// start fast, the repository (`repo`, opened on first use) is read only when the work
+/// tree holds a
 /// `.poolmerge.toml` or a `pyproject.toml` that mentions poolmerge; otherwise the
 /// built-in profile applies (even if HEAD still holds a configuration the work tree
 /// has dropped).
-pub(crate) fn load_for_driver() -> Result<Profile, ConfigError> {
+pub(crate) fn load_for_driver<'r>(
+    repo: impl FnOnce() -> Option<&'r git2::Repository>,
+) -> Result<Profile, ConfigError> {
     let configured = std::path::Path::new(FILES[0]).exists()
         || std::fs::read(FILES[1]).is_ok_and(|t| crate::python::contains(&t, b"poolmerge"));
     if !configured {
         return Ok(Profile::builtin());
     }
-    load(git2::Repository::open_from_env().ok().as_ref())
+    load(repo())
 }
 
 fn read_one(bytes: &[u8], shown: &str) -> Result<Option<Config>, ConfigError> {

@@ -297,7 +297,7 @@ pub(crate) fn log_path(repo: &Repository) -> PathBuf {
 /// Where decisions are logged for a command run in a work tree: through `GIT_DIR`, or
 /// `.git` in the current directory (git runs merge drivers at the work tree's root),
 /// else the repository libgit2 finds around the current directory.
-pub(crate) fn log_path_here() -> Option<PathBuf> {
+pub(crate) fn log_path_here<'r>(repo: impl FnOnce() -> Option<&'r Repository>) -> Option<PathBuf> {
     let common = |gitdir: PathBuf| -> PathBuf {
         match std::fs::read_to_string(gitdir.join("commondir")) {
             Ok(rel) => gitdir.join(rel.trim()),
@@ -316,7 +316,7 @@ pub(crate) fn log_path_here() -> Option<PathBuf> {
     {
         return Some(common(PathBuf::from(dir.trim())).join("poolmerge.log"));
     }
-    discover().map(|r| log_path(&r))
+    repo().map(log_path)
 }
 
 #[cfg(test)]
