@@ -199,9 +199,10 @@ pub(crate) fn check_github(items: &[CheckItem]) -> String {
     out
 }
 
-/// A Markdown report, for a CI job's summary (`$GITHUB_STEP_SUMMARY`): one table row per
-/// finding, what it means for the file, and the verdict.
-pub(crate) fn check_markdown(items: &[CheckItem], files: usize) -> String {
+/// A Markdown report, for a CI job's summary (`$GITHUB_STEP_SUMMARY`): the check (`merge`:
+/// the revision a merge with was checked), one table row per finding, what it means for
+/// the file, and the verdict.
+pub(crate) fn check_markdown(items: &[CheckItem], files: usize, merge: Option<&str>) -> String {
     fn result(kind: &str) -> &str {
         match kind {
             "resolved" => "resolved by poolmerge",
@@ -214,7 +215,10 @@ pub(crate) fn check_markdown(items: &[CheckItem], files: usize) -> String {
         }
     }
     let cell = |s: &str| s.replace('|', "\\|").replace(['\r', '\n'], " ");
-    let mut out = String::from("### poolmerge check\n\n");
+    let mut out = match merge {
+        Some(rev) => format!("### poolmerge check --merge {}\n\n", cell(rev)),
+        None => String::from("### poolmerge check\n\n"),
+    };
     if !items.is_empty() {
         out.push_str("| file | result | detail |\n|---|---|---|\n");
         for i in items {
@@ -262,15 +266,19 @@ mod tests {
             },
         ];
         assert_eq!(
-            check_markdown(&items, 2),
+            check_markdown(&items, 2, None),
             "### poolmerge check\n\n| file | result | detail |\n|---|---|---|\n\
              | `db/a.py` | resolved by poolmerge | poolmerge resolves what git alone would leave conflicted |\n\
              | `db/b\\|c.py:4` | not pinned | engine e does not carry the pin |\n\n\
              **1 problem** in 2 files checked\n"
         );
         assert_eq!(
-            check_markdown(&[], 3),
+            check_markdown(&[], 3, None),
             "### poolmerge check\n\n**ok**: 3 files checked\n"
+        );
+        assert!(
+            check_markdown(&[], 3, Some("upstream/main"))
+                .starts_with("### poolmerge check --merge upstream/main\n")
         );
     }
 

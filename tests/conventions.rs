@@ -21,6 +21,8 @@ pub fn flagged(
 ) -> BTreeSet<PathBuf> {
     let out = Command::new(ruff)
         .current_dir(root)
+        // No .ruff_cache left among the fixtures.
+        .env("RUFF_NO_CACHE", "true")
         .args(args)
         .args(files)
         .output()

@@ -21,3 +21,4 @@ mod properties;
 mod security;
 mod setup;
 mod support;
+mod workflows;

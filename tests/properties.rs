@@ -717,7 +717,7 @@ fn generated_fork_merges_keep_ruffs_conventions() {
             continue;
         }
         let d = root.join(seed.to_string());
-        std::fs::create_dir(&d).unwrap();
+        std::fs::create_dir_all(&d).unwrap();
         for (name, text) in [
             ("base.py", &c.base),
             ("ours.py", &c.ours),
@@ -733,6 +733,7 @@ fn generated_fork_merges_keep_ruffs_conventions() {
     // The versions as ruff formats them (where it can).
     Command::new(&ruff)
         .current_dir(root)
+        .env("RUFF_NO_CACHE", "true")
         .args(["format", "--isolated", "--quiet", "."])
         .output()
         .unwrap();

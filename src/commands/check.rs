@@ -42,7 +42,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Status> {
         Format::Text => report::check_text(&items, files),
         Format::Json => report::check_json(&items, files),
         Format::Github => report::check_github(&items),
-        Format::Markdown => report::check_markdown(&items, files),
+        Format::Markdown => report::check_markdown(&items, files, args.merge.as_deref()),
     };
     print!("{out}");
     Ok(if items.iter().any(|i| i.failure) {
