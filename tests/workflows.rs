@@ -558,10 +558,7 @@ fn the_action_fails_the_job_as_fail_on_says_with_annotations_and_a_summary() {
     assert_eq!(code, 0, "{log}");
     let (code, log, _) = run("sometimes");
     assert_eq!(code, 2, "{log}");
-    assert!(
-        log.contains("fail-on must be any, merge or never"),
-        "{log}"
-    );
+    assert!(log.contains("fail-on must be any, merge or never"), "{log}");
 
     // fail-on merge reads the merge check alone: without one, the pin check's
     // findings are annotations and the summary, not a failed job.
