@@ -339,7 +339,15 @@ fn demo_runs_and_prints_the_pinned_engine() {
 
 #[test]
 fn completions_come_from_the_cli() {
-    for shell in ["bash", "zsh", "fish"] {
+    // Every shell the README names, and only those.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let shells = ["bash", "zsh", "fish", "elvish", "powershell"];
+    assert!(
+        readme.contains(&format!("`poolmerge completions {}`", shells.join("|"))),
+        "the README's completions line"
+    );
+    for shell in shells {
         let out = clean_command(&bin(), std::path::Path::new("/nonexistent"))
             .args(["completions", shell])
             .output()
@@ -516,4 +524,29 @@ fn with_hooks_a_merge_that_needs_no_pin_commits_in_one_step() {
     );
     assert!(pin_problems(repo.ok(&["show", &format!("HEAD:{FILE}")]).as_bytes()).is_empty());
     assert_eq!(repo.ok(&["status", "--porcelain"]), "");
+}
+
+/// The README's layout names every file and folder of `src/` and every crate.
+#[test]
+fn the_readme_layout_names_every_part_of_the_tree() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let layout = &readme[readme.find("## Layout").expect("a layout section")..];
+    let layout = &layout[..layout[3..].find("\n## ").map_or(layout.len(), |i| i + 3)];
+    let mut missing = Vec::new();
+    for dir in ["src", "crates"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let shown = if entry.path().is_dir() {
+                format!("{dir}/{name}/")
+            } else {
+                format!("{dir}/{name}")
+            };
+            if !layout.contains(&shown) {
+                missing.push(shown);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in the README's layout: {missing:?}");
 }
