@@ -78,6 +78,24 @@ fn same_tree(a: &[u8], b: &[u8]) -> Result<bool, String> {
     Ok(canonical(a)? == canonical(b)?)
 }
 
+impl Case {
+    /// The driver run on the case, with OURS and THEIRS swapped when asked.
+    fn merged(&self, swap: bool) -> crate::support::Run {
+        let (base, ours, theirs) = (
+            self.file("base.py"),
+            self.file("ours.py"),
+            self.file("theirs.py"),
+        );
+        let args = self.args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        if swap {
+            run_merge(&base, &theirs, &ours, &args)
+        } else {
+            run_merge(&base, &ours, &theirs, &args)
+        }
+    }
+}
+
 /// Runs one case; returns what is wrong.
 fn check(case: &Case) -> Vec<String> {
     let (base, ours, theirs) = (
@@ -85,9 +103,7 @@ fn check(case: &Case) -> Vec<String> {
         case.file("ours.py"),
         case.file("theirs.py"),
     );
-    let args = case.args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = run_merge(&base, &ours, &theirs, &args);
+    let run = case.merged(false);
     let mut errs = Vec::new();
     if run.code != 0 && run.code != 1 {
         return vec![format!("exit {}: {}", run.code, run.stderr.trim())];
@@ -175,15 +191,7 @@ fn check(case: &Case) -> Vec<String> {
 /// Sides are decided by content: a clean case gives the same syntax tree with OURS
 /// and THEIRS swapped (what git does during a rebase). Returns what is wrong.
 fn swapped(case: &Case) -> Vec<String> {
-    let (base, ours, theirs) = (
-        case.file("base.py"),
-        case.file("ours.py"),
-        case.file("theirs.py"),
-    );
-    let args = case.args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let straight = run_merge(&base, &ours, &theirs, &args);
-    let swapped = run_merge(&base, &theirs, &ours, &args);
+    let (straight, swapped) = (case.merged(false), case.merged(true));
     if straight.code != 0 || swapped.code != 0 {
         return vec![format!(
             "sides swapped: exits {} and {}",

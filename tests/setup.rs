@@ -548,5 +548,8 @@ fn the_readme_layout_names_every_part_of_the_tree() {
             }
         }
     }
-    assert!(missing.is_empty(), "not in the README's layout: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "not in the README's layout: {missing:?}"
+    );
 }
