@@ -12,10 +12,10 @@ pub(super) enum Pick {
 }
 
 /// The three-way pick for one key from the three values' tokens.
-pub(super) fn pick(b: Option<&str>, f: Option<&str>, u: Option<&str>) -> Pick {
-    if f == u || u == b {
+pub(super) fn pick(base: Option<&str>, fork: Option<&str>, upstream: Option<&str>) -> Pick {
+    if fork == upstream || upstream == base {
         Pick::Fork
-    } else if f == b {
+    } else if fork == base {
         Pick::Upstream
     } else {
         Pick::Conflict
@@ -52,9 +52,13 @@ pub(super) fn find<'a>(c: &'a Container, key: &ItemKey) -> Option<(usize, &'a It
 }
 
 /// Keys of the fork's container, then upstream's new ones, then the base's leftovers.
-pub(super) fn union_keys(b: Option<&Container>, f: &Container, u: &Container) -> Vec<ItemKey> {
+pub(super) fn union_keys(
+    base: Option<&Container>,
+    fork: &Container,
+    upstream: &Container,
+) -> Vec<ItemKey> {
     let mut keys: Vec<ItemKey> = Vec::new();
-    for c in [Some(f), Some(u), b].into_iter().flatten() {
+    for c in [Some(fork), Some(upstream), base].into_iter().flatten() {
         for i in &c.items {
             if !keys.contains(&i.key) {
                 keys.push(i.key.clone());
@@ -143,10 +147,10 @@ pub(super) fn quote_for(text: &[u8], dict: Option<&Container>) -> u8 {
     own.unwrap_or_else(|| {
         // Quotes in code, not in comments, and not an apostrophe between letters.
         let (mut single, mut double) = (0usize, 0usize);
-        for line in text.split(|&b| b == b'\n') {
+        for line in text.split(|&base| base == b'\n') {
             let code = line
                 .iter()
-                .position(|&b| b == b'#')
+                .position(|&base| base == b'#')
                 .map_or(line, |i| &line[..i]);
             for (i, &c) in code.iter().enumerate() {
                 let word = |j: Option<usize>| {
@@ -168,9 +172,9 @@ pub(super) fn quote_for(text: &[u8], dict: Option<&Container>) -> u8 {
 /// key, whether the merged call takes the pin, the pin's values in place of the
 /// choices, then the text spliced into the source side's argument list.
 pub(super) fn merge_call(
-    b: Option<CallIn>,
-    f: CallIn,
-    u: CallIn,
+    base: Option<CallIn>,
+    fork: CallIn,
+    upstream: CallIn,
     pin: &Pin,
     how: How,
 ) -> Result<CallOut, RegionConflict> {
@@ -178,22 +182,26 @@ pub(super) fn merge_call(
         How::Merge(prefer) => (prefer, false),
         How::OneSide => (Who::Fork, true),
     };
-    let (fa, ua) = (&f.call.args, &u.call.args);
-    let source_who = match b {
-        Some(b) if f.text[fa.range.clone()] == b.text[b.call.args.range.clone()] => Who::Upstream,
+    let (fork_args, upstream_args) = (&fork.call.args, &upstream.call.args);
+    let source_who = match base {
+        Some(base)
+            if fork.text[fork_args.range.clone()] == base.text[base.call.args.range.clone()] =>
+        {
+            Who::Upstream
+        }
         _ => Who::Fork,
     };
-    let picks = key_picks(b.map(|b| &b.call.args), fa, ua);
-    let facts = PickFacts::of(&picks, f, u, pin, prefer);
-    let pinning = takes_pin(pin, &picks, &facts, pin.is_pinned(fa), best_effort)?;
+    let picks = key_picks(base.map(|base| &base.call.args), fork_args, upstream_args);
+    let facts = PickFacts::of(&picks, fork, upstream, pin, prefer);
+    let pinning = takes_pin(pin, &picks, &facts, pin.is_pinned(fork_args), best_effort)?;
     let source = match source_who {
-        Who::Fork => f,
-        Who::Upstream => u,
+        Who::Fork => fork,
+        Who::Upstream => upstream,
     };
     let layout = ArgsLayout::of(source);
     let ctx = ChoiceCtx {
-        f,
-        u,
+        fork,
+        upstream,
         source_text: source.text,
         pin,
         prefer,
@@ -204,15 +212,15 @@ pub(super) fn merge_call(
     // A `**splat` could bring `connect_args` of its own, which the pin would then pass
     // twice; beside a literal `connect_args` it cannot (Python rejects the call), so
     // there the pin applies.
-    let literal_connect_args = [fa, ua]
+    let literal_connect_args = [fork_args, upstream_args]
         .iter()
         .any(|a| crate::policy::keyword(a, "connect_args").is_some_and(|i| i.dict.is_some()));
     if pinning && facts.splat && !literal_connect_args {
         merged.unpinnable = true;
     }
     let text_of = |w: Who| match w {
-        Who::Fork => f.text,
-        Who::Upstream => u.text,
+        Who::Fork => fork.text,
+        Who::Upstream => upstream.text,
     };
     let render_new = |key: &ItemKey, value: &[u8]| -> Vec<u8> {
         match key {
@@ -244,7 +252,7 @@ pub(super) fn merge_call(
     }
     let eol = layout.eol;
     let mut args = edit_container(source.text, &source.call.args, &edits, eol);
-    let first_time = pinning && !pin.is_pinned(fa) && !pin.is_pinned(ua);
+    let first_time = pinning && !pin.is_pinned(fork_args) && !pin.is_pinned(upstream_args);
     if first_time && !merged.unpinnable && !source.call.args.has_comments {
         let call_indent = indent_at(source.text, source.call.range.start);
         let step = indent_unit(source.text, call_indent);
@@ -265,16 +273,16 @@ pub(super) fn merge_call(
 
 /// The plain three-way choice for every key of the three argument lists.
 fn key_picks<'a>(
-    ba: Option<&'a Container>,
-    fa: &'a Container,
-    ua: &'a Container,
+    base_args: Option<&'a Container>,
+    fork_args: &'a Container,
+    upstream_args: &'a Container,
 ) -> Vec<KeyPick<'a>> {
-    union_keys(ba, fa, ua)
+    union_keys(base_args, fork_args, upstream_args)
         .into_iter()
         .map(|key| {
-            let base = ba.and_then(|c| find(c, &key)).map(|x| x.1);
-            let fork = find(fa, &key).map(|x| x.1);
-            let upstream = find(ua, &key).map(|x| x.1);
+            let base = base_args.and_then(|c| find(c, &key)).map(|x| x.1);
+            let fork = find(fork_args, &key).map(|x| x.1);
+            let upstream = find(upstream_args, &key).map(|x| x.1);
             let pick = pick(
                 base.map(|i| i.norm.as_str()),
                 fork.map(|i| i.norm.as_str()),
@@ -304,10 +312,10 @@ struct PickFacts {
 }
 
 impl PickFacts {
-    fn of(picks: &[KeyPick], f: CallIn, u: CallIn, pin: &Pin, prefer: Who) -> PickFacts {
+    fn of(picks: &[KeyPick], fork: CallIn, upstream: CallIn, pin: &Pin, prefer: Who) -> PickFacts {
         let mut facts = PickFacts {
             server: Vec::new(),
-            evidence: f.call.guarded || u.call.guarded,
+            evidence: fork.call.guarded || upstream.call.guarded,
             splat: false,
             server_url: false,
         };
@@ -415,8 +423,8 @@ impl<'t> ArgsLayout<'t> {
 
 /// What the choice of every key needs.
 struct ChoiceCtx<'a, 'l> {
-    f: CallIn<'a>,
-    u: CallIn<'a>,
+    fork: CallIn<'a>,
+    upstream: CallIn<'a>,
     /// The text of the side whose argument list the result is built on.
     source_text: &'a [u8],
     pin: &'a Pin,
@@ -478,7 +486,14 @@ fn choices<'a>(picks: &[KeyPick<'a>], ctx: &ChoiceCtx<'a, '_>) -> Chosen<'a> {
                     per_line: layout.per_line,
                     eol: layout.eol,
                 };
-                match pinned_dict(picked, ctx.f, ctx.u, entries, ctx.prefer, &dict_layout) {
+                match pinned_dict(
+                    picked,
+                    ctx.fork,
+                    ctx.upstream,
+                    entries,
+                    ctx.prefer,
+                    &dict_layout,
+                ) {
                     DictOut::Text(mut dict) => {
                         out.conflicts.append(&mut dict.conflicts);
                         if dict.upstream {

@@ -6,21 +6,21 @@ use super::*;
 pub(super) fn squeeze(text: &[u8]) -> Vec<u8> {
     text.iter()
         .copied()
-        .filter(|b| !b.is_ascii_whitespace())
+        .filter(|base| !base.is_ascii_whitespace())
         .collect()
 }
 
 /// The comment run merged: the lines and the side whose indentation they carry.
 pub(super) fn merge_comments<'a>(
-    b: Option<&EngineSide<'a>>,
-    f: &EngineSide<'a>,
-    u: &EngineSide<'a>,
+    base: Option<&EngineSide<'a>>,
+    fork: &EngineSide<'a>,
+    upstream: &EngineSide<'a>,
     ctx: &Ctx,
 ) -> (Vec<Vec<u8>>, Who, bool) {
     let (bc, fc, uc) = (
-        b.map(EngineSide::comments).unwrap_or_default(),
-        f.comments(),
-        u.comments(),
+        base.map(EngineSide::comments).unwrap_or_default(),
+        fork.comments(),
+        upstream.comments(),
     );
     let owned = |v: &[&[u8]]| v.iter().map(|l| l.to_vec()).collect::<Vec<_>>();
     if fc == uc || uc == bc {

@@ -35,8 +35,8 @@ pub(super) struct DictLayout<'a> {
 /// with the pin's `entries` enforced.
 pub(super) fn pinned_dict<'a>(
     picked: &KeyPick<'a>,
-    f: CallIn<'a>,
-    u: CallIn<'a>,
+    fork: CallIn<'a>,
+    upstream: CallIn<'a>,
     entries: &[(String, String)],
     prefer: Who,
     layout: &DictLayout,
@@ -51,8 +51,8 @@ pub(super) fn pinned_dict<'a>(
         })
     };
     let text_of = |w: Who| match w {
-        Who::Fork => f.text,
-        Who::Upstream => u.text,
+        Who::Fork => fork.text,
+        Who::Upstream => upstream.text,
     };
     let pin_entries = |w: Who, item: &Item, dict: &Container| -> Vec<u8> {
         let choices: Vec<(ItemKey, Choice)> = entries
@@ -80,7 +80,7 @@ pub(super) fn pinned_dict<'a>(
     };
     match single {
         Some(None) => text(
-            fresh_dict(entries, f.text, item_indent, per_line, eol),
+            fresh_dict(entries, fork.text, item_indent, per_line, eol),
             false,
         ),
         Some(Some((w, item))) => match &item.dict {
@@ -109,16 +109,16 @@ pub(super) fn pinned_dict<'a>(
                 };
                 return DictOut::NotLiteral(w, item);
             };
-            let bd = bi.and_then(|b| b.dict.as_deref());
+            let bd = bi.and_then(|base| base.dict.as_deref());
             let (choices, conflicts, upstream) = entry_choices(bd, fd, ud, entries, prefer);
-            let quote = quote_for(f.text, Some(fd));
+            let quote = quote_for(fork.text, Some(fd));
             let render = |key: &ItemKey, value: &[u8]| match key {
                 ItemKey::Entry(k) => [quote_key(k, quote).as_bytes(), b": ", value].concat(),
                 _ => value.to_vec(),
             };
-            let edits = edits_for(fd, f.text, &choices, &text_of, &render);
+            let edits = edits_for(fd, fork.text, &choices, &text_of, &render);
             DictOut::Text(PinnedDict {
-                text: edit_container(f.text, fd, &edits, eol),
+                text: edit_container(fork.text, fd, &edits, eol),
                 conflicts,
                 upstream,
             })

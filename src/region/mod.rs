@@ -55,7 +55,7 @@ impl<'a> EngineSide<'a> {
         }
         let block = block.strip_suffix(b"\n").unwrap_or(block);
         block
-            .split(|&b| b == b'\n')
+            .split(|&base| base == b'\n')
             .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
             .collect()
     }
@@ -318,20 +318,22 @@ struct CallOut {
 // Long on purpose: the fork side, the comment run, the statement, and the rendering
 // of a clean or conflicting result, in order; each step is already its own function.
 pub(crate) fn merge_region(
-    b: Option<EngineSide>,
-    o: EngineSide,
-    t: EngineSide,
+    base: Option<EngineSide>,
+    ours: EngineSide,
+    theirs: EngineSide,
     ctx: &Ctx,
 ) -> RegionMerge {
     // The fork is the side whose region carries the pin (ours when both do); when
     // neither carries all of it, the side that carries more, then the file's verdict.
-    let fork = fork_side(o.evidence(ctx.pin), t.evidence(ctx.pin)).unwrap_or(ctx.fork_default);
-    let (f, u) = match fork {
-        Side::Ours => (o, t),
-        Side::Theirs => (t, o),
+    let side =
+        fork_side(ours.evidence(ctx.pin), theirs.evidence(ctx.pin)).unwrap_or(ctx.fork_default);
+    let (fork, upstream) = match side {
+        Side::Ours => (ours, theirs),
+        Side::Theirs => (theirs, ours),
     };
-    let eol = f.eol();
-    let (comments, comments_from, comments_changed_up) = merge_comments(b.as_ref(), &f, &u, ctx);
+    let eol = fork.eol();
+    let (comments, comments_from, comments_changed_up) =
+        merge_comments(base.as_ref(), &fork, &upstream, ctx);
     let target_indent_of = |text: &[u8]| -> Vec<u8> {
         let n = text
             .iter()
@@ -340,15 +342,15 @@ pub(crate) fn merge_region(
         text[..n].to_vec()
     };
     let mut decision = Decision {
-        region: f.name(ctx.pin),
-        line: crate::merge::regions::line_number(f.text, f.stmt.range.start),
-        fork: Some(fork),
+        region: fork.name(ctx.pin),
+        line: crate::merge::regions::line_number(fork.text, fork.stmt.range.start),
+        fork: Some(side),
         outcome: Outcome::Kept,
         from_fork: Vec::new(),
         from_upstream: Vec::new(),
         note: String::new(),
     };
-    let statement = merge_statement(b.as_ref(), &f, &u, ctx, Who::Fork);
+    let statement = merge_statement(base.as_ref(), &fork, &upstream, ctx, Who::Fork);
     match statement {
         StatementOut::Clean {
             text,
@@ -358,16 +360,16 @@ pub(crate) fn merge_region(
         } => {
             let indent = target_indent_of(&text);
             let src_indent = if comments_from == Who::Upstream {
-                u.indent()
+                upstream.indent()
             } else {
-                f.indent()
+                fork.indent()
             };
             let comments = reindent_lines(&comments, src_indent, &indent);
             if comments_changed_up {
                 from_upstream.insert(0, "comment".to_string());
             }
             let merged = join_region(&comments, &text, eol);
-            let verbatim = merged == f.text[f.region.span.clone()];
+            let verbatim = merged == fork.text[fork.region.span.clone()];
             decision.outcome = if verbatim {
                 Outcome::Kept
             } else if from_upstream.is_empty() {
@@ -392,24 +394,25 @@ pub(crate) fn merge_region(
         }
         StatementOut::Conflict {
             fork: fork_text,
-            upstream,
+            upstream: upstream_lines,
             reason,
         } => {
-            let (fork_text, upstream_text) = if upstream.is_empty() {
+            let (fork_text, upstream_text) = if upstream_lines.is_empty() {
                 // Keyword conflicts: both renderings of the merged call.
-                let up = match merge_statement(b.as_ref(), &f, &u, ctx, Who::Upstream) {
+                let up = match merge_statement(base.as_ref(), &fork, &upstream, ctx, Who::Upstream)
+                {
                     StatementOut::Conflict { fork: up, .. } => up,
                     StatementOut::Clean { text, .. } => text,
                 };
                 (fork_text, up)
             } else {
-                (fork_text, upstream)
+                (fork_text, upstream_lines)
             };
-            let (ours_s, theirs_s) = match fork {
+            let (ours_s, theirs_s) = match side {
                 Side::Ours => (fork_text, upstream_text),
                 Side::Theirs => (upstream_text, fork_text),
             };
-            let base_s = b.map(|b| b.lines().to_vec());
+            let base_s = base.map(|base| base.lines().to_vec());
             let block =
                 ctx.markers
                     .render_block(Some(&ours_s), base_s.as_deref(), Some(&theirs_s), eol);

@@ -5,26 +5,29 @@ use super::*;
 
 /// The three-way result of two texts (bytes): `None` when both changed differently.
 pub(super) fn three_way<'x>(
-    b: Option<&'x [u8]>,
-    f: &'x [u8],
-    u: &'x [u8],
+    base: Option<&'x [u8]>,
+    fork: &'x [u8],
+    upstream: &'x [u8],
 ) -> Option<(&'x [u8], Who)> {
-    if f == u || Some(u) == b {
-        Some((f, Who::Fork))
-    } else if Some(f) == b {
-        Some((u, Who::Upstream))
+    if fork == upstream || Some(upstream) == base {
+        Some((fork, Who::Fork))
+    } else if Some(fork) == base {
+        Some((upstream, Who::Upstream))
     } else {
         None
     }
 }
 
 pub(super) fn is_blank(s: &[u8]) -> bool {
-    s.iter().all(|&b| b == b' ' || b == b'\t')
+    s.iter().all(|&base| base == b' ' || base == b'\t')
 }
 
 pub(super) fn is_comment_or_blank(s: &[u8]) -> bool {
     let t: &[u8] = {
-        let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let n = s
+            .iter()
+            .take_while(|&&base| base == b' ' || base == b'\t')
+            .count();
         &s[n..]
     };
     t.is_empty() || t.starts_with(b"#")
@@ -142,7 +145,7 @@ pub(super) fn pinned_norm(side: &EngineSide, pins: Pins) -> Option<String> {
     // The statement's lines brought to column 0, so that they parse on their own.
     let indent = side.indent();
     let mut text = Vec::with_capacity(lines.text.len());
-    for line in lines.text.split_inclusive(|&b| b == b'\n') {
+    for line in lines.text.split_inclusive(|&base| base == b'\n') {
         text.extend_from_slice(line.strip_prefix(indent).unwrap_or(line));
     }
     let scan = crate::python::scan(&text, &pin.targets())?;
@@ -153,34 +156,42 @@ pub(super) fn pinned_norm(side: &EngineSide, pins: Pins) -> Option<String> {
 }
 
 pub(super) fn merge_statement(
-    b: Option<&EngineSide>,
-    f: &EngineSide,
-    u: &EngineSide,
+    base: Option<&EngineSide>,
+    fork: &EngineSide,
+    upstream: &EngineSide,
     ctx: &Ctx,
     prefer: Who,
 ) -> StatementOut {
     let pin = ctx.pin;
     let pins = ctx.pins();
     let conflict = |reason: RegionConflict| StatementOut::Conflict {
-        fork: pinned_lines(f, pins).text,
-        upstream: pinned_lines(u, pins).text,
+        fork: pinned_lines(fork, pins).text,
+        upstream: pinned_lines(upstream, pins).text,
         reason,
     };
-    let same_shape = f.stmt.calls.len() == u.stmt.calls.len()
-        && b.is_none_or(|b| b.stmt.calls.len() == f.stmt.calls.len());
+    let same_shape = fork.stmt.calls.len() == upstream.stmt.calls.len()
+        && base.is_none_or(|base| base.stmt.calls.len() == fork.stmt.calls.len());
     // Several engines in one statement, each named by its dict key or keyword: merged
     // engine by engine even when a side adds or removes one.
-    let by_slot = !same_shape && [b, Some(f), Some(u)].iter().flatten().all(|v| slotted(v));
+    let by_slot = !same_shape
+        && [base, Some(fork), Some(upstream)]
+            .iter()
+            .flatten()
+            .all(|v| slotted(v));
     if !same_shape && !by_slot {
-        return merge_reshaped(b, f, u, pins, &conflict);
+        return merge_reshaped(base, fork, upstream, pins, &conflict);
     }
-    let frame = match frame(b, f, u) {
+    let frame = match frame(base, fork, upstream) {
         Ok(frame) => frame,
         Err(reason) => return conflict(reason),
     };
     let (prefix, suffix, skeleton_from) = (frame.prefix, frame.suffix, frame.skeleton_from);
     let mut from_upstream = frame.from_upstream;
-    let s = if skeleton_from == Who::Upstream { u } else { f };
+    let s = if skeleton_from == Who::Upstream {
+        upstream
+    } else {
+        fork
+    };
     let target_indent: Vec<u8> = {
         let n = prefix
             .iter()
@@ -188,14 +199,14 @@ pub(super) fn merge_statement(
             .count();
         prefix[..n].to_vec()
     };
-    let side_of = |w: Who| if w == Who::Upstream { u } else { f };
+    let side_of = |w: Who| if w == Who::Upstream { upstream } else { fork };
 
     let mut calls = Vec::new();
     let mut conflicts = Vec::new();
     let mut unverified = Vec::new();
     let mut pinned = false;
     for k in 0..s.stmt.calls.len() {
-        match merge_nth_call(k, b, f, u, s, same_shape, pins, prefer) {
+        match merge_nth_call(k, base, fork, upstream, s, same_shape, pins, prefer) {
             Ok(c) => {
                 conflicts.extend(c.conflicts.iter().cloned());
                 from_upstream.extend(c.from_upstream.iter().cloned());
@@ -208,9 +219,13 @@ pub(super) fn merge_statement(
     }
     // An engine the skeleton's side removed: only where the other side left it as it
     // was, or only pinned it.
-    if !same_shape && let Some(b) = b {
-        let other = if skeleton_from == Who::Upstream { f } else { u };
-        if let Some(reason) = removed_and_changed(b, s, other, pin) {
+    if !same_shape && let Some(base) = base {
+        let other = if skeleton_from == Who::Upstream {
+            fork
+        } else {
+            upstream
+        };
+        if let Some(reason) = removed_and_changed(base, s, other, pin) {
             return conflict(reason);
         }
     }
@@ -240,9 +255,9 @@ pub(super) fn merge_statement(
 #[allow(clippy::too_many_arguments)] // The statement's three versions and its shape.
 fn merge_nth_call(
     k: usize,
-    b: Option<&EngineSide>,
-    f: &EngineSide,
-    u: &EngineSide,
+    base: Option<&EngineSide>,
+    fork: &EngineSide,
+    upstream: &EngineSide,
     s: &EngineSide,
     same_shape: bool,
     pins: Pins,
@@ -255,32 +270,42 @@ fn merge_nth_call(
         }
         slot_index(v, s.stmt.calls[k].slot.as_deref()?)
     };
-    let bi = b.and_then(|b| find(b, k).map(|i| call_in(b, i)));
-    let (fi, ui) = (find(f, k), find(u, k));
+    let bi = base.and_then(|base| find(base, k).map(|i| call_in(base, i)));
+    let (fi, ui) = (find(fork, k), find(upstream, k));
     let seen: Vec<&Call> = [
         bi.map(|c| c.call),
-        fi.map(|i| &f.stmt.calls[i]),
-        ui.map(|j| &u.stmt.calls[j]),
+        fi.map(|i| &fork.stmt.calls[i]),
+        ui.map(|j| &upstream.stmt.calls[j]),
     ]
     .into_iter()
     .flatten()
     .collect();
     let pin = pins.for_calls(&seen);
     match (fi, ui) {
-        (Some(i), Some(j)) => merge_call(bi, call_in(f, i), call_in(u, j), pin, How::Merge(prefer)),
+        (Some(i), Some(j)) => merge_call(
+            bi,
+            call_in(fork, i),
+            call_in(upstream, j),
+            pin,
+            How::Merge(prefer),
+        ),
         // An engine one side added: that side's, pinned.
-        (Some(i), None) => {
-            merge_call(None, call_in(f, i), call_in(f, i), pin, How::OneSide).map(|c| CallOut {
+        (Some(i), None) => merge_call(None, call_in(fork, i), call_in(fork, i), pin, How::OneSide)
+            .map(|c| CallOut {
                 from: Who::Fork,
                 ..c
-            })
-        }
-        (None, Some(j)) => {
-            merge_call(None, call_in(u, j), call_in(u, j), pin, How::OneSide).map(|c| CallOut {
-                from: Who::Upstream,
-                ..c
-            })
-        }
+            }),
+        (None, Some(j)) => merge_call(
+            None,
+            call_in(upstream, j),
+            call_in(upstream, j),
+            pin,
+            How::OneSide,
+        )
+        .map(|c| CallOut {
+            from: Who::Upstream,
+            ..c
+        }),
         (None, None) => Err(RegionConflict::EnginesDoNotMatch),
     }
 }
@@ -301,30 +326,40 @@ struct Frame<'t> {
 /// both sides changed one of them (blank prefixes, and comments after the statement,
 /// may differ: the fork's stand).
 fn frame<'t>(
-    b: Option<&EngineSide<'t>>,
-    f: &EngineSide<'t>,
-    u: &EngineSide<'t>,
+    base: Option<&EngineSide<'t>>,
+    fork: &EngineSide<'t>,
+    upstream: &EngineSide<'t>,
 ) -> Result<Frame<'t>, RegionConflict> {
     let mut from_upstream = Vec::new();
-    let (prefix, prefix_from) = three_way(b.map(EngineSide::prefix), f.prefix(), u.prefix())
-        .or_else(|| (is_blank(f.prefix()) && is_blank(u.prefix())).then(|| (f.prefix(), Who::Fork)))
-        .ok_or(RegionConflict::LineStart)?;
+    let (prefix, prefix_from) = three_way(
+        base.map(EngineSide::prefix),
+        fork.prefix(),
+        upstream.prefix(),
+    )
+    .or_else(|| {
+        (is_blank(fork.prefix()) && is_blank(upstream.prefix())).then(|| (fork.prefix(), Who::Fork))
+    })
+    .ok_or(RegionConflict::LineStart)?;
     if prefix_from == Who::Upstream {
         from_upstream.push("indentation".to_string());
     }
-    let (suffix, suffix_from) = three_way(b.map(EngineSide::suffix), f.suffix(), u.suffix())
-        .or_else(|| {
-            (is_comment_or_blank(f.suffix()) && is_comment_or_blank(u.suffix()))
-                .then(|| (f.suffix(), Who::Fork))
-        })
-        .ok_or(RegionConflict::LastLine)?;
+    let (suffix, suffix_from) = three_way(
+        base.map(EngineSide::suffix),
+        fork.suffix(),
+        upstream.suffix(),
+    )
+    .or_else(|| {
+        (is_comment_or_blank(fork.suffix()) && is_comment_or_blank(upstream.suffix()))
+            .then(|| (fork.suffix(), Who::Fork))
+    })
+    .ok_or(RegionConflict::LastLine)?;
     if suffix_from == Who::Upstream {
         from_upstream.push("trailing comment".to_string());
     }
     let (_, skeleton_from) = three_way(
-        b.map(|b| b.stmt.skeleton.as_bytes()),
-        f.stmt.skeleton.as_bytes(),
-        u.stmt.skeleton.as_bytes(),
+        base.map(|base| base.stmt.skeleton.as_bytes()),
+        fork.stmt.skeleton.as_bytes(),
+        upstream.stmt.skeleton.as_bytes(),
     )
     .ok_or(RegionConflict::Around)?;
     if skeleton_from == Who::Upstream {
@@ -342,19 +377,19 @@ fn frame<'t>(
 /// not named by slots): the side that changed it, pinned; where one side only pinned
 /// what the other rewrote, the rewrite pinned; a conflict otherwise.
 fn merge_reshaped(
-    b: Option<&EngineSide>,
-    f: &EngineSide,
-    u: &EngineSide,
+    base: Option<&EngineSide>,
+    fork: &EngineSide,
+    upstream: &EngineSide,
     pins: Pins,
     conflict: &dyn Fn(RegionConflict) -> StatementOut,
 ) -> StatementOut {
     match three_way(
-        b.map(|b| b.stmt.norm.as_bytes()),
-        f.stmt.norm.as_bytes(),
-        u.stmt.norm.as_bytes(),
+        base.map(|base| base.stmt.norm.as_bytes()),
+        fork.stmt.norm.as_bytes(),
+        upstream.stmt.norm.as_bytes(),
     ) {
         Some((_, who)) => {
-            let side = if who == Who::Fork { f } else { u };
+            let side = if who == Who::Fork { fork } else { upstream };
             let lines = pinned_lines(side, pins);
             if let Some(why) = lines.blocked.filter(|_| who == Who::Upstream) {
                 return conflict(RegionConflict::Unpinnable(why));
@@ -372,12 +407,12 @@ fn merge_reshaped(
         }
         // One side only pinned the statement the other rewrote (added an engine to a
         // dict of engines, say): the rewrite, pinned.
-        None => match b.and_then(|b| pinned_norm(b, pins)) {
-            Some(pinned_base) if pinned_base == f.stmt.norm => {
-                take_pinned(u, pins, vec!["statement".into()], conflict)
+        None => match base.and_then(|base| pinned_norm(base, pins)) {
+            Some(pinned_base) if pinned_base == fork.stmt.norm => {
+                take_pinned(upstream, pins, vec!["statement".into()], conflict)
             }
-            Some(pinned_base) if pinned_base == u.stmt.norm => {
-                take_pinned(f, pins, Vec::new(), conflict)
+            Some(pinned_base) if pinned_base == upstream.stmt.norm => {
+                take_pinned(fork, pins, Vec::new(), conflict)
             }
             _ => conflict(RegionConflict::Rewritten),
         },
@@ -387,7 +422,7 @@ fn merge_reshaped(
 /// An engine of the base that the skeleton's side `s` removed and `other` changed
 /// (beyond pinning it): the conflict it makes.
 fn removed_and_changed(
-    b: &EngineSide,
+    base: &EngineSide,
     s: &EngineSide,
     other: &EngineSide,
     pin: &Pin,
@@ -399,12 +434,12 @@ fn removed_and_changed(
         if slot_index(s, slot).is_some() {
             continue;
         }
-        let Some(j) = slot_index(b, slot) else {
+        let Some(j) = slot_index(base, slot) else {
             continue;
         };
         let kept = squeeze(&other.text[call.args.range.clone()]);
-        let was = call_in(b, j);
-        let unchanged = kept == squeeze(&b.text[was.call.args.range.clone()])
+        let was = call_in(base, j);
+        let unchanged = kept == squeeze(&base.text[was.call.args.range.clone()])
             || merge_call(None, was, was, pin, How::OneSide)
                 .is_ok_and(|c| squeeze(&c.args) == kept);
         if !unchanged {
