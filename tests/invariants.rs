@@ -116,7 +116,8 @@ pub fn check(
         python::contains(t, b"sqlalchemy")
             || pins.iter().any(|p| {
                 python::contains(t, p.call.as_bytes())
-                    || (p.needs_import() && python::contains(t, p.import_module.as_bytes()))
+                    || p.import_module()
+                        .is_some_and(|m| python::contains(t, m.as_bytes()))
             })
     };
     if !texts.iter().any(|t| mentions(t))
@@ -228,8 +229,8 @@ pub fn unimported_pool_names(
     };
     let here = imported(text);
     let mut names: Vec<String> = inputs.iter().flat_map(|t| imported(t)).collect();
-    if pin.needs_import() {
-        names.push(pin.import_name.clone());
+    if let Some(import) = &pin.import {
+        names.push(import.name.clone());
     }
     names.sort();
     names.dedup();
@@ -263,8 +264,11 @@ pub fn pinned_server_engines(text: &[u8], pin: &poolmerge::policy::Pin) -> usize
         .flat_map(|s| &s.calls)
         .filter(|c| {
             pin.is_server(&c.args)
-                && poolmerge::policy::keyword(&c.args, "poolclass")
-                    .is_some_and(|i| i.norm.contains(&pin.import_name))
+                && poolmerge::policy::keyword(&c.args, "poolclass").is_some_and(|i| {
+                    pin.import
+                        .as_ref()
+                        .is_some_and(|p| i.norm.contains(&p.name))
+                })
         })
         .count()
 }

@@ -163,7 +163,7 @@ pub fn canonical(text: &[u8]) -> Result<String, String> {
         names.sort();
         parts.push(format!(
             "from {} import {}",
-            pin.import_module,
+            pin.import_module().unwrap(),
             names.join(", ")
         ));
     }
@@ -199,7 +199,7 @@ pub fn pin_problems(text: &[u8]) -> Vec<String> {
     let imported = scan
         .imports
         .iter()
-        .any(|i| i.names.iter().any(|n| n.name == pin.import_name));
+        .any(|i| i.names.iter().any(|n| pin.imports(&n.name)));
     if engines > 0 && !imported {
         problems.push("StaticPool is not imported from sqlalchemy.pool".into());
     }

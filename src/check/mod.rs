@@ -10,7 +10,7 @@ use crate::conflict::complete_block_lines;
 use crate::merge::imports::{self, ImportSide};
 use crate::merge::is_binary;
 use crate::merge::regions::{self, Region, RegionKind, line_number};
-use crate::policy::{Pin, opted_out};
+use crate::policy::{Pin, PinImport, opted_out};
 use crate::python::{self, Scan};
 use crate::region::{pin_statement, statement_name};
 
@@ -61,7 +61,7 @@ fn finding(kind: Kind, line: usize, message: impl Into<String>) -> Finding {
 fn regions_of(text: &[u8], pin: &Pin) -> Result<(Scan, Vec<Region>), Finding> {
     let scan = python::scan_limited(text, &pin.targets(), &python::Limits::default())
         .map_err(|e| finding(Kind::Syntax, 1, format!("cannot check the pin: {e}")))?;
-    let regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
+    let regions = regions::find_regions(text, &scan, &pin.call, pin.import_module())
         .map_err(|e| finding(Kind::Syntax, e.line(), format!("{e}: cannot check the pin")))?;
     Ok((scan, regions))
 }
@@ -70,7 +70,7 @@ fn regions_of(text: &[u8], pin: &Pin) -> Result<(Scan, Vec<Region>), Finding> {
 fn imports_pin_name(scan: &Scan, pin: &Pin) -> bool {
     scan.imports
         .iter()
-        .any(|i| i.names.iter().any(|n| n.name == pin.import_name))
+        .any(|i| i.names.iter().any(|n| pin.imports(&n.name)))
 }
 
 /// What the file lacks: conflict markers, SQLite engines without the whole pin, the
@@ -114,7 +114,7 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
         }
     }
     if let Some(line) = first_engine
-        && pin.needs_import()
+        && let Some(import) = &pin.import
         && !imports_pin_name(&scan, pin)
     {
         let line = scan
@@ -124,10 +124,7 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
         out.push(finding(
             Kind::Import,
             line,
-            format!(
-                "{} is not imported from {}",
-                pin.import_name, pin.import_module
-            ),
+            format!("{} is not imported from {}", import.name, import.module),
         ));
     }
     out.sort_by_key(|f| f.line);
@@ -222,10 +219,11 @@ pub fn fix(text: &[u8], pin: &Pin, marker_size: usize) -> Fixed {
         .iter()
         .flat_map(|s| s.calls.iter())
         .any(|c| pin.is_pinned(&c.args));
-    let mut import_edits = if pins_something && pin.needs_import() {
-        import_edits(&text1, &scan1, &regions1, pin, &mut changed)
-    } else {
-        Vec::new()
+    let mut import_edits = match &pin.import {
+        Some(import) if pins_something => {
+            import_edits(&text1, &scan1, &regions1, pin, import, &mut changed)
+        }
+        _ => Vec::new(),
     };
     import_edits.sort_by_key(|(r, _)| r.start);
     let content = splice(&text1, &import_edits);
@@ -290,6 +288,7 @@ fn import_edits(
     scan1: &Scan,
     regions1: &[Region],
     pin: &Pin,
+    import: &PinImport,
     changed: &mut Vec<Finding>,
 ) -> Vec<(Range<usize>, Vec<u8>)> {
     let mut import_edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
@@ -326,7 +325,7 @@ fn import_edits(
         .collect();
     let has_name = lists
         .iter()
-        .any(|(l, _)| l.iter().any(|n| n.name == pin.import_name));
+        .any(|(l, _)| l.iter().any(|n| n.name == import.name));
     let mut insert_line = false;
     if !has_name {
         match import_regions
@@ -335,7 +334,7 @@ fn import_edits(
         {
             Some(i) => {
                 let (list, slot) = &mut lists[i];
-                imports::insert_name(list, &pin.import_name, *slot);
+                imports::insert_name(list, &import.name, *slot);
             }
             None => insert_line = true,
         }
@@ -344,7 +343,7 @@ fn import_edits(
             import_regions
                 .first()
                 .map_or(1, |(r, _)| line_number(text1, r.span.start)),
-            format!("import {} from {}", pin.import_name, pin.import_module),
+            format!("import {} from {}", import.name, import.module),
         ));
     }
     for ((region, side), (list, _)) in import_regions.iter().zip(&lists) {
@@ -372,16 +371,12 @@ fn import_edits(
         ));
     }
     if insert_line {
-        let package = pin
-            .import_module
-            .split('.')
-            .next()
-            .unwrap_or(&pin.import_module);
-        let at = imports::insertion_point(text1, package, &pin.import_name);
+        let package = import.module.split('.').next().unwrap_or(&import.module);
+        let at = imports::insertion_point(text1, package, &import.name);
         // The end of line of the lines around it.
         let eol = crate::region::edit::line_eol(text1, at);
         let line = [
-            format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
+            format!("from {} import {}", import.module, import.name).as_bytes(),
             eol,
         ]
         .concat();

@@ -2,7 +2,7 @@
 //! the files they own, loaded from HEAD or the work tree, and printed as TOML.
 
 use super::{Config, ConfigError, FILES, PinDecl, parse, parse_import};
-use crate::policy::{Pin, PinValue, PinnedKeyword, When};
+use crate::policy::{Pin, PinImport, PinValue, PinnedKeyword, When};
 
 /// The pin a `[[tool.poolmerge.pin]]` declares.
 pub(super) fn pin_from_decl(decl: &PinDecl) -> Result<Pin, String> {
@@ -25,10 +25,13 @@ pub(super) fn pin_from_decl(decl: &PinDecl) -> Result<Pin, String> {
         name: name.clone(),
         value: PinValue::Dict(entries.clone()),
     }));
-    let (import_module, import_name) = match decl.imports.as_slice() {
-        [] => (String::new(), String::new()),
+    let import = match decl.imports.as_slice() {
+        [] => None,
         [one] => match parse_import(one) {
-            Some((module, names)) if names.len() == 1 => (module, names[0].clone()),
+            Some((module, names)) if names.len() == 1 => Some(PinImport {
+                module,
+                name: names[0].clone(),
+            }),
             _ => return Err(format!("the pin of {}: import one name per pin", decl.call)),
         },
         _ => return Err(format!("the pin of {}: one import per pin", decl.call)),
@@ -46,8 +49,7 @@ pub(super) fn pin_from_decl(decl: &PinDecl) -> Result<Pin, String> {
         pool_keyword,
         replaceable_pools: builtin.replaceable_pools,
         server_keywords: builtin.server_keywords,
-        import_module,
-        import_name,
+        import,
         retire: decl.retire.clone(),
         aliases: Vec::new(),
     })
@@ -177,8 +179,8 @@ impl Profile {
             if !dict.is_empty() {
                 out.push_str(&format!("dict = {}\n", table(dict)));
             }
-            if pin.needs_import() {
-                let import = format!("from {} import {}", pin.import_module, pin.import_name);
+            if let Some(import) = &pin.import {
+                let import = format!("from {} import {}", import.module, import.name);
                 out.push_str(&format!("imports = {}\n", list(&[import])));
             }
             out.push_str(&format!("retire = {}\n", list(&pin.retire)));

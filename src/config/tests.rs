@@ -50,8 +50,9 @@ fn declared_pins_apply_by_their_rule() {
     let sm = declared(
         "[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\n",
     );
+    let import = sm.import.as_ref().unwrap();
     assert_eq!(
-        (sm.import_module.as_str(), sm.import_name.as_str()),
+        (import.module.as_str(), import.name.as_str()),
         ("sqlalchemy.orm", "sessionmaker")
     );
     let s = scan(b"S = sessionmaker(bind=e)\n", &sm.targets()).unwrap();

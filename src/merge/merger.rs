@@ -69,7 +69,7 @@ impl<'a> Merger<'a> {
                         error,
                     }
                 })?;
-            let mut regions = regions::find_regions(text, &scan, &pin.call, &pin.import_module)
+            let mut regions = regions::find_regions(text, &scan, &pin.call, pin.import_module())
                 .map_err(|error| Doubt::Regions {
                     version: name,
                     error,
@@ -237,18 +237,16 @@ impl<'a> Merger<'a> {
             return Err(Error::PlaceholderSurvived);
         }
         // Every side of a conflict imports what the code around it uses.
-        let pin = &self.opts.pin;
-        let (content, conflicts) = match (conflicts > 0 && need_pin_import && pin.needs_import())
-            .then(|| {
-                imports::lift_out_of_blocks(
-                    &content,
-                    &pin.import_module,
-                    &pin.import_name,
-                    &self.opts.markers,
-                )
-            })
-            .flatten()
-        {
+        let lifted = match &self.opts.pin.import {
+            Some(import) if conflicts > 0 && need_pin_import => imports::lift_out_of_blocks(
+                &content,
+                &import.module,
+                &import.name,
+                &self.opts.markers,
+            ),
+            _ => None,
+        };
+        let (content, conflicts) = match lifted {
             Some((lifted, resolved)) => (lifted, conflicts - resolved.min(conflicts)),
             None => (content, conflicts),
         };

@@ -279,7 +279,9 @@ fn merge_one_pin(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<
     let texts = [input.base, input.ours, input.theirs];
     let mentions = |t: &[u8]| {
         contains(t, pin.call.as_bytes())
-            || (pin.needs_import() && contains(t, pin.import_module.as_bytes()))
+            || pin
+                .import_module()
+                .is_some_and(|m| contains(t, m.as_bytes()))
     };
     if !texts.iter().any(|t| mentions(t)) {
         return plain(input, opts, line, Plain::NoRegions);

@@ -165,7 +165,7 @@ pub fn find_regions(
     text: &[u8],
     scan: &Scan,
     call: &str,
-    module: &str,
+    module: Option<&str>,
 ) -> Result<Vec<Region>, RegionError> {
     let mut regions = Vec::new();
     for (i, s) in scan.statements.iter().enumerate() {
@@ -238,7 +238,10 @@ pub fn find_regions(
             .iter()
             .any(|r| err.start < r.span.end && r.span.start < err.end.max(err.start + 1));
         let slice = &text[err.clone()];
-        if touches || contains(slice, call.as_bytes()) || contains(slice, module.as_bytes()) {
+        // Without a pool module (a pin that imports nothing), every error in the
+        // parsed pool code counts.
+        let names_module = module.is_none_or(|m| contains(slice, m.as_bytes()));
+        if touches || contains(slice, call.as_bytes()) || names_module {
             return Err(RegionError::SyntaxNear {
                 line: line_number(text, err.start),
             });

@@ -27,15 +27,18 @@ pub(super) fn working_sides(
 ) -> Result<MergeOutcome> {
     let texts = [input.base, input.ours, input.theirs];
     let mut imported: Vec<(String, String)> = Vec::new();
-    for pin in opts.pins().filter(|p| p.needs_import()) {
-        imported.push((pin.import_module.clone(), pin.import_name.clone()));
+    for pin in opts.pins() {
+        let Some(import) = &pin.import else {
+            continue;
+        };
+        imported.push((import.module.clone(), import.name.clone()));
         for text in texts {
             let Some(scan) = crate::python::scan(text, &pin.targets()) else {
                 continue;
             };
             for n in scan.imports.iter().flat_map(|i| &i.names) {
                 let name = n.alias.clone().unwrap_or_else(|| n.name.clone());
-                let entry = (pin.import_module.clone(), name);
+                let entry = (import.module.clone(), name);
                 if !imported.contains(&entry) {
                     imported.push(entry);
                 }

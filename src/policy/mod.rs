@@ -68,16 +68,23 @@ pub struct Pin {
     pub replaceable_pools: Vec<String>,
     /// Keywords that mark a server pool: such a call is never pinned.
     pub server_keywords: Vec<String>,
-    /// The module the pin's name is imported from (empty: the pin needs no import).
-    pub import_module: String,
-    /// The name the file must import from it (empty: none).
-    pub import_name: String,
+    /// What a file whose engines carry the pin must import; `None`: nothing.
+    pub import: Option<PinImport>,
     /// Names whose import goes once nothing in the file uses them.
     pub retire: Vec<String>,
     /// Other names the call goes by in the files at hand (`from sqlalchemy import
     /// create_engine as make_engine`), so that a statement scanned apart from its file
     /// is still known for what it is.
     pub aliases: Vec<String>,
+}
+
+/// `from MODULE import NAME`: what a file whose engines carry the pin must import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinImport {
+    /// The module (`sqlalchemy.pool`).
+    pub module: String,
+    /// The name (`StaticPool`).
+    pub name: String,
 }
 
 impl Default for Pin {
@@ -115,8 +122,10 @@ impl Pin {
             pool_keyword: Some(s("poolclass")),
             replaceable_pools: vec![s("NullPool"), s("StaticPool"), s("SingletonThreadPool")],
             server_keywords: vec![s("pool_size"), s("max_overflow"), s("pool_timeout")],
-            import_module: s("sqlalchemy.pool"),
-            import_name: s("StaticPool"),
+            import: Some(PinImport {
+                module: s("sqlalchemy.pool"),
+                name: s("StaticPool"),
+            }),
             retire: vec![s("NullPool")],
             aliases: Vec::new(),
         }
@@ -124,7 +133,17 @@ impl Pin {
 
     /// Whether the pin requires an import.
     pub fn needs_import(&self) -> bool {
-        !self.import_name.is_empty()
+        self.import.is_some()
+    }
+
+    /// The module the pin's name is imported from, whose imports are pool regions.
+    pub fn import_module(&self) -> Option<&str> {
+        self.import.as_ref().map(|i| i.module.as_str())
+    }
+
+    /// Whether `name` is the name the pin imports.
+    pub fn imports(&self, name: &str) -> bool {
+        self.import.as_ref().is_some_and(|i| i.name == name)
     }
 
     /// Whether the call takes the pin.
@@ -152,7 +171,7 @@ impl Pin {
     pub fn targets(&self) -> Targets<'_> {
         Targets {
             call: &self.call,
-            import_module: &self.import_module,
+            import_module: self.import_module(),
             aliases: &self.aliases,
             evidence: EVIDENCE,
         }

@@ -80,7 +80,9 @@ pub(super) fn pool_imports<'t>(
 /// Extracts engine statements and pool imports from a parsed tree.
 pub fn scan_tree(tree: &Tree, text: &[u8], targets: &Targets) -> Scan {
     let hits = call_hits(text, targets);
-    let modules = find_all(text, module_package(targets.import_module));
+    let modules = targets
+        .import_module
+        .map_or_else(Vec::new, |m| find_all(text, module_package(m)));
     scan_hits(tree, text, targets, &hits, &modules)
 }
 
@@ -149,10 +151,12 @@ pub(super) fn scan_hits(
             targets.evidence,
         ));
     }
-    scan.imports = pool_imports(root, text, module_hits, targets.import_module)
-        .into_iter()
-        .map(|n| pool_import(root, n, text))
-        .collect();
+    if let Some(module) = targets.import_module {
+        scan.imports = pool_imports(root, text, module_hits, module)
+            .into_iter()
+            .map(|n| pool_import(root, n, text))
+            .collect();
+    }
     scan.imports.sort_by_key(|i| i.range.start);
     scan
 }

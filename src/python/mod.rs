@@ -140,7 +140,7 @@ pub struct Targets<'a> {
     /// The engine call's name, such as `create_engine`.
     pub call: &'a str,
     /// The module whose imports are pool regions, such as `sqlalchemy.pool`.
-    pub import_module: &'a str,
+    pub import_module: Option<&'a str>,
     /// Other names the call goes by (aliases some import of the file gives it).
     pub aliases: &'a [String],
     /// The word that is evidence of the engines a pin applies to, in a URL literal's

@@ -20,7 +20,7 @@ pub enum ScanError {
     Places {
         limit: usize,
         call: String,
-        module: String,
+        module: Option<String>,
     },
     /// More pool code to parse than the limit.
     Bytes { limit: usize },
@@ -43,8 +43,13 @@ impl fmt::Display for ScanError {
             ScanError::Places {
                 limit,
                 call,
-                module,
+                module: Some(module),
             } => write!(f, "more than {limit} places name {call} or {module}"),
+            ScanError::Places {
+                limit,
+                call,
+                module: None,
+            } => write!(f, "more than {limit} places name {call}"),
             ScanError::Bytes { limit } => {
                 write!(f, "more than {limit} bytes of pool code to parse")
             }
@@ -245,15 +250,18 @@ pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<S
         at.retain(|&at| may_call(text, at, name.len()));
     }
     let calls: Vec<usize> = hits.iter().flat_map(|(_, at)| at.iter().copied()).collect();
-    let modules: Vec<usize> = find_all(text, module_package(targets.import_module))
-        .into_iter()
-        .filter(|&at| may_name_module(text, at, targets.import_module))
-        .collect();
+    let modules: Vec<usize> = match targets.import_module {
+        Some(module) => find_all(text, module_package(module))
+            .into_iter()
+            .filter(|&at| may_name_module(text, at, module))
+            .collect(),
+        None => Vec::new(),
+    };
     if calls.len() + modules.len() > limits.places {
         return Err(ScanError::Places {
             limit: limits.places,
             call: targets.call.to_string(),
-            module: targets.import_module.to_string(),
+            module: targets.import_module.map(str::to_string),
         });
     }
     let offsets: Vec<usize> = calls.iter().chain(&modules).copied().collect();

@@ -32,7 +32,7 @@ fn by_query(src: &[u8]) -> (Vec<usize>, Vec<usize>) {
             calls.push(c.start_byte());
         }
         if let (Some(name), Some(i)) = (get(module), get(import))
-            && tokens(name, src, &[]).replace(' ', "") == TARGETS.import_module
+            && Some(tokens(name, src, &[]).replace(' ', "").as_str()) == TARGETS.import_module
         {
             imports.push(i.start_byte());
         }
@@ -57,7 +57,7 @@ fn by_walk(src: &[u8]) -> (Vec<usize>, Vec<usize>) {
         root,
         src,
         &find_all(src, "sqlalchemy"),
-        TARGETS.import_module,
+        TARGETS.import_module.unwrap(),
     )
     .iter()
     .map(tree_sitter::Node::start_byte)
@@ -280,7 +280,7 @@ fn indentation_is_measured_as_the_scanner_counts_it() {
 const TARGETS: Targets = Targets {
     aliases: &[],
     call: "create_engine",
-    import_module: "sqlalchemy.pool",
+    import_module: Some("sqlalchemy.pool"),
     evidence: "sqlite",
 };
 

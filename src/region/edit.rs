@@ -379,7 +379,7 @@ mod tests {
     const T: Targets = Targets {
         aliases: &[],
         call: "f",
-        import_module: "m",
+        import_module: Some("m"),
         evidence: "sqlite",
     };
 

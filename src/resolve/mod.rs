@@ -223,7 +223,7 @@ pub(crate) fn resolve(
     let version = |built: &Built| -> Option<(python::Scan, Vec<Region>)> {
         let scan = python::scan(&built.text, &pin.targets())?;
         let regions =
-            regions::find_regions(&built.text, &scan, &pin.call, &pin.import_module).ok()?;
+            regions::find_regions(&built.text, &scan, &pin.call, pin.import_module()).ok()?;
         Some((scan, regions))
     };
     let (Some(o), Some(t), Some(b)) = (version(&ours), version(&theirs), version(&base)) else {
@@ -411,13 +411,15 @@ impl Resolver<'_> {
             }
             return Some((or.span.clone(), m.text, m.decision));
         }
+        // An import region: the pin imports something.
+        let pin_import = pin.import.as_ref()?;
         let import = |v: usize, r| import_side(&versions[v], r);
         let (oi, ti) = (import(1, or)?, import(2, tr)?);
         let bi = br.and_then(|r| versions[0].import(r));
         let (fork, mut names) =
-            imports::merge_group(bi, Some(oi.import), Some(ti.import), &pin.import_name);
+            imports::merge_group(bi, Some(oi.import), Some(ti.import), &pin_import.name);
         let first = if fork == Side::Ours { oi } else { ti };
-        if names.iter().any(|n| n.name == pin.import_name) {
+        if names.iter().any(|n| n.name == pin_import.name) {
             // The file pins: names the rest of the fork's version no longer uses go.
             let mut rest = versions[1].text.to_vec();
             rest.splice(or.span.clone(), std::iter::empty());
@@ -425,7 +427,7 @@ impl Resolver<'_> {
             imports::remove_names(&mut names, &retired);
         }
         let decision = Decision {
-            region: format!("import {}", pin.import_module),
+            region: format!("import {}", pin_import.module),
             line: regions::line_number(versions[1].text, or.span.start),
             fork: Some(fork),
             outcome: Outcome::Merged,

@@ -48,7 +48,7 @@ fn renders_in_the_sides_style() {
         ),
     ] {
         let s = scan(src.as_bytes(), &pin.targets()).unwrap();
-        let r = find_regions(src.as_bytes(), &s, &pin.call, &pin.import_module).unwrap();
+        let r = find_regions(src.as_bytes(), &s, &pin.call, pin.import_module()).unwrap();
         let side = ImportSide {
             text: src.as_bytes(),
             region: &r[0],

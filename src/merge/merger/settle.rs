@@ -3,6 +3,7 @@
 //! import restored, and an import line moved out of a block the rest of the file needs.
 
 use super::*;
+use crate::policy::PinImport;
 
 /// One import group merged.
 struct ImportGroup<'a> {
@@ -26,7 +27,11 @@ impl Merger<'_> {
         decisions: &mut Vec<Decision>,
     ) -> Result<Vec<u8>> {
         let pin = &self.opts.pin;
-        let mut names = self.import_groups();
+        let Some(import) = &pin.import else {
+            // A pin that imports nothing has no import regions: nothing to settle.
+            return Ok(text.to_vec());
+        };
+        let mut names = self.import_groups(import);
         let retired = if need_pin {
             imports::unused(text, &pin.retire)
         } else {
@@ -42,7 +47,7 @@ impl Merger<'_> {
             .map(|(g, _)| g)
             .collect();
         let present: Vec<bool> = names.iter().map(|g| surviving.contains(&g.group)).collect();
-        let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == pin.import_name);
+        let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == import.name);
         let provided = names
             .iter()
             .zip(&present)
@@ -63,8 +68,8 @@ impl Merger<'_> {
                 .find(|(g, p)| !**p && carries(&g.names) && g.side.import.scope.is_empty());
             match (target, deleted) {
                 (Some(i), _) => {
-                    imports::insert_name(&mut names[i].names, &pin.import_name, slots[i]);
-                    notes[i].push(format!("added {}", pin.import_name));
+                    imports::insert_name(&mut names[i].names, &import.name, slots[i]);
+                    notes[i].push(format!("added {}", import.name));
                 }
                 (None, Some((g, _))) => {
                     reinserted = Some((imports::render(g.side, &g.names), g.side));
@@ -72,7 +77,7 @@ impl Merger<'_> {
                 (None, None) => inserted_line = true,
             }
         }
-        let rendered = self.render_groups(&names, &notes, decisions);
+        let rendered = self.render_groups(import, &names, &notes, decisions);
         let rendered_len: usize = rendered
             .iter()
             .map(|(_, t)| t.as_ref().map_or(0, |t| t.len() + 2))
@@ -99,10 +104,10 @@ impl Merger<'_> {
             },
         );
         if let Some((line, side)) = reinserted {
-            self.reinsert_import(&mut out, &line, side, decisions);
+            self.reinsert_import(import, &mut out, &line, side, decisions);
         }
         if inserted_line {
-            self.insert_import_line(&mut out, decisions);
+            self.insert_import_line(import, &mut out, decisions);
         }
         Ok(out)
     }
@@ -111,11 +116,11 @@ impl Merger<'_> {
     /// each that changed or has notes.
     fn render_groups(
         &self,
+        import: &PinImport,
         names: &[ImportGroup],
         notes: &[Vec<String>],
         decisions: &mut Vec<Decision>,
     ) -> Vec<(usize, Option<Vec<u8>>)> {
-        let pin = &self.opts.pin;
         let mut rendered: Vec<(usize, Option<Vec<u8>>)> = Vec::new();
         for (
             i,
@@ -132,11 +137,11 @@ impl Merger<'_> {
             if !verbatim || !notes[i].is_empty() {
                 let upstream_added: Vec<String> = list
                     .iter()
-                    .filter(|n| !side.import.names.contains(n) && n.name != pin.import_name)
+                    .filter(|n| !side.import.names.contains(n) && n.name != import.name)
                     .map(super::python::ImportedName::render)
                     .collect();
                 decisions.push(Decision {
-                    region: format!("import {}", pin.import_module),
+                    region: format!("import {}", import.module),
                     line: regions::line_number(side.text, side.import.range.start),
                     fork: *fork,
                     outcome: if verbatim {
@@ -156,8 +161,7 @@ impl Merger<'_> {
 
     /// Each masked import group merged: its names, the side to render it on, and
     /// the fork's side where both sides hold it.
-    fn import_groups(&self) -> Vec<ImportGroup<'_>> {
-        let pin = &self.opts.pin;
+    fn import_groups(&self, import: &PinImport) -> Vec<ImportGroup<'_>> {
         let import_groups: Vec<usize> = (0..self.groups.len())
             .filter(|&gi| {
                 self.masked[gi]
@@ -179,7 +183,7 @@ impl Merger<'_> {
                 b.map(|x| x.import),
                 o.map(|x| x.import),
                 t.map(|x| x.import),
-                &pin.import_name,
+                &import.name,
             );
             let (first, second) = if fork == Side::Ours { (o, t) } else { (t, o) };
             let Some(side) = first.or(second) else {
@@ -263,25 +267,25 @@ impl Merger<'_> {
     /// Puts the fork's import a side deleted back next to its old neighbour.
     fn reinsert_import(
         &self,
+        import: &PinImport,
         out: &mut Vec<u8>,
         line: &[u8],
         side: ImportSide,
         decisions: &mut Vec<Decision>,
     ) {
-        let pin = &self.opts.pin;
         let at = imports::near_neighbour(out, side.text, side.region).unwrap_or_else(|| {
-            imports::insertion_point(out, package_of(&pin.import_module), &pin.import_name)
+            imports::insertion_point(out, package_of(&import.module), &import.name)
         });
         let at = outside_blocks(out, at, self.opts.markers.size);
         let eol = &side.text[side.region.eol.clone()];
         let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
         out.splice(at..at, [line, eol].concat());
         decisions.push(Decision {
-            region: format!("import {}", pin.import_module),
+            region: format!("import {}", import.module),
             line: regions::line_number(out, at),
             fork: None,
             outcome: Outcome::Kept,
-            from_fork: vec![pin.import_name.clone()],
+            from_fork: vec![import.name.clone()],
             from_upstream: Vec::new(),
             note: "a side deleted the import the pinned engines need; kept".into(),
         });
@@ -289,26 +293,30 @@ impl Merger<'_> {
 
     /// Adds a new line importing the pin's name, after the package's imports and
     /// before the first use.
-    fn insert_import_line(&self, out: &mut Vec<u8>, decisions: &mut Vec<Decision>) {
-        let pin = &self.opts.pin;
-        let at = imports::insertion_point(out, package_of(&pin.import_module), &pin.import_name);
+    fn insert_import_line(
+        &self,
+        import: &PinImport,
+        out: &mut Vec<u8>,
+        decisions: &mut Vec<Decision>,
+    ) {
+        let at = imports::insertion_point(out, package_of(&import.module), &import.name);
         let at = outside_blocks(out, at, self.opts.markers.size);
         // The end of line of the lines around it.
         let eol = crate::region::edit::line_eol(out, at);
         let line = [
-            format!("from {} import {}", pin.import_module, pin.import_name).as_bytes(),
+            format!("from {} import {}", import.module, import.name).as_bytes(),
             eol,
         ]
         .concat();
         out.splice(at..at, line);
         decisions.push(Decision {
-            region: format!("import {}", pin.import_module),
+            region: format!("import {}", import.module),
             line: regions::line_number(out, at),
             fork: None,
             outcome: Outcome::Pinned,
             from_fork: Vec::new(),
             from_upstream: Vec::new(),
-            note: format!("added the import of {}", pin.import_name),
+            note: format!("added the import of {}", import.name),
         });
     }
 }

@@ -5,7 +5,7 @@ use crate::python::scan;
 fn regions(src: &str) -> Vec<Region> {
     let pin = Pin::builtin();
     let s = scan(src.as_bytes(), &pin.targets()).unwrap();
-    find_regions(src.as_bytes(), &s, &pin.call, &pin.import_module).unwrap()
+    find_regions(src.as_bytes(), &s, &pin.call, pin.import_module()).unwrap()
 }
 
 #[test]
