@@ -14,7 +14,7 @@ fn is_marker(line: &[u8], ch: u8, size: usize) -> bool {
 
 /// The labels of the first complete conflict block (ours, base, theirs), so that a
 /// file re-merged later keeps the names git gave its sides.
-pub fn first_labels(
+pub(crate) fn first_labels(
     text: &[u8],
     size: usize,
 ) -> Option<(Option<String>, Option<String>, Option<String>)> {
@@ -82,12 +82,12 @@ pub fn sides(text: &[u8], size: usize) -> (usize, Vec<u8>, Vec<u8>) {
 
 /// Whether `text` holds at least one complete conflict block (`<<<`, `===`, `>>>` lines
 /// of exactly `size` characters, in that order).
-pub fn has_complete_block(text: &[u8], size: usize) -> bool {
+pub(crate) fn has_complete_block(text: &[u8], size: usize) -> bool {
     count_complete_blocks(text, size) > 0
 }
 
 /// The number of complete conflict blocks of marker size `size` in `text`.
-pub fn count_complete_blocks(text: &[u8], size: usize) -> usize {
+pub(crate) fn count_complete_blocks(text: &[u8], size: usize) -> usize {
     complete_block_lines(text, size).len()
 }
 
@@ -131,7 +131,7 @@ pub fn complete_block_lines(text: &[u8], size: usize) -> Vec<usize> {
 /// Moves `pos` out of any conflict block the line merge wrote into `text`: a position
 /// inside one becomes the start of its `<<<<<<<` line, so that a line inserted there
 /// stands in the result whichever side the user takes.
-pub fn outside_blocks(text: &[u8], pos: usize, size: usize) -> usize {
+pub(crate) fn outside_blocks(text: &[u8], pos: usize, size: usize) -> usize {
     if memchr::memmem::find(text, &vec![b'<'; size]).is_none() {
         return pos;
     }

@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 use crate::policy::When;
 
 /// The files a configuration may live in, in the order they are looked at.
-pub const FILES: [&str; 2] = [".poolmerge.toml", "pyproject.toml"];
+pub(crate) const FILES: [&str; 2] = [".poolmerge.toml", "pyproject.toml"];
 
 /// One `[[tool.poolmerge.pin]]` as declared.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -129,7 +129,7 @@ impl Profile {
     }
 
     /// Whether `path` (relative to the work tree) is one of the configured files.
-    pub fn owns(&self, path: &str) -> bool {
+    pub(crate) fn owns(&self, path: &str) -> bool {
         let files = self.files();
         if files.is_empty() {
             return false;
@@ -141,7 +141,7 @@ impl Profile {
 
     /// The profile as TOML, the built-in pin written out in full. Values are written
     /// by the `toml` crate; the layout (one inline table a key, comments) is ours.
-    pub fn to_toml(&self) -> String {
+    pub(crate) fn to_toml(&self) -> String {
         use crate::policy::PinValue;
         use toml::Value;
         let string = |s: &str| Value::String(s.to_string());

@@ -22,7 +22,7 @@ pub struct ImportSide<'a> {
 /// One group of pool imports merged: the fork is the side whose import holds the
 /// pin's name (the policy's rule; ours on a tie), and the names merge as sets with the
 /// fork's first. Returns the fork's side and the names.
-pub fn merge_group(
+pub(crate) fn merge_group(
     base: Option<&PoolImport>,
     ours: Option<&PoolImport>,
     theirs: Option<&PoolImport>,
@@ -45,7 +45,7 @@ pub fn merge_group(
 
 /// Three-way merge of the imported names: a name stays unless one side removed it,
 /// and a name either side added comes in. Order: `first`'s names, then the other's.
-pub fn merge_names(
+pub(crate) fn merge_names(
     base: Option<&PoolImport>,
     first: Option<&PoolImport>,
     second: Option<&PoolImport>,
@@ -119,14 +119,14 @@ pub fn unused(text: &[u8], names: &[String]) -> Vec<String> {
 
 /// Removes the `retired` names from an import list; returns where the first of them
 /// stood, so that a replacement can take its place.
-pub fn remove_names(list: &mut Vec<ImportedName>, retired: &[String]) -> Option<usize> {
+pub(crate) fn remove_names(list: &mut Vec<ImportedName>, retired: &[String]) -> Option<usize> {
     let slot = list.iter().position(|n| retired.contains(&n.name));
     list.retain(|n| !retired.contains(&n.name));
     slot
 }
 
 /// Adds `name` to an import list at `slot` (the end when `None`).
-pub fn insert_name(list: &mut Vec<ImportedName>, name: &str, slot: Option<usize>) {
+pub(crate) fn insert_name(list: &mut Vec<ImportedName>, name: &str, slot: Option<usize>) {
     let at = slot.unwrap_or(list.len()).min(list.len());
     list.insert(
         at,
@@ -145,7 +145,7 @@ pub fn name_used(text: &[u8], name: &str) -> bool {
 }
 
 /// Where code in `text` first references `name` (see [`name_used`]).
-pub fn first_use(text: &[u8], name: &str) -> Option<usize> {
+pub(crate) fn first_use(text: &[u8], name: &str) -> Option<usize> {
     let name = name.as_bytes();
     if name.is_empty() || memchr::memmem::find(text, name).is_none() {
         return None;
@@ -247,7 +247,7 @@ fn block_lines(lines: &[&[u8]], markers: &crate::conflict::Markers) -> Vec<[usiz
 /// Returns the new text and how many blocks were resolved; `None` when nothing moves.
 // Long on purpose: one rule (move the import a side needs out of its block) over the
 // block's line indexes, which every step reads.
-pub fn lift_out_of_blocks(
+pub(crate) fn lift_out_of_blocks(
     text: &[u8],
     module: &str,
     name: &str,
@@ -351,7 +351,7 @@ pub fn lift_out_of_blocks(
 
 /// Whether a text has a top-level `from MODULE import ...` (on one line or in
 /// parentheses) that binds `name`.
-pub fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
+pub(crate) fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
     let head = format!("from {module} import ");
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     let mut i = 0;
@@ -402,7 +402,7 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 /// The import binds `name` before code uses it: only imports that end before the
 /// top-level statement of its first use count, and where none does, the line goes
 /// right before that statement.
-pub fn insertion_point(text: &[u8], package: &str, name: &str) -> usize {
+pub(crate) fn insertion_point(text: &[u8], package: &str, name: &str) -> usize {
     let limit = first_use(text, name).map(|at| top_level_start(text, at));
     let mut best_package = None;
     let mut best_any = None;
@@ -488,7 +488,7 @@ fn top_level_start(text: &[u8], at: usize) -> usize {
 /// Where a region that the line merge dropped goes back: after the line that stood
 /// before it in its own version, or before the line that stood after it, found in
 /// `out`. `None` when neither neighbour is there.
-pub fn near_neighbour(out: &[u8], text: &[u8], region: &Region) -> Option<usize> {
+pub(crate) fn near_neighbour(out: &[u8], text: &[u8], region: &Region) -> Option<usize> {
     let trim = |l: &[u8]| -> Vec<u8> { l.strip_suffix(b"\r").unwrap_or(l).to_vec() };
     let lines: Vec<(usize, &[u8])> = {
         let mut pos = 0;

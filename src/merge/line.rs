@@ -65,7 +65,7 @@ impl LineMerge for NativeMerge {
 }
 
 /// Splits a line into its content and its end of line (`\n`, `\r\n` or nothing).
-pub fn split_eol(line: &[u8]) -> (&[u8], &[u8]) {
+pub(crate) fn split_eol(line: &[u8]) -> (&[u8], &[u8]) {
     if let Some(body) = line.strip_suffix(b"\r\n") {
         (body, &line[body.len()..])
     } else if let Some(body) = line.strip_suffix(b"\n") {

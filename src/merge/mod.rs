@@ -29,7 +29,7 @@ use line::{LineMerge, split_eol};
 use placeholders::Placeholders;
 use regions::{Group, Region, Version};
 
-pub use crate::policy::Side;
+pub(crate) use crate::policy::Side;
 use chain::merge_chained;
 pub use doubt::{Doubt, Error, LineMergeError, Result};
 use merger::Merger;

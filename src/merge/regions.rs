@@ -55,7 +55,7 @@ pub struct Region {
 
 impl Region {
     /// Whether this is an engine region.
-    pub fn is_engine(&self) -> bool {
+    pub(crate) fn is_engine(&self) -> bool {
         matches!(self.kind, RegionKind::Engine(_))
     }
 
@@ -86,7 +86,7 @@ impl<'a> Version<'a> {
     }
 
     /// Whether region `r` is a statement that opts out (`# poolmerge: off`).
-    pub fn opts_out(&self, r: usize) -> bool {
+    pub(crate) fn opts_out(&self, r: usize) -> bool {
         self.statement(&self.regions[r])
             .is_some_and(|s| crate::policy::opted_out(self.text, &s.range))
     }
@@ -161,7 +161,7 @@ impl std::fmt::Display for RegionError {
 /// Finds the regions of one version. An error means the engine should not trust the
 /// syntax here (a syntax error touching pool code, overlapping regions), and the file
 /// falls back to git's plain merge.
-pub fn find_regions(
+pub(crate) fn find_regions(
     text: &[u8],
     scan: &Scan,
     call: &str,
@@ -269,14 +269,14 @@ fn repeats_a_keyword(args: &crate::python::Container) -> bool {
 }
 
 /// The 1-based line number of byte `pos`.
-pub fn line_number(text: &[u8], pos: usize) -> usize {
+pub(crate) fn line_number(text: &[u8], pos: usize) -> usize {
     memchr::memchr_iter(b'\n', &text[..pos.min(text.len())]).count() + 1
 }
 
 /// Regions of the three versions that are the same region (indices into each
 /// version's `regions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Group {
+pub(crate) struct Group {
     /// In the base.
     pub base: Option<usize>,
     /// In ours.
@@ -500,7 +500,7 @@ fn repair_by_class(
 }
 
 /// Matches the regions of the three versions into groups.
-pub fn match_regions(base: &[Region], ours: &[Region], theirs: &[Region]) -> Vec<Group> {
+pub(crate) fn match_regions(base: &[Region], ours: &[Region], theirs: &[Region]) -> Vec<Group> {
     let mut to_ours = pair(base, ours);
     let mut to_theirs = pair(base, theirs);
     // First each side by what the base's engines are, then each by what the other

@@ -3,7 +3,7 @@
 
 mod side;
 
-pub use side::{Evidence, Side, fork_side};
+pub(crate) use side::{Evidence, Side, fork_side};
 
 use crate::python::{Call, Container, EngineStatement, Item, ItemKey, Targets};
 
@@ -132,7 +132,7 @@ impl Pin {
     }
 
     /// Whether the pin requires an import.
-    pub fn needs_import(&self) -> bool {
+    pub(crate) fn needs_import(&self) -> bool {
         self.import.is_some()
     }
 
@@ -157,7 +157,7 @@ impl Pin {
 
     /// The pin's `when` rule, the one place it is written: whether a call with these
     /// facts takes the pin.
-    pub fn applies_to(&self, facts: Facts) -> bool {
+    pub(crate) fn applies_to(&self, facts: Facts) -> bool {
         match self.when {
             When::Sqlite => facts.sqlite && !facts.server_keywords,
             // Disjoint from `Sqlite`: server keywords, or a server URL without SQLite
@@ -194,7 +194,7 @@ impl Pin {
     }
 
     /// How many pin items the call's arguments already carry.
-    pub fn score(&self, args: &Container) -> usize {
+    pub(crate) fn score(&self, args: &Container) -> usize {
         let mut score = 0;
         for kw in &self.keywords {
             let Some(item) = keyword(args, &kw.name) else {
@@ -254,7 +254,7 @@ impl Pin {
     }
 
     /// Whether the call's pool class is the pin's (the mark of a call the fork pinned).
-    pub fn has_pinned_pool(&self, args: &Container) -> bool {
+    pub(crate) fn has_pinned_pool(&self, args: &Container) -> bool {
         let Some(pool) = &self.pool_keyword else {
             return false;
         };
@@ -284,7 +284,7 @@ impl Pin {
     }
 
     /// Whether a pool class expression is one the pin replaces without asking.
-    pub fn is_replaceable_pool(&self, norm: &str) -> bool {
+    pub(crate) fn is_replaceable_pool(&self, norm: &str) -> bool {
         let last = norm.rsplit(['.', ' ']).next().unwrap_or(norm);
         self.replaceable_pools.iter().any(|p| p == last)
     }
@@ -319,11 +319,11 @@ impl Pin {
 
 /// The word that is evidence of a SQLite engine: a URL literal starting with it, or an
 /// `if` test for it around the call (SPEC's evidence rule).
-pub const EVIDENCE: &str = "sqlite";
+pub(crate) const EVIDENCE: &str = "sqlite";
 
 /// What decides whether a call takes a pin (see [`Pin::applies_to`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Facts {
+pub(crate) struct Facts {
     /// A server-pool keyword (`pool_size`, ...) is passed.
     pub server_keywords: bool,
     /// Evidence of SQLite: a `sqlite` URL literal, `check_same_thread`, or a test for
@@ -348,7 +348,7 @@ pub enum EngineClass {
 /// Whether a statement opts out of poolmerge: a `# poolmerge: off` comment inside it
 /// or trailing its last line. Such a statement is left to the plain merge and exempt
 /// from `check` and `fix`.
-pub fn opted_out(text: &[u8], statement: &std::ops::Range<usize>) -> bool {
+pub(crate) fn opted_out(text: &[u8], statement: &std::ops::Range<usize>) -> bool {
     let end = text[statement.end.min(text.len())..]
         .iter()
         .position(|&b| b == b'\n')
@@ -369,7 +369,7 @@ pub fn opted_out(text: &[u8], statement: &std::ops::Range<usize>) -> bool {
 }
 
 /// A first argument that is a database URL literal of another scheme than SQLite.
-pub fn server_url(args: &Container) -> bool {
+pub(crate) fn server_url(args: &Container) -> bool {
     args.items
         .iter()
         .find(|i| i.key == ItemKey::Positional(0))
@@ -377,7 +377,7 @@ pub fn server_url(args: &Container) -> bool {
 }
 
 /// Whether an argument is a database URL literal of another scheme than SQLite.
-pub fn is_server_url(i: &Item) -> bool {
+pub(crate) fn is_server_url(i: &Item) -> bool {
     let n = i
         .norm
         .trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U', 'f', 'F']);
@@ -386,7 +386,7 @@ pub fn is_server_url(i: &Item) -> bool {
 }
 
 /// Evidence in the arguments alone (the `if` guard is the caller's to add).
-pub fn sqlite_evidence(args: &Container) -> bool {
+pub(crate) fn sqlite_evidence(args: &Container) -> bool {
     let first_positional = args.items.iter().find(|i| i.key == ItemKey::Positional(0));
     first_positional.is_some_and(|i| i.evidence_literal)
         || keyword(args, "connect_args").is_some_and(|i| i.norm.contains("check_same_thread"))
@@ -408,7 +408,7 @@ pub fn entry<'a>(dict: &'a Container, name: &str) -> Option<&'a Item> {
 
 /// Whether a value's tokens equal a pinned expression: the same tokens, or the same
 /// number (`20` and `20.0` are the same timeout).
-pub fn same_value(norm: &str, expr: &str) -> bool {
+pub(crate) fn same_value(norm: &str, expr: &str) -> bool {
     if norm == expr {
         return true;
     }

@@ -34,7 +34,7 @@ impl fmt::Display for Side {
 
 /// How much of the pin one side carries, in a region, an import or a whole file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     /// Whether it carries all of the pin.
     pub whole: bool,
     /// How many of the pin's keywords, entries or names it carries.
@@ -43,7 +43,7 @@ pub struct Evidence {
 
 impl Evidence {
     /// A count alone (a whole file is scored, never "whole").
-    pub fn score(score: usize) -> Evidence {
+    pub(crate) fn score(score: usize) -> Evidence {
         Evidence {
             whole: false,
             score,
@@ -54,7 +54,7 @@ impl Evidence {
 /// The fork's side: the side that carries the whole pin (ours when both do), else the
 /// side that carries more of it. `None` on a tie: the caller's default decides (the
 /// file's fork for a region, ours for a file).
-pub fn fork_side(ours: Evidence, theirs: Evidence) -> Option<Side> {
+pub(crate) fn fork_side(ours: Evidence, theirs: Evidence) -> Option<Side> {
     match (ours.whole, theirs.whole) {
         (true, _) => Some(Side::Ours),
         (false, true) => Some(Side::Theirs),

@@ -27,7 +27,8 @@ static INTERESTING: [bool; 256] = {
 const CONTINUATIONS: &[&[u8]] = &[b"else", b"elif", b"except", b"finally"];
 
 /// Start offsets of the top-level statements (0 always comes first).
-pub fn statement_starts(text: &[u8]) -> Vec<usize> {
+#[cfg(test)]
+pub(crate) fn statement_starts(text: &[u8]) -> Vec<usize> {
     statement_starts_until(text, usize::MAX)
 }
 
@@ -36,7 +37,7 @@ pub fn statement_starts(text: &[u8]) -> Vec<usize> {
 // Long on purpose: one byte scanner whose state (string, bracket depth, line
 // continuation) every branch reads and writes; split, the state would be passed
 // around instead of read.
-pub fn statement_starts_until(text: &[u8], limit: usize) -> Vec<usize> {
+pub(crate) fn statement_starts_until(text: &[u8], limit: usize) -> Vec<usize> {
     let mut starts = vec![0];
     let mut depth: usize = 0;
     let mut string: Option<(u8, bool)> = None; // quote, triple
@@ -148,7 +149,7 @@ pub fn statement_starts_until(text: &[u8], limit: usize) -> Vec<usize> {
 }
 
 /// The chunks (runs of whole top-level statements) holding any of `offsets`.
-pub fn chunks_holding(text: &[u8], offsets: &[usize]) -> Vec<Range<usize>> {
+pub(crate) fn chunks_holding(text: &[u8], offsets: &[usize]) -> Vec<Range<usize>> {
     if offsets.is_empty() {
         return Vec::new();
     }

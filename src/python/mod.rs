@@ -26,10 +26,12 @@ pub(crate) use extract::{line_start, node_text};
 pub use hits::contains;
 pub(crate) use hits::{call_aliases, find_all};
 pub use items::tokens;
-pub use parse::{Limits, ScanError, compiles, parse, scan, scan_limited};
+pub use parse::{Limits, compiles, parse, scan};
+pub(crate) use parse::{ScanError, scan_limited};
 
 /// The Python grammar.
-pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
+pub(crate) static LANGUAGE: LazyLock<Language> =
+    LazyLock::new(|| tree_sitter_python::LANGUAGE.into());
 
 /// The definition of pool code, as a tree-sitter query: engine calls and pool
 /// imports. Compiling a query against the Python grammar costs about 5 ms (the
@@ -37,7 +39,8 @@ pub static LANGUAGE: LazyLock<Language> = LazyLock::new(|| tree_sitter_python::L
 /// driver finds the same nodes by walking up from each occurrence of the names
 /// (`pool_calls`, `pool_imports`); a test checks that the two agree on every fixture
 /// and on generated code, and that the query names only real node kinds and fields.
-pub const POOL_CODE_SCM: &str = include_str!("queries/pool_code.scm");
+#[cfg(test)]
+pub(crate) const POOL_CODE_SCM: &str = include_str!("queries/pool_code.scm");
 
 /// Statement kinds that hold no other statement: a pool region is the innermost one of
 /// these around an engine call.
@@ -246,7 +249,7 @@ pub enum ItemKey {
 
 impl ItemKey {
     /// A short human-readable name, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ItemKey::Positional(i) => format!("argument {}", i + 1),
             ItemKey::Keyword(k) => k.clone(),

@@ -244,7 +244,11 @@ pub fn scan(text: &[u8], targets: &Targets) -> Option<Scan> {
 }
 
 /// [`scan`] within `limits`; the error says which was passed.
-pub fn scan_limited(text: &[u8], targets: &Targets, limits: &Limits) -> Result<Scan, ScanError> {
+pub(crate) fn scan_limited(
+    text: &[u8],
+    targets: &Targets,
+    limits: &Limits,
+) -> Result<Scan, ScanError> {
     let mut hits = call_hits(text, targets);
     for (name, at) in &mut hits {
         at.retain(|&at| may_call(text, at, name.len()));
