@@ -46,10 +46,7 @@ pub fn split(data: &[u8]) -> Option<(Options, [&[u8]; 3])> {
     let opts = if (style / 3) % 2 == 1 {
         Options::for_pins(markers, &three_pins())
     } else {
-        Options {
-            markers,
-            ..Options::default()
-        }
+        Options::for_pins(markers, &[])
     };
     Some((opts, [parts[0], parts[1], parts[2]]))
 }
@@ -156,12 +153,12 @@ pub fn check(
         && outcome.content != plain.content
         && texts
             .iter()
-            .all(|t| unimported_pool_names(t, &texts, &opts.pin).is_empty())
-        && let Some(name) = unimported_pool_names(&outcome.content, &texts, &opts.pin).first()
+            .all(|t| unimported_pool_names(t, &texts, opts.pin()).is_empty())
+        && let Some(name) = unimported_pool_names(&outcome.content, &texts, opts.pin()).first()
     {
         return Err(format!("a clean result uses {name} without importing it"));
     }
-    let pin = &opts.pin;
+    let pin = &opts.pin();
     let count = |t: &[u8]| pinned_server_engines(t, pin);
     let before = texts.iter().map(|t| count(t)).max().unwrap_or(0);
     if outcome.conflicts == 0 {

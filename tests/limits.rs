@@ -20,10 +20,8 @@ fn merge_with(
         ours: ours.as_bytes(),
         theirs: theirs.as_bytes(),
     };
-    let opts = Options {
-        limits,
-        ..Options::default()
-    };
+    let mut opts = Options::default();
+    opts.limits = limits;
     let out = merge_safely(&input, &opts, &NativeMerge, true).expect("a merge");
     let git = plain(&input, &opts, &NativeMerge, Plain::NoRegions).expect("git's merge");
     (out, git)

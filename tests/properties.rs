@@ -367,16 +367,14 @@ fn case(seed: u64) -> Case {
     }
     let style_at = rng.below(3);
     let theirs_bytes = bytes(&theirs, crlf);
-    let opts = Options {
-        markers: Markers {
-            size,
-            style: [Style::Merge, Style::Diff3, Style::Zdiff3][style_at],
-            ours: Some("ours".into()),
-            base: Some("base".into()),
-            theirs: Some("theirs".into()),
-        },
-        ..Options::default()
+    let markers = Markers {
+        size,
+        style: [Style::Merge, Style::Diff3, Style::Zdiff3][style_at],
+        ours: Some("ours".into()),
+        base: Some("base".into()),
+        theirs: Some("theirs".into()),
     };
+    let opts = Options::for_pins(markers, &[]);
     Case {
         kind,
         base: base_bytes,

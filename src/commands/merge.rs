@@ -194,13 +194,8 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
         None
     };
     let enabled = settings.enabled && profile.is_some();
-    let mut opts = match &profile {
-        Some(p) => Options::for_pins(settings.markers.clone(), &p.pins),
-        None => Options {
-            markers: settings.markers.clone(),
-            ..Options::default()
-        },
-    };
+    let pins = profile.as_ref().map_or(&[][..], |p| p.pins.as_slice());
+    let mut opts = Options::for_pins(settings.markers.clone(), pins);
     let mut outcome = match merge_safely(&input, &opts, line, enabled) {
         Ok(o) => o,
         Err(e) => {

@@ -95,25 +95,20 @@ pub(super) fn merge_chained(
         ..opts.clone()
     };
     let chain = Chain {
-        opts: Options {
-            pin: opts.more[0].clone(),
-            more: opts.more[1..].to_vec(),
-            ..opts.clone()
-        },
+        opts: opts.with_pins(opts.rest().to_vec()),
         line,
         decisions: Default::default(),
         warnings: Default::default(),
         folds: Default::default(),
     };
     let outer = Options {
-        more: Vec::new(),
         beside: opts
-            .more
+            .rest()
             .iter()
-            .filter(|p| p.call == opts.pin.call && !p.needs_import())
+            .filter(|p| p.call == opts.pin().call && !p.needs_import())
             .cloned()
             .collect(),
-        ..opts.clone()
+        ..opts.with_pins(vec![opts.pin().clone()])
     };
     let mut out = merge_pools(input, &outer, &chain)?;
     let inner = chain.decisions.into_inner().unwrap_or_default();

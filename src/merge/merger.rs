@@ -57,7 +57,7 @@ impl<'a> Merger<'a> {
         opts: &'a Options,
         line: &'a dyn LineMerge,
     ) -> std::result::Result<Option<Merger<'a>>, Doubt> {
-        let pin = &opts.pin;
+        let pin = opts.pin();
         let names = ["base", "ours", "theirs"];
         let texts = [input.base, input.ours, input.theirs];
         let mut versions = Vec::new();
@@ -199,7 +199,7 @@ impl<'a> Merger<'a> {
                 .statements
                 .iter()
                 .flat_map(|s| s.calls.iter())
-                .map(|c| self.opts.pin.score(&c.args))
+                .map(|c| self.opts.pin().score(&c.args))
                 .sum()
         };
         let (ours, theirs) = (Evidence::score(score(OURS)), Evidence::score(score(THEIRS)));
@@ -210,7 +210,7 @@ impl<'a> Merger<'a> {
     /// lines, the groups put back, the pool import settled.
     pub(super) fn run(self) -> Result<MergeOutcome> {
         let ctx = Ctx {
-            pin: &self.opts.pin,
+            pin: self.opts.pin(),
             markers: &self.opts.markers,
             line: self.line,
             fork_default: self.fork_default(),
@@ -229,7 +229,7 @@ impl<'a> Merger<'a> {
         let mut decisions = merged.decisions;
         let content = self.settle_imports(
             &phase1,
-            need_pin_import && self.opts.pin.needs_import(),
+            need_pin_import && self.opts.pin().needs_import(),
             &mut decisions,
         )?;
         drop(phase1);
@@ -237,7 +237,7 @@ impl<'a> Merger<'a> {
             return Err(Error::PlaceholderSurvived);
         }
         // Every side of a conflict imports what the code around it uses.
-        let lifted = match &self.opts.pin.import {
+        let lifted = match &self.opts.pin().import {
             Some(import) if conflicts > 0 && need_pin_import => imports::lift_out_of_blocks(
                 &content,
                 &import.module,
@@ -300,7 +300,7 @@ impl<'a> Merger<'a> {
             let Some(m) = self.merge_engine_group(gi, g, ctx, &mut out) else {
                 continue;
             };
-            if !m.conflict && !region_parses(&m.text, &self.opts.pin) {
+            if !m.conflict && !region_parses(&m.text, self.opts.pin()) {
                 return Err(Doubt::UnparsedMerge {
                     region: m.decision.region.clone(),
                 });

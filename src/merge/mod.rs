@@ -47,17 +47,16 @@ pub struct Input<'a> {
 }
 
 /// How to merge.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Conflict markers: size, style, labels.
     pub markers: Markers,
-    /// The pin to keep.
-    pub pin: Pin,
+    /// The pins to keep, never empty: the first is merged here, the others inside its
+    /// line merge, each in turn, so that every pin's regions are poolmerge's and the
+    /// rest is git's.
+    pins: Vec<Pin>,
     /// How much work the engine may do before it leaves the file to git's merge.
     pub limits: crate::python::Limits,
-    /// Further pins of the profile: merged inside the first pin's line merge, each in
-    /// turn, so that every pin's regions are poolmerge's and the rest is git's.
-    pub more: Vec<Pin>,
     /// The side whose file carries more of the whole profile, for a pin whose own
     /// calls do not tell the fork apart (set when several pins are merged).
     pub fork_hint: Option<Side>,
@@ -66,23 +65,49 @@ pub struct Options {
     pub beside: Vec<Pin>,
 }
 
+impl Default for Options {
+    fn default() -> Options {
+        Options::for_pins(Markers::default(), &[])
+    }
+}
+
 impl Options {
-    /// Every pin: the first one, then the rest.
+    /// Every pin: the one merged here, then the rest.
     pub fn pins(&self) -> impl Iterator<Item = &Pin> {
-        std::iter::once(&self.pin).chain(&self.more)
+        self.pins.iter()
+    }
+
+    /// The pin merged here.
+    pub fn pin(&self) -> &Pin {
+        &self.pins[0]
+    }
+
+    /// The pins merged inside this one's line merge.
+    pub(crate) fn rest(&self) -> &[Pin] {
+        &self.pins[1..]
+    }
+
+    /// These options with `pins` (not empty) in place of the profile's.
+    pub(crate) fn with_pins(&self, pins: Vec<Pin>) -> Options {
+        debug_assert!(!pins.is_empty(), "a merge has a pin");
+        Options {
+            pins,
+            ..self.clone()
+        }
     }
 
     /// Options for a profile's pins (the first one and the rest).
     pub fn for_pins(markers: Markers, pins: &[Pin]) -> Options {
-        let (pin, more) = match pins.split_first() {
-            Some((first, rest)) => (first.clone(), rest.to_vec()),
-            None => (Pin::builtin(), Vec::new()),
-        };
         Options {
             markers,
-            pin,
-            more,
-            ..Options::default()
+            pins: if pins.is_empty() {
+                vec![Pin::builtin()]
+            } else {
+                pins.to_vec()
+            },
+            limits: crate::python::Limits::default(),
+            fork_hint: None,
+            beside: Vec::new(),
         }
     }
 }
@@ -235,16 +260,7 @@ fn with_aliases(opts: &Options, texts: &[&[u8]]) -> Option<Options> {
         aliases: a.to_vec(),
         ..pin.clone()
     };
-    Some(Options {
-        pin: with(&opts.pin, &found[0]),
-        more: opts
-            .more
-            .iter()
-            .zip(&found[1..])
-            .map(|(p, a)| with(p, a))
-            .collect(),
-        ..opts.clone()
-    })
+    Some(opts.with_pins(opts.pins().zip(&found).map(|(p, a)| with(p, a)).collect()))
 }
 
 /// [`merge`] before its sides are checked: also what each pin of a chain runs on the
@@ -266,7 +282,7 @@ fn merge_pools(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Me
     if has_complete_block(input.ours, size) || has_complete_block(input.theirs, size) {
         return plain(input, opts, line, Plain::Markers);
     }
-    if opts.more.is_empty() {
+    if opts.rest().is_empty() {
         merge_one_pin(input, opts, line)
     } else {
         merge_chained(input, opts, line)
@@ -275,7 +291,7 @@ fn merge_pools(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Me
 
 /// [`merge`] for a single pin.
 fn merge_one_pin(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
-    let pin = &opts.pin;
+    let pin = opts.pin();
     let texts = [input.base, input.ours, input.theirs];
     let mentions = |t: &[u8]| {
         contains(t, pin.call.as_bytes())

@@ -26,7 +26,7 @@ impl Merger<'_> {
         need_pin: bool,
         decisions: &mut Vec<Decision>,
     ) -> Result<Vec<u8>> {
-        let pin = &self.opts.pin;
+        let pin = self.opts.pin();
         let Some(import) = &pin.import else {
             // A pin that imports nothing has no import regions: nothing to settle.
             return Ok(text.to_vec());
