@@ -221,6 +221,73 @@ def bench_check_merge(binary, runs, tmp, files=200, changed=50):
             "runs": runs, "exit": rc}
 
 
+def bench_whole_merge(binary, runs, tmp, files=40, changed=30, new=3):
+    """A whole `git merge upstream` of a generated fork: `files` owned modules pinned on
+    the fork, `changed` of them changed upstream too (git runs the driver for each),
+    and `new` modules only upstream adds (the hooks pin them). Four set-ups, run in
+    turn on fresh copies of the same repository: plain git (the route, no driver), a
+    no-op driver (`true`: git's driver machinery alone), poolmerge's driver, and
+    poolmerge as users install it (`poolmerge install --hooks`)."""
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
+               GIT_COMMITTER_EMAIL="b@x", GIT_CONFIG_NOSYSTEM="1", HOME=os.path.join(tmp, "home"))
+    os.makedirs(env["HOME"], exist_ok=True)
+    base = os.path.join(tmp, "whole", "repo")
+    os.makedirs(os.path.join(base, "database"))
+    git_cmd(base, "init", "-q", "-b", "main", env=env)
+    with open(os.path.join(base, ".gitattributes"), "w") as f:
+        f.write("database/*.py merge=poolmerge\n")
+    scratch = os.path.join(tmp, "whole", "scratch")
+    triples = []
+    for i in range(files + new):
+        d = os.path.join(scratch, str(i))
+        os.makedirs(d)
+        triples.append(write_triple(d, 8_000 + 211 * i, seed=1000 + i))
+    owned, added = triples[:files], triples[files:]
+    def put(kind, which, offset=0):
+        for i, t in enumerate(which):
+            shutil.copyfile(t[kind], os.path.join(base, "database", f"m{offset + i:03d}_db.py"))
+    put("base", owned)
+    git_cmd(base, "add", "-A", env=env)
+    git_cmd(base, "commit", "-q", "-m", "base", env=env)
+    git_cmd(base, "checkout", "-q", "-b", "fork", env=env)
+    put("ours", owned)
+    git_cmd(base, "commit", "-q", "-am", "fork: pin", env=env)
+    git_cmd(base, "checkout", "-q", "main", env=env)
+    put("theirs", owned[:changed])
+    put("base", added, offset=files)
+    git_cmd(base, "add", "-A", env=env)
+    git_cmd(base, "commit", "-q", "-m", "upstream", env=env)
+    git_cmd(base, "checkout", "-q", "fork", env=env)
+    setups = {}
+    for name in ("plain git", "no-op driver", "poolmerge driver", "poolmerge driver and hooks"):
+        d = os.path.join(tmp, "whole", name.replace(" ", "-"))
+        shutil.copytree(base, d, symlinks=True)
+        if name == "no-op driver":
+            git_cmd(d, "config", "merge.poolmerge.driver", "true %A", env=env)
+        elif name == "poolmerge driver":
+            subprocess.run([binary, "install"], cwd=d, env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elif name == "poolmerge driver and hooks":
+            subprocess.run([binary, "install", "--hooks"], cwd=d, env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        setups[name] = d
+    times = {name: [] for name in setups}
+    codes = {}
+    for _ in range(runs):
+        for name, template in setups.items():
+            work = template + "-run"
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.copytree(template, work, symlinks=True)
+            t0 = time.perf_counter()
+            p = subprocess.run(["git", "merge", "--no-edit", "-q", "main"], cwd=work, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - t0)
+            codes[name] = p.returncode
+            shutil.rmtree(work)
+    return {"files": files, "changed": changed, "new": new, "runs": runs,
+            "median": {n: statistics.median(t) for n, t in times.items()}, "exit": codes}
+
+
 def human(n):
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
@@ -242,6 +309,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         rows = [bench_merge(binary, s, runs_for(s), tmp) for s in sizes]
         chk = None if a.quick else bench_check_merge(binary, 21, tmp)
+        whole = bench_whole_merge(binary, 5 if a.quick else 21, tmp)
         # The engine in-process at 2 MB and at every larger size asked for.
         thr = []
         if a.throughput:
@@ -266,6 +334,13 @@ def main():
         print(f"\ncheck --merge, {chk['files']} owned files, {chk['changed']} changed upstream "
               f"({chk['runs']} runs): git merge-tree {chk['git'] * 1000:.1f} ms, poolmerge check --merge "
               f"{chk['pm'] * 1000:.1f} ms, ratio {chk['pm'] / chk['git']:.2f}x (exit {chk['exit']})")
+    if whole:
+        plain = whole["median"]["plain git"]
+        print(f"\n| whole `git merge`: {whole['files']} owned modules, {whole['changed']} changed on both sides, "
+              f"{whole['new']} new upstream ({whole['runs']} runs) | median | against plain git | exit |")
+        print("|---|---|---|---|")
+        for name, t in whole["median"].items():
+            print(f"| {name} | {t * 1000:.1f} ms | {t / plain:.2f}x | {whole['exit'][name]} |")
     if thr:
         print("\n| engine in-process: inputs | whole engine | line merge alone | engine MB/s "
               "| poolmerge's own time (engine minus line merge) per MB |")

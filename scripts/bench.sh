@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # poolmerge's benchmark: poolmerge merge against git merge-file at 20 KB to 20 MB,
-# peak memory, check --merge against git merge-tree, the engine in MB/s. Prints a
+# peak memory, check --merge against git merge-tree, a whole git merge with no driver,
+# a no-op driver, poolmerge's driver and its hooks, the engine in MB/s. Prints a
 # Markdown report (docs/BENCHMARKS.md holds the last one).
 #
 #   scripts/bench.sh [--quick] [--sizes 20K,200K,2M,20M]
