@@ -181,35 +181,42 @@ def git_cmd(repo, *args, env=None):
                    stderr=subprocess.DEVNULL, env=env)
 
 
-def bench_check_merge(binary, runs, tmp, files=200, changed=50):
-    repo = os.path.join(tmp, "repo")
+def fork_repo(repo, scratch, env, files, changed, new=0, size=lambda i: 8_000 + 97 * i, seed=lambda i: i):
+    """A repository whose `main` is upstream and `fork` the fork (checked out): `files`
+    owned modules, pinned on the fork; upstream changes the first `changed` of them and
+    adds `new` modules of its own."""
     os.makedirs(os.path.join(repo, "database"))
-    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
-               GIT_COMMITTER_EMAIL="b@x")
     git_cmd(repo, "init", "-q", "-b", "main", env=env)
     with open(os.path.join(repo, ".gitattributes"), "w") as f:
         f.write("database/*.py merge=poolmerge\n")
-    scratch = os.path.join(tmp, "scratch")
-    os.makedirs(scratch)
     triples = []
-    for i in range(files):
+    for i in range(files + new):
         d = os.path.join(scratch, str(i))
         os.makedirs(d)
-        triples.append(write_triple(d, 8_000 + 97 * i, seed=i))
-    def put(kind, which):
+        triples.append(write_triple(d, size(i), seed=seed(i)))
+    owned, added = triples[:files], triples[files:]
+    def put(kind, which, offset=0):
         for i, t in enumerate(which):
-            shutil.copyfile(t[kind], os.path.join(repo, "database", f"m{i:03d}_db.py"))
-    put("base", triples)
+            shutil.copyfile(t[kind], os.path.join(repo, "database", f"m{offset + i:03d}_db.py"))
+    put("base", owned)
     git_cmd(repo, "add", "-A", env=env)
     git_cmd(repo, "commit", "-q", "-m", "base", env=env)
     git_cmd(repo, "checkout", "-q", "-b", "fork", env=env)
-    put("ours", triples)
+    put("ours", owned)
     git_cmd(repo, "commit", "-q", "-am", "fork: pin", env=env)
     git_cmd(repo, "checkout", "-q", "main", env=env)
-    for i, t in enumerate(triples[:changed]):
-        shutil.copyfile(t["theirs"], os.path.join(repo, "database", f"m{i:03d}_db.py"))
-    git_cmd(repo, "commit", "-q", "-am", "upstream", env=env)
+    put("theirs", owned[:changed])
+    put("base", added, offset=files)
+    git_cmd(repo, "add", "-A", env=env)
+    git_cmd(repo, "commit", "-q", "-m", "upstream", env=env)
     git_cmd(repo, "checkout", "-q", "fork", env=env)
+
+
+def bench_check_merge(binary, runs, tmp, files=200, changed=50):
+    repo = os.path.join(tmp, "repo")
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
+               GIT_COMMITTER_EMAIL="b@x")
+    fork_repo(repo, os.path.join(tmp, "scratch"), env, files, changed)
     pm = [binary, "check", "--merge", "main"]
     git = ["git", "merge-tree", "--write-tree", "HEAD", "main"]
     g, m = [], []
@@ -232,32 +239,8 @@ def bench_whole_merge(binary, runs, tmp, files=40, changed=30, new=3):
                GIT_COMMITTER_EMAIL="b@x", GIT_CONFIG_NOSYSTEM="1", HOME=os.path.join(tmp, "home"))
     os.makedirs(env["HOME"], exist_ok=True)
     base = os.path.join(tmp, "whole", "repo")
-    os.makedirs(os.path.join(base, "database"))
-    git_cmd(base, "init", "-q", "-b", "main", env=env)
-    with open(os.path.join(base, ".gitattributes"), "w") as f:
-        f.write("database/*.py merge=poolmerge\n")
-    scratch = os.path.join(tmp, "whole", "scratch")
-    triples = []
-    for i in range(files + new):
-        d = os.path.join(scratch, str(i))
-        os.makedirs(d)
-        triples.append(write_triple(d, 8_000 + 211 * i, seed=1000 + i))
-    owned, added = triples[:files], triples[files:]
-    def put(kind, which, offset=0):
-        for i, t in enumerate(which):
-            shutil.copyfile(t[kind], os.path.join(base, "database", f"m{offset + i:03d}_db.py"))
-    put("base", owned)
-    git_cmd(base, "add", "-A", env=env)
-    git_cmd(base, "commit", "-q", "-m", "base", env=env)
-    git_cmd(base, "checkout", "-q", "-b", "fork", env=env)
-    put("ours", owned)
-    git_cmd(base, "commit", "-q", "-am", "fork: pin", env=env)
-    git_cmd(base, "checkout", "-q", "main", env=env)
-    put("theirs", owned[:changed])
-    put("base", added, offset=files)
-    git_cmd(base, "add", "-A", env=env)
-    git_cmd(base, "commit", "-q", "-m", "upstream", env=env)
-    git_cmd(base, "checkout", "-q", "fork", env=env)
+    fork_repo(base, os.path.join(tmp, "whole", "scratch"), env, files, changed, new,
+              size=lambda i: 8_000 + 211 * i, seed=lambda i: 1000 + i)
     setups = {}
     for name in ("plain git", "no-op driver", "poolmerge driver", "poolmerge driver and hooks"):
         d = os.path.join(tmp, "whole", name.replace(" ", "-"))
