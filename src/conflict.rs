@@ -4,6 +4,79 @@
 
 pub use linemerge::{DEFAULT_MARKER_SIZE, Markers, Style};
 
+use std::sync::{Arc, OnceLock};
+
+/// How the style is learnt when it is not known up front.
+type StyleLookup = Arc<dyn Fn() -> Style + Send + Sync>;
+
+/// Conflict markers whose style is known, or looked up the first time a conflict needs
+/// it: the driver reads git's `merge.conflictStyle` only for a merge that conflicts,
+/// and merges once whatever the answer. Clones share the answer.
+#[derive(Clone)]
+pub struct LazyMarkers {
+    /// Size and labels, and the style when there is no lookup.
+    known: Markers,
+    lookup: Option<StyleLookup>,
+    resolved: Arc<OnceLock<Markers>>,
+}
+
+impl std::fmt::Debug for LazyMarkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyMarkers")
+            .field("known", &self.known)
+            .field("lookup", &self.lookup.is_some())
+            .field("resolved", &self.resolved.get().map(|m| m.style))
+            .finish()
+    }
+}
+
+impl From<Markers> for LazyMarkers {
+    fn from(known: Markers) -> LazyMarkers {
+        LazyMarkers {
+            known,
+            lookup: None,
+            resolved: Arc::default(),
+        }
+    }
+}
+
+impl LazyMarkers {
+    /// Markers whose style `lookup` gives, asked at most once and only when a
+    /// conflict is written.
+    pub fn with_lookup(
+        known: Markers,
+        lookup: impl Fn() -> Style + Send + Sync + 'static,
+    ) -> LazyMarkers {
+        LazyMarkers {
+            known,
+            lookup: Some(Arc::new(lookup)),
+            resolved: Arc::default(),
+        }
+    }
+
+    /// The markers, style included (looked up now if it has to be).
+    pub fn get(&self) -> &Markers {
+        match &self.lookup {
+            None => &self.known,
+            Some(lookup) => self.resolved.get_or_init(|| Markers {
+                style: lookup(),
+                ..self.known.clone()
+            }),
+        }
+    }
+
+    /// The markers as far as they are known without a lookup: right for everything
+    /// but the style.
+    pub fn known(&self) -> &Markers {
+        self.resolved.get().unwrap_or(&self.known)
+    }
+
+    /// The marker size.
+    pub fn size(&self) -> usize {
+        self.known.size
+    }
+}
+
 /// Whether `line` (without end of line) is a marker of `size` characters `ch`, followed
 /// by nothing or a space and a label.
 fn is_marker(line: &[u8], ch: u8, size: usize) -> bool {

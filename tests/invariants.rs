@@ -122,10 +122,10 @@ pub fn check(
     {
         return Err("no pool code, yet not git's bytes".into());
     }
-    let size = if opts.markers.size == 0 {
+    let size = if opts.markers.size() == 0 {
         7
     } else {
-        opts.markers.size
+        opts.markers.size()
     };
     if outcome.conflicts == 0
         && !texts.iter().any(|t| has_marker_lines(t, size))

@@ -257,7 +257,7 @@ fn the_merge_rules_hold_for_a_declared_pin() {
         "test".into(),
     )
     .unwrap();
-    let opts = Options::for_pins(Default::default(), &profile.pins);
+    let opts = Options::for_pins(poolmerge::conflict::Markers::default(), &profile.pins);
     let run = |base: &str, ours: &str, theirs: &str| {
         let input = Input {
             base: base.as_bytes(),

@@ -429,7 +429,7 @@ fn dump(seed: u64, c: &Case, opts: &Options) {
     write("theirs.py", &c.theirs);
     write(
         "style",
-        format!("{} {}\n", c.style, c.opts.markers.size).as_bytes(),
+        format!("{} {}\n", c.style, c.opts.markers.size()).as_bytes(),
     );
     if let Ok(o) = poolmerge::merge::merge(
         &Input {
@@ -512,7 +512,7 @@ fn generated_merges_hold_every_property() {
             counts[5] += 1;
         }
         if fork && outcome.conflicts > 0 && !c.noisy && by_regions {
-            let (_, ours, theirs) = blocks(&outcome.content, c.opts.markers.size);
+            let (_, ours, theirs) = blocks(&outcome.content, c.opts.markers.size());
             for (name, side) in [("ours", &ours), ("theirs", &theirs)] {
                 let problems: Vec<String> = pin_problems(side)
                     .into_iter()
@@ -533,7 +533,7 @@ fn generated_merges_hold_every_property() {
             match merged(&c.base, &c.theirs, &c.ours, &c.opts) {
                 Err(e) => failures.push(fail(format!("swapped: {e}"))),
                 Ok(swapped) => {
-                    let n = c.opts.markers.size;
+                    let n = c.opts.markers.size();
                     let (k1, o1, t1) = blocks(&outcome.content, n);
                     let (k2, o2, t2) = blocks(&swapped.content, n);
                     let same = if outcome.conflicts == 0 {
@@ -609,7 +609,7 @@ fn generated_merges_hold_every_property_with_three_pins() {
         let mut c = case(seed);
         let opts = Options::for_pins(c.opts.markers.clone(), &pins);
         if c.kind == Kind::Fork {
-            c.ours = fix_all(&c.ours, &pins, opts.markers.size).content;
+            c.ours = fix_all(&c.ours, &pins, opts.markers.size()).content;
         }
         let fail = |what: String| format!("seed {seed} ({:?}): {what}", c.kind);
         let input = Input {
@@ -629,10 +629,10 @@ fn generated_merges_hold_every_property_with_three_pins() {
         let fork_pinned = c.kind == Kind::Fork
             && !c.noisy
             && carries_a_pin(&c.ours, &pins)
-            && problems_all(&c.ours, &pins, opts.markers.size).is_empty();
+            && problems_all(&c.ours, &pins, opts.markers.size()).is_empty();
         if fork_pinned && outcome.conflicts == 0 && invariants::parses(&outcome.content) {
             pinned += 1;
-            let left = problems_all(&outcome.content, &pins, opts.markers.size);
+            let left = problems_all(&outcome.content, &pins, opts.markers.size());
             if !left.is_empty() {
                 dump(seed, &c, &opts);
                 failures.push(fail(format!("clean, yet {left:?}")));
@@ -663,7 +663,7 @@ fn the_driver_exits_0_or_1_and_writes_the_merge() {
     let mut failures = Vec::new();
     for seed in (0..cases()).step_by(12) {
         let c = case(seed);
-        let size = c.opts.markers.size.to_string();
+        let size = c.opts.markers.size().to_string();
         let args = [
             "-l", &size, "--style", c.style, "-x", "ours", "-s", "base", "-y", "theirs",
         ];
@@ -679,7 +679,7 @@ fn the_driver_exits_0_or_1_and_writes_the_merge() {
         }
         if c.kind == Kind::NoPoolCode {
             let (code, git) =
-                git_merge_file(&c.base, &c.ours, &c.theirs, c.opts.markers.size, c.style);
+                git_merge_file(&c.base, &c.ours, &c.theirs, c.opts.markers.size(), c.style);
             if run.out != git || run.code != code {
                 failures.push(format!("seed {seed}: not git's bytes without pool code"));
             }

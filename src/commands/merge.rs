@@ -95,28 +95,40 @@ impl MergeSettings {
 
 /// What one driver call reads from its repository, opened at most once and only
 /// when something needs it (most calls need nothing).
-#[derive(Default)]
+/// Shared with the style lookup, which may run inside the engine.
+#[derive(Clone, Default)]
 struct Here {
-    repo: std::cell::OnceCell<Option<git2::Repository>>,
+    repo: std::sync::Arc<std::sync::Mutex<std::cell::OnceCell<Option<git2::Repository>>>>,
 }
 
 impl Here {
-    /// The repository git runs the driver in, if any.
-    fn repo(&self) -> Option<&git2::Repository> {
-        self.repo.get_or_init(repo::discover).as_ref()
+    /// Runs `f` with a way to reach the repository git runs the driver in (opened the
+    /// first time `f` asks for it).
+    fn with<R>(
+        &self,
+        f: impl for<'r> FnOnce(&'r dyn Fn() -> Option<&'r git2::Repository>) -> R,
+    ) -> R {
+        match self.repo.lock() {
+            Ok(cell) => f(&|| cell.get_or_init(repo::discover).as_ref()),
+            Err(_) => f(&|| None),
+        }
     }
 }
 
-/// git's `merge.conflictStyle` here (with `git -c` overrides), else `merge`.
-fn configured_style(here: &Here, warnings: &mut Vec<String>) -> Style {
-    let from_env = repo::config_string_from_env("merge.conflictStyle");
-    let value = from_env.or_else(|| repo::config_string(here.repo(), "merge.conflictStyle"));
+/// git's `merge.conflictStyle` here (with `git -c` overrides), else `merge`; with a
+/// warning for a value git does not know.
+fn configured_style(here: &Here) -> (Style, Option<String>) {
+    let value = repo::config_string_from_env("merge.conflictStyle")
+        .or_else(|| here.with(|repo| repo::config_string(repo(), "merge.conflictStyle")));
     match value {
-        Some(v) => v.parse::<Style>().unwrap_or_else(|e| {
-            warnings.push(format!("merge.conflictStyle: {e}; using merge"));
-            Style::Merge
-        }),
-        None => Style::Merge,
+        Some(v) => match v.parse::<Style>() {
+            Ok(style) => (style, None),
+            Err(e) => (
+                Style::Merge,
+                Some(format!("merge.conflictStyle: {e}; using merge")),
+            ),
+        },
+        None => (Style::Merge, None),
     }
 }
 
@@ -183,7 +195,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     // The repository's profile; an invalid configuration leaves the file to git's
     // plain merge, never to a configuration applied in part.
     let profile = if settings.enabled {
-        match crate::config::load_for_driver(|| here.repo()) {
+        match here.with(|repo| crate::config::load_for_driver(repo)) {
             Ok(p) => Some(p),
             Err(e) => {
                 warnings.push(format!("{e}; used git's plain merge"));
@@ -195,28 +207,34 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     };
     let enabled = settings.enabled && profile.is_some();
     let pins = profile.as_ref().map_or(&[][..], |p| p.pins.as_slice());
-    let mut opts = Options::for_pins(settings.markers.clone(), pins);
-    let mut outcome = match merge_safely(&input, &opts, line, enabled) {
+    // Without a style on the command line, git's `merge.conflictStyle` decides, read
+    // only when the merge conflicts (a clean merge is the same in every style).
+    let style_warning = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let markers = match settings.style {
+        Some(_) => crate::conflict::LazyMarkers::from(settings.markers.clone()),
+        None => {
+            let (warning, here) = (style_warning.clone(), here.clone());
+            crate::conflict::LazyMarkers::with_lookup(settings.markers.clone(), move || {
+                let (style, why) = configured_style(&here);
+                if let (Some(why), Ok(mut w)) = (why, warning.lock()) {
+                    *w = Some(why);
+                }
+                style
+            })
+        }
+    };
+    let opts = Options::for_pins(markers, pins);
+    let outcome = match merge_safely(&input, &opts, line, enabled) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("poolmerge: {}: {e}", settings.path);
             return Ok(Status::Fatal);
         }
     };
-    // Without conflicts at the diff3 level the result is the same in every style;
-    // with conflicts the configured style decides how they look.
-    if settings.style.is_none() && outcome.conflicts > 0 {
-        let style = configured_style(&here, &mut warnings);
-        if style != opts.markers.style {
-            opts.markers.style = style;
-            outcome = match merge_safely(&input, &opts, line, enabled) {
-                Ok(o) => o,
-                Err(e) => {
-                    eprintln!("poolmerge: {}: {e}", settings.path);
-                    return Ok(Status::Fatal);
-                }
-            };
-        }
+    if let Ok(mut w) = style_warning.lock()
+        && let Some(why) = w.take()
+    {
+        warnings.push(why);
     }
     warnings.extend(outcome.warnings.iter().cloned());
 
@@ -243,7 +261,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     }
     let has_news = !outcome.decisions.is_empty() || !warnings.is_empty();
     let log = if settings.log && has_news {
-        repo::log_path_here(|| here.repo())
+        here.with(|repo| repo::log_path_here(repo))
     } else {
         None
     };
@@ -281,6 +299,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conflict::LazyMarkers;
     use crate::merge::Result as EngineResult;
     use crate::merge::line::{GitMergeFile, LineMerged};
     use tempfile::TempDir;
@@ -292,18 +311,18 @@ mod tests {
     /// Panics on masked input (inside the engine), merges plain input with git.
     struct PanicsInEngine;
     impl LineMerge for PanicsInEngine {
-        fn merge(&self, b: &[u8], o: &[u8], t: &[u8], m: &Markers) -> EngineResult<LineMerged> {
+        fn merge(&self, b: &[u8], o: &[u8], t: &[u8], m: &LazyMarkers) -> EngineResult<LineMerged> {
             if o.windows(11).any(|w| w == b"#@poolmerge") {
                 panic!("boom");
             }
-            Ok(GitMergeFile::default().merge(b, o, t, m)?)
+            Ok(GitMergeFile::default().merge(b, o, t, m.get())?)
         }
     }
 
     /// Always fails.
     struct Broken;
     impl LineMerge for Broken {
-        fn merge(&self, _: &[u8], _: &[u8], _: &[u8], _: &Markers) -> EngineResult<LineMerged> {
+        fn merge(&self, _: &[u8], _: &[u8], _: &[u8], _: &LazyMarkers) -> EngineResult<LineMerged> {
             Err(crate::merge::Error::LineMerge(
                 crate::merge::LineMergeError::Git("no git here".into()),
             ))

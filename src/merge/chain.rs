@@ -21,7 +21,7 @@ impl LineMerge for Chain<'_> {
         base: &[u8],
         ours: &[u8],
         theirs: &[u8],
-        markers: &Markers,
+        markers: &crate::conflict::LazyMarkers,
     ) -> Result<line::LineMerged> {
         let opts = Options {
             markers: markers.clone(),

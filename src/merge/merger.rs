@@ -221,18 +221,23 @@ impl<'a> Merger<'a> {
             Err(doubt) => return plain(self.input, self.opts, self.line, Plain::Doubt(doubt)),
         };
         let reordered = self.mark_reordered(&mut merged.variants);
-        let lines = self.merge_lines(&merged.variants)?;
-        let (phase1, conflicts, shown_pinned) = self.put_back(&lines, &merged.results);
-        drop(lines);
+        let masked = self.masked_texts(&merged.variants);
+        let pieces = self.line.pieces(
+            &masked[BASE],
+            &masked[OURS],
+            &masked[THEIRS],
+            &self.opts.markers,
+        )?;
+        let (pieces, conflicts, shown_pinned) = self.put_back(pieces, &merged.results);
         let need_pin_import = merged.need_pin_import || shown_pinned;
         // The pool import: merge the names, add the pin's, retire unused ones.
         let mut decisions = merged.decisions;
         let content = self.settle_imports(
-            &phase1,
+            pieces,
             need_pin_import && self.opts.pin().needs_import(),
             &mut decisions,
         )?;
-        drop(phase1);
+        drop(masked);
         if contains(&content, self.placeholders.prefix().as_bytes()) {
             return Err(Error::PlaceholderSurvived);
         }
@@ -242,7 +247,7 @@ impl<'a> Merger<'a> {
                 &content,
                 &import.module,
                 &import.name,
-                &self.opts.markers,
+                self.opts.markers.get(),
             ),
             _ => None,
         };
@@ -397,9 +402,8 @@ impl<'a> Merger<'a> {
         reordered
     }
 
-    /// The three versions masked (each group's region replaced by its placeholder
-    /// line) and merged by lines.
-    fn merge_lines(&self, variants: &[[Option<Variant>; 3]]) -> Result<line::LineMerged> {
+    /// The three versions masked: each group's region replaced by its placeholder line.
+    fn masked_texts(&self, variants: &[[Option<Variant>; 3]]) -> Vec<Vec<u8>> {
         let mut folds: [Vec<(usize, usize)>; 3] = Default::default();
         let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
             .iter()
@@ -424,33 +428,22 @@ impl<'a> Merger<'a> {
             })
             .collect();
         self.line.folded(&folds[OURS], &folds[THEIRS]);
-        self.line.merge(
-            &masked_texts[BASE],
-            &masked_texts[OURS],
-            &masked_texts[THEIRS],
-            &self.opts.markers,
-        )
+        masked_texts
     }
 
     /// The engine groups put back in place of their placeholders, each section of a
-    /// conflict block taking its own version. Returns the text, the conflict count
+    /// conflict block taking its own version. Returns the pieces, the conflict count
     /// (the line merge's and the regions'), and whether a conflict side shows a
     /// pinned engine the merge itself dropped.
-    fn put_back(
+    fn put_back<'p>(
         &self,
-        lines: &line::LineMerged,
+        pieces: Vec<line::Piece<'p>>,
         results: &[GroupResult],
-    ) -> (Vec<u8>, usize, bool) {
-        let mut conflicts = lines.conflicts;
-        let replacements: usize = results
+    ) -> (Vec<line::Piece<'p>>, usize, bool) {
+        let mut conflicts = pieces
             .iter()
-            .map(|r| {
-                [&r.merged, &r.ours, &r.theirs, &r.base]
-                    .iter()
-                    .map(|t| t.as_ref().map_or(0, |t| t.len() + 2))
-                    .sum::<usize>()
-            })
-            .sum();
+            .filter(|p| matches!(p, line::Piece::Conflict(_)))
+            .count();
         let is_engine_group = |gi: usize| {
             let g = &self.groups[gi];
             [BASE, OURS, THEIRS]
@@ -458,36 +451,30 @@ impl<'a> Merger<'a> {
                 .any(|&v| self.region(v, g).is_some_and(Region::is_engine))
         };
         let mut shown_pinned = false;
-        let text = unmask(
-            &lines.content,
-            replacements,
-            &self.placeholders,
-            &self.opts.markers,
-            &mut |gi, _variant, section| {
-                if gi >= results.len() || !is_engine_group(gi) {
-                    return None;
+        let pieces = unmask(pieces, &self.placeholders, &mut |gi, _variant, section| {
+            if gi >= results.len() || !is_engine_group(gi) {
+                return None;
+            }
+            let r = &results[gi];
+            let text = match section {
+                Section::Base => r.base.clone(),
+                Section::Outside => {
+                    if r.conflict {
+                        conflicts += 1;
+                    }
+                    r.merged.clone()
                 }
-                let r = &results[gi];
-                let text = match section {
-                    Section::Base => r.base.clone(),
-                    Section::Outside => {
-                        if r.conflict {
-                            conflicts += 1;
-                        }
-                        r.merged.clone()
-                    }
-                    Section::Ours => {
-                        shown_pinned |= r.pinned_in_sides;
-                        r.ours.clone()
-                    }
-                    Section::Theirs => {
-                        shown_pinned |= r.pinned_in_sides;
-                        r.theirs.clone()
-                    }
-                };
-                Some(text)
-            },
-        );
-        (text, conflicts, shown_pinned)
+                Section::Ours => {
+                    shown_pinned |= r.pinned_in_sides;
+                    r.ours.clone()
+                }
+                Section::Theirs => {
+                    shown_pinned |= r.pinned_in_sides;
+                    r.theirs.clone()
+                }
+            };
+            Some(text)
+        });
+        (pieces, conflicts, shown_pinned)
     }
 }

@@ -20,7 +20,7 @@ mod working;
 
 use std::fmt;
 
-use crate::conflict::{Markers, has_complete_block, outside_blocks};
+use crate::conflict::{LazyMarkers, has_complete_block, outside_blocks};
 use crate::policy::Pin;
 use crate::python::{self, ImportedName, contains};
 use crate::region::{Ctx, EngineSide, RegionMerge};
@@ -49,8 +49,9 @@ pub struct Input<'a> {
 /// How to merge.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Conflict markers: size, style, labels.
-    pub markers: Markers,
+    /// Conflict markers: size, labels, and the style (or how to look it up when a
+    /// conflict needs it).
+    pub markers: LazyMarkers,
     /// The pins to keep, never empty: the first is merged here, the others inside its
     /// line merge, each in turn, so that every pin's regions are poolmerge's and the
     /// rest is git's.
@@ -67,7 +68,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options::for_pins(Markers::default(), &[])
+        Options::for_pins(crate::conflict::Markers::default(), &[])
     }
 }
 
@@ -97,9 +98,9 @@ impl Options {
     }
 
     /// Options for a profile's pins (the first one and the rest).
-    pub fn for_pins(markers: Markers, pins: &[Pin]) -> Options {
+    pub fn for_pins(markers: impl Into<LazyMarkers>, pins: &[Pin]) -> Options {
         Options {
-            markers,
+            markers: markers.into(),
             pins: if pins.is_empty() {
                 vec![Pin::builtin()]
             } else {
@@ -278,7 +279,7 @@ fn merge_pools(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Me
             mode: Mode::Binary,
         });
     }
-    let size = opts.markers.size;
+    let size = opts.markers.size();
     if has_complete_block(input.ours, size) || has_complete_block(input.theirs, size) {
         return plain(input, opts, line, Plain::Markers);
     }

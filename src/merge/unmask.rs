@@ -1,6 +1,9 @@
 //! Putting merged regions back in place of their placeholders: in a conflict block of
 //! the line merge, each section takes that side's own version.
 
+use std::borrow::Cow;
+
+use super::line::{Block, Piece};
 use super::placeholders::Variant;
 use super::*;
 
@@ -45,18 +48,18 @@ pub(super) enum Section {
     Theirs,
 }
 
-/// Replaces placeholder lines. `lookup(group, variant, section)` gives `None` to keep
-/// the line as it is, `Some(None)` to drop it (with its end of line), and
-/// `Some(Some(text))` to replace its content.
 /// `text` without the base sections (`|||||||` to `=======`) of its conflict blocks.
 pub(super) fn without_base_sections<'t>(
     text: &'t [u8],
-    markers: &Markers,
+    markers: &LazyMarkers,
 ) -> std::borrow::Cow<'t, [u8]> {
-    let (base, sep) = (markers.base_line(), markers.separator_line());
-    if markers.style == crate::conflict::Style::Merge || !contains(text, &base) {
+    // The base marker's line depends on the label alone: without it, no style is looked
+    // up.
+    let base = markers.known().base_line();
+    if !contains(text, &base) || markers.get().style == crate::conflict::Style::Merge {
         return std::borrow::Cow::Borrowed(text);
     }
+    let sep = markers.get().separator_line();
     let mut out = Vec::with_capacity(text.len());
     let mut in_base = false;
     for line in text.split_inclusive(|&b| b == b'\n') {
@@ -109,31 +112,44 @@ fn with_eol<'t>(text: &'t [u8], eol: &[u8]) -> std::borrow::Cow<'t, [u8]> {
     }
 }
 
-pub(super) fn unmask(
-    text: &[u8],
-    extra: usize,
+/// What replaces a placeholder line: `None` keeps the line as it is, `Some(None)`
+/// drops it (with its end of line), `Some(Some(text))` replaces its content.
+pub(super) type Lookup<'l> = dyn FnMut(usize, Variant, Section) -> Option<Option<Vec<u8>>> + 'l;
+
+/// Replaces placeholder lines, walking the merge's pieces: text is outside any block,
+/// and each section of a block is that side's (or the base's).
+pub(super) fn unmask<'a>(
+    pieces: Vec<Piece<'a>>,
     placeholders: &Placeholders,
-    markers: &Markers,
-    lookup: &mut dyn FnMut(usize, Variant, Section) -> Option<Option<Vec<u8>>>,
-) -> Vec<u8> {
-    let (open, base, sep, close) = (
-        markers.open_line(),
-        markers.base_line(),
-        markers.separator_line(),
-        markers.close_line(),
-    );
-    let mut section = Section::Outside;
-    // `extra`: at least what the replacements add, so that the buffer is allocated once.
-    let mut out = Vec::with_capacity(text.len() + extra);
+    lookup: &mut Lookup,
+) -> Vec<Piece<'a>> {
+    pieces
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => Piece::Text(replace(t, Section::Outside, placeholders, lookup)),
+            Piece::Conflict(b) => Piece::Conflict(Block {
+                ours: replace(b.ours, Section::Ours, placeholders, lookup),
+                base: replace(b.base, Section::Base, placeholders, lookup),
+                theirs: replace(b.theirs, Section::Theirs, placeholders, lookup),
+                crlf: b.crlf,
+            }),
+        })
+        .collect()
+}
+
+/// The placeholder lines of one piece (or section) replaced.
+fn replace<'a>(
+    text: Cow<'a, [u8]>,
+    section: Section,
+    placeholders: &Placeholders,
+    lookup: &mut Lookup,
+) -> Cow<'a, [u8]> {
+    if !contains(&text, placeholders.prefix().as_bytes()) {
+        return text;
+    }
+    let mut out = Vec::with_capacity(text.len() * 2);
     for line in text.split_inclusive(|&b| b == b'\n') {
         let (body, eol) = split_eol(line);
-        match section {
-            Section::Outside if body == open => section = Section::Ours,
-            Section::Ours if body == base => section = Section::Base,
-            Section::Ours | Section::Base if body == sep => section = Section::Theirs,
-            Section::Theirs if body == close => section = Section::Outside,
-            _ => {}
-        }
         if let Some((g, variant)) = placeholders.parse(body)
             && let Some(replacement) = lookup(g, variant, section)
         {
@@ -145,5 +161,5 @@ pub(super) fn unmask(
         }
         out.extend_from_slice(line);
     }
-    out
+    Cow::Owned(out)
 }

@@ -46,7 +46,7 @@ pub(super) fn working_sides(
         }
     }
     // The size the line merge writes (git's default where none is given).
-    let size = match opts.markers.size {
+    let size = match opts.markers.size() {
         0 => crate::conflict::DEFAULT_MARKER_SIZE,
         n => n,
     };
@@ -105,7 +105,7 @@ pub(super) fn pinned_versions(
     if !carries(input.ours) && !carries(input.theirs) {
         return Ok(None);
     }
-    let size = opts.markers.size;
+    let size = opts.markers.size();
     let pinned: Vec<Vec<u8>> = [input.base, input.ours, input.theirs]
         .iter()
         .map(|t| crate::check::fix_all(t, &pins, size).content)

@@ -35,10 +35,12 @@ pub(super) fn merge_comments<'a>(
             .flat_map(|l| [*l, b"\n"].concat())
             .collect::<Vec<u8>>()
     };
-    if let Ok(m) = ctx
-        .line
-        .merge(&join(&bc), &join(&fc), &join(&uc), &Markers::default())
-        && m.conflicts == 0
+    if let Ok(m) = ctx.line.merge(
+        &join(&bc),
+        &join(&fc),
+        &join(&uc),
+        &Markers::default().into(),
+    ) && m.conflicts == 0
     {
         let lines = m
             .content

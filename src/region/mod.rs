@@ -127,8 +127,8 @@ pub(crate) fn statement_name(stmt: &EngineStatement, pin: &Pin) -> String {
 pub(crate) struct Ctx<'a> {
     /// The pin.
     pub pin: &'a Pin,
-    /// Conflict markers for region conflicts.
-    pub markers: &'a Markers,
+    /// Conflict markers for region conflicts (the style looked up only for one).
+    pub markers: &'a crate::conflict::LazyMarkers,
     /// The line merge, for comment runs both sides edited.
     pub line: &'a dyn LineMerge,
     /// The fork's side when the regions themselves do not tell (file-level pin).
@@ -413,9 +413,12 @@ pub(crate) fn merge_region(
                 Side::Theirs => (upstream_text, fork_text),
             };
             let base_s = base.map(|base| base.lines().to_vec());
-            let block =
-                ctx.markers
-                    .render_block(Some(&ours_s), base_s.as_deref(), Some(&theirs_s), eol);
+            let block = ctx.markers.get().render_block(
+                Some(&ours_s),
+                base_s.as_deref(),
+                Some(&theirs_s),
+                eol,
+            );
             let text = join_region(&comments, &block, eol);
             decision.outcome = Outcome::Conflict;
             decision.note = reason.to_string();
@@ -456,7 +459,7 @@ pub(crate) fn one_side(side: EngineSide, which: Side, ctx: &Ctx, added: bool) ->
             Side::Ours => (Some(lines.text.as_slice()), None),
             Side::Theirs => (None, Some(lines.text.as_slice())),
         };
-        let block = ctx.markers.render_block(ours, None, theirs, eol);
+        let block = ctx.markers.get().render_block(ours, None, theirs, eol);
         return RegionMerge {
             ours: text.clone(),
             theirs: text,

@@ -251,11 +251,12 @@ pub(crate) fn resolve(
         &versions[1].regions,
         &versions[2].regions,
     );
+    let markers = crate::conflict::LazyMarkers::from(markers.clone());
     let resolver = Resolver {
         pin,
         ctx: Ctx {
             pin,
-            markers,
+            markers: &markers,
             line,
             fork_default: Side::Ours,
             beside: &[],

@@ -26,6 +26,7 @@ pub mod diff;
 pub mod git;
 mod markers;
 
+use std::borrow::Cow;
 use std::fmt;
 
 pub use markers::{DEFAULT_MARKER_SIZE, Markers, Style};
@@ -330,19 +331,29 @@ fn zdiff3_refine(hunks: &mut [Hunk], ours: &Text, theirs: &Text) {
     }
 }
 
-/// Copies lines; with `add_nl`, ends the last one if it has no end of line.
-fn copy(out: &mut Vec<u8>, t: &Text, i: i64, count: i64, needs_cr: bool, add_nl: bool) {
+/// Lines `i..i + count` of a text, as they are.
+fn lines<'a>(t: &Text<'a>, i: i64, count: i64) -> &'a [u8] {
     if count < 1 {
-        return;
+        return &[];
     }
-    let start = t.lines.start(i as usize);
-    let end = t.lines.end((i + count - 1) as usize);
-    out.extend_from_slice(&t.bytes[start..end]);
-    if add_nl && t.bytes[end - 1] != b'\n' {
-        if needs_cr {
-            out.push(b'\r');
+    &t.bytes[t.lines.start(i as usize)..t.lines.end((i + count - 1) as usize)]
+}
+
+/// Lines of a conflict's section, the last one ended if it has no end of line (with
+/// CRLF where the block's markers have it), as git writes them inside a block.
+fn section<'a>(t: &Text<'a>, i: i64, count: i64, needs_cr: bool) -> Cow<'a, [u8]> {
+    let text = lines(t, i, count);
+    match text.last() {
+        Some(&last) if last != b'\n' => {
+            let mut owned = Vec::with_capacity(text.len() + 2);
+            owned.extend_from_slice(text);
+            if needs_cr {
+                owned.push(b'\r');
+            }
+            owned.push(b'\n');
+            Cow::Owned(owned)
         }
-        out.push(b'\n');
+        _ => Cow::Borrowed(text),
     }
 }
 
@@ -359,85 +370,108 @@ fn cr_needed(base: &Text, ours: &Text, theirs: &Text, m: &Hunk) -> bool {
     needs > 0
 }
 
-fn marker(out: &mut Vec<u8>, ch: u8, size: usize, label: Option<&str>, needs_cr: bool) {
-    out.extend(std::iter::repeat_n(ch, size));
-    if let Some(l) = label {
-        out.push(b' ');
-        out.extend_from_slice(l.as_bytes());
-    }
-    if needs_cr {
-        out.push(b'\r');
-    }
-    out.push(b'\n');
+/// A stretch of the merged file: text taken as it is, or a conflict block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Lines merged cleanly (from ours, or from theirs), ends of line included.
+    Text(Cow<'a, [u8]>),
+    /// Both sides changed these lines.
+    Conflict(Block<'a>),
 }
 
-/// Writes the merged file.
-fn fill(hunks: &[Hunk], base: &Text, ours: &Text, theirs: &Text, markers: &Markers) -> Vec<u8> {
-    let size = if markers.size == 0 {
-        DEFAULT_MARKER_SIZE
-    } else {
-        markers.size
-    };
-    // An upper bound of the output's size, so that the buffer is allocated once:
-    // ours, plus what each hunk may add (theirs' and the base's lines, four marker
-    // lines, ends of line).
-    let label = |l: &Option<String>| l.as_deref().map_or(0, str::len);
-    let marker_lines =
-        4 * (size + 4) + label(&markers.ours) + label(&markers.base) + label(&markers.theirs);
-    let bytes = |t: &Text, i: i64, chg: i64| -> usize {
-        if chg < 1 {
-            0
-        } else {
-            t.lines.end((i + chg - 1) as usize) - t.lines.start(i as usize)
+/// One conflict block's sections, each a run of whole lines (every one ended, as git
+/// writes them inside a block), before the markers are written around them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block<'a> {
+    /// Our lines.
+    pub ours: Cow<'a, [u8]>,
+    /// The base's lines (written in the diff3 and zdiff3 styles).
+    pub base: Cow<'a, [u8]>,
+    /// Their lines.
+    pub theirs: Cow<'a, [u8]>,
+    /// Whether the marker lines end in CRLF.
+    pub crlf: bool,
+}
+
+/// The part of a merge that no conflict style changes: both sides diffed against the
+/// base, and the two edit scripts walked together into hunks. [`Plan::pieces`] then
+/// refines the conflicts as a style asks and [`render`] writes them.
+pub struct Plan<'a> {
+    base: Text<'a>,
+    ours: Text<'a>,
+    theirs: Text<'a>,
+    hunks: Vec<Hunk>,
+    /// The whole result when one side did not change the base: the other side.
+    whole: Option<&'a [u8]>,
+}
+
+impl<'a> Plan<'a> {
+    /// Whether any hunk conflicts before a style refines it. Without one, every style
+    /// gives the same merge; with one, the style can change where the blocks are, or
+    /// (the merge style) find that both sides made the same change.
+    pub fn has_conflicts(&self) -> bool {
+        self.hunks.iter().any(|h| h.mode == Mode::Conflict)
+    }
+
+    /// The merged file as pieces, conflicts refined as `style` refines them.
+    pub fn pieces(&self, style: Style) -> Result<Vec<Piece<'a>>, Error> {
+        if let Some(whole) = self.whole {
+            return Ok(vec![Piece::Text(Cow::Borrowed(whole))]);
         }
-    };
-    let extra: usize = hunks
-        .iter()
-        .map(|m| match m.mode {
-            Mode::Ours | Mode::Same => 4,
-            Mode::Theirs => bytes(theirs, m.i2, m.chg2) + 4,
-            Mode::Conflict => {
-                bytes(theirs, m.i2, m.chg2) + bytes(base, m.i0, m.chg0) + marker_lines + 8
+        let (b, o, t) = (&self.base, &self.ours, &self.theirs);
+        let hunks = match style {
+            Style::Zdiff3 => {
+                let mut hs = self.hunks.clone();
+                zdiff3_refine(&mut hs, o, t);
+                Cow::Owned(hs)
             }
-        })
-        .sum();
-    let mut out = Vec::with_capacity(ours.bytes.len() + extra);
-    let mut i = 0i64;
-    for m in hunks {
-        match m.mode {
-            Mode::Conflict => {
-                let cr = cr_needed(base, ours, theirs, m);
-                copy(&mut out, ours, i, m.i1 - i, false, false);
-                marker(&mut out, b'<', size, markers.ours.as_deref(), cr);
-                copy(&mut out, ours, m.i1, m.chg1, cr, true);
-                if markers.style != Style::Merge {
-                    marker(&mut out, b'|', size, markers.base.as_deref(), cr);
-                    copy(&mut out, base, m.i0, m.chg0, cr, true);
+            Style::Diff3 => Cow::Borrowed(&self.hunks),
+            Style::Merge if self.has_conflicts() => {
+                Cow::Owned(simplify(refine(self.hunks.clone(), o, t)?, o))
+            }
+            Style::Merge => Cow::Borrowed(&self.hunks),
+        };
+        let mut out = Vec::with_capacity(2 * hunks.len() + 1);
+        // Lines of ours not yet written: `from..` (written in one piece with what
+        // follows them in ours).
+        let mut from = 0i64;
+        for m in hunks.iter() {
+            match m.mode {
+                Mode::Conflict => {
+                    let cr = cr_needed(b, o, t, m);
+                    push_text(&mut out, lines(o, from, m.i1 - from));
+                    out.push(Piece::Conflict(Block {
+                        ours: section(o, m.i1, m.chg1, cr),
+                        base: section(b, m.i0, m.chg0, cr),
+                        theirs: section(t, m.i2, m.chg2, cr),
+                        crlf: cr,
+                    }));
+                    from = m.i1 + m.chg1;
                 }
-                marker(&mut out, b'=', size, None, cr);
-                copy(&mut out, theirs, m.i2, m.chg2, cr, true);
-                marker(&mut out, b'>', size, markers.theirs.as_deref(), cr);
+                // Ours' lines stay where they are: written with the next piece.
+                Mode::Ours => {}
+                Mode::Theirs => {
+                    push_text(&mut out, lines(o, from, m.i1 - from));
+                    push_text(&mut out, lines(t, m.i2, m.chg2));
+                    from = m.i1 + m.chg1;
+                }
+                Mode::Same => {}
             }
-            Mode::Ours => {
-                copy(&mut out, ours, i, m.i1 - i, false, false);
-                let cr = cr_needed(base, ours, theirs, m);
-                copy(&mut out, ours, m.i1, m.chg1, cr, false);
-            }
-            Mode::Theirs => {
-                copy(&mut out, ours, i, m.i1 - i, false, false);
-                copy(&mut out, theirs, m.i2, m.chg2, false, false);
-            }
-            Mode::Same => continue,
         }
-        i = m.i1 + m.chg1;
+        push_text(&mut out, lines(o, from, o.n() - from));
+        Ok(out)
     }
-    copy(&mut out, ours, i, ours.n() - i, false, false);
-    out
 }
 
-/// Merges like `git merge-file -p --diff-algorithm=histogram` (default level, no
-/// favouring), with the given markers.
-pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], markers: &Markers) -> Result<Merged, Error> {
+fn push_text<'a>(out: &mut Vec<Piece<'a>>, text: &'a [u8]) {
+    if !text.is_empty() {
+        out.push(Piece::Text(Cow::Borrowed(text)));
+    }
+}
+
+/// Diffs both sides against the base and walks the two edit scripts together: the
+/// merge before any conflict style applies.
+pub fn plan<'a>(base: &'a [u8], ours: &'a [u8], theirs: &'a [u8]) -> Result<Plan<'a>, Error> {
     if [base, ours, theirs].iter().any(|t| is_binary(t)) {
         return Err(Error::Binary);
     }
@@ -458,29 +492,171 @@ pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], markers: &Markers) -> Resu
     let s2 = diff::Pair::from_classes(cb, nb, &interned[2].0, total)
         .diff()
         .map_err(|_| Error::GaveUp)?;
-    if s1.is_empty() {
-        return Ok(Merged {
-            content: theirs.to_vec(),
-            conflicts: 0,
-        });
-    }
-    if s2.is_empty() {
-        return Ok(Merged {
-            content: ours.to_vec(),
-            conflicts: 0,
-        });
-    }
-    let mut hs = hunks(&s1, &s2, &o, &t, b.n());
-    match markers.style {
-        Style::Zdiff3 => zdiff3_refine(&mut hs, &o, &t),
-        Style::Diff3 => {}
-        Style::Merge => hs = simplify(refine(hs, &o, &t)?, &o),
-    }
-    let conflicts = hs.iter().filter(|h| h.mode == Mode::Conflict).count();
-    Ok(Merged {
-        content: fill(&hs, &b, &o, &t, markers),
-        conflicts,
+    let whole = if s1.is_empty() {
+        Some(theirs)
+    } else if s2.is_empty() {
+        Some(ours)
+    } else {
+        None
+    };
+    let hunks = if whole.is_some() {
+        Vec::new()
+    } else {
+        hunks(&s1, &s2, &o, &t, b.n())
+    };
+    Ok(Plan {
+        base: b,
+        ours: o,
+        theirs: t,
+        hunks,
+        whole,
     })
+}
+
+/// Writes pieces with their conflict markers: the merged file, as `git merge-file`
+/// writes it.
+pub fn render(pieces: &[Piece], markers: &Markers) -> Merged {
+    let size = if markers.size == 0 {
+        DEFAULT_MARKER_SIZE
+    } else {
+        markers.size
+    };
+    let diff3 = markers.style != Style::Merge;
+    let label = |l: &Option<String>| l.as_deref().map_or(0, |l| l.len() + 1);
+    let marker_bytes =
+        4 * (size + 2) + label(&markers.ours) + label(&markers.base) + label(&markers.theirs);
+    let len: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Conflict(c) => c.ours.len() + c.base.len() + c.theirs.len() + marker_bytes,
+        })
+        .sum();
+    let mut out = Vec::with_capacity(len);
+    let mut conflicts = 0;
+    for p in pieces {
+        match p {
+            Piece::Text(t) => out.extend_from_slice(t),
+            Piece::Conflict(c) => {
+                conflicts += 1;
+                marker(&mut out, b'<', size, markers.ours.as_deref(), c.crlf);
+                out.extend_from_slice(&c.ours);
+                if diff3 {
+                    marker(&mut out, b'|', size, markers.base.as_deref(), c.crlf);
+                    out.extend_from_slice(&c.base);
+                }
+                marker(&mut out, b'=', size, None, c.crlf);
+                out.extend_from_slice(&c.theirs);
+                marker(&mut out, b'>', size, markers.theirs.as_deref(), c.crlf);
+            }
+        }
+    }
+    Merged {
+        content: out,
+        conflicts,
+    }
+}
+
+fn marker(out: &mut Vec<u8>, ch: u8, size: usize, label: Option<&str>, needs_cr: bool) {
+    out.extend(std::iter::repeat_n(ch, size));
+    if let Some(l) = label {
+        out.push(b' ');
+        out.extend_from_slice(l.as_bytes());
+    }
+    if needs_cr {
+        out.push(b'\r');
+    }
+    out.push(b'\n');
+}
+
+/// A merged file read back into pieces: every complete conflict block written with
+/// `markers` (each marker line as [`render`] writes it) is a [`Piece::Conflict`], the
+/// rest is text, so that rendering the pieces gives `text` back. For a merge made
+/// elsewhere (`git merge-file` itself); [`Plan::pieces`] needs no parsing.
+pub fn parse<'a>(text: &'a [u8], markers: &Markers) -> Vec<Piece<'a>> {
+    let diff3 = markers.style != Style::Merge;
+    let [open, base, sep, close] = [
+        markers.open_line(),
+        markers.base_line(),
+        markers.separator_line(),
+        markers.close_line(),
+    ];
+    // Whether `line` is the marker `want`, ended as the block's first marker is.
+    let is = |line: &[u8], want: &[u8], crlf: bool| {
+        let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        line.len() == want.len() + eol.len() && line.starts_with(want) && line.ends_with(eol)
+    };
+    let mut out = Vec::new();
+    let mut text_from = 0; // where the current text piece starts
+    let mut at = 0;
+    // Within a block: where it starts, its end of line, and where each section starts.
+    let mut block: Option<(usize, bool, [usize; 4])> = None;
+    let mut stage = 0; // 1 ours, 2 base, 3 theirs
+    while at < text.len() {
+        let end = memchr_nl(text, at);
+        let line = &text[at..end];
+        match block.as_mut() {
+            None => {
+                let crlf = line.ends_with(b"\r\n");
+                if is(line, &open, crlf) {
+                    block = Some((at, crlf, [end, 0, 0, 0]));
+                    stage = 1;
+                }
+            }
+            Some((start, crlf, marks)) => {
+                let crlf = *crlf;
+                if stage == 1 && diff3 && is(line, &base, crlf) {
+                    marks[1] = at;
+                    stage = 2;
+                } else if (stage == 1 && !diff3 || stage == 2) && is(line, &sep, crlf) {
+                    marks[2] = at;
+                    marks[3] = end;
+                    stage = 3;
+                } else if stage == 3 && is(line, &close, crlf) {
+                    let start = *start;
+                    let m = *marks;
+                    let (ours_end, base_range) = if diff3 {
+                        let base_start = memchr_nl(text, m[1]);
+                        (m[1], base_start..m[2])
+                    } else {
+                        (m[2], m[2]..m[2])
+                    };
+                    if start > text_from {
+                        out.push(Piece::Text(Cow::Borrowed(&text[text_from..start])));
+                    }
+                    out.push(Piece::Conflict(Block {
+                        ours: Cow::Borrowed(&text[m[0]..ours_end]),
+                        base: Cow::Borrowed(&text[base_range]),
+                        theirs: Cow::Borrowed(&text[m[3]..at]),
+                        crlf,
+                    }));
+                    text_from = end;
+                    block = None;
+                    stage = 0;
+                }
+            }
+        }
+        at = end;
+    }
+    if text.len() > text_from {
+        out.push(Piece::Text(Cow::Borrowed(&text[text_from..])));
+    }
+    out
+}
+
+/// The end of the line that starts at `at` (after its `\n`, or the text's end).
+fn memchr_nl(text: &[u8], at: usize) -> usize {
+    text[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i + 1)
+}
+
+/// Merges like `git merge-file -p --diff-algorithm=histogram` (default level, no
+/// favouring), with the given markers.
+pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], markers: &Markers) -> Result<Merged, Error> {
+    let plan = plan(base, ours, theirs)?;
+    Ok(render(&plan.pieces(markers.style)?, markers))
 }
 
 #[cfg(test)]
@@ -505,6 +681,36 @@ mod tests {
             (String::from_utf8_lossy(&git.content), git.conflicts),
             "{b:?} {o:?} {t:?} {style}"
         );
+    }
+
+    /// Every merge of `both`'s cases, read back from its text, renders to that text.
+    #[test]
+    fn parsing_a_merge_gives_its_pieces_back() {
+        let cases = [
+            ("a\nb\nc\n", "a\nX\nc\n", "a\nY\nc\n"),
+            ("a\r\nb\r\nc\r\n", "a\r\nX\r\nc\r\n", "a\r\nY\r\nc\r\n"),
+            ("a\nb", "a\nX", "a\nY"),
+            ("a\nb\nc\nd\ne\n", "a\nB\nc\nD\ne\n", "a\nb2\nc\nd2\ne\n"),
+            // Marker-like lines inside the sides stay text or sections, never lost.
+            ("x\n", "=======\n<<<<<<<\n", "|||||||\n>>>>>>>\n"),
+        ];
+        for style in [Style::Merge, Style::Diff3, Style::Zdiff3] {
+            let m = Markers {
+                style,
+                ours: Some("o".into()),
+                ..Markers::default()
+            };
+            for (b, o, t) in cases {
+                let plan = plan(b.as_bytes(), o.as_bytes(), t.as_bytes()).unwrap();
+                let pieces = plan.pieces(style).unwrap();
+                let merged = render(&pieces, &m);
+                let back = parse(&merged.content, &m);
+                assert_eq!(render(&back, &m), merged, "{b:?} {o:?} {t:?} {style}");
+                let blocks =
+                    |p: &[Piece]| p.iter().filter(|p| matches!(p, Piece::Conflict(_))).count();
+                assert_eq!(blocks(&back), merged.conflicts, "{b:?} {o:?} {t:?} {style}");
+            }
+        }
     }
 
     #[test]

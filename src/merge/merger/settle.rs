@@ -22,15 +22,17 @@ impl Merger<'_> {
     /// when the file pins an engine and nothing imports the pin's name.
     pub(super) fn settle_imports(
         &self,
-        text: &[u8],
+        pieces: Vec<line::Piece>,
         need_pin: bool,
         decisions: &mut Vec<Decision>,
     ) -> Result<Vec<u8>> {
         let pin = self.opts.pin();
+        let phase1 = line::render(&pieces, &self.opts.markers).content;
         let Some(import) = &pin.import else {
             // A pin that imports nothing has no import regions: nothing to settle.
-            return Ok(text.to_vec());
+            return Ok(phase1);
         };
+        let text = &phase1[..];
         let mut names = self.import_groups(import);
         let retired = if need_pin {
             imports::unused(text, &pin.retire)
@@ -78,31 +80,22 @@ impl Merger<'_> {
             }
         }
         let rendered = self.render_groups(import, &names, &notes, decisions);
-        let rendered_len: usize = rendered
-            .iter()
-            .map(|(_, t)| t.as_ref().map_or(0, |t| t.len() + 2))
-            .sum();
-        let mut out = unmask(
-            text,
-            rendered_len + 256,
-            &self.placeholders,
-            &self.opts.markers,
-            &mut |gi, _variant, section| {
-                if let Some((_, t)) = rendered.iter().find(|(g, _)| *g == gi) {
-                    return Some(t.clone());
-                }
-                // An import both sides deleted still stands in the base section of a
-                // conflict: as it was there.
-                let v = match section {
-                    Section::Base => BASE,
-                    Section::Ours => OURS,
-                    Section::Theirs => THEIRS,
-                    Section::Outside => return None,
-                };
-                let region = self.region(v, self.groups.get(gi)?)?;
-                Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
-            },
-        );
+        let pieces = unmask(pieces, &self.placeholders, &mut |gi, _variant, section| {
+            if let Some((_, t)) = rendered.iter().find(|(g, _)| *g == gi) {
+                return Some(t.clone());
+            }
+            // An import both sides deleted still stands in the base section of a
+            // conflict: as it was there.
+            let v = match section {
+                Section::Base => BASE,
+                Section::Ours => OURS,
+                Section::Theirs => THEIRS,
+                Section::Outside => return None,
+            };
+            let region = self.region(v, self.groups.get(gi)?)?;
+            Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
+        });
+        let mut out = line::render(&pieces, &self.opts.markers).content;
         if let Some((line, side)) = reinserted {
             self.reinsert_import(import, &mut out, &line, side, decisions);
         }
@@ -276,7 +269,7 @@ impl Merger<'_> {
         let at = imports::near_neighbour(out, side.text, side.region).unwrap_or_else(|| {
             imports::insertion_point(out, package_of(&import.module), &import.name)
         });
-        let at = outside_blocks(out, at, self.opts.markers.size);
+        let at = outside_blocks(out, at, self.opts.markers.size());
         let eol = &side.text[side.region.eol.clone()];
         let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
         out.splice(at..at, [line, eol].concat());
@@ -300,7 +293,7 @@ impl Merger<'_> {
         decisions: &mut Vec<Decision>,
     ) {
         let at = imports::insertion_point(out, package_of(&import.module), &import.name);
-        let at = outside_blocks(out, at, self.opts.markers.size);
+        let at = outside_blocks(out, at, self.opts.markers.size());
         // The end of line of the lines around it.
         let eol = crate::region::edit::line_eol(out, at);
         let line = [
