@@ -105,17 +105,22 @@ pub(crate) struct Rerouted {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// The attributes git reads, with poolmerge's route made `merge=<to>` (written as a
-/// tree of `.gitattributes` files for `--attr-source`, and a copy of the user's and
-/// the system's attribute files). `None` when `$GIT_DIR/info/attributes` routes paths
-/// to poolmerge: it outranks every source git can be pointed at.
-pub(crate) fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> {
-    let info = repo.commondir().join("info").join("attributes");
-    if std::fs::read(&info).is_ok_and(|t| reroute(&t, DRIVER, to).is_some()) {
-        return Ok(None);
-    }
-    // The `.gitattributes` files git would read: the work tree's, else the index's
-    // (HEAD's in a bare repository).
+/// Every attribute file git reads here, besides the built-in ones: the
+/// `.gitattributes` files (the work tree's, else the index's; HEAD's in a bare
+/// repository), `$GIT_DIR/info/attributes`, the user's file and the system's.
+pub(crate) struct Sources {
+    /// `.gitattributes` files: path in the tree, text.
+    files: Vec<(String, Vec<u8>)>,
+    info: Option<Vec<u8>>,
+    system: Option<Vec<u8>>,
+    global: Option<Vec<u8>>,
+    /// `core.ignoreCase`: patterns match paths in any case.
+    ignore_case: bool,
+}
+
+/// Reads every attribute file git would read for the paths of this repository.
+pub(crate) fn sources(repo: &Repository) -> Result<Sources> {
+    let info = std::fs::read(repo.commondir().join("info").join("attributes")).ok();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let is_attributes = |p: &str| p == ".gitattributes" || p.ends_with("/.gitattributes");
     if let Some(dir) = repo.workdir() {
@@ -141,12 +146,151 @@ pub(crate) fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> 
             git2::TreeWalkResult::Ok
         })?;
     }
+    let system = if std::env::var_os("GIT_ATTR_NOSYSTEM").is_some() {
+        None
+    } else {
+        std::fs::read("/etc/gitattributes").ok()
+    };
+    let config = repo.config().ok();
+    let global_path = config
+        .as_ref()
+        .and_then(|c| c.get_path("core.attributesFile").ok())
+        .or_else(|| match std::env::var_os("XDG_CONFIG_HOME") {
+            Some(x) if !x.is_empty() => Some(PathBuf::from(x).join("git/attributes")),
+            _ => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/git/attributes")),
+        });
+    let global = global_path.as_ref().and_then(|p| std::fs::read(p).ok());
+    let ignore_case = config_string(Some(repo), "core.ignoreCase")
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"));
+    Ok(Sources {
+        files,
+        info,
+        system,
+        global,
+        ignore_case,
+    })
+}
+
+/// The paths some attribute line that routes to poolmerge could match: a superset of
+/// the owned paths, worked out from the lines' patterns (their literal start and end),
+/// so that `git check-attr` is asked about those paths only. A line git could read in
+/// another way (a macro, a quoted pattern) makes every path a candidate.
+pub(crate) struct Candidates {
+    every: bool,
+    /// `(prefix, suffix)`: a candidate starts with one and ends with the other.
+    rules: Vec<(String, String)>,
+    ignore_case: bool,
+}
+
+impl Candidates {
+    /// The candidates of every line in `sources` that names poolmerge's driver.
+    pub(crate) fn of(sources: &Sources) -> Candidates {
+        let mut out = Candidates {
+            every: false,
+            rules: Vec::new(),
+            ignore_case: sources.ignore_case,
+        };
+        let route = format!("merge={DRIVER}");
+        let rooted = [&sources.info, &sources.system, &sources.global];
+        let all = sources
+            .files
+            .iter()
+            .map(|(path, text)| (&path[..path.len() - ".gitattributes".len()], text))
+            .chain(rooted.into_iter().flatten().map(|t| ("", t)));
+        for (dir, text) in all {
+            for line in String::from_utf8_lossy(text).lines() {
+                let mut words = line.split_whitespace();
+                let Some(pattern) = words.next() else {
+                    continue;
+                };
+                if pattern.starts_with('#') || !words.any(|w| w == route) {
+                    continue;
+                }
+                match rule(dir, pattern) {
+                    Some(r) => out.rules.push(r),
+                    None => out.every = true,
+                }
+            }
+        }
+        if out.ignore_case {
+            for (prefix, suffix) in &mut out.rules {
+                *prefix = prefix.to_lowercase();
+                *suffix = suffix.to_lowercase();
+            }
+        }
+        out
+    }
+
+    /// Whether some routing line could match `path`.
+    pub(crate) fn may_route(&self, path: &str) -> bool {
+        if self.every {
+            return true;
+        }
+        let lower;
+        let path = if self.ignore_case {
+            lower = path.to_lowercase();
+            &lower
+        } else {
+            path
+        };
+        self.rules.iter().any(|(prefix, suffix)| {
+            path.starts_with(prefix.as_str()) && path.ends_with(suffix.as_str())
+        })
+    }
+}
+
+/// The literal start and end every path `pattern` (in the attributes file of `dir`)
+/// matches; `None` for a pattern read otherwise than as a plain pattern.
+fn rule(dir: &str, pattern: &str) -> Option<(String, String)> {
+    if pattern.starts_with("[attr]") || pattern.starts_with('"') || pattern.starts_with('!') {
+        return None;
+    }
+    let (anchored, body) = match pattern.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (pattern.contains('/'), pattern),
+    };
+    if body.is_empty() || body.ends_with('/') {
+        return None;
+    }
+    let wild = |c: char| matches!(c, '*' | '?' | '[' | '\\');
+    let first = body.find(wild);
+    let last = body.rfind(wild);
+    let prefix = match (anchored, first) {
+        (true, Some(i)) => format!("{dir}{}", &body[..i]),
+        (true, None) => format!("{dir}{body}"),
+        (false, _) => dir.to_string(),
+    };
+    let suffix = match last {
+        Some(i) => body[i + 1..].to_string(),
+        None => body.to_string(),
+    };
+    Some((prefix, suffix))
+}
+
+/// The attributes git reads, with poolmerge's route made `merge=<to>` (written as a
+/// tree of `.gitattributes` files for `--attr-source`, and a copy of the user's and
+/// the system's attribute files). `None` when `$GIT_DIR/info/attributes` routes paths
+/// to poolmerge: it outranks every source git can be pointed at.
+pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result<Option<Rerouted>> {
+    if sources
+        .info
+        .as_ref()
+        .is_some_and(|t| reroute(t, DRIVER, to).is_some())
+    {
+        return Ok(None);
+    }
+    let Sources {
+        files,
+        system,
+        global,
+        ..
+    } = sources;
     let mut args = Vec::new();
     let mut envs = Vec::new();
     if files.iter().any(|(_, t)| reroute(t, DRIVER, to).is_some()) {
         let empty = repo.treebuilder(None)?.write()?;
         let mut update = git2::build::TreeUpdateBuilder::new();
-        for (path, text) in &files {
+        for (path, text) in files {
             let text = reroute(text, DRIVER, to).unwrap_or_else(|| text.clone());
             update.upsert(path.as_str(), repo.blob(&text)?, git2::FileMode::Blob);
         }
@@ -155,21 +299,6 @@ pub(crate) fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> 
     } else if repo.is_bare() {
         args.push("--attr-source=HEAD".to_string());
     }
-    // The lowest-ranked sources: the system's file, then the user's.
-    let system = if std::env::var_os("GIT_ATTR_NOSYSTEM").is_some() {
-        None
-    } else {
-        std::fs::read("/etc/gitattributes").ok()
-    };
-    let global_path = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_path("core.attributesFile").ok())
-        .or_else(|| match std::env::var_os("XDG_CONFIG_HOME") {
-            Some(x) if !x.is_empty() => Some(PathBuf::from(x).join("git/attributes")),
-            _ => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/git/attributes")),
-        });
-    let global = global_path.as_ref().and_then(|p| std::fs::read(p).ok());
     let system_routes = system
         .as_ref()
         .is_some_and(|t| reroute(t, DRIVER, to).is_some());
@@ -182,7 +311,7 @@ pub(crate) fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> 
             .prefix("poolmerge-attributes-")
             .tempdir()?;
         let mut text = Vec::new();
-        for part in [&system, &global].into_iter().flatten() {
+        for part in [system, global].into_iter().flatten() {
             text.extend(reroute(part, DRIVER, to).unwrap_or_else(|| part.clone()));
             text.push(b'\n');
         }
@@ -204,3 +333,120 @@ pub(crate) fn rerouted(repo: &Repository, to: &str) -> Result<Option<Rerouted>> 
 
 /// The attributes poolmerge reads for the files it writes.
 pub(crate) const FILE_ATTRS: &[&str] = &["merge", "conflict-marker-size", "text", "eol"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(ok.status.success(), "git {args:?}: {ok:?}");
+    }
+
+    /// Paths in several directories, cases and extensions.
+    fn paths() -> Vec<String> {
+        let mut out = Vec::new();
+        for dir in [
+            "",
+            "database/",
+            "database/old/",
+            "sub/",
+            "sub/deep/",
+            "lib/a/b/",
+            "Database/",
+        ] {
+            for name in [
+                "top.py",
+                "x_db.py",
+                "models.py",
+                "notes.txt",
+                "a.PY",
+                "db.pyc",
+                "x_.py",
+            ] {
+                out.push(format!("{dir}{name}"));
+            }
+        }
+        out
+    }
+
+    /// Every path git routes to poolmerge is a candidate, and the others mostly not.
+    fn holds(lines: &[(&str, &str)], ignore_case: bool) -> (usize, usize) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q"]);
+        if ignore_case {
+            git(dir, &["config", "core.ignoreCase", "true"]);
+        }
+        for (file, text) in lines {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            if file.ends_with(".gitattributes") {
+                git(dir, &["add", file]);
+            }
+        }
+        let repo = Repository::open(dir).unwrap();
+        let sources = sources(&repo).unwrap();
+        let candidates = Candidates::of(&sources);
+        let all = paths();
+        let attrs = attributes(&repo, &all, &["merge"], None).unwrap();
+        let mut routed = 0;
+        for p in &all {
+            if owned(&attrs, p) {
+                routed += 1;
+                assert!(
+                    candidates.may_route(p),
+                    "{p} is routed but not a candidate: {lines:?}"
+                );
+            }
+        }
+        let kept = all.iter().filter(|p| candidates.may_route(p)).count();
+        (routed, kept)
+    }
+
+    #[test]
+    fn candidates_hold_every_routed_path_and_few_others() {
+        let total = paths().len();
+        let (routed, kept) = holds(
+            &[(".gitattributes", "database/*.py merge=poolmerge\n")],
+            false,
+        );
+        assert!(routed > 0 && kept < total / 3, "{routed} {kept}");
+        let (routed, kept) = holds(
+            &[
+                (
+                    ".gitattributes",
+                    "/top.py merge=poolmerge\nlib/**/models.py merge=poolmerge\n# *.txt merge=poolmerge\n",
+                ),
+                (
+                    "sub/.gitattributes",
+                    "x_*.py merge=poolmerge\n*.txt -merge\n",
+                ),
+                (".git/info/attributes", "*.PY merge=poolmerge\n"),
+            ],
+            false,
+        );
+        assert!(routed >= 4 && kept < total / 2, "{routed} {kept}");
+        // In any case, where git matches in any case.
+        let (routed, kept) = holds(
+            &[(".gitattributes", "database/*.py merge=poolmerge\n")],
+            true,
+        );
+        assert!(routed > 7 && kept < total / 2, "{routed} {kept}");
+        // A macro: every path is a candidate.
+        let (routed, kept) = holds(
+            &[(
+                ".gitattributes",
+                "[attr]pinned merge=poolmerge\n*.py pinned\n",
+            )],
+            false,
+        );
+        assert!(routed > 0 && kept == total, "{routed} {kept}");
+    }
+}

@@ -268,7 +268,8 @@ pub(crate) fn check_merge(
     // rewrite a fast-forward.
     let fast_forward = bases.iter().any(|b| *b == head.id());
     let hooks = !fast_forward && crate::commands::install::hooks_active(repo);
-    let running = spawn_tree_merge(repo, &head, &other)?;
+    let sources = repo::sources(repo)?;
+    let running = spawn_tree_merge(repo, &sources, &head, &other)?;
 
     // While git merges: HEAD's owned files, checked, and the owned files both sides
     // changed, merged.
@@ -278,7 +279,17 @@ pub(crate) fn check_merge(
         .unwrap_or_default();
     let head_files = tree_files(repo, head.tree_id())?;
     let other_files = tree_files(repo, other.tree_id())?;
-    let head_paths: Vec<String> = head_files.keys().cloned().collect();
+    // Attributes only for the paths that can be owned: the profile's files, or the
+    // paths some line routing to poolmerge could match.
+    let candidates = repo::Candidates::of(&sources);
+    let may_own = |path: &str| {
+        if profile.files().is_empty() {
+            candidates.may_route(path)
+        } else {
+            profile.owns(path)
+        }
+    };
+    let head_paths: Vec<String> = head_files.keys().filter(|p| may_own(p)).cloned().collect();
     let mut attrs = repo::attributes(
         repo,
         &head_paths,
@@ -310,7 +321,7 @@ pub(crate) fn check_merge(
     let unknown: Vec<String> = merged_files
         .keys()
         .chain(conflicted.keys())
-        .filter(|p| !attrs.contains_key(*p))
+        .filter(|p| !attrs.contains_key(*p) && may_own(p))
         .cloned()
         .collect::<BTreeSet<String>>()
         .into_iter()
@@ -417,10 +428,11 @@ fn merge_commits<'r>(
 /// cannot be rewritten.
 fn spawn_tree_merge(
     repo: &Repository,
+    sources: &repo::Sources,
     head: &git2::Commit,
     other: &git2::Commit,
 ) -> Result<repo::Running> {
-    let (mut args, envs, _rerouted) = match repo::rerouted(repo, "binary")? {
+    let (mut args, envs, _rerouted) = match repo::rerouted(repo, sources, "binary")? {
         Some(r) => (r.args.clone(), r.envs.clone(), Some(r)),
         None => {
             let mut args = vec![
