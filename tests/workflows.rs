@@ -375,8 +375,8 @@ impl Forked {
 /// binary under test for this machine's target, and SHA256SUMS.
 fn releases(dir: &Path, version: &str) -> PathBuf {
     let target = match (std::env::consts::OS, std::env::consts::ARCH) {
-        ("linux", "x86_64") => "x86_64-unknown-linux-musl",
-        ("linux", "aarch64") => "aarch64-unknown-linux-musl",
+        ("linux", "x86_64") => "x86_64-unknown-linux-gnu",
+        ("linux", "aarch64") => "aarch64-unknown-linux-gnu",
         ("macos", "x86_64") => "x86_64-apple-darwin",
         ("macos", "aarch64") => "aarch64-apple-darwin",
         other => panic!("no release target for {other:?}"),
@@ -713,7 +713,7 @@ fn the_release_workflow_packages_checksums_and_publishes_what_install_sh_install
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(root().join(rel), &to).unwrap();
     }
-    let target = "x86_64-unknown-linux-musl";
+    let target = "x86_64-unknown-linux-gnu";
     let built = work.join(format!("target/{target}/release/poolmerge"));
     std::fs::create_dir_all(built.parent().unwrap()).unwrap();
     std::fs::copy(bin(), &built).unwrap();
@@ -736,7 +736,7 @@ fn the_release_workflow_packages_checksums_and_publishes_what_install_sh_install
     );
     r.path = vec![gh.clone()];
     // The build job after compiling: packaging (the static-linking check is for the
-    // musl build, not the binary under test).
+    // static release build, not the binary under test).
     let build = &workflow["jobs"]["build"];
     let package = steps_of(&build["steps"])
         .into_iter()
