@@ -40,10 +40,7 @@ pub trait LineMerge: Sync {
         } else {
             markers.known()
         };
-        Ok(linemerge::parse(&merged.content, markers)
-            .into_iter()
-            .map(owned)
-            .collect())
+        Ok(read_back(&merged.content, markers))
     }
 
     /// Told, before a merge of masked texts, where regions were folded into one line
@@ -51,6 +48,14 @@ pub trait LineMerge: Sync {
     /// lines (another pin's engine) gives them in the unmasked files. Most line merges
     /// report no lines and ignore it.
     fn folded(&self, _ours: &[(usize, usize)], _theirs: &[(usize, usize)]) {}
+}
+
+/// A merged text read back into pieces that own their bytes.
+fn read_back(content: &[u8], markers: &crate::conflict::Markers) -> Vec<Piece<'static>> {
+    linemerge::parse(content, markers)
+        .into_iter()
+        .map(owned)
+        .collect()
 }
 
 /// A piece that owns its bytes.
@@ -121,10 +126,7 @@ impl LineMerge for NativeMerge {
         match linemerge::plan(base, ours, theirs) {
             Err(linemerge::Error::TooLarge) => {
                 let merged = GitMergeFile::default().merge(base, ours, theirs, markers.get())?;
-                Ok(linemerge::parse(&merged.content, markers.get())
-                    .into_iter()
-                    .map(owned)
-                    .collect())
+                Ok(read_back(&merged.content, markers.get()))
             }
             Err(e) => Err(e.into()),
             Ok(plan) => {
