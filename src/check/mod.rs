@@ -371,8 +371,7 @@ fn import_edits(
         ));
     }
     if insert_line {
-        let package = import.module.split('.').next().unwrap_or(&import.module);
-        let at = imports::insertion_point(text1, package, &import.name);
+        let at = imports::insertion_point(text1, &import.module, &import.name);
         // The end of line of the lines around it.
         let eol = crate::region::edit::line_eol(text1, at);
         let line = [

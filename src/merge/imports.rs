@@ -395,14 +395,16 @@ fn name_used_in_list(list: &[u8], name: &str) -> bool {
 /// UTF-8's byte-order mark.
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Where a new import line goes: after the last top-level import of the pin's package,
-/// else after the last top-level import, else at the top (after a byte-order mark, a
-/// shebang or an encoding line). Returns a byte offset at a line start.
+/// Where a new line importing `name` from `module` goes: after the last top-level
+/// import of the module's package, else after the last top-level import, else at the
+/// top (after a byte-order mark, a shebang or an encoding line). Returns a byte offset
+/// at a line start.
 ///
 /// The import binds `name` before code uses it: only imports that end before the
 /// top-level statement of its first use count, and where none does, the line goes
 /// right before that statement.
-pub(crate) fn insertion_point(text: &[u8], package: &str, name: &str) -> usize {
+pub(crate) fn insertion_point(text: &[u8], module: &str, name: &str) -> usize {
+    let package = module.split('.').next().unwrap_or(module);
     let limit = first_use(text, name).map(|at| top_level_start(text, at));
     let mut best_package = None;
     let mut best_any = None;

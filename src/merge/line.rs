@@ -42,12 +42,6 @@ pub trait LineMerge: Sync {
         };
         Ok(read_back(&merged.content, markers))
     }
-
-    /// Told, before a merge of masked texts, where regions were folded into one line
-    /// each in OURS and THEIRS (`(line, extra lines)`, 1-based): a merge that reports
-    /// lines (another pin's engine) gives them in the unmasked files. Most line merges
-    /// report no lines and ignore it.
-    fn folded(&self, _ours: &[(usize, usize)], _theirs: &[(usize, usize)]) {}
 }
 
 /// A merged text read back into pieces that own their bytes.

@@ -1,480 +1,484 @@
-//! One pin's merge of one file: regions found and matched, masked, the line merge run,
-//! each region merged on its own and put back, the pool import settled.
+//! The merge of one file with every pin, in one pass: each pin's regions found (a
+//! pin's region never inside an earlier pin's) and merged on their own, all of them
+//! masked together, one line merge, every region put back, then each pin's import
+//! settled.
 
-use super::placeholders::Variant;
-use super::unmask::{Section, member, package_of, region_parses, unmask, without_base_sections};
+use std::ops::Range;
+
+use super::layer::{ImportPlan, Layer};
 use super::working::pinned_versions;
 use super::*;
 use crate::policy::{Evidence, fork_side};
+use crate::python::Scan;
 
-mod settle;
-
-/// A merged group's texts, looked up when placeholders are replaced.
-#[derive(Debug, Clone, Default)]
-pub(super) struct GroupResult {
-    /// The merge outside any conflict block (`None`: drop the line).
-    merged: Option<Vec<u8>>,
-    /// In the ours section of a conflict block.
-    ours: Option<Vec<u8>>,
-    /// In the theirs section of a conflict block.
-    theirs: Option<Vec<u8>>,
-    /// In the base section of a conflict block.
-    base: Option<Vec<u8>>,
-    /// Whether `merged` holds a conflict block.
-    conflict: bool,
-    /// Whether `ours` or `theirs` carries the pin while `merged` is nothing (a clean
-    /// deletion): the file needs the pin's import only where a conflict shows them.
-    pinned_in_sides: bool,
+/// What became of a pin that has no layer.
+enum Skipped {
+    /// Nothing of it in the file.
+    NoRegions,
+    /// The engine doubted its regions: they stay plain text.
+    Doubt(Doubt),
 }
 
-/// Every group merged, before the line merge.
-struct GroupsMerged {
-    /// Each group's texts.
-    results: Vec<GroupResult>,
-    /// Each group's placeholder in each version (`None`: not masked there).
-    variants: Vec<[Option<Variant>; 3]>,
-    decisions: Vec<Decision>,
-    warnings: Vec<String>,
-    /// Whether a result carries the pin, so the file must import it.
-    need_pin_import: bool,
-}
-
+/// The merge of one file.
 pub(super) struct Merger<'a> {
     input: &'a Input<'a>,
     opts: &'a Options,
     line: &'a dyn LineMerge,
-    versions: [Version<'a>; 3],
-    groups: Vec<Group>,
-    /// Groups merged by poolmerge (the others stay plain text).
-    masked: Vec<bool>,
     placeholders: Placeholders,
+    /// The layers of the pins that have regions, in the profile's order.
+    layers: Vec<Layer<'a>>,
+    /// What became of the first pin, when it has no layer.
+    first_skipped: Option<Skipped>,
+    /// Warnings, pin by pin.
+    warnings: Vec<String>,
+}
+
+/// A version's scan for `pin`, or why there is none.
+type Scanned = std::result::Result<Scan, Doubt>;
+
+/// Version `v` scanned for `pin` outside the spans `taken` by earlier pins.
+fn scan_version(
+    texts: [&[u8]; 3],
+    v: usize,
+    pin: &Pin,
+    opts: &Options,
+    taken: &[Range<usize>],
+) -> Scanned {
+    const NAMES: [&str; 3] = ["base", "ours", "theirs"];
+    python::scan_outside(texts[v], &pin.targets(), &opts.limits, taken).map_err(|error| {
+        Doubt::Scan {
+            version: NAMES[v],
+            error,
+        }
+    })
+}
+
+/// The three versions scanned for `pin`; `None` where none mentions its call or module.
+fn scan_for(texts: [&[u8]; 3], pin: &Pin, opts: &Options) -> Option<[Scanned; 3]> {
+    let mentions = |t: &[u8]| {
+        contains(t, pin.call.as_bytes())
+            || pin
+                .import_module()
+                .is_some_and(|m| contains(t, m.as_bytes()))
+    };
+    if !texts.iter().any(|t| mentions(t)) {
+        return None;
+    }
+    Some(std::array::from_fn(|v| {
+        scan_version(texts, v, pin, opts, &[])
+    }))
 }
 
 impl<'a> Merger<'a> {
-    /// Scans the three versions. `Ok(None)`: nothing for poolmerge to do.
+    /// Scans the three versions for every pin and merges each pin's regions.
     pub(super) fn new(
         input: &'a Input<'a>,
         opts: &'a Options,
         line: &'a dyn LineMerge,
-    ) -> std::result::Result<Option<Merger<'a>>, Doubt> {
-        let pin = opts.pin();
-        let names = ["base", "ours", "theirs"];
+    ) -> Merger<'a> {
         let texts = [input.base, input.ours, input.theirs];
-        let mut versions = Vec::new();
-        for (name, text) in names.iter().zip(texts) {
-            let scan =
-                python::scan_limited(text, &pin.targets(), &opts.limits).map_err(|error| {
-                    Doubt::Scan {
-                        version: name,
-                        error,
-                    }
-                })?;
-            let mut regions = regions::find_regions(text, &scan, &pin.call, pin.import_module())
-                .map_err(|error| Doubt::Regions {
-                    version: name,
-                    error,
-                })?;
-            for r in &mut regions {
-                if let regions::RegionKind::Engine(i) = r.kind {
-                    r.class = pin.class(&scan.statements[i]);
-                }
-            }
-            versions.push(Version {
-                text,
-                scan,
-                regions,
-            });
-        }
-        let versions: [Version; 3] = versions.try_into().expect("three versions");
-        let groups = regions::match_regions(
-            &versions[BASE].regions,
-            &versions[OURS].regions,
-            &versions[THEIRS].regions,
-        );
-        // An engine group matters when some version's call is a SQLite engine or pinned;
-        // server engines stay plain text (M7).
-        // A statement either side opts out (`# poolmerge: off`) stays plain text too.
-        let relevant = |g: &Group| -> bool {
-            let opts_out = [OURS, THEIRS]
-                .iter()
-                .any(|&v| member(g)[v].is_some_and(|r| versions[v].opts_out(r)));
-            !opts_out
-                && member(g).iter().enumerate().any(|(v, r)| {
-                    r.is_some_and(|r| {
-                        let version = &versions[v];
-                        let region = &version.regions[r];
-                        version.statement(region).is_some_and(|s| {
-                            s.calls
-                                .iter()
-                                .any(|c| pin.applies(c) || pin.is_pinned(&c.args))
-                        })
+        let scans: Vec<Option<[Scanned; 3]>> =
+            opts.pins().map(|pin| scan_for(texts, pin, opts)).collect();
+        // Which file is the fork's, over every pin of the profile: for a pin whose own
+        // calls do not tell.
+        let hint = if scans.len() > 1 {
+            let score = |v: usize| -> usize {
+                opts.pins()
+                    .zip(&scans)
+                    .filter_map(|(pin, scans)| scans.as_ref()?[v].as_ref().ok().map(|s| (pin, s)))
+                    .flat_map(|(pin, s)| {
+                        s.statements
+                            .iter()
+                            .flat_map(|st| &st.calls)
+                            .map(|c| pin.score(&c.args))
                     })
-                })
+                    .sum()
+            };
+            fork_side(Evidence::score(score(OURS)), Evidence::score(score(THEIRS)))
+        } else {
+            None
         };
-        let mut masked: Vec<bool> = groups.iter().map(relevant).collect();
-        if !masked.iter().any(|&m| m) {
-            return Ok(None);
-        }
-        for (g, m) in groups.iter().zip(masked.iter_mut()) {
-            let is_import = member(g)
-                .iter()
-                .enumerate()
-                .any(|(v, r)| r.is_some_and(|r| !versions[v].regions[r].is_engine()));
-            *m |= is_import;
-        }
-        let placeholders = Placeholders::new(&texts);
-        Ok(Some(Merger {
+        let mut merger = Merger {
             input,
             opts,
             line,
-            versions,
-            groups,
-            masked,
-            placeholders,
-        }))
-    }
-
-    fn region(&self, v: usize, g: &Group) -> Option<&Region> {
-        member(g)[v].map(|r| &self.versions[v].regions[r])
-    }
-
-    /// The engine groups whose regions version `v` holds in another order than the
-    /// base does.
-    fn crossed(&self, v: usize) -> Vec<usize> {
-        let mut pairs: Vec<(usize, usize, usize)> = self
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|&(gi, _)| self.masked[gi])
-            .filter_map(|(gi, g)| {
-                let b = g.base?;
-                let s = member(g)[v]?;
-                self.versions[BASE].regions[b]
-                    .is_engine()
-                    .then_some((b, s, gi))
-            })
-            .collect();
-        pairs.sort_unstable();
-        // A pair crosses another when one before it in the base comes after it in `v`,
-        // or one after it comes before it: a running maximum and a running minimum.
-        let mut later_min = vec![usize::MAX; pairs.len() + 1];
-        for i in (0..pairs.len()).rev() {
-            later_min[i] = later_min[i + 1].min(pairs[i].1);
-        }
-        let mut earlier_max = None;
-        let mut crossed = Vec::new();
-        for (i, &(_, s, gi)) in pairs.iter().enumerate() {
-            if earlier_max.is_some_and(|m| m > s) || later_min[i + 1] < s {
-                crossed.push(gi);
-            }
-            earlier_max = earlier_max.max(Some(s));
-        }
-        crossed
-    }
-
-    fn engine_side(&self, v: usize, g: &Group) -> Option<EngineSide<'_>> {
-        let region = self.region(v, g)?;
-        Some(EngineSide {
-            text: self.versions[v].text,
-            region,
-            stmt: self.versions[v].statement(region)?,
-        })
-    }
-
-    fn import_side(&self, v: usize, g: &Group) -> Option<ImportSide<'_>> {
-        let region = self.region(v, g)?;
-        Some(ImportSide {
-            text: self.versions[v].text,
-            region,
-            import: self.versions[v].import(region)?,
-        })
-    }
-
-    /// The side whose file carries more of the pin (ours on a tie).
-    fn fork_default(&self) -> Side {
-        let score = |v: usize| -> usize {
-            let version = &self.versions[v];
-            version
-                .scan
-                .statements
-                .iter()
-                .flat_map(|s| s.calls.iter())
-                .map(|c| self.opts.pin().score(&c.args))
-                .sum()
+            placeholders: Placeholders::new(&texts),
+            layers: Vec::new(),
+            first_skipped: None,
+            warnings: Vec::new(),
         };
-        let (ours, theirs) = (Evidence::score(score(OURS)), Evidence::score(score(THEIRS)));
-        fork_side(ours, theirs).unwrap_or(self.opts.fork_hint.unwrap_or(Side::Ours))
+        let mut taken: [Vec<Range<usize>>; 3] = Default::default();
+        let mut next = 0;
+        for (k, (pin, scans)) in opts.pins().zip(scans).enumerate() {
+            match merger.layer(texts, pin, scans, &taken, next, hint) {
+                Ok(Some(layer)) => {
+                    for (v, spans) in taken.iter_mut().enumerate() {
+                        spans.extend(layer.taken(v));
+                    }
+                    next += layer.len();
+                    merger.note_warnings(k, layer.merged.warnings.clone());
+                    merger.layers.push(layer);
+                }
+                Ok(None) if k == 0 => merger.first_skipped = Some(Skipped::NoRegions),
+                Ok(None) => {}
+                Err(doubt) => {
+                    merger.note_warnings(k, vec![format!("{doubt}; used git's plain merge")]);
+                    if k == 0 {
+                        merger.first_skipped = Some(Skipped::Doubt(doubt));
+                    }
+                }
+            }
+        }
+        merger
     }
 
-    /// The merge: each engine group merged on its own, the texts masked and merged by
-    /// lines, the groups put back, the pool import settled.
-    pub(super) fn run(self) -> Result<MergeOutcome> {
+    /// Pin `k`'s warnings: a later pin's only where an earlier one did not say the same.
+    fn note_warnings(&mut self, k: usize, warnings: Vec<String>) {
+        for w in warnings {
+            if k == 0 || !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
+    }
+
+    /// One pin's layer: its regions outside the spans `taken` by the pins before it,
+    /// each engine group merged.
+    fn layer(
+        &self,
+        texts: [&'a [u8]; 3],
+        pin: &'a Pin,
+        scans: Option<[Scanned; 3]>,
+        taken: &[Vec<Range<usize>>; 3],
+        first: usize,
+        hint: Option<Side>,
+    ) -> std::result::Result<Option<Layer<'a>>, Doubt> {
+        let Some(scans) = scans else {
+            return Ok(None);
+        };
+        // Where earlier pins took regions, the version scanned again around them.
+        let [base, ours, theirs] = scans;
+        let scan = |v: usize, scanned: Scanned| {
+            if taken[v].is_empty() {
+                scanned
+            } else {
+                scan_version(texts, v, pin, self.opts, &taken[v])
+            }
+        };
+        let scans = [scan(BASE, base)?, scan(OURS, ours)?, scan(THEIRS, theirs)?];
+        let Some(mut layer) = Layer::new(texts, pin, self.opts, scans, taken, first)? else {
+            return Ok(None);
+        };
+        // Later pins for the same call that import nothing, for the calls of this
+        // pin's statements that only they take.
+        let beside: Vec<Pin> = self
+            .opts
+            .pins()
+            .skip_while(|p| !std::ptr::eq(*p, pin))
+            .skip(1)
+            .filter(|p| p.call == pin.call && !p.needs_import())
+            .cloned()
+            .collect();
         let ctx = Ctx {
-            pin: self.opts.pin(),
+            pin,
             markers: &self.opts.markers,
             line: self.line,
-            fork_default: self.fork_default(),
-            beside: &self.opts.beside,
+            fork_default: layer.fork_default(hint),
+            beside: &beside,
         };
-        let mut merged = match self.merge_groups(&ctx) {
-            Ok(merged) => merged,
-            Err(doubt) => return plain(self.input, self.opts, self.line, Plain::Doubt(doubt)),
-        };
-        let reordered = self.mark_reordered(&mut merged.variants);
-        let masked = self.masked_texts(&merged.variants);
+        layer.merge_groups(&ctx)?;
+        Ok(Some(layer))
+    }
+
+    /// The merge: every layer's regions masked, the texts merged by lines, the regions
+    /// put back, each pin's import settled.
+    pub(super) fn run(mut self) -> Result<MergeOutcome> {
+        if self.layers.is_empty() {
+            let why = match self.first_skipped.take() {
+                Some(Skipped::Doubt(doubt)) => Plain::Doubt(doubt),
+                _ => Plain::NoRegions,
+            };
+            let mut out = plain(self.input, self.opts, self.line, why)?;
+            out.warnings = self.warnings;
+            return Ok(out);
+        }
+        let reordered: Vec<bool> = self.layers.iter_mut().map(Layer::mark_reordered).collect();
+        let masked = self.masked_texts();
         let pieces = self.line.pieces(
             &masked[BASE],
             &masked[OURS],
             &masked[THEIRS],
             &self.opts.markers,
         )?;
-        let (pieces, conflicts, shown_pinned) = self.put_back(pieces, &merged.results);
-        let need_pin_import = merged.need_pin_import || shown_pinned;
-        // The pool import: merge the names, add the pin's, retire unused ones.
-        let mut decisions = merged.decisions;
-        let content = self.settle_imports(
-            pieces,
-            need_pin_import && self.opts.pin().needs_import(),
-            &mut decisions,
-        )?;
+        let (pieces, conflicts, shown_pinned) = self.put_back(pieces);
+        let need_import: Vec<bool> = self
+            .layers
+            .iter()
+            .zip(&shown_pinned)
+            .map(|(l, shown)| l.merged.need_pin_import || *shown)
+            .collect();
+        let mut decisions: Vec<Decision> = self
+            .layers
+            .iter_mut()
+            .flat_map(|l| std::mem::take(&mut l.merged.decisions))
+            .collect();
+        let content = self.settle_imports(pieces, &need_import, &mut decisions);
         drop(masked);
         if contains(&content, self.placeholders.prefix().as_bytes()) {
             return Err(Error::PlaceholderSurvived);
         }
-        // Every side of a conflict imports what the code around it uses.
-        let lifted = match &self.opts.pin().import {
-            Some(import) if conflicts > 0 && need_pin_import => imports::lift_out_of_blocks(
-                &content,
-                &import.module,
-                &import.name,
-                self.opts.markers.get(),
-            ),
-            _ => None,
-        };
-        let (content, conflicts) = match lifted {
-            Some((lifted, resolved)) => (lifted, conflicts - resolved.min(conflicts)),
-            None => (content, conflicts),
-        };
-        // Engines in another order, and the lines around them conflict: the blocks
-        // cannot say which engine is which. The versions pinned, then git's merge.
-        if reordered
-            && conflicts > 0
-            && let Some(outcome) =
-                pinned_versions(self.input, self.opts, self.line, Doubt::Reordered)?
-        {
-            return Ok(outcome);
+        if self.opts.pins().nth(1).is_some() {
+            decisions.sort_by_key(|d| d.line);
         }
+        // Every side of a conflict imports what the code around it uses.
+        let (mut content, mut conflicts) = (content, conflicts);
+        for (layer, &need) in self.layers.iter().zip(&need_import).rev() {
+            let Some(import) = &layer.pin.import else {
+                continue;
+            };
+            if conflicts == 0 || !need {
+                continue;
+            }
+            let markers = self.opts.markers.get();
+            if let Some((lifted, resolved)) =
+                imports::lift_out_of_blocks(&content, &import.module, &import.name, markers)
+            {
+                content = lifted;
+                conflicts -= resolved.min(conflicts);
+            }
+        }
+        // Engines in another order, and the lines around them conflict: the blocks
+        // cannot say which engine is which. The versions with those pins applied, then
+        // merged again.
+        if conflicts > 0 {
+            let pins: Vec<Pin> = self
+                .layers
+                .iter()
+                .zip(&reordered)
+                .filter(|(_, r)| **r)
+                .map(|(l, _)| l.pin.clone())
+                .collect();
+            if !pins.is_empty()
+                && let Some(outcome) =
+                    pinned_versions(self.input, self.opts, &pins, self.line, Doubt::Reordered)?
+            {
+                return Ok(outcome);
+            }
+        }
+        let mode = match self.first_skipped {
+            Some(Skipped::Doubt(doubt)) => Mode::Plain(Plain::Doubt(doubt)),
+            Some(Skipped::NoRegions) if decisions.is_empty() => Mode::Plain(Plain::NoRegions),
+            _ => Mode::Regions,
+        };
         Ok(MergeOutcome {
             content,
             conflicts,
             decisions,
-            warnings: merged.warnings,
-            mode: Mode::Regions,
+            warnings: self.warnings,
+            mode,
         })
     }
 
-    /// Every masked group's placeholders, and every engine group merged; a merged
-    /// region that does not parse is a doubt.
-    fn merge_groups(&self, ctx: &Ctx) -> std::result::Result<GroupsMerged, Doubt> {
-        let n = self.groups.len();
-        let mut out = GroupsMerged {
-            results: vec![GroupResult::default(); n],
-            variants: vec![[None; 3]; n],
-            decisions: Vec::new(),
-            warnings: Vec::new(),
-            need_pin_import: false,
-        };
-        for (gi, g) in self.groups.iter().enumerate() {
-            if !self.masked[gi] {
-                continue;
-            }
-            let present = member(g).map(|r| r.is_some());
-            for v in [BASE, OURS, THEIRS] {
-                if present[v] {
-                    out.variants[gi][v] = Some(Variant::Shared);
-                }
-            }
-            let engine = [BASE, OURS, THEIRS]
+    /// The three versions masked: each layer's regions replaced by their placeholder
+    /// lines.
+    fn masked_texts(&self) -> [Vec<u8>; 3] {
+        std::array::from_fn(|v| {
+            let mut reps: Vec<(Range<usize>, Vec<u8>)> = self
+                .layers
                 .iter()
-                .any(|&v| self.region(v, g).is_some_and(Region::is_engine));
-            if !engine {
-                continue; // Imports are settled once the engines are.
-            }
-            let base = self.engine_side(BASE, g);
-            let base_text = base.map(|b| b.text[b.region.span.clone()].to_vec());
-            let Some(m) = self.merge_engine_group(gi, g, ctx, &mut out) else {
-                continue;
-            };
-            if !m.conflict && !region_parses(&m.text, self.opts.pin()) {
-                return Err(Doubt::UnparsedMerge {
-                    region: m.decision.region.clone(),
-                });
-            }
-            out.need_pin_import |= m.pinned;
-            if !m.unverified.is_empty() {
-                out.warnings
-                    .push(format!("{}: {}", m.decision.region, m.decision.note));
-            }
-            out.decisions.push(m.decision.clone());
-            out.results[gi] = GroupResult {
-                merged: Some(m.text),
-                ours: Some(m.ours),
-                theirs: Some(m.theirs),
-                base: base_text,
-                conflict: m.conflict,
-                pinned_in_sides: false,
-            };
-        }
-        Ok(out)
+                .flat_map(|l| l.placeholders(v, &self.placeholders))
+                .collect();
+            reps.sort_by_key(|(s, _)| s.start);
+            let texts = [self.input.base, self.input.ours, self.input.theirs];
+            crate::region::edit::splice(texts[v], &reps)
+        })
     }
 
-    /// One engine group: merged where both sides hold it, one side's where only one
-    /// does. `None` where nothing is merged (a clean deletion, recorded in `out`).
-    fn merge_engine_group(
-        &self,
-        gi: usize,
-        g: &Group,
-        ctx: &Ctx,
-        out: &mut GroupsMerged,
-    ) -> Option<RegionMerge> {
-        let base = self.engine_side(BASE, g);
-        let base_text = base.map(|b| b.text[b.region.span.clone()].to_vec());
-        let kept = match (self.engine_side(OURS, g), self.engine_side(THEIRS, g)) {
-            (Some(o), Some(t)) => return Some(crate::region::merge_region(base, o, t, ctx)),
-            (Some(kept), None) | (None, Some(kept)) => kept,
-            (None, None) => return None,
-        };
-        let (which, v) = if member(g)[OURS].is_some() {
-            (Side::Ours, OURS)
-        } else {
-            (Side::Theirs, THEIRS)
-        };
-        let kept_text = &kept.text[kept.region.span.clone()];
-        let unchanged = base_text.as_deref() == Some(kept_text)
-            && !kept.stmt.calls.iter().any(|c| ctx.pin.is_pinned(&c.args));
-        match base {
-            // Deleted on one side, untouched on the other: a clean deletion. Inside a
-            // conflict block, the side that kept it still shows it, pinned where it
-            // can be, as every side of a conflict is.
-            Some(_) if unchanged => {
-                let kept = crate::region::one_side(kept, which, ctx, false);
-                let own = Some(kept.text);
-                out.results[gi] = GroupResult {
-                    merged: None,
-                    ours: if v == OURS { own.clone() } else { None },
-                    theirs: if v == THEIRS { own } else { None },
-                    base: base_text,
-                    conflict: false,
-                    pinned_in_sides: kept.pinned,
-                };
-                None
-            }
-            Some(_) => {
-                // Deleted or replaced on one side, changed or pinned on the other: the
-                // kept side gets its own placeholder so that the line merge reports the
-                // conflict, around exactly that statement.
-                out.variants[gi][v] = Some(if v == OURS {
-                    Variant::Ours
-                } else {
-                    Variant::Theirs
-                });
-                Some(crate::region::one_side(kept, which, ctx, false))
-            }
-            None => Some(crate::region::one_side(kept, which, ctx, true)),
-        }
-    }
-
-    /// Engines a side holds in another order than the base (upstream inverted an
-    /// `if sqlite` test, and the engines were paired by what they are): that side's
-    /// placeholders differ from the base's, so that the line merge takes that side's
-    /// lines as one change, or reports one conflict around all of them, never a
-    /// conflict whose sides mix the two orders. Whether any side did.
-    fn mark_reordered(&self, variants: &mut [[Option<Variant>; 3]]) -> bool {
-        let mut reordered = false;
-        for (v, own) in [(OURS, Variant::Ours), (THEIRS, Variant::Theirs)] {
-            for gi in self.crossed(v) {
-                reordered = true;
-                if variants[gi][v] == Some(Variant::Shared) {
-                    variants[gi][v] = Some(own);
-                }
-            }
-        }
-        reordered
-    }
-
-    /// The three versions masked: each group's region replaced by its placeholder line.
-    fn masked_texts(&self, variants: &[[Option<Variant>; 3]]) -> Vec<Vec<u8>> {
-        let mut folds: [Vec<(usize, usize)>; 3] = Default::default();
-        let masked_texts: Vec<Vec<u8>> = [BASE, OURS, THEIRS]
-            .iter()
-            .map(|&v| {
-                let mut reps: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
-                for (gi, g) in self.groups.iter().enumerate() {
-                    if let (Some(variant), Some(r)) = (variants[gi][v], self.region(v, g)) {
-                        reps.push((r.span.clone(), self.placeholders.line(gi, variant)));
-                    }
-                }
-                reps.sort_by_key(|(s, _)| s.start);
-                // Where each region folds into one line, for messages about the rest.
-                let text = self.versions[v].text;
-                let mut removed = 0;
-                for (span, _) in &reps {
-                    let line = regions::line_number(text, span.start) - removed;
-                    let extra = memchr::memchr_iter(b'\n', &text[span.clone()]).count();
-                    folds[v].push((line, extra));
-                    removed += extra;
-                }
-                crate::region::edit::splice(text, &reps)
-            })
-            .collect();
-        self.line.folded(&folds[OURS], &folds[THEIRS]);
-        masked_texts
+    /// The layer holding placeholder number `g`, and the group's index in it.
+    fn owner(&self, g: usize) -> Option<(usize, usize)> {
+        let k = self
+            .layers
+            .partition_point(|l| l.first <= g)
+            .checked_sub(1)?;
+        let gi = g - self.layers[k].first;
+        (gi < self.layers[k].len()).then_some((k, gi))
     }
 
     /// The engine groups put back in place of their placeholders, each section of a
     /// conflict block taking its own version. Returns the pieces, the conflict count
-    /// (the line merge's and the regions'), and whether a conflict side shows a
-    /// pinned engine the merge itself dropped.
+    /// (the line merge's and the regions'), and, layer by layer, whether a conflict
+    /// side shows a pinned engine the merge itself dropped.
     fn put_back<'p>(
         &self,
         pieces: Vec<line::Piece<'p>>,
-        results: &[GroupResult],
-    ) -> (Vec<line::Piece<'p>>, usize, bool) {
+    ) -> (Vec<line::Piece<'p>>, usize, Vec<bool>) {
         let mut conflicts = pieces
             .iter()
             .filter(|p| matches!(p, line::Piece::Conflict(_)))
             .count();
-        let is_engine_group = |gi: usize| {
-            let g = &self.groups[gi];
-            [BASE, OURS, THEIRS]
-                .iter()
-                .any(|&v| self.region(v, g).is_some_and(Region::is_engine))
-        };
-        let mut shown_pinned = false;
-        let pieces = unmask(pieces, &self.placeholders, &mut |gi, _variant, section| {
-            if gi >= results.len() || !is_engine_group(gi) {
-                return None;
-            }
-            let r = &results[gi];
-            let text = match section {
-                Section::Base => r.base.clone(),
-                Section::Outside => {
-                    if r.conflict {
-                        conflicts += 1;
-                    }
-                    r.merged.clone()
-                }
-                Section::Ours => {
-                    shown_pinned |= r.pinned_in_sides;
-                    r.ours.clone()
-                }
-                Section::Theirs => {
-                    shown_pinned |= r.pinned_in_sides;
-                    r.theirs.clone()
-                }
-            };
-            Some(text)
+        let mut shown_pinned = vec![false; self.layers.len()];
+        let pieces = unmask::unmask(pieces, &self.placeholders, &mut |g, _variant, section| {
+            let (k, gi) = self.owner(g)?;
+            self.layers[k].put_back(gi, section, &mut conflicts, &mut shown_pinned[k])
         });
         (pieces, conflicts, shown_pinned)
+    }
+
+    /// Each layer's import groups merged and put back, and the import lines a pin
+    /// needs added (the last pin's first).
+    fn settle_imports(
+        &self,
+        pieces: Vec<line::Piece>,
+        need_import: &[bool],
+        decisions: &mut Vec<Decision>,
+    ) -> Vec<u8> {
+        let text = line::render(&pieces, &self.opts.markers).content;
+        let plans: Vec<Option<ImportPlan>> = self
+            .layers
+            .iter()
+            .zip(need_import)
+            .map(|(l, &need)| {
+                let need = need && l.pin.needs_import();
+                l.plan_imports(&text, &self.placeholders, need, decisions)
+            })
+            .collect();
+        if plans.iter().all(Option::is_none) {
+            return text;
+        }
+        drop(text);
+        let pieces = unmask::unmask(pieces, &self.placeholders, &mut |g, _variant, section| {
+            let (k, gi) = self.owner(g)?;
+            self.layers[k].import_text(plans[k].as_ref()?, gi, section)
+        });
+        let mut out = line::render(&pieces, &self.opts.markers).content;
+        for (layer, plan) in self.layers.iter().zip(plans).rev() {
+            if let Some(plan) = plan {
+                layer.finish_imports(plan, &mut out, decisions);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::line::{NativeMerge, Piece};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// The built-in pin, a server pin for the same call and a session pin.
+    fn three_pins() -> Vec<Pin> {
+        let text = "include_builtin = true\n[[pin]]\ncall = \"create_engine\"\nwhen = \"server\"\nset = { pool_pre_ping = \"True\", pool_recycle = \"1800\" }\n[[pin]]\ncall = \"sessionmaker\"\nset = { expire_on_commit = \"False\" }\nimports = [\"from sqlalchemy.orm import sessionmaker\"]\n";
+        let config = crate::config::parse(text, ".poolmerge.toml")
+            .expect("a valid configuration")
+            .expect("a configuration");
+        crate::config::Profile::from_config(config, "test".into())
+            .expect("a valid profile")
+            .pins
+    }
+
+    /// The native line merge, counting its calls.
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    impl LineMerge for Counting {
+        fn merge(
+            &self,
+            base: &[u8],
+            ours: &[u8],
+            theirs: &[u8],
+            markers: &LazyMarkers,
+        ) -> Result<line::LineMerged> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            NativeMerge.merge(base, ours, theirs, markers)
+        }
+
+        fn pieces<'t>(
+            &self,
+            base: &'t [u8],
+            ours: &'t [u8],
+            theirs: &'t [u8],
+            markers: &LazyMarkers,
+        ) -> Result<Vec<Piece<'t>>> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            NativeMerge.pieces(base, ours, theirs, markers)
+        }
+    }
+
+    const BASE: &str = "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\nlogs = create_engine(\"sqlite:///logs.db\", poolclass=NullPool)\nmain = create_engine(\"postgresql://db/main\", pool_size=5)\nSession = sessionmaker(bind=main)\n";
+
+    #[test]
+    fn several_pins_merge_in_one_line_merge() {
+        let pins = three_pins();
+        let opts = Options::for_pins(crate::conflict::Markers::default(), &pins);
+        let ours = crate::check::fix_all(BASE.as_bytes(), &pins, 7).content;
+        // Upstream adds an engine of each kind and a session after the others.
+        let theirs = format!(
+            "{BASE}audit = create_engine(\"sqlite:///audit.db\", poolclass=NullPool)\nreports = create_engine(\"postgresql://db/reports\", pool_size=2)\nReports = sessionmaker(bind=reports)\n"
+        );
+        let input = Input {
+            base: BASE.as_bytes(),
+            ours: &ours,
+            theirs: theirs.as_bytes(),
+        };
+        let line = Counting::default();
+        let out = merge(&input, &opts, &line).expect("a merge");
+        assert_eq!(line.0.load(Ordering::Relaxed), 1, "one line merge");
+        assert_eq!(out.conflicts, 0);
+        assert_eq!(out.mode, Mode::Regions);
+        // Every call a pin applies to carries it in the result.
+        let left = crate::check::problems_all(&out.content, &pins, 7);
+        assert!(
+            left.is_empty(),
+            "{left:?}\n{}",
+            String::from_utf8_lossy(&out.content)
+        );
+        // Each decision names its line in its own version: the new engines' in theirs.
+        let theirs_lines: Vec<&str> = theirs.lines().collect();
+        for (region, text) in [
+            ("engine audit", "audit = "),
+            ("engine reports", "reports = "),
+            ("sessionmaker Reports", "Reports = "),
+        ] {
+            let d = out
+                .decisions
+                .iter()
+                .find(|d| d.region == region)
+                .unwrap_or_else(|| panic!("no decision on {region}: {:?}", out.decisions));
+            assert!(
+                theirs_lines[d.line - 1].starts_with(text),
+                "{region} at line {}",
+                d.line
+            );
+        }
+    }
+
+    #[test]
+    fn a_statement_two_pins_could_take_is_the_first_pins() {
+        // A dict of a SQLite and a server engine: one statement, merged once by the
+        // built-in pin, which gives the server engine the server pin beside it.
+        let base = "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\nengines = {\n    \"logs\": create_engine(\"sqlite:///logs.db\", poolclass=NullPool),\n    \"main\": create_engine(\"postgresql://db/main\", pool_size=5),\n}\n";
+        let pins = three_pins();
+        let opts = Options::for_pins(crate::conflict::Markers::default(), &pins);
+        let ours = crate::check::fix_all(base.as_bytes(), &pins, 7).content;
+        let theirs = base.replace("pool_size=5", "pool_size=9");
+        let input = Input {
+            base: base.as_bytes(),
+            ours: &ours,
+            theirs: theirs.as_bytes(),
+        };
+        let out = merge(&input, &opts, &NativeMerge).expect("a merge");
+        assert_eq!(out.conflicts, 0);
+        let text = String::from_utf8_lossy(&out.content);
+        assert!(text.contains("pool_size=9"), "{text}");
+        assert!(
+            crate::check::problems_all(&out.content, &pins, 7).is_empty(),
+            "{text}"
+        );
+        let engines: Vec<&Decision> = out
+            .decisions
+            .iter()
+            .filter(|d| d.region.starts_with("engine"))
+            .collect();
+        assert_eq!(engines.len(), 1, "{:?}", out.decisions);
     }
 }

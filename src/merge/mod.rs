@@ -8,9 +8,9 @@
 //! regions back; fix the pool import. Anything the engine doubts falls back to git's
 //! plain merge of the original texts.
 
-mod chain;
 mod doubt;
 pub mod imports;
+mod layer;
 pub mod line;
 mod merger;
 mod placeholders;
@@ -30,7 +30,6 @@ use placeholders::Placeholders;
 use regions::{Group, Region, Version};
 
 pub(crate) use crate::policy::Side;
-use chain::merge_chained;
 pub use doubt::{Doubt, Error, LineMergeError, Result};
 use merger::Merger;
 use working::working_sides;
@@ -52,18 +51,11 @@ pub struct Options {
     /// Conflict markers: size, labels, and the style (or how to look it up when a
     /// conflict needs it).
     pub markers: LazyMarkers,
-    /// The pins to keep, never empty: the first is merged here, the others inside its
-    /// line merge, each in turn, so that every pin's regions are poolmerge's and the
-    /// rest is git's.
+    /// The pins to keep, never empty, in the profile's order: a statement two pins
+    /// could take is the first one's.
     pins: Vec<Pin>,
     /// How much work the engine may do before it leaves the file to git's merge.
     pub limits: crate::python::Limits,
-    /// The side whose file carries more of the whole profile, for a pin whose own
-    /// calls do not tell the fork apart (set when several pins are merged).
-    pub fork_hint: Option<Side>,
-    /// Later pins for the same call, applied to the calls of this pin's statements
-    /// that only they take (set when several pins are merged).
-    pub beside: Vec<Pin>,
 }
 
 impl Default for Options {
@@ -73,19 +65,14 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Every pin: the one merged here, then the rest.
+    /// Every pin, in the profile's order.
     pub fn pins(&self) -> impl Iterator<Item = &Pin> {
         self.pins.iter()
     }
 
-    /// The pin merged here.
+    /// The first pin.
     pub fn pin(&self) -> &Pin {
         &self.pins[0]
-    }
-
-    /// The pins merged inside this one's line merge.
-    pub(crate) fn rest(&self) -> &[Pin] {
-        &self.pins[1..]
     }
 
     /// These options with `pins` (not empty) in place of the profile's.
@@ -107,8 +94,6 @@ impl Options {
                 pins.to_vec()
             },
             limits: crate::python::Limits::default(),
-            fork_hint: None,
-            beside: Vec::new(),
         }
     }
 }
@@ -264,8 +249,8 @@ fn with_aliases(opts: &Options, texts: &[&[u8]]) -> Option<Options> {
     Some(opts.with_pins(opts.pins().zip(&found).map(|(p, a)| with(p, a)).collect()))
 }
 
-/// [`merge`] before its sides are checked: also what each pin of a chain runs on the
-/// texts the pin before it masked.
+/// [`merge`] before its sides are checked: also the merge again of the versions with
+/// some pins applied, with the other pins.
 fn merge_pools(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
     if [input.base, input.ours, input.theirs]
         .iter()
@@ -283,31 +268,7 @@ fn merge_pools(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Me
     if has_complete_block(input.ours, size) || has_complete_block(input.theirs, size) {
         return plain(input, opts, line, Plain::Markers);
     }
-    if opts.rest().is_empty() {
-        merge_one_pin(input, opts, line)
-    } else {
-        merge_chained(input, opts, line)
-    }
-}
-
-/// [`merge`] for a single pin.
-fn merge_one_pin(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
-    let pin = opts.pin();
-    let texts = [input.base, input.ours, input.theirs];
-    let mentions = |t: &[u8]| {
-        contains(t, pin.call.as_bytes())
-            || pin
-                .import_module()
-                .is_some_and(|m| contains(t, m.as_bytes()))
-    };
-    if !texts.iter().any(|t| mentions(t)) {
-        return plain(input, opts, line, Plain::NoRegions);
-    }
-    match Merger::new(input, opts, line) {
-        Ok(Some(merger)) => merger.run(),
-        Ok(None) => plain(input, opts, line, Plain::NoRegions),
-        Err(reason) => plain(input, opts, line, Plain::Doubt(reason)),
-    }
+    Merger::new(input, opts, line).run()
 }
 
 /// Which versions hold a group's region: the base, ours, theirs.

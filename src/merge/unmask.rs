@@ -29,11 +29,6 @@ pub(super) fn region_parses(text: &[u8], pin: &Pin) -> bool {
         .is_some_and(|s| s.errors.is_empty() && !s.statements.is_empty())
 }
 
-/// The top-level package of a module path (`sqlalchemy` for `sqlalchemy.pool`).
-pub(super) fn package_of(module: &str) -> &str {
-    module.split('.').next().unwrap_or(module)
-}
-
 /// The region indices of a group, by version.
 pub(super) fn member(g: &Group) -> [Option<usize>; 3] {
     [g.base, g.ours, g.theirs]

@@ -74,7 +74,8 @@ pub(super) fn working_sides(
     if no_worse(ours_faults) {
         return Ok(outcome);
     }
-    if let Some(again) = pinned_versions(input, opts, line, Doubt::BrokenSides)?
+    let pins: Vec<Pin> = opts.pins().cloned().collect();
+    if let Some(again) = pinned_versions(input, opts, &pins, line, Doubt::BrokenSides)?
         && no_worse(faults(&again))
     {
         return Ok(again);
@@ -82,16 +83,18 @@ pub(super) fn working_sides(
     plain(input, opts, line, Plain::Doubt(Doubt::BrokenSides))
 }
 
-/// git's merge of the three versions with every pin applied to each of them first: the
-/// fallback where merging the regions apart gives conflict sides that do not work.
-/// `None` where no side carries a pin (the file is not a fork's: nothing to apply).
+/// The three versions with `pins` applied to each of them first, merged again: by
+/// git's merge, or, where the profile has other pins, with those. The fallback where
+/// merging the regions apart gives conflict sides that do not work, or engines in
+/// another order. `None` where no side carries one of `pins` (the file is not a
+/// fork's: nothing to apply).
 pub(super) fn pinned_versions(
     input: &Input,
     opts: &Options,
+    pins: &[Pin],
     line: &dyn LineMerge,
     why: Doubt,
 ) -> Result<Option<MergeOutcome>> {
-    let pins: Vec<Pin> = opts.pins().cloned().collect();
     let carries = |text: &[u8]| {
         pins.iter().any(|pin| {
             python::scan(text, &pin.targets()).is_some_and(|s| {
@@ -108,24 +111,30 @@ pub(super) fn pinned_versions(
     let size = opts.markers.size();
     let pinned: Vec<Vec<u8>> = [input.base, input.ours, input.theirs]
         .iter()
-        .map(|t| crate::check::fix_all(t, &pins, size).content)
+        .map(|t| crate::check::fix_all(t, pins, size).content)
         .collect();
-    let again = plain(
-        &Input {
-            base: &pinned[0],
-            ours: &pinned[1],
-            theirs: &pinned[2],
-        },
-        opts,
-        line,
-        Plain::NoRegions,
-    )?;
+    let pinned = Input {
+        base: &pinned[0],
+        ours: &pinned[1],
+        theirs: &pinned[2],
+    };
+    let others: Vec<Pin> = opts.pins().filter(|p| !pins.contains(p)).cloned().collect();
+    let again = if others.is_empty() {
+        plain(&pinned, opts, line, Plain::NoRegions)?
+    } else {
+        merge_pools(&pinned, &opts.with_pins(others), line)?
+    };
+    let mut warnings = vec![format!(
+        "{why}; merged the versions with the pin applied to each instead"
+    )];
+    for w in again.warnings {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
     Ok(Some(MergeOutcome {
-        warnings: vec![format!(
-            "{why}; merged the versions with the pin applied to each instead"
-        )],
+        warnings,
         mode: Mode::Regions,
-        decisions: Vec::new(),
         ..again
     }))
 }

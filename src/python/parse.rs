@@ -249,15 +249,27 @@ pub(crate) fn scan_limited(
     targets: &Targets,
     limits: &Limits,
 ) -> Result<Scan, ScanError> {
+    scan_outside(text, targets, limits, &[])
+}
+
+/// [`scan_limited`] of what lies outside `taken` (another pin's regions): a name there
+/// is not looked at, nor the code around it for its sake.
+pub(crate) fn scan_outside(
+    text: &[u8],
+    targets: &Targets,
+    limits: &Limits,
+    taken: &[Range<usize>],
+) -> Result<Scan, ScanError> {
+    let outside = |at: usize| !taken.iter().any(|t| t.contains(&at));
     let mut hits = call_hits(text, targets);
     for (name, at) in &mut hits {
-        at.retain(|&at| may_call(text, at, name.len()));
+        at.retain(|&at| outside(at) && may_call(text, at, name.len()));
     }
     let calls: Vec<usize> = hits.iter().flat_map(|(_, at)| at.iter().copied()).collect();
     let modules: Vec<usize> = match targets.import_module {
         Some(module) => find_all(text, module_package(module))
             .into_iter()
-            .filter(|&at| may_name_module(text, at, module))
+            .filter(|&at| outside(at) && may_name_module(text, at, module))
             .collect(),
         None => Vec::new(),
     };

@@ -127,20 +127,20 @@ fn the_pins_import_leaves_a_block_the_rest_of_the_file_needs() {
 #[test]
 fn new_imports_go_after_the_package_imports() {
     let text = b"import os\nfrom sqlalchemy import (\n    a,\n)\nfrom x import y\n\ncode()\n";
-    assert_eq!(insertion_point(text, "sqlalchemy", "StaticPool"), 44);
+    assert_eq!(insertion_point(text, "sqlalchemy.pool", "StaticPool"), 44);
     assert_eq!(
-        insertion_point(b"import os\nx = 1\n", "sqlalchemy", "StaticPool"),
+        insertion_point(b"import os\nx = 1\n", "sqlalchemy.pool", "StaticPool"),
         10
     );
     // Never after the first use: before the statement that makes it.
     let late = b"import os\ne = create_engine(\n    U,\n    poolclass=StaticPool,\n)\nfrom sqlalchemy import text\n";
-    assert_eq!(insertion_point(late, "sqlalchemy", "StaticPool"), 10);
+    assert_eq!(insertion_point(late, "sqlalchemy.pool", "StaticPool"), 10);
     let first = b"e = create_engine(U, poolclass=StaticPool)\nimport os\n";
-    assert_eq!(insertion_point(first, "sqlalchemy", "StaticPool"), 0);
+    assert_eq!(insertion_point(first, "sqlalchemy.pool", "StaticPool"), 0);
     assert_eq!(
         insertion_point(
             b"#!/usr/bin/env python\nx = 1\n",
-            "sqlalchemy",
+            "sqlalchemy.pool",
             "StaticPool"
         ),
         22

@@ -17,22 +17,32 @@ struct ImportGroup<'a> {
     fork: Option<Side>,
 }
 
-impl Merger<'_> {
-    /// Merges the import groups and replaces their placeholders; adds an import line
-    /// when the file pins an engine and nothing imports the pin's name.
-    pub(super) fn settle_imports(
+/// How a layer's pool imports come out: each import group's text, and the line to add
+/// once the text is rendered.
+pub(in crate::merge) struct ImportPlan<'a> {
+    /// Each import group's text (`None`: nothing left to import).
+    rendered: Vec<(usize, Option<Vec<u8>>)>,
+    /// The fork's import a side deleted, to put back next to its old neighbour.
+    reinserted: Option<(Vec<u8>, ImportSide<'a>)>,
+    /// Whether a new line imports the pin's name.
+    inserted_line: bool,
+}
+
+impl Layer<'_> {
+    /// Merges the import groups, given the text with every engine put back and the
+    /// import placeholders still in it: the names merged as sets, retired names
+    /// dropped, the pin's name added where an engine needs it (`need_pin`). `None`
+    /// for a pin that imports nothing.
+    pub(in crate::merge) fn plan_imports(
         &self,
-        pieces: Vec<line::Piece>,
+        text: &[u8],
+        placeholders: &Placeholders,
         need_pin: bool,
         decisions: &mut Vec<Decision>,
-    ) -> Result<Vec<u8>> {
-        let pin = self.opts.pin();
-        let phase1 = line::render(&pieces, &self.opts.markers).content;
-        let Some(import) = &pin.import else {
-            // A pin that imports nothing has no import regions: nothing to settle.
-            return Ok(phase1);
-        };
-        let text = &phase1[..];
+    ) -> Option<ImportPlan<'_>> {
+        let pin = self.pin;
+        // A pin that imports nothing has no import regions: nothing to settle.
+        let import = pin.import.as_ref()?;
         let mut names = self.import_groups(import);
         let retired = if need_pin {
             imports::unused(text, &pin.retire)
@@ -44,9 +54,9 @@ impl Merger<'_> {
         // found in one pass over the text.
         let surviving: rustc_hash::FxHashSet<usize> = text
             .split_inclusive(|&b| b == b'\n')
-            .filter_map(|l| self.placeholders.parse(split_eol(l).0))
+            .filter_map(|l| placeholders.parse(split_eol(l).0))
             .filter(|&(_, variant)| variant == Variant::Shared)
-            .map(|(g, _)| g)
+            .filter_map(|(g, _)| g.checked_sub(self.first))
             .collect();
         let present: Vec<bool> = names.iter().map(|g| surviving.contains(&g.group)).collect();
         let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == import.name);
@@ -80,29 +90,53 @@ impl Merger<'_> {
             }
         }
         let rendered = self.render_groups(import, &names, &notes, decisions);
-        let pieces = unmask(pieces, &self.placeholders, &mut |gi, _variant, section| {
-            if let Some((_, t)) = rendered.iter().find(|(g, _)| *g == gi) {
-                return Some(t.clone());
-            }
-            // An import both sides deleted still stands in the base section of a
-            // conflict: as it was there.
-            let v = match section {
-                Section::Base => BASE,
-                Section::Ours => OURS,
-                Section::Theirs => THEIRS,
-                Section::Outside => return None,
-            };
-            let region = self.region(v, self.groups.get(gi)?)?;
-            Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
-        });
-        let mut out = line::render(&pieces, &self.opts.markers).content;
-        if let Some((line, side)) = reinserted {
-            self.reinsert_import(import, &mut out, &line, side, decisions);
+        Some(ImportPlan {
+            rendered,
+            reinserted,
+            inserted_line,
+        })
+    }
+
+    /// What replaces the placeholder of the layer's import group `gi` (see
+    /// [`unmask`]).
+    pub(in crate::merge) fn import_text(
+        &self,
+        plan: &ImportPlan,
+        gi: usize,
+        section: Section,
+    ) -> Option<Option<Vec<u8>>> {
+        if let Some((_, t)) = plan.rendered.iter().find(|(g, _)| *g == gi) {
+            return Some(t.clone());
         }
-        if inserted_line {
-            self.insert_import_line(import, &mut out, decisions);
+        // An import both sides deleted still stands in the base section of a
+        // conflict: as it was there.
+        let v = match section {
+            Section::Base => BASE,
+            Section::Ours => OURS,
+            Section::Theirs => THEIRS,
+            Section::Outside => return None,
+        };
+        let region = self.region(v, self.groups.get(gi)?)?;
+        Some(Some(self.versions[v].text[region.span.clone()].to_vec()))
+    }
+
+    /// The lines the plan adds to the rendered text: the fork's import put back, or
+    /// a new import line.
+    pub(in crate::merge) fn finish_imports(
+        &self,
+        plan: ImportPlan,
+        out: &mut Vec<u8>,
+        decisions: &mut Vec<Decision>,
+    ) {
+        let Some(import) = &self.pin.import else {
+            return;
+        };
+        if let Some((line, side)) = plan.reinserted {
+            self.reinsert_import(import, out, &line, side, decisions);
         }
-        Ok(out)
+        if plan.inserted_line {
+            self.insert_import_line(import, out, decisions);
+        }
     }
 
     /// Each import group's text (`None`: nothing left to import), with a decision for
@@ -266,9 +300,8 @@ impl Merger<'_> {
         side: ImportSide,
         decisions: &mut Vec<Decision>,
     ) {
-        let at = imports::near_neighbour(out, side.text, side.region).unwrap_or_else(|| {
-            imports::insertion_point(out, package_of(&import.module), &import.name)
-        });
+        let at = imports::near_neighbour(out, side.text, side.region)
+            .unwrap_or_else(|| imports::insertion_point(out, &import.module, &import.name));
         let at = outside_blocks(out, at, self.opts.markers.size());
         let eol = &side.text[side.region.eol.clone()];
         let eol: &[u8] = if eol.is_empty() { b"\n" } else { eol };
@@ -292,7 +325,7 @@ impl Merger<'_> {
         out: &mut Vec<u8>,
         decisions: &mut Vec<Decision>,
     ) {
-        let at = imports::insertion_point(out, package_of(&import.module), &import.name);
+        let at = imports::insertion_point(out, &import.module, &import.name);
         let at = outside_blocks(out, at, self.opts.markers.size());
         // The end of line of the lines around it.
         let eol = crate::region::edit::line_eol(out, at);
