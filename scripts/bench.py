@@ -11,9 +11,15 @@ run and interleaved so that machine noise hits both sides alike:
   - the peak memory of each;
   - `poolmerge check --merge REF` against `git merge-tree --write-tree HEAD REF` on a
     generated repository of 200 owned files, 50 of which upstream changes;
-  - the engine in-process, in MB/s (examples/throughput.rs).
+  - the engine in-process, in MB/s (examples/throughput.rs);
+  - with --replays REPO (a clone of the fork's upstream, e.g. OpenAlgo): whole
+    `git merge UPSTREAM` of real upstream syncs (scripts/replay.py's fork points), plain
+    git against a no-op driver and poolmerge as users install it (driver and hooks),
+    alternating runs, the ratio per sync and their median, over all syncs and over
+    those plain git merges cleanly.
 
 Prints a Markdown report. Usage: bench.py BINARY [--sizes 20K,200K,2M,20M] [--quick]
+       [--replays REPO [--replay-syncs N]]
 """
 import argparse
 import json
@@ -181,6 +187,11 @@ def git_cmd(repo, *args, env=None):
                    stderr=subprocess.DEVNULL, env=env)
 
 
+def git_out(repo, *args, env=None):
+    return subprocess.run(["git", "-C", repo] + list(args), check=True, capture_output=True,
+                          env=env).stdout.decode()
+
+
 def fork_repo(repo, scratch, env, files, changed, new=0, size=lambda i: 8_000 + 97 * i, seed=lambda i: i):
     """A repository whose `main` is upstream and `fork` the fork (checked out): `files`
     owned modules, pinned on the fork; upstream changes the first `changed` of them and
@@ -271,6 +282,62 @@ def bench_whole_merge(binary, runs, tmp, files=40, changed=30, new=3):
             "median": {n: statistics.median(t) for n, t in times.items()}, "exit": codes}
 
 
+def bench_replays(binary, repo, syncs, runs, tmp):
+    """Whole `git merge --no-edit UPSTREAM` of real upstream syncs: for each fork point
+    (scripts/replay.py's), a clone at the fork point with the pin applied by
+    `poolmerge fix` and `.gitattributes` committed, merged by plain git (the route, no
+    driver), a no-op driver, and poolmerge installed with its hooks; each run on the
+    same work tree reset to the fork's commit, set-ups in turn."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import replay
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
+               GIT_COMMITTER_EMAIL="b@x", GIT_CONFIG_NOSYSTEM="1", HOME=os.path.join(tmp, "rhome"))
+    os.makedirs(env["HOME"], exist_ok=True)
+    commits = replay.first_parent_commits(repo, env)
+    points = replay.pick(commits, syncs, [1, 7, 14, 30, 60, 90], repo, env)
+    out = []
+    for fork, upstream, days in points:
+        setups = {}
+        for name in ("plain git", "no-op driver", "poolmerge driver and hooks"):
+            d = os.path.join(tmp, "replays", f"{fork[:8]}-{name.replace(' ', '-')}")
+            git_cmd(tmp, "clone", "-q", "--shared", "--no-checkout", repo, d, env=env)
+            git_cmd(d, "checkout", "-q", "-b", "fork", fork, env=env)
+            with open(os.path.join(d, ".gitattributes"), "a") as f:
+                f.write("database/*.py merge=poolmerge\n")
+            subprocess.run([binary, "fix"], cwd=d, env=env, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            git_cmd(d, "add", "-A", env=env)
+            git_cmd(d, "commit", "-q", "-m", "fork: pin and route", env=env)
+            if name == "no-op driver":
+                git_cmd(d, "config", "merge.poolmerge.driver", "true %A", env=env)
+            elif name.startswith("poolmerge"):
+                subprocess.run([binary, "install", "--hooks"], cwd=d, env=env, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if git_out(d, "status", "--porcelain", env=env):
+                raise RuntimeError(f"{d}: not clean after the set-up")
+            head = git_out(d, "rev-parse", "HEAD", env=env).strip()
+            setups[name] = (d, head)
+        times = {name: [] for name in setups}
+        codes = {}
+        for _ in range(runs):
+            for name, (d, head) in setups.items():
+                t0 = time.perf_counter()
+                p = subprocess.run(["git", "merge", "--no-edit", "--no-stat", "-q", upstream], cwd=d,
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - t0)
+                codes[name] = p.returncode
+                subprocess.run(["git", "merge", "--abort"], cwd=d, env=env, capture_output=True)
+                git_cmd(d, "reset", "-q", "--hard", head, env=env)
+                git_cmd(d, "clean", "-qfd", env=env)
+        changed = git_out(setups["plain git"][0], "diff", "--name-only", fork, upstream, "--",
+                          "database/*.py", env=env).split()
+        out.append({"fork": fork[:10], "days": days, "changed": len(changed), "runs": runs,
+                    "median": {n: statistics.median(t) for n, t in times.items()}, "exit": codes})
+        for d, _ in setups.values():
+            shutil.rmtree(d)
+    return out
+
+
 def human(n):
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
@@ -284,6 +351,8 @@ def main():
     ap.add_argument("--sizes", default="20K,200K,2M,20M")
     ap.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
     ap.add_argument("--throughput", help="the examples/throughput binary")
+    ap.add_argument("--replays", help="a clone of the fork's upstream: whole merges of real syncs")
+    ap.add_argument("--replay-syncs", type=int, default=8)
     a = ap.parse_args()
     binary = os.path.abspath(a.binary)
     mult = {"K": 1_000, "M": 1_000_000}
@@ -293,6 +362,8 @@ def main():
         rows = [bench_merge(binary, s, runs_for(s), tmp) for s in sizes]
         chk = None if a.quick else bench_check_merge(binary, 21, tmp)
         whole = bench_whole_merge(binary, 5 if a.quick else 21, tmp)
+        replays = (bench_replays(binary, os.path.abspath(a.replays), a.replay_syncs,
+                                 3 if a.quick else 7, tmp) if a.replays else [])
         # The engine in-process at 2 MB and at every larger size asked for.
         thr = []
         if a.throughput:
@@ -324,6 +395,23 @@ def main():
         print("|---|---|---|---|")
         for name, t in whole["median"].items():
             print(f"| {name} | {t * 1000:.1f} ms | {t / plain:.2f}x | {whole['exit'][name]} |")
+    if replays:
+        print("\n| real sync: fork point | days of upstream | database files upstream changed | plain git "
+              "| no-op driver | poolmerge, driver and hooks | ratio | exit: plain git / poolmerge |")
+        print("|---|---|---|---|---|---|---|---|")
+        ratios, clean = [], []
+        for r in replays:
+            m = r["median"]
+            ratio = m["poolmerge driver and hooks"] / m["plain git"]
+            ratios.append(ratio)
+            if r["exit"]["plain git"] == 0:
+                clean.append(ratio)
+            print(f"| {r['fork']} | {r['days']} | {r['changed']} | {m['plain git'] * 1000:.0f} ms | "
+                  f"{m['no-op driver'] * 1000:.0f} ms | {m['poolmerge driver and hooks'] * 1000:.0f} ms | "
+                  f"{ratio:.2f}x | {r['exit']['plain git']} / {r['exit']['poolmerge driver and hooks']} |")
+        print(f"\nmedian ratio over {len(ratios)} syncs: {statistics.median(ratios):.2f}x"
+              + (f"; over the {len(clean)} plain git merges cleanly: {statistics.median(clean):.2f}x"
+                 if clean else ""))
     if thr:
         print("\n| engine in-process: inputs | whole engine | line merge alone | engine MB/s "
               "| poolmerge's own time (engine minus line merge) per MB |")

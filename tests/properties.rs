@@ -409,8 +409,9 @@ fn merged(base: &[u8], ours: &[u8], theirs: &[u8], opts: &Options) -> Result<Mer
 const FOUND: &[u64] = &[3728, 4082, 4374, 6271, 6485, 7519, 11524, 23245, 32359];
 
 /// Seeds that once failed with three pins: a region neither side pinned, in a file
-/// only another pin marks as the fork's, took its side by position.
-const FOUND_THREE: &[u64] = &[4465, 8391];
+/// only another pin marks as the fork's, took its side by position; an import a side
+/// deleted, put back after a line inside an `if` that looked like its neighbour.
+const FOUND_THREE: &[u64] = &[4465, 8391, 12871];
 
 /// With `POOLMERGE_PROPERTY_DUMP=DIR`, a failing case's three versions and the merge's
 /// result are left in `DIR/SEED/` (with the marker style in `style`), to be run by hand.

@@ -487,9 +487,10 @@ fn top_level_start(text: &[u8], at: usize) -> usize {
     crate::python::line_start(text, statement.unwrap_or(at))
 }
 
-/// Where a region that the line merge dropped goes back: after the line that stood
-/// before it in its own version, or before the line that stood after it, found in
-/// `out`. `None` when neither neighbour is there.
+/// Where a module-level import that the line merge dropped goes back: after the line
+/// that stood before it in its own version, or before the line that stood after it,
+/// found in `out` outside any top-level statement (never inside an `if` whose lines
+/// look alike). `None` when neither neighbour is there.
 pub(crate) fn near_neighbour(out: &[u8], text: &[u8], region: &Region) -> Option<usize> {
     let trim = |l: &[u8]| -> Vec<u8> { l.strip_suffix(b"\r").unwrap_or(l).to_vec() };
     let lines: Vec<(usize, &[u8])> = {
@@ -502,13 +503,27 @@ pub(crate) fn near_neighbour(out: &[u8], text: &[u8], region: &Region) -> Option
             })
             .collect()
     };
+    // The top-level statements, which a line inside cannot take an import; where `out`
+    // does not parse cleanly (a conflict block), none.
+    let statements: Vec<(usize, usize)> = crate::python::parse(out)
+        .filter(|tree| !tree.root_node().has_error())
+        .map(|tree| {
+            let root = tree.root_node();
+            let mut cursor = root.walk();
+            root.children(&mut cursor)
+                .map(|c| (c.start_byte(), c.end_byte()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let top_level = |at: usize| !statements.iter().any(|&(s, e)| s < at && at < e);
     let body = |l: &[u8]| trim(l.strip_suffix(b"\n").unwrap_or(l));
     if region.span.start > 0 {
         let prev_start = crate::python::line_start(text, region.span.start - 1);
         let prev = body(&text[prev_start..region.span.start]);
         if !prev.iter().all(u8::is_ascii_whitespace)
-            && let Some((start, l)) = lines.iter().find(|(_, l)| body(l) == prev)
-            && l.ends_with(b"\n")
+            && let Some((start, l)) = lines.iter().find(|(start, l)| {
+                body(l) == prev && l.ends_with(b"\n") && top_level(start + l.len())
+            })
         {
             return Some(start + l.len());
         }
@@ -521,7 +536,9 @@ pub(crate) fn near_neighbour(out: &[u8], text: &[u8], region: &Region) -> Option
             .map_or(text.len(), |i| after + i + 1);
         let next = body(&text[after..end]);
         if !next.iter().all(u8::is_ascii_whitespace)
-            && let Some((start, _)) = lines.iter().find(|(_, l)| body(l) == next)
+            && let Some((start, _)) = lines
+                .iter()
+                .find(|(start, l)| body(l) == next && top_level(*start))
         {
             return Some(*start);
         }

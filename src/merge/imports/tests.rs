@@ -146,3 +146,21 @@ fn new_imports_go_after_the_package_imports() {
         22
     );
 }
+
+#[test]
+fn a_deleted_import_goes_back_after_its_neighbour_at_the_top_level_only() {
+    // In its own version the import follows the `)` that closes the engine in `else`.
+    let text = "from sqlalchemy.pool import NullPool\nif not sqlite:\n    e = f(\n        1,\n    )\nelse:\n    e = g(\n        2,\n    )\nfrom sqlalchemy.pool import StaticPool\nx = 1\n";
+    let pin = Pin::builtin();
+    let s = scan(text.as_bytes(), &pin.targets()).unwrap();
+    let regions = find_regions(text.as_bytes(), &s, &pin.call, pin.import_module()).unwrap();
+    let region = regions.last().unwrap();
+    // In the merge, an earlier `)` closes the first branch: not a place for an import.
+    let out = "from sqlalchemy.pool import NullPool\nif not sqlite:\n    e = f(\n        1,\n    )\nelse:\n    e = g(\n        2,\n    )\nx = 1\n";
+    let at = near_neighbour(out.as_bytes(), text.as_bytes(), region).unwrap();
+    assert_eq!(&out[at..], "x = 1\n");
+    // Where the merge does not parse (a conflict block), the first line that matches.
+    let broken = format!("{out}<<<<<<<\n");
+    let at = near_neighbour(broken.as_bytes(), text.as_bytes(), region).unwrap();
+    assert_eq!(&broken[at..at + 5], "else:");
+}
