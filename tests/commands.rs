@@ -1,6 +1,8 @@
 //! `resolve`, `check` and `fix`, each in a temporary repository.
 
-use crate::support::{FILE, Repo, blocks, canonical, data_dir, pin_problems, read};
+use crate::support::{
+    FILE, Repo, bin, blocks, canonical, clean_command, data_dir, pin_problems, read,
+};
 
 fn case(name: &str, file: &str) -> Vec<u8> {
     read(&data_dir().join("cases").join(name).join(file))
@@ -346,13 +348,27 @@ fn check_merge_follows_a_route_in_any_attribute_file() {
             .join(place.replace(".git", "work/.git"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "database/*.py merge=poolmerge\n").unwrap();
-        let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
-        assert_eq!(code, 0, "{place}: {out}");
+        // git traces every process it starts: no driver process at all, not even a
+        // stand-in, wherever the route is written.
+        let git_trace = repo.work().parent().unwrap().join("git-trace");
+        let run = clean_command(&bin(), &repo.home())
+            .current_dir(repo.work())
+            .env("GIT_TRACE", &git_trace)
+            .args(["check", "--merge", "main"])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(run.status.code(), Some(0), "{place}: {out}");
         assert!(
             out.starts_with("database/traffic_db.py: poolmerge resolves"),
             "{place}: {out}"
         );
         assert!(!trace.exists(), "{place}: git ran the merge driver");
+        let traced = std::fs::read_to_string(&git_trace).unwrap();
+        assert!(
+            traced.contains("merge-tree") && !traced.contains("run_command"),
+            "{place}: {traced}"
+        );
     }
 }
 

@@ -267,20 +267,17 @@ fn rule(dir: &str, pattern: &str) -> Option<(String, String)> {
     Some((prefix, suffix))
 }
 
-/// The attributes git reads, with poolmerge's route made `merge=<to>` (written as a
-/// tree of `.gitattributes` files for `--attr-source`, and a copy of the user's and
-/// the system's attribute files). `None` when `$GIT_DIR/info/attributes` routes paths
-/// to poolmerge: it outranks every source git can be pointed at.
-pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result<Option<Rerouted>> {
-    if sources
-        .info
-        .as_ref()
-        .is_some_and(|t| reroute(t, DRIVER, to).is_some())
-    {
-        return Ok(None);
-    }
+/// The attributes git reads, with poolmerge's route made `merge=<to>`: a tree of
+/// `.gitattributes` files for `--attr-source`, a copy of the user's and the system's
+/// attribute files, and, where `$GIT_DIR/info/attributes` routes paths, a stand-in
+/// common directory (`GIT_COMMON_DIR`) holding that file rerouted, the repository's
+/// configuration and shallow list, and no refs, with the objects still the
+/// repository's (`GIT_OBJECT_DIRECTORY`): for a git command that names its commits by
+/// id, such as `git merge-tree --write-tree`.
+pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result<Rerouted> {
     let Sources {
         files,
+        info,
         system,
         global,
         ..
@@ -297,7 +294,33 @@ pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result
         let tree = update.create_updated(repo, &repo.find_tree(empty)?)?;
         args.push(format!("--attr-source={tree}"));
     } else if repo.is_bare() {
-        args.push("--attr-source=HEAD".to_string());
+        // By id: in a stand-in common directory, HEAD names no ref.
+        match repo.head().and_then(|h| h.peel_to_tree()) {
+            Ok(tree) => args.push(format!("--attr-source={}", tree.id())),
+            Err(_) => args.push("--attr-source=HEAD".to_string()),
+        }
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("poolmerge-attributes-")
+        .tempdir()?;
+    let mut used = false;
+    if let Some(info) = info.as_ref().and_then(|t| reroute(t, DRIVER, to)) {
+        let common = tmp.path().join("common");
+        std::fs::create_dir_all(common.join("info"))?;
+        std::fs::create_dir_all(common.join("refs"))?;
+        std::fs::write(common.join("info").join("attributes"), info)?;
+        for name in ["config", "shallow"] {
+            let from = repo.commondir().join(name);
+            if from.exists() {
+                std::fs::copy(&from, common.join(name))?;
+            }
+        }
+        envs.push(("GIT_COMMON_DIR".to_string(), path_text(&common)?));
+        if std::env::var_os("GIT_OBJECT_DIRECTORY").is_none() {
+            let objects = repo.commondir().join("objects");
+            envs.push(("GIT_OBJECT_DIRECTORY".to_string(), path_text(&objects)?));
+        }
+        used = true;
     }
     let system_routes = system
         .as_ref()
@@ -305,11 +328,7 @@ pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result
     let global_routes = global
         .as_ref()
         .is_some_and(|t| reroute(t, DRIVER, to).is_some());
-    let mut dir = None;
     if system_routes || global_routes {
-        let tmp = tempfile::Builder::new()
-            .prefix("poolmerge-attributes-")
-            .tempdir()?;
         let mut text = Vec::new();
         for part in [system, global].into_iter().flatten() {
             text.extend(reroute(part, DRIVER, to).unwrap_or_else(|| part.clone()));
@@ -322,13 +341,20 @@ pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result
         if system.is_some() {
             envs.push(("GIT_ATTR_NOSYSTEM".to_string(), "1".to_string()));
         }
-        dir = Some(tmp);
+        used = true;
     }
-    Ok(Some(Rerouted {
+    Ok(Rerouted {
         args,
         envs,
-        _dir: dir,
-    }))
+        _dir: used.then_some(tmp),
+    })
+}
+
+/// A path as the text of an environment variable.
+fn path_text(path: &std::path::Path) -> Result<String> {
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("{}: not a UTF-8 path", path.display()))
 }
 
 /// The attributes poolmerge reads for the files it writes.

@@ -135,15 +135,26 @@ pub(crate) fn git(
 pub(crate) struct Running {
     args: Vec<String>,
     reader: std::thread::JoinHandle<std::io::Result<std::process::Output>>,
+    /// Files git reads while it runs (a rerouted attribute file), kept until it ends.
+    held: Option<Rerouted>,
 }
 
 impl Running {
+    /// Keeps `files` until git has finished.
+    pub(crate) fn holding(self, files: Rerouted) -> Running {
+        Running {
+            held: Some(files),
+            ..self
+        }
+    }
+
     /// Waits for git; its exit status and standard output, as [`git`] gives them.
     pub(crate) fn wait(self, ok_codes: &[i32]) -> Result<(i32, Vec<u8>)> {
         let out = self
             .reader
             .join()
             .map_err(|_| anyhow!("waiting for git failed"))??;
+        drop(self.held);
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         finish(&args, out, ok_codes)
     }
@@ -170,6 +181,7 @@ pub(crate) fn spawn_git(
     Ok(Running {
         args: args.to_vec(),
         reader,
+        held: None,
     })
 }
 

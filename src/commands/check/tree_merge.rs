@@ -424,34 +424,24 @@ fn merge_commits<'r>(
 }
 
 /// Starts `git merge-tree --write-tree` of the two commits, with poolmerge's route
-/// turned into git's `binary` driver, or a driver that always fails where the route
-/// cannot be rewritten.
+/// turned into git's `binary` driver, wherever the route is written.
 fn spawn_tree_merge(
     repo: &Repository,
     sources: &repo::Sources,
     head: &git2::Commit,
     other: &git2::Commit,
 ) -> Result<repo::Running> {
-    let (mut args, envs, _rerouted) = match repo::rerouted(repo, sources, "binary")? {
-        Some(r) => (r.args.clone(), r.envs.clone(), Some(r)),
-        None => {
-            let mut args = vec![
-                "-c".to_string(),
-                format!("merge.{}.driver=false", repo::DRIVER),
-            ];
-            if repo.is_bare() {
-                args.push("--attr-source=HEAD".to_string());
-            }
-            (args, Vec::new(), None)
-        }
-    };
+    let rerouted = repo::rerouted(repo, sources, "binary")?;
+    let mut args = rerouted.args.clone();
     args.extend(
         ["merge-tree", "--write-tree", "-z"]
             .map(String::from)
             .into_iter()
             .chain([head.id().to_string(), other.id().to_string()]),
     );
-    repo::spawn_git(repo, &args, &envs)
+    // The stand-in directory lives until git has read it: `Running` waits for git.
+    let running = repo::spawn_git(repo, &args, &rerouted.envs);
+    running.map(|r| r.holding(rerouted))
 }
 
 /// What the report of `check --merge` reads.
