@@ -300,12 +300,20 @@ pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result
             Err(_) => args.push("--attr-source=HEAD".to_string()),
         }
     }
-    let tmp = tempfile::Builder::new()
-        .prefix("poolmerge-attributes-")
-        .tempdir()?;
-    let mut used = false;
+    // A temporary directory, made only where a file needs one.
+    let mut dir: Option<tempfile::TempDir> = None;
+    let mut tmp = || -> Result<std::path::PathBuf> {
+        if dir.is_none() {
+            dir = Some(
+                tempfile::Builder::new()
+                    .prefix("poolmerge-attributes-")
+                    .tempdir()?,
+            );
+        }
+        Ok(dir.as_ref().expect("made above").path().to_path_buf())
+    };
     if let Some(info) = info.as_ref().and_then(|t| reroute(t, DRIVER, to)) {
-        let common = tmp.path().join("common");
+        let common = tmp()?.join("common");
         std::fs::create_dir_all(common.join("info"))?;
         std::fs::create_dir_all(common.join("refs"))?;
         std::fs::write(common.join("info").join("attributes"), info)?;
@@ -320,7 +328,6 @@ pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result
             let objects = repo.commondir().join("objects");
             envs.push(("GIT_OBJECT_DIRECTORY".to_string(), path_text(&objects)?));
         }
-        used = true;
     }
     let system_routes = system
         .as_ref()
@@ -334,19 +341,18 @@ pub(crate) fn rerouted(repo: &Repository, sources: &Sources, to: &str) -> Result
             text.extend(reroute(part, DRIVER, to).unwrap_or_else(|| part.clone()));
             text.push(b'\n');
         }
-        let path = tmp.path().join("attributes");
+        let path = tmp()?.join("attributes");
         std::fs::write(&path, text)?;
         args.insert(0, format!("core.attributesFile={}", path.display()));
         args.insert(0, "-c".to_string());
         if system.is_some() {
             envs.push(("GIT_ATTR_NOSYSTEM".to_string(), "1".to_string()));
         }
-        used = true;
     }
     Ok(Rerouted {
         args,
         envs,
-        _dir: used.then_some(tmp),
+        _dir: dir,
     })
 }
 
