@@ -99,16 +99,34 @@ fn unpinned(
 
 /// Every blob path of a tree.
 fn tree_files(repo: &Repository, tree: Oid) -> Result<BTreeMap<String, Oid>> {
+    tree_files_within(repo, tree, &|_| true, &|_| true)
+}
+
+/// The blob paths of a tree that `keep` takes, in the directories (`a/b/`) that
+/// `enter` takes: the others are never read.
+fn tree_files_within(
+    repo: &Repository,
+    tree: Oid,
+    enter: &dyn Fn(&str) -> bool,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Oid>> {
     let tree = repo.find_tree(tree)?;
     let mut out = BTreeMap::new();
     tree.walk(TreeWalkMode::PreOrder, |root, entry| {
-        if entry.kind() == Some(git2::ObjectType::Blob) {
-            out.insert(
-                format!("{root}{}", entry.name().unwrap_or_default()),
-                entry.id(),
-            );
+        let name = entry.name().unwrap_or_default();
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) if !enter(&format!("{root}{name}/")) => {
+                TreeWalkResult::Skip
+            }
+            Some(git2::ObjectType::Blob) => {
+                let path = format!("{root}{name}");
+                if keep(&path) {
+                    out.insert(path, entry.id());
+                }
+                TreeWalkResult::Ok
+            }
+            _ => TreeWalkResult::Ok,
         }
-        TreeWalkResult::Ok
     })?;
     Ok(out)
 }

@@ -139,6 +139,20 @@ impl Profile {
         })
     }
 
+    /// Whether a configured file could lie under the directory `dir` (`a/b/`), from
+    /// each pathspec's literal start: a tree walk skips the others.
+    pub(crate) fn may_hold(&self, dir: &str) -> bool {
+        self.files().iter().any(|spec| {
+            if spec.starts_with(':') {
+                return true; // Magic: read by git alone.
+            }
+            let wild = |c: char| matches!(c, '*' | '?' | '[' | '\\');
+            let literal = &spec[..spec.find(wild).unwrap_or(spec.len())];
+            let literal = literal.strip_prefix("./").unwrap_or(literal);
+            literal.starts_with(dir) || dir.starts_with(literal)
+        })
+    }
+
     /// The profile as TOML, the built-in pin written out in full. Values are written
     /// by the `toml` crate; the layout (one inline table a key, comments) is ours.
     pub(crate) fn to_toml(&self) -> String {

@@ -221,6 +221,24 @@ impl Candidates {
         out
     }
 
+    /// Whether some routing line could match a path under the directory `dir`
+    /// (`a/b/`): a tree walk skips the others.
+    pub(crate) fn may_hold(&self, dir: &str) -> bool {
+        if self.every {
+            return true;
+        }
+        let lower;
+        let dir = if self.ignore_case {
+            lower = dir.to_lowercase();
+            &lower
+        } else {
+            dir
+        };
+        self.rules
+            .iter()
+            .any(|(prefix, _)| prefix.starts_with(dir) || dir.starts_with(prefix.as_str()))
+    }
+
     /// Whether some routing line could match `path`.
     pub(crate) fn may_route(&self, path: &str) -> bool {
         if self.every {

@@ -277,10 +277,9 @@ pub(crate) fn check_merge(
     let style: Style = repo::config_string(Some(repo), "merge.conflictStyle")
         .and_then(|v| v.parse().ok())
         .unwrap_or_default();
-    let head_files = tree_files(repo, head.tree_id())?;
-    let other_files = tree_files(repo, other.tree_id())?;
-    // Attributes only for the paths that can be owned: the profile's files, or the
-    // paths some line routing to poolmerge could match.
+    // Only the paths that can be owned: the profile's files, or the paths some line
+    // routing to poolmerge could match. Trees are read only where those can be, and
+    // attributes asked for those paths only.
     let candidates = repo::Candidates::of(&sources);
     let may_own = |path: &str| {
         if profile.files().is_empty() {
@@ -289,7 +288,17 @@ pub(crate) fn check_merge(
             profile.owns(path)
         }
     };
-    let head_paths: Vec<String> = head_files.keys().filter(|p| may_own(p)).cloned().collect();
+    let may_hold = |dir: &str| {
+        if profile.files().is_empty() {
+            candidates.may_hold(dir)
+        } else {
+            profile.may_hold(dir)
+        }
+    };
+    let owned_files = |tree: Oid| tree_files_within(repo, tree, &may_hold, &may_own);
+    let head_files = owned_files(head.tree_id())?;
+    let other_files = owned_files(other.tree_id())?;
+    let head_paths: Vec<String> = head_files.keys().cloned().collect();
     let mut attrs = repo::attributes(
         repo,
         &head_paths,
@@ -309,7 +318,7 @@ pub(crate) fn check_merge(
     };
     let mut results = Results::default();
     let base_files = match bases[..] {
-        [base] => Some(tree_files(repo, repo.find_commit(base)?.tree_id())?),
+        [base] => Some(owned_files(repo.find_commit(base)?.tree_id())?),
         _ => None,
     };
     let jobs = early_jobs(&owned_head, base_files.as_ref(), &other_files, &attrs);
@@ -317,7 +326,7 @@ pub(crate) fn check_merge(
 
     let (_, out) = running.wait(&[0, 1])?;
     let (tree, conflicted) = parse_merge_tree(&out)?;
-    let merged_files = tree_files(repo, tree)?;
+    let merged_files = owned_files(tree)?;
     let unknown: Vec<String> = merged_files
         .keys()
         .chain(conflicted.keys())
