@@ -306,3 +306,19 @@ fn expressions_and_imports_are_checked_with_the_python_grammar() {
         assert_eq!(parse_import(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn a_profile_holds_its_files_directories_only() {
+    let profile = Profile::from_config(
+        parse(SESSION, "pyproject.toml").unwrap().unwrap(),
+        "t".into(),
+    )
+    .unwrap();
+    for path in ["database/auth_db.py", "database/sub/x.py"] {
+        assert!(profile.owns(path), "{path}");
+        for (i, _) in path.match_indices('/') {
+            assert!(profile.may_hold(&path[..=i]), "{path}");
+        }
+    }
+    assert!(!profile.may_hold("docs/") && !profile.may_hold("data/"));
+}

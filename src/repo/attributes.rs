@@ -454,6 +454,14 @@ mod tests {
                     candidates.may_route(p),
                     "{p} is routed but not a candidate: {lines:?}"
                 );
+                // A tree walk enters every directory above it.
+                for (i, _) in p.match_indices('/') {
+                    let dir = &p[..=i];
+                    assert!(
+                        candidates.may_hold(dir),
+                        "{p} is routed but a walk skips {dir}: {lines:?}"
+                    );
+                }
             }
         }
         let kept = all.iter().filter(|p| candidates.may_route(p)).count();
@@ -468,6 +476,19 @@ mod tests {
             false,
         );
         assert!(routed > 0 && kept < total / 3, "{routed} {kept}");
+        // Directories no routing line reaches are not walked.
+        let tmp = tempfile::tempdir().unwrap();
+        git(tmp.path(), &["init", "-q"]);
+        std::fs::write(
+            tmp.path().join(".gitattributes"),
+            "database/*.py merge=poolmerge\n",
+        )
+        .unwrap();
+        git(tmp.path(), &["add", ".gitattributes"]);
+        let repo = Repository::open(tmp.path()).unwrap();
+        let candidates = Candidates::of(&sources(&repo).unwrap());
+        assert!(candidates.may_hold("database/") && candidates.may_hold("database/sub/"));
+        assert!(!candidates.may_hold("docs/") && !candidates.may_hold("data/"));
         let (routed, kept) = holds(
             &[
                 (
