@@ -248,14 +248,62 @@ impl Checked {
     }
 }
 
+/// The paths that can be owned: the profile's files, or the paths some line routing to
+/// poolmerge could match. Trees are read only where those can be, and attributes
+/// asked for those paths only.
+struct Reach<'a> {
+    profile: &'a crate::config::Profile,
+    candidates: repo::Candidates,
+}
+
+impl Reach<'_> {
+    fn may_own(&self, path: &str) -> bool {
+        if self.profile.files().is_empty() {
+            self.candidates.may_route(path)
+        } else {
+            self.profile.owns(path)
+        }
+    }
+
+    fn may_hold(&self, dir: &str) -> bool {
+        if self.profile.files().is_empty() {
+            self.candidates.may_hold(dir)
+        } else {
+            self.profile.may_hold(dir)
+        }
+    }
+
+    /// The attributes of the `paths` that can be owned and `attrs` lacks, added.
+    fn add_attributes<'p>(
+        &self,
+        repo: &Repository,
+        attrs: &mut repo::Attributes,
+        paths: impl Iterator<Item = &'p String>,
+    ) -> Result<()> {
+        let unknown: BTreeSet<String> = paths
+            .filter(|p| !attrs.contains_key(*p) && self.may_own(p))
+            .cloned()
+            .collect();
+        let unknown: Vec<String> = unknown.into_iter().collect();
+        let source = repo.is_bare().then_some("HEAD");
+        attrs.extend(repo::attributes(repo, &unknown, repo::FILE_ATTRS, source)?);
+        Ok(())
+    }
+
+    /// The blobs of `tree` that can be owned.
+    fn files(&self, repo: &Repository, tree: Oid) -> Result<BTreeMap<String, Oid>> {
+        tree_files_within(repo, tree, &|d| self.may_hold(d), &|p| self.may_own(p))
+    }
+}
+
 /// What merging `rev` into HEAD would give.
 ///
-/// git's own tree merge runs with poolmerge's route turned into git's `binary` driver
-/// (no process per file, every owned path both sides changed comes back conflicted
-/// with its stages), or, when `.git/info/attributes` holds the route, with a driver
-/// that always fails. While git merges, the owned files of HEAD are checked and the
-/// owned files both sides changed merged by the engine, on all cores; git's stages
-/// then confirm each merge (or, after renames or several merge bases, ask for it).
+/// git's own tree merge runs with poolmerge's route turned into git's `binary` driver,
+/// wherever the route is written (no process per file: every owned path both sides
+/// changed comes back conflicted with its stages). While git merges, the owned files
+/// of HEAD are checked and the owned files both sides changed merged by the engine, on
+/// all cores; git's stages then confirm each merge (or, after renames or several merge
+/// bases, ask for it).
 pub(crate) fn check_merge(
     repo: &Repository,
     rev: &str,
@@ -277,25 +325,11 @@ pub(crate) fn check_merge(
     let style: Style = repo::config_string(Some(repo), "merge.conflictStyle")
         .and_then(|v| v.parse().ok())
         .unwrap_or_default();
-    // Only the paths that can be owned: the profile's files, or the paths some line
-    // routing to poolmerge could match. Trees are read only where those can be, and
-    // attributes asked for those paths only.
-    let candidates = repo::Candidates::of(&sources);
-    let may_own = |path: &str| {
-        if profile.files().is_empty() {
-            candidates.may_route(path)
-        } else {
-            profile.owns(path)
-        }
+    let reach = Reach {
+        profile: &profile,
+        candidates: repo::Candidates::of(&sources),
     };
-    let may_hold = |dir: &str| {
-        if profile.files().is_empty() {
-            candidates.may_hold(dir)
-        } else {
-            profile.may_hold(dir)
-        }
-    };
-    let owned_files = |tree: Oid| tree_files_within(repo, tree, &may_hold, &may_own);
+    let owned_files = |tree: Oid| reach.files(repo, tree);
     let head_files = owned_files(head.tree_id())?;
     let other_files = owned_files(other.tree_id())?;
     let head_paths: Vec<String> = head_files.keys().cloned().collect();
@@ -327,20 +361,8 @@ pub(crate) fn check_merge(
     let (_, out) = running.wait(&[0, 1])?;
     let (tree, conflicted) = parse_merge_tree(&out)?;
     let merged_files = owned_files(tree)?;
-    let unknown: Vec<String> = merged_files
-        .keys()
-        .chain(conflicted.keys())
-        .filter(|p| !attrs.contains_key(*p) && may_own(p))
-        .cloned()
-        .collect::<BTreeSet<String>>()
-        .into_iter()
-        .collect();
-    attrs.extend(repo::attributes(
-        repo,
-        &unknown,
-        repo::FILE_ATTRS,
-        repo.is_bare().then_some("HEAD"),
-    )?);
+    let paths = merged_files.keys().chain(conflicted.keys());
+    reach.add_attributes(repo, &mut attrs, paths)?;
     let triple = |path: &str, st: &Stages| -> Option<Triple> {
         Some(Triple {
             base: st.base,
