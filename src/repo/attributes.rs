@@ -224,36 +224,32 @@ impl Candidates {
     /// Whether some routing line could match a path under the directory `dir`
     /// (`a/b/`): a tree walk skips the others.
     pub(crate) fn may_hold(&self, dir: &str) -> bool {
-        if self.every {
-            return true;
-        }
-        let lower;
-        let dir = if self.ignore_case {
-            lower = dir.to_lowercase();
-            &lower
-        } else {
-            dir
-        };
-        self.rules
-            .iter()
-            .any(|(prefix, _)| prefix.starts_with(dir) || dir.starts_with(prefix.as_str()))
+        self.any(dir, |dir, prefix, _| {
+            prefix.starts_with(dir) || dir.starts_with(prefix)
+        })
     }
 
     /// Whether some routing line could match `path`.
     pub(crate) fn may_route(&self, path: &str) -> bool {
+        self.any(path, |path, prefix, suffix| {
+            path.starts_with(prefix) && path.ends_with(suffix)
+        })
+    }
+
+    /// Whether every path is a candidate, or `test` takes `path` (in lower case where
+    /// git matches in any case) with some rule's prefix and suffix.
+    fn any(&self, path: &str, test: impl Fn(&str, &str, &str) -> bool) -> bool {
         if self.every {
             return true;
         }
-        let lower;
         let path = if self.ignore_case {
-            lower = path.to_lowercase();
-            &lower
+            std::borrow::Cow::Owned(path.to_lowercase())
         } else {
-            path
+            std::borrow::Cow::Borrowed(path)
         };
-        self.rules.iter().any(|(prefix, suffix)| {
-            path.starts_with(prefix.as_str()) && path.ends_with(suffix.as_str())
-        })
+        self.rules
+            .iter()
+            .any(|(prefix, suffix)| test(&path, prefix, suffix))
     }
 }
 
