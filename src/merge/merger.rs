@@ -110,7 +110,7 @@ impl<'a> Merger<'a> {
         let mut taken: [Vec<Range<usize>>; 3] = Default::default();
         let mut next = 0;
         for (k, (pin, scans)) in opts.pins().zip(scans).enumerate() {
-            match merger.layer(texts, pin, scans, &taken, next, hint) {
+            match merger.layer(k, pin, scans, &taken, next, hint) {
                 Ok(Some(layer)) => {
                     for (v, spans) in taken.iter_mut().enumerate() {
                         spans.extend(layer.taken(v));
@@ -141,11 +141,11 @@ impl<'a> Merger<'a> {
         }
     }
 
-    /// One pin's layer: its regions outside the spans `taken` by the pins before it,
+    /// Pin `k`'s layer: its regions outside the spans `taken` by the pins before it,
     /// each engine group merged.
     fn layer(
         &self,
-        texts: [&'a [u8]; 3],
+        k: usize,
         pin: &'a Pin,
         scans: Option<[Scanned; 3]>,
         taken: &[Vec<Range<usize>>; 3],
@@ -155,13 +155,15 @@ impl<'a> Merger<'a> {
         let Some(scans) = scans else {
             return Ok(None);
         };
-        // Where earlier pins took regions, the version scanned again around them.
+        let texts = [self.input.base, self.input.ours, self.input.theirs];
+        // Where an earlier pin's region holds this pin's names, the version scanned
+        // again around it.
         let [base, ours, theirs] = scans;
         let scan = |v: usize, scanned: Scanned| {
-            if taken[v].is_empty() {
-                scanned
-            } else {
+            if python::names_within(texts[v], &pin.targets(), &taken[v]) {
                 scan_version(texts, v, pin, self.opts, &taken[v])
+            } else {
+                scanned
             }
         };
         let scans = [scan(BASE, base)?, scan(OURS, ours)?, scan(THEIRS, theirs)?];
@@ -173,8 +175,7 @@ impl<'a> Merger<'a> {
         let beside: Vec<Pin> = self
             .opts
             .pins()
-            .skip_while(|p| !std::ptr::eq(*p, pin))
-            .skip(1)
+            .skip(k + 1)
             .filter(|p| p.call == pin.call && !p.needs_import())
             .cloned()
             .collect();

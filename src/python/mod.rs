@@ -27,7 +27,7 @@ pub use hits::contains;
 pub(crate) use hits::{call_aliases, find_all};
 pub use items::tokens;
 pub use parse::{Limits, compiles, parse, scan};
-pub(crate) use parse::{ScanError, scan_limited, scan_outside};
+pub(crate) use parse::{ScanError, names_within, scan_limited, scan_outside};
 
 /// The Python grammar.
 pub(crate) static LANGUAGE: LazyLock<Language> =

@@ -252,6 +252,30 @@ pub(crate) fn scan_limited(
     scan_outside(text, targets, limits, &[])
 }
 
+/// Where the call's names (each with its places) and the pool module's name stand.
+fn places(text: &[u8], targets: &Targets) -> (Vec<(String, Vec<usize>)>, Vec<usize>) {
+    let mut hits = call_hits(text, targets);
+    for (name, at) in &mut hits {
+        at.retain(|&at| may_call(text, at, name.len()));
+    }
+    let modules: Vec<usize> = match targets.import_module {
+        Some(module) => find_all(text, module_package(module))
+            .into_iter()
+            .filter(|&at| may_name_module(text, at, module))
+            .collect(),
+        None => Vec::new(),
+    };
+    (hits, modules)
+}
+
+/// Whether the call's or the module's name stands somewhere in `taken`: only then does
+/// [`scan_outside`] differ from [`scan_limited`].
+pub(crate) fn names_within(text: &[u8], targets: &Targets, taken: &[Range<usize>]) -> bool {
+    let within = |at: &usize| taken.iter().any(|t| t.contains(at));
+    let (hits, modules) = places(text, targets);
+    hits.iter().flat_map(|(_, at)| at).any(within) || modules.iter().any(within)
+}
+
 /// [`scan_limited`] of what lies outside `taken` (another pin's regions): a name there
 /// is not looked at, nor the code around it for its sake.
 pub(crate) fn scan_outside(
@@ -261,18 +285,12 @@ pub(crate) fn scan_outside(
     taken: &[Range<usize>],
 ) -> Result<Scan, ScanError> {
     let outside = |at: usize| !taken.iter().any(|t| t.contains(&at));
-    let mut hits = call_hits(text, targets);
-    for (name, at) in &mut hits {
-        at.retain(|&at| outside(at) && may_call(text, at, name.len()));
+    let (mut hits, mut modules) = places(text, targets);
+    for (_, at) in &mut hits {
+        at.retain(|&at| outside(at));
     }
+    modules.retain(|&at| outside(at));
     let calls: Vec<usize> = hits.iter().flat_map(|(_, at)| at.iter().copied()).collect();
-    let modules: Vec<usize> = match targets.import_module {
-        Some(module) => find_all(text, module_package(module))
-            .into_iter()
-            .filter(|&at| outside(at) && may_name_module(text, at, module))
-            .collect(),
-        None => Vec::new(),
-    };
     if calls.len() + modules.len() > limits.places {
         return Err(ScanError::Places {
             limit: limits.places,
