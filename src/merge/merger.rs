@@ -24,7 +24,8 @@ pub(super) struct Merger<'a> {
     input: &'a Input<'a>,
     opts: &'a Options,
     line: &'a dyn LineMerge,
-    placeholders: Placeholders,
+    /// Made when a layer masks something (most files have nothing to mask).
+    placeholders: std::cell::OnceCell<Placeholders>,
     /// The layers of the pins that have regions, in the profile's order.
     layers: Vec<Layer<'a>>,
     /// What became of the first pin, when it has no layer.
@@ -102,7 +103,7 @@ impl<'a> Merger<'a> {
             input,
             opts,
             line,
-            placeholders: Placeholders::new(&texts),
+            placeholders: std::cell::OnceCell::new(),
             layers: Vec::new(),
             first_skipped: None,
             warnings: Vec::new(),
@@ -130,6 +131,13 @@ impl<'a> Merger<'a> {
             }
         }
         merger
+    }
+
+    /// The placeholder lines, on a prefix none of the versions holds.
+    fn placeholders(&self) -> &Placeholders {
+        self.placeholders.get_or_init(|| {
+            Placeholders::new(&[self.input.base, self.input.ours, self.input.theirs])
+        })
     }
 
     /// Pin `k`'s warnings: a later pin's only where an earlier one did not say the same.
@@ -224,7 +232,7 @@ impl<'a> Merger<'a> {
             .collect();
         let content = self.settle_imports(pieces, &need_import, &mut decisions);
         drop(masked);
-        if contains(&content, self.placeholders.prefix().as_bytes()) {
+        if contains(&content, self.placeholders().prefix().as_bytes()) {
             return Err(Error::PlaceholderSurvived);
         }
         if self.opts.pins().nth(1).is_some() {
@@ -286,7 +294,7 @@ impl<'a> Merger<'a> {
             let mut reps: Vec<(Range<usize>, Vec<u8>)> = self
                 .layers
                 .iter()
-                .flat_map(|l| l.placeholders(v, &self.placeholders))
+                .flat_map(|l| l.placeholders(v, self.placeholders()))
                 .collect();
             reps.sort_by_key(|(s, _)| s.start);
             let texts = [self.input.base, self.input.ours, self.input.theirs];
@@ -317,7 +325,7 @@ impl<'a> Merger<'a> {
             .filter(|p| matches!(p, line::Piece::Conflict(_)))
             .count();
         let mut shown_pinned = vec![false; self.layers.len()];
-        let pieces = unmask::unmask(pieces, &self.placeholders, &mut |g, _variant, section| {
+        let pieces = unmask::unmask(pieces, self.placeholders(), &mut |g, _variant, section| {
             let (k, gi) = self.owner(g)?;
             self.layers[k].put_back(gi, section, &mut conflicts, &mut shown_pinned[k])
         });
@@ -339,14 +347,14 @@ impl<'a> Merger<'a> {
             .zip(need_import)
             .map(|(l, &need)| {
                 let need = need && l.pin.needs_import();
-                l.plan_imports(&text, &self.placeholders, need, decisions)
+                l.plan_imports(&text, self.placeholders(), need, decisions)
             })
             .collect();
         if plans.iter().all(Option::is_none) {
             return text;
         }
         drop(text);
-        let pieces = unmask::unmask(pieces, &self.placeholders, &mut |g, _variant, section| {
+        let pieces = unmask::unmask(pieces, self.placeholders(), &mut |g, _variant, section| {
             let (k, gi) = self.owner(g)?;
             self.layers[k].import_text(plans[k].as_ref()?, gi, section)
         });
