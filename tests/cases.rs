@@ -128,6 +128,12 @@ fn check(case: &Case) -> Vec<String> {
             errs.push("not byte-identical to git merge-file --diff-algorithm=histogram".into());
         }
     }
+    for word in case.meta["stderr_contains"].as_array().into_iter().flatten() {
+        let word = word.as_str().unwrap();
+        if !run.stderr.contains(word) {
+            errs.push(format!("the decision lines do not say {word:?}"));
+        }
+    }
     if let Some(s) = accept["must_contain"].as_str()
         && !out.windows(s.len()).any(|w| w == s.as_bytes())
     {
@@ -288,6 +294,26 @@ cases! {
     case_52_aliased_create_engine: "52-aliased-create-engine",
     case_53_two_space_indentation_new_engine: "53-two-space-indentation-new-engine",
     case_54_list_of_engines_upstream_prepends_one: "54-list-of-engines-upstream-prepends-one",
+    case_55_upstream_points_pinned_engine_at_postgresql: "55-upstream-points-pinned-engine-at-postgresql",
+    case_56_upstream_moves_pinned_engine_to_shared_setting: "56-upstream-moves-pinned-engine-to-shared-setting",
+    case_57_upstream_adds_mysql_branch_with_identical_engine: "57-upstream-adds-mysql-branch-with-identical-engine",
+    case_58_rebase_upstream_adds_mysql_branch_with_identical_engine: "58-rebase-upstream-adds-mysql-branch-with-identical-engine",
+    case_59_new_engines_under_find_sqlite_minus_one: "59-new-engines-under-find-sqlite-minus-one",
+    case_60_new_engines_under_startswith_sqlite_equals_false: "60-new-engines-under-startswith-sqlite-equals-false",
+    case_61_new_engines_under_sqlite_in_url_is_false: "61-new-engines-under-sqlite-in-url-is-false",
+    case_62_new_engine_under_postgresql_or_sqlite_stays_unknown: "62-new-engine-under-postgresql-or-sqlite-stays-unknown",
+    case_63_new_engines_in_nested_ifs: "63-new-engines-in-nested-ifs",
+    case_64_new_engines_after_early_returns: "64-new-engines-after-early-returns",
+    case_65_new_engine_in_try_else_of_sqlite_branch: "65-new-engine-in-try-else-of-sqlite-branch",
+    case_66_new_postgresql_engine_with_check_same_thread: "66-new-postgresql-engine-with-check-same-thread",
+    case_67_new_engines_with_built_sqlite_urls: "67-new-engines-with-built-sqlite-urls",
+    case_68_new_engines_url_create_aiosqlite_pysqlcipher: "68-new-engines-url-create-aiosqlite-pysqlcipher",
+    case_69_upstream_moves_pool_options_into_module_dict_splat: "69-upstream-moves-pool-options-into-module-dict-splat",
+    case_70_upstream_passes_pool_options_as_function_call_splat: "70-upstream-passes-pool-options-as-function-call-splat",
+    case_71_both_sides_add_the_staticpool_import: "71-both-sides-add-the-staticpool-import",
+    case_72_async_engine_upstream_adds_echo: "72-async-engine-upstream-adds-echo",
+    case_73_both_rewrite_comment_above_module_level_engine: "73-both-rewrite-comment-above-module-level-engine",
+    case_74_upstream_inverts_sqlite_test_file_conflicts_elsewhere: "74-upstream-inverts-sqlite-test-file-conflicts-elsewhere",
 }
 
 #[test]

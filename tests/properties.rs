@@ -633,7 +633,9 @@ fn generated_merges_hold_every_property_with_three_pins() {
             && problems_all(&c.ours, &pins, opts.markers.size()).is_empty();
         if fork_pinned && outcome.conflicts == 0 && invariants::parses(&outcome.content) {
             pinned += 1;
-            let left = problems_all(&outcome.content, &pins, opts.markers.size());
+            // What the fork's version holds of the check is clean by now; a second
+            // import upstream's version already held is upstream's own.
+            let left = poolmerge::check::unexplained(&outcome.content, &c.ours, &c.theirs, &pins);
             if !left.is_empty() {
                 dump(seed, &c, &opts);
                 failures.push(fail(format!("clean, yet {left:?}")));

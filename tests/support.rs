@@ -183,6 +183,14 @@ pub fn pin_problems(text: &[u8]) -> Vec<String> {
     let mut engines = 0;
     for s in &scan.statements {
         for c in &s.calls {
+            if pin.kind(c) == poolmerge::policy::EngineClass::Server && pin.is_pinned(&c.args) {
+                let line = text[..c.range.start]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
+                problems.push(format!("line {line}: a server engine carries the pin"));
+            }
             if pin.is_sqlite(c) {
                 engines += 1;
                 if !pin.carries(&c.args) {

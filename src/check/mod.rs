@@ -14,6 +14,9 @@ use crate::policy::{Pin, PinImport, opted_out};
 use crate::python::{self, Scan};
 use crate::region::{pin_statement, statement_name};
 
+mod verify;
+pub use verify::{side_census, unexplained};
+
 /// What kind of finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -25,6 +28,12 @@ pub enum Kind {
     Import,
     /// Pool code that does not parse.
     Syntax,
+    /// A server engine (or, for a server pin, a SQLite one) carrying the pin.
+    Misplaced,
+    /// A `**splat` that may pass a keyword the pin sets too.
+    Splat,
+    /// The pin's name imported more than once.
+    Duplicate,
 }
 
 impl fmt::Display for Kind {
@@ -34,6 +43,9 @@ impl fmt::Display for Kind {
             Kind::Unpinned => "unpinned",
             Kind::Import => "import",
             Kind::Syntax => "syntax",
+            Kind::Misplaced => "misplaced",
+            Kind::Splat => "splat",
+            Kind::Duplicate => "duplicate",
         })
     }
 }
@@ -49,7 +61,7 @@ pub struct Finding {
     pub message: String,
 }
 
-fn finding(kind: Kind, line: usize, message: impl Into<String>) -> Finding {
+pub(crate) fn finding(kind: Kind, line: usize, message: impl Into<String>) -> Finding {
     Finding {
         kind,
         line,
@@ -96,6 +108,9 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
         .iter()
         .filter(|s| !opted_out(text, &s.range))
     {
+        for call in &s.calls {
+            out.extend(misplaced_or_splat(text, s, call, pin));
+        }
         for call in s.calls.iter().filter(|c| pin.applies(c)) {
             let line = line_number(text, call.range.start);
             first_engine.get_or_insert(line);
@@ -127,7 +142,106 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
             format!("{} is not imported from {}", import.name, import.module),
         ));
     }
+    out.extend(imported_twice(text, &scan, pin));
     out.sort_by_key(|f| f.line);
+    out
+}
+
+/// A call carrying the pin where it must not: a server engine under a SQLite pin (or
+/// a SQLite engine under a server pin); and a pinned call with a `**splat` that may
+/// pass a keyword the call also passes (Python raises `TypeError` at the call).
+fn misplaced_or_splat(
+    text: &[u8],
+    s: &python::EngineStatement,
+    call: &python::Call,
+    pin: &Pin,
+) -> Vec<Finding> {
+    use crate::policy::{EngineClass, When};
+    let mut out = Vec::new();
+    if !pin.is_pinned(&call.args) {
+        return out;
+    }
+    let line = line_number(text, call.range.start);
+    let wrong = match pin.when {
+        When::Sqlite => EngineClass::Server,
+        When::Server => EngineClass::Sqlite,
+        When::Always => EngineClass::Unknown,
+    };
+    if pin.when != crate::policy::When::Always && pin.kind(call) == wrong {
+        let what = if wrong == EngineClass::Server {
+            "a server engine"
+        } else {
+            "a SQLite engine"
+        };
+        out.push(finding(
+            Kind::Misplaced,
+            line,
+            format!("{} is {what} and must not carry the pin", statement_name(s, pin)),
+        ));
+    }
+    for item in &call.args.items {
+        let python::ItemKey::Splat(splat) = &item.key else {
+            continue;
+        };
+        let keys = python::splat_keys(text, splat);
+        let clash: Vec<&str> = pin
+            .keywords
+            .iter()
+            .map(|k| k.name.as_str())
+            .filter(|k| crate::policy::keyword(&call.args, k).is_some())
+            .filter(|k| keys.as_ref().is_none_or(|keys| keys.iter().any(|x| x == k)))
+            .collect();
+        if !clash.is_empty() {
+            out.push(finding(
+                Kind::Splat,
+                line,
+                format!(
+                    "{}: {} may pass {} too",
+                    statement_name(s, pin),
+                    item.key.describe(),
+                    clash.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The pin's name imported from its module more than once in one scope.
+fn imported_twice(text: &[u8], scan: &Scan, pin: &Pin) -> Vec<Finding> {
+    let Some(import) = &pin.import else {
+        return Vec::new();
+    };
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for i in &scan.imports {
+        let names = i
+            .names
+            .iter()
+            .filter(|n| n.name == import.name && n.alias.is_none())
+            .count();
+        if names == 0 {
+            continue;
+        }
+        let line = line_number(text, i.range.start);
+        match seen.iter().find(|(scope, _)| *scope == i.scope) {
+            Some(_) => out.push(finding(
+                Kind::Duplicate,
+                line,
+                format!("{} is imported from {} again", import.name, import.module),
+            )),
+            None => {
+                seen.push((i.scope.as_str(), line));
+                if names > 1 {
+                    out.push(finding(
+                        Kind::Duplicate,
+                        line,
+                        format!("{} is imported twice in one line", import.name),
+                    ));
+                }
+            }
+        }
+    }
     out
 }
 

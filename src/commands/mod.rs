@@ -94,15 +94,37 @@ pub fn merge_safely(
     } else {
         plain(input, opts, line, Plain::NoRegions).map_err(|e| format!("{e:#}"))
     };
-    match engine {
-        Ok(o) => Ok(o),
+    // The engine's result was checked inside it (`merge::verified`); git's merge in
+    // its place is checked here.
+    let outcome = match engine {
+        Ok(o) => return Ok(o),
         Err(problem) => plain(
             input,
             opts,
             line,
             Plain::Doubt(Doubt::Internal(problem.clone())),
         )
-        .map_err(|e| format!("{problem}, and git's plain merge failed too: {e:#}")),
+        .map_err(|e| format!("{problem}, and git's plain merge failed too: {e:#}"))?,
+    };
+    // The result decides, with panics caught as in the engine.
+    install_panic_hook();
+    GUARDING.with(|g| g.set(true));
+    let checked = panic::catch_unwind(AssertUnwindSafe(|| {
+        crate::merge::verified(input, opts, line, outcome.clone())
+    }));
+    GUARDING.with(|g| g.set(false));
+    match checked {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(format!("the merged file could not be checked: {e:#}")),
+        Err(_) => {
+            let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
+            let mut o = plain(input, opts, line, Plain::Doubt(Doubt::Internal(msg.clone())))
+                .map_err(|e| format!("{msg}, and git's plain merge failed too: {e:#}"))?;
+            o.conflicts = o.conflicts.max(1);
+            o.warnings
+                .push(format!("the merged file could not be checked (panic: {msg}): left as a conflict"));
+            Ok(o)
+        }
     }
 }
 

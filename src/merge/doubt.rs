@@ -31,6 +31,8 @@ pub enum Doubt {
     Reordered,
     /// The engine failed or panicked (the message says where).
     Internal(String),
+    /// The merged file, read again, fails its check (this finding).
+    Unverified(String),
 }
 
 impl fmt::Display for Doubt {
@@ -46,6 +48,7 @@ impl fmt::Display for Doubt {
                 "a side holds the engines in another order and the lines around them conflict",
             ),
             Doubt::Internal(what) => f.write_str(what),
+            Doubt::Unverified(what) => write!(f, "the merged file fails its check ({what})"),
         }
     }
 }

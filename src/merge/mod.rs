@@ -218,10 +218,61 @@ pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Merg
         None => opts,
     };
     let outcome = merge_pools(input, opts, line)?;
-    if outcome.conflicts == 0 || outcome.mode != Mode::Regions {
+    let outcome = if outcome.conflicts == 0 || outcome.mode != Mode::Regions {
+        outcome
+    } else {
+        working_sides(input, opts, line, outcome)?
+    };
+    verified(input, opts, line, outcome)
+}
+
+/// The result decides: a clean result of the engine (or of git's merge where the
+/// engine doubted) is read again by [`crate::check::unexplained`], independently of how
+/// it was made. One that fails is replaced by git's plain merge with a warning; where
+/// git's merge is clean and fails too, it is written all the same but reported as a
+/// conflict (doubt never exits 0). The kill switch's, a binary file's and a side's own
+/// markers' results are git's and stay as they are.
+pub fn verified(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    outcome: MergeOutcome,
+) -> Result<MergeOutcome> {
+    let checked = matches!(outcome.mode, Mode::Regions | Mode::Plain(Plain::Doubt(_)));
+    if !checked || outcome.conflicts > 0 {
         return Ok(outcome);
     }
-    working_sides(input, opts, line, outcome)
+    let aliased;
+    let opts = match with_aliases(opts, &[input.base, input.ours, input.theirs]) {
+        Some(o) => {
+            aliased = o;
+            &aliased
+        }
+        None => opts,
+    };
+    let pins: Vec<Pin> = opts.pins().cloned().collect();
+    let fault = |text: &[u8]| {
+        crate::check::unexplained(text, input.ours, input.theirs, &pins)
+            .first()
+            .map(|f| format!("line {}: {}", f.line, f.message))
+    };
+    let Some(why) = fault(&outcome.content) else {
+        return Ok(outcome);
+    };
+    let mut out = if outcome.mode == Mode::Regions {
+        plain(input, opts, line, Plain::Doubt(Doubt::Unverified(why)))?
+    } else {
+        outcome
+    };
+    if out.conflicts == 0
+        && let Some(still) = fault(&out.content)
+    {
+        out.conflicts = 1;
+        out.warnings.push(format!(
+            "git's merge is clean but fails the check too ({still}): left as a conflict for you to look at"
+        ));
+    }
+    Ok(out)
 }
 
 /// The options with each pin knowing the aliases the versions give its call; `None`

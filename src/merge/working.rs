@@ -16,6 +16,18 @@ pub(super) fn side_faults(text: &[u8], imported: &[(String, String)]) -> [bool; 
     ]
 }
 
+/// Whether one side of a conflict, taken whole, is not that side's intent: it holds
+/// what the check finds and neither version explains (a pinned server engine, an
+/// unpinned SQLite one, a second import, a clashing splat), or fewer engines the pin
+/// applies to than both versions hold (a SQLite branch gone).
+fn side_unverified(text: &[u8], input: &Input, pins: &[Pin], census: &[usize]) -> bool {
+    !crate::check::unexplained(text, input.ours, input.theirs, pins).is_empty()
+        || crate::check::side_census(text, pins)
+            .iter()
+            .zip(census)
+            .any(|(side, both)| side < both)
+}
+
 /// Every side of a conflict is a working module (M9): where taking ours (or theirs) in
 /// every block would not be, while git's own merge gives one, the versions are merged
 /// again with the pins applied to each of them first; failing that, git's plain merge.
@@ -50,8 +62,15 @@ pub(super) fn working_sides(
         0 => crate::conflict::DEFAULT_MARKER_SIZE,
         n => n,
     };
+    let pins: Vec<Pin> = opts.pins().cloned().collect();
+    // The engines each pin applies to that both versions hold.
+    let census: Vec<usize> = crate::check::side_census(input.ours, &pins)
+        .into_iter()
+        .zip(crate::check::side_census(input.theirs, &pins))
+        .map(|(o, t)| o.min(t))
+        .collect();
     // Each side's faults, ours then theirs.
-    let faults = |o: &MergeOutcome| -> [bool; 4] {
+    let faults = |o: &MergeOutcome| -> [bool; 6] {
         let (ours, theirs) = if o.conflicts == 0 {
             (o.content.clone(), o.content.clone())
         } else {
@@ -62,19 +81,27 @@ pub(super) fn working_sides(
             side_faults(&ours, &imported),
             side_faults(&theirs, &imported),
         );
-        [a[0], a[1], b[0], b[1]]
+        [
+            a[0],
+            a[1],
+            side_unverified(&ours, input, &pins, &census),
+            b[0],
+            b[1],
+            side_unverified(&theirs, input, &pins, &census),
+        ]
     };
     let ours_faults = faults(&outcome);
-    if ours_faults == [false; 4] {
+    if ours_faults == [false; 6] {
         return Ok(outcome);
     }
     let git_faults = faults(&plain(input, opts, line, Plain::NoRegions)?);
     // No worse than git's own merge, fault by fault: the pin's merge stands.
-    let no_worse = |f: [bool; 4]| (0..4).all(|i| !f[i] || git_faults[i]);
-    if no_worse(ours_faults) {
+    let no_worse = |f: [bool; 6]| (0..6).all(|i| !f[i] || git_faults[i]);
+    // A side that is not its side's intent is never kept for git's being no better:
+    // taking it whole would give a wrong module that looks right.
+    if no_worse(ours_faults) && !ours_faults[2] && !ours_faults[5] {
         return Ok(outcome);
     }
-    let pins: Vec<Pin> = opts.pins().cloned().collect();
     if let Some(again) = pinned_versions(input, opts, &pins, line, Doubt::BrokenSides)?
         && no_worse(faults(&again))
     {

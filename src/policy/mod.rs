@@ -149,20 +149,38 @@ impl Pin {
     /// Whether the call takes the pin.
     pub fn applies(&self, call: &Call) -> bool {
         self.applies_to(Facts {
-            server_keywords: self.is_server(&call.args),
+            server: self.server_evidence(call),
             sqlite: call.guarded || sqlite_evidence(&call.args),
-            server_url: server_url(&call.args),
         })
+    }
+
+    /// What a call is, from its own version's evidence (SPEC's kind rule, the one
+    /// place it is written): server evidence (a server-pool keyword or pool class, a
+    /// URL of another scheme, a branch whose path excludes SQLite) beats SQLite
+    /// evidence (a URL whose static start is `sqlite`, `check_same_thread`, a branch
+    /// whose path implies SQLite); neither is unknown.
+    pub fn kind(&self, call: &Call) -> EngineClass {
+        if self.server_evidence(call) {
+            EngineClass::Server
+        } else if call.guarded || sqlite_evidence(&call.args) {
+            EngineClass::Sqlite
+        } else {
+            EngineClass::Unknown
+        }
+    }
+
+    /// Server evidence in a call and the branch around it.
+    pub(crate) fn server_evidence(&self, call: &Call) -> bool {
+        self.is_server(&call.args) || server_pool(&call.args) || server_url(&call.args) || call.server_branch
     }
 
     /// The pin's `when` rule, the one place it is written: whether a call with these
     /// facts takes the pin.
     pub(crate) fn applies_to(&self, facts: Facts) -> bool {
         match self.when {
-            When::Sqlite => facts.sqlite && !facts.server_keywords,
-            // Disjoint from `Sqlite`: server keywords, or a server URL without SQLite
-            // evidence.
-            When::Server => facts.server_keywords || (facts.server_url && !facts.sqlite),
+            When::Sqlite => facts.sqlite && !facts.server,
+            // Disjoint from `Sqlite`: server evidence beats SQLite evidence.
+            When::Server => facts.server,
             When::Always => true,
         }
     }
@@ -293,16 +311,10 @@ impl Pin {
     /// or the pin itself), a server engine (server-pool keywords, a server URL, the
     /// other branch of a test for `sqlite`), or unknown.
     pub fn class(&self, statement: &EngineStatement) -> EngineClass {
-        let calls = &statement.calls;
-        if calls
-            .iter()
-            .any(|c| self.is_sqlite(c) || self.carries(&c.args))
-        {
+        let kinds = || statement.calls.iter().map(|c| self.kind(c));
+        if kinds().any(|k| k == EngineClass::Sqlite) {
             EngineClass::Sqlite
-        } else if calls
-            .iter()
-            .any(|c| self.is_server(&c.args) || c.server_branch || server_url(&c.args))
-        {
+        } else if kinds().any(|k| k == EngineClass::Server) {
             EngineClass::Server
         } else {
             EngineClass::Unknown
@@ -313,7 +325,7 @@ impl Pin {
     /// `check_same_thread`, or a first argument that is a `sqlite` string literal, or the
     /// call in the true branch of an `if` that mentions `sqlite`.
     pub fn is_sqlite(&self, call: &Call) -> bool {
-        !self.is_server(&call.args) && (call.guarded || sqlite_evidence(&call.args))
+        self.kind(call) == EngineClass::Sqlite
     }
 }
 
@@ -324,13 +336,12 @@ pub(crate) const EVIDENCE: &str = "sqlite";
 /// What decides whether a call takes a pin (see [`Pin::applies_to`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Facts {
-    /// A server-pool keyword (`pool_size`, ...) is passed.
-    pub server_keywords: bool,
-    /// Evidence of SQLite: a `sqlite` URL literal, `check_same_thread`, or a test for
-    /// SQLite around the call.
+    /// Server evidence: a server-pool keyword (`pool_size`, ...) or pool class, a URL
+    /// of another scheme, a branch whose path excludes SQLite.
+    pub server: bool,
+    /// Evidence of SQLite: a `sqlite` URL, `check_same_thread`, or a branch whose path
+    /// implies SQLite.
     pub sqlite: bool,
-    /// The URL is a literal of another scheme.
-    pub server_url: bool,
 }
 
 /// What an engine is, as far as one version tells (see [`Pin::class`]).
@@ -368,27 +379,42 @@ pub(crate) fn opted_out(text: &[u8], statement: &std::ops::Range<usize>) -> bool
     })
 }
 
-/// A first argument that is a database URL literal of another scheme than SQLite.
-pub(crate) fn server_url(args: &Container) -> bool {
+/// The call's URL: its first positional argument, or `url=`.
+fn url(args: &Container) -> Option<&Item> {
     args.items
         .iter()
         .find(|i| i.key == ItemKey::Positional(0))
-        .is_some_and(is_server_url)
+        .or_else(|| keyword(args, "url"))
 }
 
-/// Whether an argument is a database URL literal of another scheme than SQLite.
+/// A URL whose static start names another scheme than SQLite.
+pub(crate) fn server_url(args: &Container) -> bool {
+    url(args).is_some_and(is_server_url)
+}
+
+/// Whether an argument is a URL whose static start names another scheme than SQLite.
 pub(crate) fn is_server_url(i: &Item) -> bool {
-    let n = i
-        .norm
-        .trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U', 'f', 'F']);
-    let quoted = n.starts_with('"') || n.starts_with('\'');
-    quoted && !i.evidence_literal && n.contains("://") && !n[1..].starts_with("sqlite")
+    i.server_url
 }
 
-/// Evidence in the arguments alone (the `if` guard is the caller's to add).
+/// Pool classes only server engines take.
+const SERVER_POOLS: &[&str] = &["QueuePool", "AsyncAdaptedQueuePool"];
+
+/// A `poolclass` that only a server engine takes.
+pub(crate) fn server_pool(args: &Container) -> bool {
+    keyword(args, "poolclass").is_some_and(|i| is_server_pool(&i.norm))
+}
+
+/// Whether a pool class expression names a server-only pool.
+pub(crate) fn is_server_pool(norm: &str) -> bool {
+    let last = norm.rsplit(['.', ' ']).next().unwrap_or(norm);
+    SERVER_POOLS.contains(&last)
+}
+
+/// Evidence in the arguments alone (the branch is the caller's to add): a `sqlite`
+/// URL, or `connect_args` mentioning `check_same_thread`.
 pub(crate) fn sqlite_evidence(args: &Container) -> bool {
-    let first_positional = args.items.iter().find(|i| i.key == ItemKey::Positional(0));
-    first_positional.is_some_and(|i| i.evidence_literal)
+    url(args).is_some_and(|i| i.evidence_literal)
         || keyword(args, "connect_args").is_some_and(|i| i.norm.contains("check_same_thread"))
 }
 
@@ -482,7 +508,14 @@ mod tests {
     fn sqlite_evidence_follows_spec() {
         let pin = Pin::builtin();
         assert!(pin.is_sqlite(&first_call("e = create_engine(\"sqlite:///x.db\")\n")));
-        assert!(!pin.is_sqlite(&first_call("e = create_engine(f\"sqlite:///{p}\")\n")));
+        assert!(pin.is_sqlite(&first_call("e = create_engine(f\"sqlite:///{p}\")\n")));
+        assert!(!pin.is_sqlite(&first_call(
+            "e = create_engine(\"postgresql://h/db\", connect_args={\"check_same_thread\": False})\n"
+        )));
+        assert!(!pin.is_sqlite(&first_call(
+            "e = create_engine(U, poolclass=QueuePool, connect_args={\"check_same_thread\": False})\n"
+        )));
+        assert!(pin.is_sqlite(&first_call("e = create_engine(url=\"sqlite://\")\n")));
         assert!(!pin.is_sqlite(&first_call("e = create_engine(U, poolclass=NullPool)\n")));
         assert!(!pin.is_sqlite(&first_call(
             "e = create_engine(\"sqlite://\", pool_size=5)\n"

@@ -226,62 +226,14 @@ pub(super) enum Branch {
     Other,
 }
 
-/// The branch of the innermost `if`/`elif` testing for `word` that `node` (whose
-/// ancestors are `chain`) sits in: for `sqlite`, the true branch of
-/// `if "sqlite" in url`, the `else` of `if not url.startswith("sqlite")`, and so on.
+/// The branch a call (`node`, whose ancestors are `chain`) sits in, from the path
+/// condition around it ([`super::kind::branch_of`]); none where there is no evidence
+/// word to test for.
 pub(super) fn evidence_branch(chain: &[Node], node: Node, text: &[u8], word: &[u8]) -> Branch {
-    let mut child = node;
-    for &n in chain.iter().rev() {
-        if matches!(n.kind(), "if_statement" | "elif_clause")
-            && let Some(cond) = field(n, FIELDS.condition)
-            && let Some(positive) = evidence_test(cond, text, word)
-        {
-            let in_consequence = field(n, FIELDS.consequence).map(|c| c.id()) == Some(child.id());
-            let in_alternative = n.kind() == "if_statement"
-                && matches!(child.kind(), "else_clause" | "elif_clause")
-                && child.parent().map(|p| p.id()) == Some(n.id());
-            if in_consequence || in_alternative {
-                return if in_consequence == positive {
-                    Branch::Evidence
-                } else {
-                    Branch::Other
-                };
-            }
-        }
-        child = n;
-    }
-    Branch::None
-}
-
-/// Whether a condition tests for `word`, and how: `Some(true)` when it holds for it
-/// (`"sqlite" in url`), `Some(false)` when negated (`not ...`, `not in`, `!=`), `None`
-/// when it does not mention the word.
-pub(super) fn evidence_test(cond: Node, text: &[u8], word: &[u8]) -> Option<bool> {
     if word.is_empty() {
-        return None;
+        return Branch::None;
     }
-    let at = memchr::memmem::find(node_text(cond, text), word)? + cond.start_byte();
-    let mut n = cond.descendant_for_byte_range(at, at + word.len())?;
-    let mut positive = true;
-    loop {
-        match n.kind() {
-            "not_operator" => positive = !positive,
-            "comparison_operator" => {
-                let mut cursor = n.walk();
-                let negated = n
-                    .children(&mut cursor)
-                    .any(|c| !c.is_named() && matches!(c.kind(), "not in" | "!=" | "is not"));
-                if negated {
-                    positive = !positive;
-                }
-            }
-            _ => {}
-        }
-        if n.id() == cond.id() {
-            return Some(positive);
-        }
-        n = n.parent()?;
-    }
+    super::kind::branch_of(chain, node, text)
 }
 
 /// An engine statement; `chain` holds its ancestors and, last, the statement itself.

@@ -72,7 +72,15 @@ pub(super) fn item(
     leaves: &Leaves,
     with_dict: bool,
 ) -> Item {
-    let text = leaves.text;
+    // A call's URL (its first argument or `url=`): the scheme its static start names.
+    let is_url = with_dict
+        && !leaves.evidence.is_empty()
+        && (key == ItemKey::Positional(0) || matches!(&key, ItemKey::Keyword(k) if k == "url"));
+    let scheme = if is_url {
+        kind::url_scheme(value, leaves.text)
+    } else {
+        kind::Scheme::Unknown
+    };
     Item {
         range,
         key,
@@ -81,8 +89,8 @@ pub(super) fn item(
         comma_end: None,
         dict: (with_dict && value.kind() == "dictionary")
             .then(|| Box::new(container_at(value, leaves, false))),
-        evidence_literal: !leaves.evidence.is_empty()
-            && string_literal(value, text).is_some_and(|s| s.starts_with(leaves.evidence)),
+        evidence_literal: scheme == kind::Scheme::Sqlite,
+        server_url: scheme == kind::Scheme::Server,
     }
 }
 

@@ -15,7 +15,9 @@ pub mod chunks;
 mod extract;
 mod hits;
 mod items;
+mod kind;
 mod parse;
+mod splat;
 
 use extract::*;
 use hits::*;
@@ -26,6 +28,8 @@ pub(crate) use extract::{line_start, node_text};
 pub use hits::contains;
 pub(crate) use hits::{call_aliases, find_all};
 pub use items::tokens;
+pub use kind::Scheme;
+pub(crate) use splat::splat_keys;
 pub use parse::{Limits, compiles, parse, scan};
 pub(crate) use parse::{ScanError, names_within, scan_limited, scan_outside};
 
@@ -230,8 +234,11 @@ pub struct Item {
     pub comma_end: Option<usize>,
     /// The value as a container, when it is a dictionary literal.
     pub dict: Option<Box<Container>>,
-    /// Whether the value is a plain string literal starting with the evidence word.
+    /// Whether the value is a call's URL whose static start is `sqlite` (a literal,
+    /// an f-string, `.format`, `%`, `+`, `URL.create("sqlite", ...)`).
     pub evidence_literal: bool,
+    /// Whether the value is a call's URL whose static start names another scheme.
+    pub server_url: bool,
 }
 
 /// What identifies an item across versions.

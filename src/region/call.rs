@@ -193,7 +193,13 @@ pub(super) fn merge_call(
     };
     let picks = key_picks(base.map(|base| &base.call.args), fork_args, upstream_args);
     let facts = PickFacts::of(&picks, fork, upstream, pin, prefer);
-    let pinning = takes_pin(pin, &picks, &facts, pin.is_pinned(fork_args), best_effort)?;
+    let fork_pinned = pin.is_pinned(fork_args);
+    let kind_change = if fork_pinned && !best_effort && pin.when == When::Sqlite {
+        kind_change(pin, base.map(|b| b.call), upstream.call)
+    } else {
+        None
+    };
+    let pinning = takes_pin(pin, &picks, &facts, fork_pinned, best_effort, kind_change)?;
     let source = match source_who {
         Who::Fork => fork,
         Who::Upstream => upstream,
@@ -307,8 +313,9 @@ struct PickFacts {
     evidence: bool,
     /// A `**splat` is passed.
     splat: bool,
-    /// The URL is a literal of another scheme.
-    server_url: bool,
+    /// The URL names another scheme, the pool class is a server pool, or the call sits
+    /// in a branch whose path excludes SQLite.
+    server_other: bool,
 }
 
 impl PickFacts {
@@ -317,18 +324,15 @@ impl PickFacts {
             server: Vec::new(),
             evidence: fork.call.guarded || upstream.call.guarded,
             splat: false,
-            server_url: false,
+            server_other: fork.call.server_branch || upstream.call.server_branch,
         };
         for picked in picks {
-            // Where the sides disagree, both count: whether the call is pinned must not
-            // depend on which side a conflict block shows first.
-            let candidates = if picked.pick == Pick::Conflict {
-                [picked.fork, picked.upstream]
-            } else {
-                let chosen = chosen_item(picked.pick, prefer, picked.fork, picked.upstream);
-                [chosen.map(|(_, i)| i), None]
-            };
-            for item in candidates.into_iter().flatten() {
+            // Each rendering of the call is judged by what it holds: where the sides
+            // disagree, the side `prefer` names (the fork's rendering and upstream's
+            // of a conflict are each that side's engine, with the pin where it is one
+            // the pin applies to).
+            let chosen = chosen_item(picked.pick, prefer, picked.fork, picked.upstream);
+            if let Some((_, item)) = chosen {
                 match &picked.key {
                     ItemKey::Keyword(k) if pin.server_keywords.contains(k) => {
                         facts.server.push(k.clone());
@@ -336,9 +340,16 @@ impl PickFacts {
                     ItemKey::Keyword(k) if k == "connect_args" => {
                         facts.evidence |= item.norm.contains("check_same_thread");
                     }
+                    ItemKey::Keyword(k) if k == "poolclass" => {
+                        facts.server_other |= crate::policy::is_server_pool(&item.norm);
+                    }
                     ItemKey::Positional(0) => {
                         facts.evidence |= item.evidence_literal;
-                        facts.server_url |= crate::policy::is_server_url(item);
+                        facts.server_other |= crate::policy::is_server_url(item);
+                    }
+                    ItemKey::Keyword(k) if k == "url" => {
+                        facts.evidence |= item.evidence_literal;
+                        facts.server_other |= crate::policy::is_server_url(item);
                     }
                     ItemKey::Splat(_) => facts.splat = true,
                     _ => {}
@@ -358,17 +369,25 @@ fn takes_pin(
     facts: &PickFacts,
     fork_pinned: bool,
     best_effort: bool,
+    kind_change: Option<String>,
 ) -> Result<bool, RegionConflict> {
+    let server = !facts.server.is_empty() || facts.server_other;
     let mut pinning = fork_pinned
         || pin.applies_to(Facts {
-            server_keywords: !facts.server.is_empty(),
+            server,
             sqlite: facts.evidence,
-            server_url: facts.server_url,
         });
     if pin.when == When::Sqlite && pinning && !facts.server.is_empty() {
         if fork_pinned && !best_effort {
             return Err(RegionConflict::ServerPool(facts.server.clone()));
         }
+        pinning = false;
+    }
+    if let Some(what) = kind_change {
+        return Err(RegionConflict::KindChanged(what));
+    }
+    // A server engine never carries a SQLite pin, whoever pinned it.
+    if pin.when == When::Sqlite && pinning && server {
         pinning = false;
     }
     if pinning
@@ -388,6 +407,42 @@ fn takes_pin(
         }
     }
     Ok(pinning)
+}
+
+/// What upstream made of an engine the fork pinned, where it changed its kind: gave it
+/// server evidence, or took away the SQLite evidence the base had (SPEC: the
+/// statement is then a conflict, never pinned or unpinned in silence).
+fn kind_change(pin: &Pin, base: Option<&Call>, upstream: &Call) -> Option<String> {
+    let before = base.map(|b| pin.kind(b));
+    match pin.kind(upstream) {
+        EngineClass::Server if before != Some(EngineClass::Server) => {
+            let args = &upstream.args;
+            let url = args
+                .items
+                .iter()
+                .find(|i| i.server_url)
+                .map(|i| i.norm.clone());
+            let pool = crate::policy::keyword(args, "poolclass")
+                .filter(|i| crate::policy::is_server_pool(&i.norm))
+                .map(|i| i.norm.clone());
+            Some(if let Some(url) = url {
+                format!("upstream made the pinned engine a server engine (URL {url})")
+            } else if let Some(pool) = pool {
+                format!("upstream gave the pinned engine a server pool (poolclass={pool})")
+            } else if upstream.server_branch {
+                "upstream moved the pinned engine into a branch that is not SQLite".to_string()
+            } else {
+                // Server-pool keywords: RegionConflict::ServerPool says which.
+                return None;
+            })
+        }
+        EngineClass::Unknown if before == Some(EngineClass::Sqlite) => Some(
+            "upstream removed the SQLite evidence the engine had (its URL or check_same_thread): \
+             it may now serve another database"
+                .to_string(),
+        ),
+        _ => None,
+    }
 }
 
 /// How the source side's argument list is laid out.

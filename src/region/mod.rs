@@ -20,7 +20,7 @@ use crate::merge::line::LineMerge;
 use crate::merge::regions::Region;
 use crate::merge::{Decision, Outcome, Side};
 use crate::policy::When;
-use crate::policy::{Evidence, Facts, Pin, PinValue, fork_side};
+use crate::policy::{EngineClass, Evidence, Facts, Pin, PinValue, fork_side};
 use crate::python::{self, Call, Container, EngineStatement, Item, ItemKey};
 use crate::region::edit::{
     Edit, edit_container, eol_in, indent_at, indent_unit, line_eol, one_a_line, one_item_a_line,
@@ -207,6 +207,8 @@ pub(crate) enum RegionConflict {
     RemovedChanged { slot: String },
     /// Both sides changed these keys differently.
     Keys(Vec<String>),
+    /// Upstream changed what the engine the fork pinned is (this, in words).
+    KindChanged(String),
 }
 
 impl fmt::Display for RegionConflict {
@@ -238,6 +240,7 @@ impl fmt::Display for RegionConflict {
                 write!(f, "one side removed the engine {slot} the other changed")
             }
             RegionConflict::Keys(keys) => write!(f, "both sides changed {}", keys.join(", ")),
+            RegionConflict::KindChanged(what) => f.write_str(what),
         }
     }
 }

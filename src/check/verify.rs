@@ -1,0 +1,124 @@
+//! The result decides: a merged (or fixed) file read again, independently of how it
+//! was made, against what its engines are in the file itself. Every finding of
+//! [`problems_all`](super::problems_all) the result holds must be explained by the
+//! versions it came from: an unpinned SQLite engine, a missing import or pool code
+//! that does not parse only where both versions hold the same; a misplaced pin, a
+//! clashing `**splat` or a second import only where a version already held it.
+
+use super::{Finding, Kind, problems_all};
+use crate::policy::{Pin, opted_out};
+use crate::python;
+
+/// The findings of `text` that matter after a merge (conflict markers are the
+/// conflict's own business).
+fn findings(text: &[u8], pins: &[Pin]) -> Vec<Finding> {
+    let mut out = problems_all(text, pins, crate::conflict::DEFAULT_MARKER_SIZE);
+    out.retain(|f| f.kind != Kind::Markers);
+    out
+}
+
+/// What `result` holds that neither `ours` nor `theirs` explains (see the module's
+/// comment), in line order: empty when the result passes.
+pub fn unexplained(result: &[u8], ours: &[u8], theirs: &[u8], pins: &[Pin]) -> Vec<Finding> {
+    let found = findings(result, pins);
+    if found.is_empty() {
+        return found;
+    }
+    let (o, t) = (findings(ours, pins), findings(theirs, pins));
+    let count = |list: &[Finding], f: &Finding| {
+        list.iter()
+            .filter(|g| g.kind == f.kind && g.message == f.message)
+            .count()
+    };
+    let mut out: Vec<Finding> = Vec::new();
+    for f in &found {
+        let allowed = match f.kind {
+            // What the merge must mend: explained only where neither side mended it.
+            Kind::Unpinned | Kind::Import | Kind::Syntax | Kind::Markers => {
+                count(&o, f).min(count(&t, f))
+            }
+            // What the merge must not make: explained where a side already made it.
+            Kind::Misplaced | Kind::Splat | Kind::Duplicate => count(&o, f).max(count(&t, f)),
+        };
+        if count(&found, f) > allowed && !out.iter().any(|g| g.kind == f.kind && g.message == f.message)
+        {
+            out.push(f.clone());
+        }
+    }
+    out
+}
+
+/// How many calls each pin applies to in `text` (opted-out statements left out):
+/// a side of a conflict, taken whole, holds no fewer than both versions do.
+pub fn side_census(text: &[u8], pins: &[Pin]) -> Vec<usize> {
+    pins.iter()
+        .map(|pin| {
+            python::scan(text, &pin.targets()).map_or(0, |scan| {
+                scan.statements
+                    .iter()
+                    .filter(|s| !opted_out(text, &s.range))
+                    .flat_map(|s| &s.calls)
+                    .filter(|c| pin.applies(c))
+                    .count()
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORK: &str = "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import StaticPool\n\n\
+engine = create_engine(\n    URL,\n    poolclass=StaticPool,\n    connect_args={\"check_same_thread\": False, \"timeout\": 20.0},\n    pool_pre_ping=True,\n)\n";
+
+    fn pins() -> Vec<Pin> {
+        vec![Pin::builtin()]
+    }
+
+    #[test]
+    fn a_result_as_good_as_its_versions_passes() {
+        assert!(unexplained(FORK.as_bytes(), FORK.as_bytes(), b"", &pins()).is_empty());
+    }
+
+    #[test]
+    fn a_pinned_server_engine_fails() {
+        let result = FORK.replace("URL,", "\"postgresql+psycopg2://u@h/db\",");
+        let found = unexplained(result.as_bytes(), FORK.as_bytes(), b"", &pins());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, Kind::Misplaced);
+    }
+
+    #[test]
+    fn a_second_import_and_a_clashing_splat_fail() {
+        let twice = FORK.replace(
+            "\n\nengine",
+            "\nfrom sqlalchemy.pool import StaticPool\n\nengine",
+        );
+        let found = unexplained(twice.as_bytes(), FORK.as_bytes(), FORK.as_bytes(), &pins());
+        assert_eq!(found.iter().map(|f| f.kind).collect::<Vec<_>>(), [Kind::Duplicate]);
+        let splat = FORK.replace(
+            "pool_pre_ping=True,\n)",
+            "pool_pre_ping=True,\n    **ENGINE_OPTS,\n)\nENGINE_OPTS = {\"poolclass\": NullPool}",
+        );
+        let found = unexplained(splat.as_bytes(), FORK.as_bytes(), FORK.as_bytes(), &pins());
+        assert_eq!(found.iter().map(|f| f.kind).collect::<Vec<_>>(), [Kind::Splat]);
+        let harmless = FORK.replace(
+            "pool_pre_ping=True,\n)",
+            "pool_pre_ping=True,\n    **ENGINE_OPTS,\n)\nENGINE_OPTS = {\"echo\": True}",
+        );
+        assert!(unexplained(harmless.as_bytes(), FORK.as_bytes(), b"", &pins()).is_empty());
+    }
+
+    #[test]
+    fn an_unpinned_sqlite_engine_fails_unless_both_versions_hold_it() {
+        let unpinned = "from sqlalchemy import create_engine\n\
+e = create_engine(f\"sqlite:///{path}\", poolclass=NullPool)\n";
+        let found = unexplained(unpinned.as_bytes(), FORK.as_bytes(), unpinned.as_bytes(), &pins());
+        assert!(found.iter().any(|f| f.kind == Kind::Unpinned), "{found:?}");
+        assert!(
+            unexplained(unpinned.as_bytes(), unpinned.as_bytes(), unpinned.as_bytes(), &pins())
+                .is_empty()
+        );
+    }
+}

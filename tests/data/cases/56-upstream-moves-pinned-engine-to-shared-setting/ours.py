@@ -1,0 +1,42 @@
+import logging
+
+from sqlalchemy import Column, DateTime, Integer, String, create_engine
+from sqlalchemy.ext.declarative import declarative_base
+from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import func
+
+logger = logging.getLogger(__name__)
+
+# Orders and trades live in their own database file
+orders_engine = create_engine(
+    "sqlite:///db/orders.db",
+    poolclass=StaticPool,
+    connect_args={
+        "check_same_thread": False,
+        "timeout": 20.0,
+    },
+    pool_pre_ping=True,
+)
+orders_session = scoped_session(sessionmaker(autocommit=False, autoflush=False, bind=orders_engine))
+Base = declarative_base()
+Base.query = orders_session.query_property()
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id = Column(Integer, primary_key=True)
+    symbol = Column(String(50), nullable=False)
+    exchange = Column(String(10), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    created_at = Column(DateTime(timezone=True), server_default=func.now())
+
+
+def init_db():
+    logger.info("Initializing orders DB")
+    Base.metadata.create_all(bind=orders_engine)
+
+
+def recent_orders(limit=50):
+    return Order.query.order_by(Order.created_at.desc()).limit(limit).all()

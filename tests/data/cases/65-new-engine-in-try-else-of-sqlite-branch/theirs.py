@@ -1,0 +1,39 @@
+import logging
+import os
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+logger = logging.getLogger(__name__)
+
+HISTORY_DATABASE_URL = os.getenv("HISTORY_DATABASE_URL", "sqlite:///db/history.db")
+
+history_engine = create_engine(
+    HISTORY_DATABASE_URL, poolclass=NullPool, connect_args={"check_same_thread": False}
+)
+history_session = scoped_session(sessionmaker(autocommit=False, autoflush=False, bind=history_engine))
+
+
+def ping_history_db():
+    try:
+        with history_engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception as e:
+        logger.error(f"History DB ping failed: {e}")
+        return False
+
+JOURNAL_DATABASE_URL = os.getenv("JOURNAL_DATABASE_URL", "sqlite:///db/journal.db")
+
+if JOURNAL_DATABASE_URL.startswith("sqlite"):
+    journal_path = JOURNAL_DATABASE_URL.replace("sqlite:///", "", 1)
+    try:
+        os.makedirs(os.path.dirname(journal_path) or ".", exist_ok=True)
+    except OSError as e:
+        logger.warning(f"Cannot create the journal directory: {e}")
+        journal_engine = None
+    else:
+        journal_engine = create_engine(JOURNAL_DATABASE_URL, poolclass=NullPool)
+else:
+    journal_engine = create_engine(JOURNAL_DATABASE_URL, pool_size=10, max_overflow=20)

@@ -1,0 +1,19 @@
+import logging
+import os
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool
+
+logger = logging.getLogger(__name__)
+
+BACKTEST_DATABASE_URL = os.getenv("BACKTEST_DATABASE_URL", "sqlite:///db/backtest.db")
+
+backtest_engine = create_engine(
+    BACKTEST_DATABASE_URL, poolclass=NullPool, connect_args={"check_same_thread": False}
+)
+BacktestSession = sessionmaker(autocommit=False, autoflush=False, bind=backtest_engine)
+
+
+def new_session():
+    return BacktestSession()
