@@ -53,7 +53,7 @@ impl Case {
 }
 
 /// The case in folder `dir`.
-fn load(dir: &std::path::Path) -> Case {
+pub fn load(dir: &std::path::Path) -> Case {
     Case {
         name: dir.file_name().unwrap().to_string_lossy().into_owned(),
         meta: serde_json::from_slice(&read(&dir.join("meta.json"))).unwrap(),
@@ -97,7 +97,7 @@ impl Case {
 }
 
 /// Runs one case; returns what is wrong.
-fn check(case: &Case) -> Vec<String> {
+pub fn check(case: &Case) -> Vec<String> {
     let (base, ours, theirs) = (
         case.file("base.py"),
         case.file("ours.py"),
@@ -196,7 +196,7 @@ fn check(case: &Case) -> Vec<String> {
 
 /// Sides are decided by content: a clean case gives the same syntax tree with OURS
 /// and THEIRS swapped (what git does during a rebase). Returns what is wrong.
-fn swapped(case: &Case) -> Vec<String> {
+pub fn swapped(case: &Case) -> Vec<String> {
     let (straight, swapped) = (case.merged(false), case.merged(true));
     if straight.code != 0 || swapped.code != 0 {
         return vec![format!(

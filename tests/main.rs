@@ -6,6 +6,7 @@ mod cases;
 mod cli;
 mod commands;
 mod conventions;
+mod corpus;
 mod differential;
 mod e2e;
 mod flows;

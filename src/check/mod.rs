@@ -15,7 +15,7 @@ use crate::python::{self, Scan};
 use crate::region::{pin_statement, statement_name};
 
 mod verify;
-pub use verify::{side_census, unexplained};
+pub use verify::{side_census, unexplained, unexplained_side};
 
 /// What kind of finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub enum Kind {
     Markers,
     /// A SQLite engine without the (whole) pin.
     Unpinned,
+    /// A SQLite engine without the pin, which cannot take it as it stands (its
+    /// `connect_args` is no dictionary literal, a `**splat` may pass a pinned keyword).
+    Unpinnable,
     /// The pin's import is missing.
     Import,
     /// Pool code that does not parse.
@@ -41,6 +44,7 @@ impl fmt::Display for Kind {
         f.write_str(match self {
             Kind::Markers => "markers",
             Kind::Unpinned => "unpinned",
+            Kind::Unpinnable => "unpinnable",
             Kind::Import => "import",
             Kind::Syntax => "syntax",
             Kind::Misplaced => "misplaced",
@@ -116,8 +120,13 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
             first_engine.get_or_insert(line);
             let missing = pin.missing(&call.args);
             if !missing.is_empty() {
+                let kind = if blocked(text, call, pin) {
+                    Kind::Unpinnable
+                } else {
+                    Kind::Unpinned
+                };
                 out.push(finding(
-                    Kind::Unpinned,
+                    kind,
                     line,
                     format!(
                         "{} does not carry the pin: {}",
@@ -145,6 +154,26 @@ pub fn problems(text: &[u8], pin: &Pin, marker_size: usize) -> Vec<Finding> {
     out.extend(imported_twice(text, &scan, pin));
     out.sort_by_key(|f| f.line);
     out
+}
+
+/// Whether the pin cannot be applied to a call as it stands: its `connect_args` is no
+/// dictionary literal, or a `**splat` may pass a keyword the pin would add.
+fn blocked(text: &[u8], call: &python::Call, pin: &Pin) -> bool {
+    let dict_keyword = pin.keywords.iter().any(|k| {
+        matches!(k.value, crate::policy::PinValue::Dict(_))
+            && crate::policy::keyword(&call.args, &k.name).is_some_and(|i| i.dict.is_none())
+    });
+    dict_keyword
+        || call.args.items.iter().any(|item| {
+            let python::ItemKey::Splat(splat) = &item.key else {
+                return false;
+            };
+            let keys = python::splat_keys(text, splat);
+            pin.keywords.iter().any(|k| {
+                crate::policy::keyword(&call.args, &k.name).is_none()
+                    && keys.as_ref().is_none_or(|keys| keys.contains(&k.name))
+            })
+        })
 }
 
 /// A call carrying the pin where it must not: a server engine under a SQLite pin (or
@@ -275,6 +304,21 @@ pub fn fix_all(text: &[u8], pins: &[Pin], marker_size: usize) -> Fixed {
                 out.unfixable.push(f);
             }
         }
+    }
+    // The result decides: a pinned file that holds what the original did not (a pin on
+    // a server engine, a second import, a splat that clashes) is not written.
+    if !out.changed.is_empty()
+        && let Some(fault) = verify::unexplained(&out.content, text, text, pins).first()
+    {
+        return Fixed {
+            content: text.to_vec(),
+            changed: Vec::new(),
+            unfixable: vec![finding(
+                fault.kind,
+                fault.line,
+                format!("the pinned file would fail its check ({}); left as it is", fault.message),
+            )],
+        };
     }
     out
 }

@@ -20,32 +20,60 @@ fn findings(text: &[u8], pins: &[Pin]) -> Vec<Finding> {
 /// What `result` holds that neither `ours` nor `theirs` explains (see the module's
 /// comment), in line order: empty when the result passes.
 pub fn unexplained(result: &[u8], ours: &[u8], theirs: &[u8], pins: &[Pin]) -> Vec<Finding> {
+    unexplained_as(result, ours, theirs, pins, false)
+}
+
+/// [`unexplained`] for one side of a conflict taken whole: there a SQLite engine that
+/// cannot take the pin as it stands is that side's own, where its version holds it.
+pub fn unexplained_side(result: &[u8], ours: &[u8], theirs: &[u8], pins: &[Pin]) -> Vec<Finding> {
+    unexplained_as(result, ours, theirs, pins, true)
+}
+
+fn unexplained_as(
+    result: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    pins: &[Pin],
+    side: bool,
+) -> Vec<Finding> {
     let found = findings(result, pins);
     if found.is_empty() {
         return found;
     }
     let (o, t) = (findings(ours, pins), findings(theirs, pins));
-    let count = |list: &[Finding], f: &Finding| {
-        list.iter()
-            .filter(|g| g.kind == f.kind && g.message == f.message)
-            .count()
-    };
+    let count = |list: &[Finding], f: &Finding| list.iter().filter(|g| same(g, f)).count();
     let mut out: Vec<Finding> = Vec::new();
     for f in &found {
         let allowed = match f.kind {
+            Kind::Unpinnable if side => count(&o, f).max(count(&t, f)),
             // What the merge must mend: explained only where neither side mended it.
-            Kind::Unpinned | Kind::Import | Kind::Syntax | Kind::Markers => {
+            Kind::Unpinned | Kind::Unpinnable | Kind::Import | Kind::Syntax | Kind::Markers => {
                 count(&o, f).min(count(&t, f))
             }
             // What the merge must not make: explained where a side already made it.
             Kind::Misplaced | Kind::Splat | Kind::Duplicate => count(&o, f).max(count(&t, f)),
         };
-        if count(&found, f) > allowed && !out.iter().any(|g| g.kind == f.kind && g.message == f.message)
-        {
+        if count(&found, f) > allowed && !out.iter().any(|g| same(g, f)) {
             out.push(f.clone());
         }
     }
     out
+}
+
+/// Whether two findings are the same: of one kind, about the same thing (an engine
+/// without the pin by its name alone, whatever it lacks: a side of a conflict carries
+/// the pin where it can).
+fn same(a: &Finding, b: &Finding) -> bool {
+    let subject = |f: &Finding| match f.kind {
+        Kind::Unpinned | Kind::Unpinnable => f
+            .message
+            .split(" does not carry the pin")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        _ => f.message.clone(),
+    };
+    a.kind == b.kind && subject(a) == subject(b)
 }
 
 /// How many calls each pin applies to in `text` (opted-out statements left out):

@@ -41,6 +41,12 @@ pub(super) fn pin_from_decl(decl: &PinDecl) -> Result<Pin, String> {
         .then(|| builtin.pool_keyword.clone())
         .flatten()
         .filter(|k| keywords.iter().any(|p| &p.name == k));
+    // `create_engine` goes with its asyncio twin, as in the built-in pin.
+    let aliases = if call == "create_engine" {
+        builtin.aliases
+    } else {
+        Vec::new()
+    };
     Ok(Pin {
         call,
         declared: decl.call.clone(),
@@ -51,7 +57,8 @@ pub(super) fn pin_from_decl(decl: &PinDecl) -> Result<Pin, String> {
         server_keywords: builtin.server_keywords,
         import,
         retire: decl.retire.clone(),
-        aliases: Vec::new(),
+        // `create_engine` goes with its asyncio twin, as in the built-in pin.
+        aliases,
     })
 }
 

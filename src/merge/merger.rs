@@ -56,13 +56,7 @@ fn scan_version(
 
 /// The three versions scanned for `pin`; `None` where none mentions its call or module.
 fn scan_for(texts: [&[u8]; 3], pin: &Pin, opts: &Options) -> Option<[Scanned; 3]> {
-    let mentions = |t: &[u8]| {
-        contains(t, pin.call.as_bytes())
-            || pin
-                .import_module()
-                .is_some_and(|m| contains(t, m.as_bytes()))
-    };
-    if !texts.iter().any(|t| mentions(t)) {
+    if !texts.iter().any(|t| pin.mentioned_in(t)) {
         return None;
     }
     Some(std::array::from_fn(|v| {
@@ -354,9 +348,19 @@ impl<'a> Merger<'a> {
             return text;
         }
         drop(text);
+        // An import line both sides added, each at its own place, stands twice in the
+        // line merge's result: it is put back once, at the first.
+        let mut seen: Vec<usize> = Vec::new();
         let pieces = unmask::unmask(pieces, self.placeholders(), &mut |g, _variant, section| {
             let (k, gi) = self.owner(g)?;
-            self.layers[k].import_text(plans[k].as_ref()?, gi, section)
+            let text = self.layers[k].import_text(plans[k].as_ref()?, gi, section)?;
+            if section == unmask::Section::Outside && text.is_some() {
+                if seen.contains(&g) {
+                    return Some(None);
+                }
+                seen.push(g);
+            }
+            Some(text)
         });
         let mut out = line::render(&pieces, &self.opts.markers).content;
         for (layer, plan) in self.layers.iter().zip(plans).rev() {

@@ -21,7 +21,7 @@ pub(super) fn side_faults(text: &[u8], imported: &[(String, String)]) -> [bool; 
 /// unpinned SQLite one, a second import, a clashing splat), or fewer engines the pin
 /// applies to than both versions hold (a SQLite branch gone).
 fn side_unverified(text: &[u8], input: &Input, pins: &[Pin], census: &[usize]) -> bool {
-    !crate::check::unexplained(text, input.ours, input.theirs, pins).is_empty()
+    !crate::check::unexplained_side(text, input.ours, input.theirs, pins).is_empty()
         || crate::check::side_census(text, pins)
             .iter()
             .zip(census)

@@ -127,8 +127,22 @@ impl Pin {
                 name: s("StaticPool"),
             }),
             retire: vec![s("NullPool")],
-            aliases: Vec::new(),
+            // SQLAlchemy's asyncio engines take the same pool arguments.
+            aliases: vec![s("create_async_engine")],
         }
+    }
+
+    /// Whether `text` names the pin's call (or one of its aliases) or its module: only
+    /// then can it hold pool code.
+    pub(crate) fn mentioned_in(&self, text: &[u8]) -> bool {
+        crate::python::contains(text, self.call.as_bytes())
+            || self
+                .aliases
+                .iter()
+                .any(|a| crate::python::contains(text, a.as_bytes()))
+            || self
+                .import_module()
+                .is_some_and(|m| crate::python::contains(text, m.as_bytes()))
     }
 
     /// Whether the pin requires an import.

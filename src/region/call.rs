@@ -215,19 +215,33 @@ pub(super) fn merge_call(
         layout: &layout,
     };
     let mut merged = choices(&picks, &ctx);
-    // A `**splat` could bring `connect_args` of its own, which the pin would then pass
-    // twice; beside a literal `connect_args` it cannot (Python rejects the call), so
-    // there the pin applies.
-    let literal_connect_args = [fork_args, upstream_args]
-        .iter()
-        .any(|a| crate::policy::keyword(a, "connect_args").is_some_and(|i| i.dict.is_some()));
-    if pinning && facts.splat && !literal_connect_args {
-        merged.unpinnable = true;
-    }
     let text_of = |w: Who| match w {
         Who::Fork => fork.text,
         Who::Upstream => upstream.text,
     };
+    // A `**splat` could pass a keyword the pin sets, which the call would then get
+    // twice (`TypeError` at import). It cannot pass one its own side's call passes
+    // beside it (that call would fail already); any other it may, unless it is a
+    // dictionary literal without it (`python::splat_keys`).
+    if pinning && facts.splat {
+        let args_of = |w: Who| match w {
+            Who::Fork => fork_args,
+            Who::Upstream => upstream_args,
+        };
+        let clash = merged.choices.iter().any(|(key, choice)| {
+            let (ItemKey::Splat(splat), Choice::Item(w, _)) = (key, choice) else {
+                return false;
+            };
+            let keys = python::splat_keys(text_of(*w), splat);
+            pin.keywords.iter().any(|k| {
+                crate::policy::keyword(args_of(*w), &k.name).is_none()
+                    && keys.as_ref().is_none_or(|keys| keys.contains(&k.name))
+            })
+        });
+        if clash {
+            merged.unpinnable = true;
+        }
+    }
     let render_new = |key: &ItemKey, value: &[u8]| -> Vec<u8> {
         match key {
             ItemKey::Keyword(k) => [k.as_bytes(), b"=", value].concat(),

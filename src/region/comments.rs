@@ -22,12 +22,45 @@ pub(super) fn merge_comments<'a>(
         fork.comments(),
         upstream.comments(),
     );
+    let (lines, from, changed, _) = merge_comment_runs(&bc, &fc, &uc, ctx);
+    (lines, from, changed)
+}
+
+/// Upstream's rewrite of the comment run above the fork's engine, where both sides
+/// rewrote it and the fork's run stays (M2b): its lines, for the decision and the log.
+pub(super) fn left_out_comment(
+    base: Option<&EngineSide>,
+    fork: &EngineSide,
+    upstream: &EngineSide,
+    ctx: &Ctx,
+) -> Option<String> {
+    let (bc, fc, uc) = (
+        base.map(EngineSide::comments).unwrap_or_default(),
+        fork.comments(),
+        upstream.comments(),
+    );
+    merge_comment_runs(&bc, &fc, &uc, ctx).3.then(|| {
+        uc.iter()
+            .map(|l| String::from_utf8_lossy(l.trim_ascii()).into_owned())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    })
+}
+
+/// The comment runs merged, and whether upstream's rewrite was left out.
+fn merge_comment_runs(
+    bc: &[&[u8]],
+    fc: &[&[u8]],
+    uc: &[&[u8]],
+    ctx: &Ctx,
+) -> (Vec<Vec<u8>>, Who, bool, bool) {
+    let (bc, fc, uc) = (bc.to_vec(), fc.to_vec(), uc.to_vec());
     let owned = |v: &[&[u8]]| v.iter().map(|l| l.to_vec()).collect::<Vec<_>>();
     if fc == uc || uc == bc {
-        return (owned(&fc), Who::Fork, false);
+        return (owned(&fc), Who::Fork, false, false);
     }
     if fc == bc {
-        return (owned(&uc), Who::Upstream, true);
+        return (owned(&uc), Who::Upstream, true, false);
     }
     // Both rewrote the comments: merge them line by line; the fork's wins a conflict.
     let join = |v: &[&[u8]]| {
@@ -50,9 +83,9 @@ pub(super) fn merge_comments<'a>(
             .filter(|_| !m.content.is_empty())
             .map(<[u8]>::to_vec)
             .collect();
-        return (lines, Who::Fork, true);
+        return (lines, Who::Fork, true, false);
     }
-    (owned(&fc), Who::Fork, false)
+    (owned(&fc), Who::Fork, false, true)
 }
 
 /// Re-indents whole lines (each line, the first included) from one indentation to another.

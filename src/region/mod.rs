@@ -353,6 +353,11 @@ pub(crate) fn merge_region(
         from_upstream: Vec::new(),
         note: String::new(),
     };
+    // Upstream's words are never dropped in silence (M2b): the decision says so and
+    // the log holds them.
+    let left_out = left_out_comment(base.as_ref(), &fork, &upstream, ctx).map(|text| {
+        format!("upstream's rewrite of the comment above it was left out, the fork's comment stays: {text}")
+    });
     let statement = merge_statement(base.as_ref(), &fork, &upstream, ctx, Who::Fork);
     match statement {
         StatementOut::Clean {
@@ -385,6 +390,12 @@ pub(crate) fn merge_region(
             }
             decision.from_upstream = from_upstream;
             decision.note = unverified_note(&unverified);
+            if let Some(left_out) = &left_out {
+                if !decision.note.is_empty() {
+                    decision.note.push_str("; ");
+                }
+                decision.note.push_str(left_out);
+            }
             RegionMerge {
                 ours: merged.clone(),
                 theirs: merged.clone(),

@@ -93,6 +93,13 @@ pub(super) fn pinned_lines(side: &EngineSide, pins: Pins) -> PinnedLines {
             call,
         };
         match merge_call(None, ci, ci, pins.for_calls(&[call]), How::OneSide) {
+            // A splat that may pass a pinned keyword: any keyword the pin added would
+            // make the call fail; the side keeps its call as it is.
+            Ok(c) if c.blocked == Some(Unpinnable::Splat) => {
+                out.extend_from_slice(&side.text[pos..call.args.range.end]);
+                blocked = blocked.or(c.blocked);
+                unverified.extend(c.unverified);
+            }
             Ok(c) => {
                 out.extend_from_slice(&side.text[pos..call.args.range.start]);
                 out.extend_from_slice(&c.args);

@@ -40,6 +40,21 @@ pub(crate) fn resolve_all(
         out.left = r.left;
         out.decisions.extend(r.decisions);
     }
+    // The result decides: a file resolved whole must hold nothing of the check that
+    // taking ours or theirs in every block would not (a pinned server engine, a second
+    // import, an unpinned SQLite engine both sides pinned); else it stays as it was.
+    if out.resolved > 0 && out.left == 0 {
+        let (_, ours, theirs) = crate::conflict::sides(text, markers.size);
+        if !crate::check::unexplained(&out.content, &ours, &theirs, pins).is_empty() {
+            let blocks = parse_blocks(text, markers.size).len();
+            return Resolution {
+                content: text.to_vec(),
+                resolved: 0,
+                left: blocks,
+                decisions: Vec::new(),
+            };
+        }
+    }
     out
 }
 

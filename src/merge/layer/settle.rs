@@ -52,7 +52,8 @@ impl Layer<'_> {
         let (mut notes, slots) = self.retire_and_keep(text, &mut names, &retired);
         // Groups whose line survived the line merge (the others were deleted by a side),
         // found in one pass over the text.
-        let surviving: rustc_hash::FxHashSet<usize> = text
+        // Each surviving group's line in the text, in order.
+        let surviving: Vec<usize> = text
             .split_inclusive(|&b| b == b'\n')
             .filter_map(|l| placeholders.parse(split_eol(l).0))
             .filter(|&(_, variant)| variant == Variant::Shared)
@@ -60,6 +61,29 @@ impl Layer<'_> {
             .collect();
         let present: Vec<bool> = names.iter().map(|g| surviving.contains(&g.group)).collect();
         let carries = |l: &[ImportedName]| l.iter().any(|n| n.name == import.name);
+        // Exactly one import of the pin's name in a scope: where both sides added one
+        // (or a side already held two), the first in the result keeps it.
+        // (A group whose line stands twice in the result is put back once: see
+        // `Merger::settle_imports`.)
+        let mut first_in_scope: Vec<(&str, usize)> = Vec::new();
+        for &g in &surviving {
+            let Some(i) = names.iter().position(|n| n.group == g) else {
+                continue;
+            };
+            let scope = names[i].side.import.scope.as_str();
+            let unaliased = |n: &ImportedName| n.name == import.name && n.alias.is_none();
+            if !names[i].names.iter().any(unaliased) {
+                continue;
+            }
+            match first_in_scope.iter().find(|(s, _)| *s == scope) {
+                Some(&(_, first)) if first != g => {
+                    names[i].names.retain(|n| !unaliased(n));
+                    notes[i].push(format!("dropped a second import of {}", import.name));
+                }
+                Some(_) => {}
+                None => first_in_scope.push((scope, g)),
+            }
+        }
         let provided = names
             .iter()
             .zip(&present)
