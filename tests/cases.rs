@@ -128,7 +128,11 @@ pub fn check(case: &Case) -> Vec<String> {
             errs.push("not byte-identical to git merge-file --diff-algorithm=histogram".into());
         }
     }
-    for word in case.meta["stderr_contains"].as_array().into_iter().flatten() {
+    for word in case.meta["stderr_contains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let word = word.as_str().unwrap();
         if !run.stderr.contains(word) {
             errs.push(format!("the decision lines do not say {word:?}"));

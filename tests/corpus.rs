@@ -23,7 +23,11 @@ fn the_corpus_from_other_projects_merges_as_expected() {
     for dir in &dirs {
         let case = load(dir);
         let repo = case.meta["source"]["repo"].as_str().unwrap_or_default();
-        assert!(!repo.is_empty(), "{}: meta.json names no source repo", case.name);
+        assert!(
+            !repo.is_empty(),
+            "{}: meta.json names no source repo",
+            case.name
+        );
         let owner = repo.split('/').next().unwrap_or_default().to_lowercase();
         let project = repo.rsplit('/').next().unwrap_or_default().to_lowercase();
         if !repos.contains(&project) && owner != "marketcalls" {
@@ -54,5 +58,9 @@ fn the_corpus_from_other_projects_merges_as_expected() {
         repos.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(repos.len() >= 10, "the corpus spans {} projects", repos.len());
+    assert!(
+        repos.len() >= 10,
+        "the corpus spans {} projects",
+        repos.len()
+    );
 }

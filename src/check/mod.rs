@@ -205,7 +205,10 @@ fn misplaced_or_splat(
         out.push(finding(
             Kind::Misplaced,
             line,
-            format!("{} is {what} and must not carry the pin", statement_name(s, pin)),
+            format!(
+                "{} is {what} and must not carry the pin",
+                statement_name(s, pin)
+            ),
         ));
     }
     for item in &call.args.items {
@@ -316,7 +319,10 @@ pub fn fix_all(text: &[u8], pins: &[Pin], marker_size: usize) -> Fixed {
             unfixable: vec![finding(
                 fault.kind,
                 fault.line,
-                format!("the pinned file would fail its check ({}); left as it is", fault.message),
+                format!(
+                    "the pinned file would fail its check ({}); left as it is",
+                    fault.message
+                ),
             )],
         };
     }

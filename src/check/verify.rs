@@ -124,13 +124,19 @@ engine = create_engine(\n    URL,\n    poolclass=StaticPool,\n    connect_args={
             "\nfrom sqlalchemy.pool import StaticPool\n\nengine",
         );
         let found = unexplained(twice.as_bytes(), FORK.as_bytes(), FORK.as_bytes(), &pins());
-        assert_eq!(found.iter().map(|f| f.kind).collect::<Vec<_>>(), [Kind::Duplicate]);
+        assert_eq!(
+            found.iter().map(|f| f.kind).collect::<Vec<_>>(),
+            [Kind::Duplicate]
+        );
         let splat = FORK.replace(
             "pool_pre_ping=True,\n)",
             "pool_pre_ping=True,\n    **ENGINE_OPTS,\n)\nENGINE_OPTS = {\"poolclass\": NullPool}",
         );
         let found = unexplained(splat.as_bytes(), FORK.as_bytes(), FORK.as_bytes(), &pins());
-        assert_eq!(found.iter().map(|f| f.kind).collect::<Vec<_>>(), [Kind::Splat]);
+        assert_eq!(
+            found.iter().map(|f| f.kind).collect::<Vec<_>>(),
+            [Kind::Splat]
+        );
         let harmless = FORK.replace(
             "pool_pre_ping=True,\n)",
             "pool_pre_ping=True,\n    **ENGINE_OPTS,\n)\nENGINE_OPTS = {\"echo\": True}",
@@ -142,11 +148,21 @@ engine = create_engine(\n    URL,\n    poolclass=StaticPool,\n    connect_args={
     fn an_unpinned_sqlite_engine_fails_unless_both_versions_hold_it() {
         let unpinned = "from sqlalchemy import create_engine\n\
 e = create_engine(f\"sqlite:///{path}\", poolclass=NullPool)\n";
-        let found = unexplained(unpinned.as_bytes(), FORK.as_bytes(), unpinned.as_bytes(), &pins());
+        let found = unexplained(
+            unpinned.as_bytes(),
+            FORK.as_bytes(),
+            unpinned.as_bytes(),
+            &pins(),
+        );
         assert!(found.iter().any(|f| f.kind == Kind::Unpinned), "{found:?}");
         assert!(
-            unexplained(unpinned.as_bytes(), unpinned.as_bytes(), unpinned.as_bytes(), &pins())
-                .is_empty()
+            unexplained(
+                unpinned.as_bytes(),
+                unpinned.as_bytes(),
+                unpinned.as_bytes(),
+                &pins()
+            )
+            .is_empty()
         );
     }
 }

@@ -118,11 +118,17 @@ pub fn merge_safely(
         Ok(Err(e)) => Err(format!("the merged file could not be checked: {e:#}")),
         Err(_) => {
             let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
-            let mut o = plain(input, opts, line, Plain::Doubt(Doubt::Internal(msg.clone())))
-                .map_err(|e| format!("{msg}, and git's plain merge failed too: {e:#}"))?;
+            let mut o = plain(
+                input,
+                opts,
+                line,
+                Plain::Doubt(Doubt::Internal(msg.clone())),
+            )
+            .map_err(|e| format!("{msg}, and git's plain merge failed too: {e:#}"))?;
             o.conflicts = o.conflicts.max(1);
-            o.warnings
-                .push(format!("the merged file could not be checked (panic: {msg}): left as a conflict"));
+            o.warnings.push(format!(
+                "the merged file could not be checked (panic: {msg}): left as a conflict"
+            ));
             Ok(o)
         }
     }

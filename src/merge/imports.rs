@@ -517,15 +517,33 @@ pub(crate) fn near_neighbour(out: &[u8], text: &[u8], region: &Region) -> Option
         .unwrap_or_default();
     let top_level = |at: usize| !statements.iter().any(|&(s, e)| s < at && at < e);
     let body = |l: &[u8]| trim(l.strip_suffix(b"\n").unwrap_or(l));
-    if region.span.start > 0 {
-        let prev_start = crate::python::line_start(text, region.span.start - 1);
-        let prev = body(&text[prev_start..region.span.start]);
-        if !prev.iter().all(u8::is_ascii_whitespace)
-            && let Some((start, l)) = lines.iter().find(|(start, l)| {
-                body(l) == prev && l.ends_with(b"\n") && top_level(start + l.len())
+    // The lines of `text` before the region, nearest first: a line of `out` that
+    // equals the nearest is the neighbour; where several do (a `)` closing two
+    // imports), the one whose own earlier lines go on matching longest.
+    let before: Vec<Vec<u8>> = text[..region.span.start]
+        .split_inclusive(|&b| b == b'\n')
+        .rev()
+        .take(8)
+        .map(body)
+        .collect();
+    if let Some(prev) = before.first()
+        && !prev.iter().all(u8::is_ascii_whitespace)
+    {
+        let agreeing = |i: usize| {
+            (1..before.len())
+                .take_while(|&k| i >= k && body(lines[i - k].1) == before[k])
+                .count()
+        };
+        let best = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, (start, l))| {
+                body(l) == *prev && l.ends_with(b"\n") && top_level(start + l.len())
             })
-        {
-            return Some(start + l.len());
+            .map(|(i, &(start, l))| (agreeing(i), std::cmp::Reverse(start), start + l.len()))
+            .max();
+        if let Some((_, _, at)) = best {
+            return Some(at);
         }
     }
     let after = region.eol.end;

@@ -43,6 +43,11 @@ pub(super) struct GroupsMerged {
     pub(super) warnings: Vec<String>,
     /// Whether a result carries the pin, so the file must import it.
     pub(super) need_pin_import: bool,
+    /// Import groups lifted out of the line merge: a line importing only the pin's
+    /// name that one side added (no placeholder: the line merge sees no insertion
+    /// beside the other side's edits of the imports around it, and the import is
+    /// put back next to its neighbour once the text is merged, where it is needed).
+    pub(super) lifted: Vec<bool>,
 }
 
 /// One pin's regions of the three versions, matched into groups.
@@ -181,7 +186,12 @@ impl<'a> Layer<'a> {
         let mut reps = Vec::new();
         for (gi, g) in self.groups.iter().enumerate() {
             if let (Some(variant), Some(r)) = (self.merged.variants[gi][v], self.region(v, g)) {
-                reps.push((r.span.clone(), placeholders.line(self.first + gi, variant)));
+                if self.merged.lifted.get(gi).copied().unwrap_or(false) {
+                    // The line goes, its end of line too.
+                    reps.push((r.span.start..r.span.end.max(r.eol.end), Vec::new()));
+                } else {
+                    reps.push((r.span.clone(), placeholders.line(self.first + gi, variant)));
+                }
             }
         }
         reps
@@ -263,6 +273,7 @@ impl<'a> Layer<'a> {
         let mut out = GroupsMerged {
             results: vec![GroupResult::default(); n],
             variants: vec![[None; 3]; n],
+            lifted: vec![false; n],
             ..GroupsMerged::default()
         };
         for (gi, g) in self.groups.iter().enumerate() {
@@ -279,6 +290,7 @@ impl<'a> Layer<'a> {
                 .iter()
                 .any(|&v| self.region(v, g).is_some_and(Region::is_engine));
             if !engine {
+                out.lifted[gi] = self.added_pin_import(g);
                 continue; // Imports are settled once the engines are.
             }
             let base = self.engine_side(BASE, g);
@@ -308,6 +320,29 @@ impl<'a> Layer<'a> {
         }
         self.merged = out;
         Ok(())
+    }
+
+    /// Whether an import group is a line one side added that imports the pin's name
+    /// alone, at the top level.
+    fn added_pin_import(&self, g: &Group) -> bool {
+        let Some(import) = &self.pin.import else {
+            return false;
+        };
+        let present = member(g).map(|r| r.is_some());
+        if present[BASE] || present[OURS] == present[THEIRS] {
+            return false;
+        }
+        let v = if present[OURS] { OURS } else { THEIRS };
+        self.import_side(v, g).is_some_and(|side| {
+            // A line of its own at the top level (not inside a `try:` or an `if`).
+            let at = side.import.range.start;
+            side.import.scope.is_empty()
+                && crate::python::line_start(side.text, at) == at
+                && !side.import.has_error
+                && side.import.names.len() == 1
+                && side.import.names[0].name == import.name
+                && side.import.names[0].alias.is_none()
+        })
     }
 
     /// One engine group: merged where both sides hold it, one side's where only one

@@ -294,16 +294,12 @@ fn with_aliases(opts: &Options, texts: &[&[u8]]) -> Option<Options> {
         return None;
     }
     let with = |pin: &Pin, a: &[String]| Pin {
-        aliases: pin
-            .aliases
-            .iter()
-            .chain(a)
-            .fold(Vec::new(), |mut all, x| {
-                if !all.contains(x) {
-                    all.push(x.clone());
-                }
-                all
-            }),
+        aliases: pin.aliases.iter().chain(a).fold(Vec::new(), |mut all, x| {
+            if !all.contains(x) {
+                all.push(x.clone());
+            }
+            all
+        }),
         ..pin.clone()
     };
     Some(opts.with_pins(opts.pins().zip(&found).map(|(p, a)| with(p, a)).collect()))

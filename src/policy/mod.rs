@@ -185,7 +185,10 @@ impl Pin {
 
     /// Server evidence in a call and the branch around it.
     pub(crate) fn server_evidence(&self, call: &Call) -> bool {
-        self.is_server(&call.args) || server_pool(&call.args) || server_url(&call.args) || call.server_branch
+        self.is_server(&call.args)
+            || server_pool(&call.args)
+            || server_url(&call.args)
+            || call.server_branch
     }
 
     /// The pin's `when` rule, the one place it is written: whether a call with these

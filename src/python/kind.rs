@@ -432,7 +432,8 @@ impl<'a> Conditions<'a> {
 
     /// `x.startswith("sqlite")`, `is_sqlite(url)`; a `find` as a test is an atom.
     fn call(&mut self, node: Node, key: String) -> Formula {
-        let (Some(function), Some(args)) = (field(node, FIELDS.function), field(node, FIELDS.arguments))
+        let (Some(function), Some(args)) =
+            (field(node, FIELDS.function), field(node, FIELDS.arguments))
         else {
             return self.atom(key);
         };
@@ -453,7 +454,8 @@ impl<'a> Conditions<'a> {
             }
             return self.atom(key);
         }
-        if function.kind() == "identifier" || name.starts_with(b"is_") || name.starts_with(b"use_") {
+        if function.kind() == "identifier" || name.starts_with(b"is_") || name.starts_with(b"use_")
+        {
             if memchr::memmem::find(&name, b"sqlite").is_some() {
                 return Formula::Sqlite;
             }
@@ -509,7 +511,8 @@ impl<'a> Conditions<'a> {
                     f
                 } else if a.kind() == "string" || b.kind() == "string" {
                     let lit = if a.kind() == "string" { a } else { b };
-                    self.words(lit, key.clone()).unwrap_or_else(|| self.atom(key))
+                    self.words(lit, key.clone())
+                        .unwrap_or_else(|| self.atom(key))
                 } else {
                     self.atom(key)
                 };
@@ -601,7 +604,10 @@ fn boolean(node: Node) -> Option<bool> {
 /// An integer literal, negative ones included.
 fn integer(node: Node, text: &[u8]) -> Option<i64> {
     match node.kind() {
-        "integer" => std::str::from_utf8(node_text(node, text)).ok()?.parse().ok(),
+        "integer" => std::str::from_utf8(node_text(node, text))
+            .ok()?
+            .parse()
+            .ok(),
         "unary_operator" => {
             let op = node.child_by_field_name("operator")?;
             let arg = node.child_by_field_name("argument")?;
@@ -847,23 +853,59 @@ mod tests {
         let cases: &[(&str, Branch, Branch)] = &[
             ("if \"sqlite\" in url:", Branch::Evidence, Branch::Other),
             ("if \"sqlite\" not in url:", Branch::Other, Branch::Evidence),
-            ("if url.startswith(\"sqlite\"):", Branch::Evidence, Branch::Other),
-            ("if url.find(\"sqlite\") == -1:", Branch::Other, Branch::Evidence),
-            ("if url.find(\"sqlite\") != -1:", Branch::Evidence, Branch::Other),
-            ("if url.find(\"sqlite\") >= 0:", Branch::Evidence, Branch::Other),
-            ("if url.startswith(\"sqlite\") == False:", Branch::Other, Branch::Evidence),
-            ("if (\"sqlite\" in url) is False:", Branch::Other, Branch::Evidence),
-            ("if not url.startswith(\"sqlite\"):", Branch::Other, Branch::Evidence),
+            (
+                "if url.startswith(\"sqlite\"):",
+                Branch::Evidence,
+                Branch::Other,
+            ),
+            (
+                "if url.find(\"sqlite\") == -1:",
+                Branch::Other,
+                Branch::Evidence,
+            ),
+            (
+                "if url.find(\"sqlite\") != -1:",
+                Branch::Evidence,
+                Branch::Other,
+            ),
+            (
+                "if url.find(\"sqlite\") >= 0:",
+                Branch::Evidence,
+                Branch::Other,
+            ),
+            (
+                "if url.startswith(\"sqlite\") == False:",
+                Branch::Other,
+                Branch::Evidence,
+            ),
+            (
+                "if (\"sqlite\" in url) is False:",
+                Branch::Other,
+                Branch::Evidence,
+            ),
+            (
+                "if not url.startswith(\"sqlite\"):",
+                Branch::Other,
+                Branch::Evidence,
+            ),
             (
                 "if url.startswith(\"postgresql\") or url.startswith(\"sqlite\"):",
                 Branch::None,
                 Branch::Other,
             ),
-            ("if \"sqlite\" in url and memory:", Branch::Evidence, Branch::None),
+            (
+                "if \"sqlite\" in url and memory:",
+                Branch::Evidence,
+                Branch::None,
+            ),
             ("if backend == \"sqlite\":", Branch::Evidence, Branch::Other),
             ("if backend != \"sqlite\":", Branch::Other, Branch::Evidence),
             ("if backend == \"postgresql\":", Branch::Other, Branch::None),
-            ("if backend in (\"sqlite\", \"sqlite3\"):", Branch::Evidence, Branch::Other),
+            (
+                "if backend in (\"sqlite\", \"sqlite3\"):",
+                Branch::Evidence,
+                Branch::Other,
+            ),
             ("if USE_SQLITE:", Branch::Evidence, Branch::Other),
             ("if debug:", Branch::None, Branch::None),
         ];
@@ -889,8 +931,15 @@ mod tests {
         let at = src.rfind("create_engine(").unwrap();
         let tree = parse(src.as_bytes()).unwrap();
         let root = tree.root_node();
-        let call = root.descendant_for_byte_range(at, at + 13).unwrap().parent().unwrap();
-        assert_eq!(branch_of(&ancestors(root, call), call, src.as_bytes()), Branch::Evidence);
+        let call = root
+            .descendant_for_byte_range(at, at + 13)
+            .unwrap()
+            .parent()
+            .unwrap();
+        assert_eq!(
+            branch_of(&ancestors(root, call), call, src.as_bytes()),
+            Branch::Evidence
+        );
         let src = "e = create_engine(url) if url.startswith(\"sqlite\") else None\n";
         assert_eq!(branch(src), Branch::Evidence);
         let src = "e = None if url.startswith(\"sqlite\") else create_engine(url)\n";

@@ -29,9 +29,9 @@ pub use hits::contains;
 pub(crate) use hits::{call_aliases, find_all};
 pub use items::tokens;
 pub use kind::Scheme;
-pub(crate) use splat::splat_keys;
 pub use parse::{Limits, compiles, parse, scan};
 pub(crate) use parse::{ScanError, names_within, scan_limited, scan_outside};
+pub(crate) use splat::splat_keys;
 
 /// The Python grammar.
 pub(crate) static LANGUAGE: LazyLock<Language> =

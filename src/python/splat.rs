@@ -17,9 +17,7 @@ pub(crate) fn splat_keys(text: &[u8], splat: &str) -> Option<Vec<String>> {
         return dict_keys(value, src.as_bytes());
     }
     if expr.is_empty()
-        || !expr
-            .bytes()
-            .all(|b| b == b'_' || b.is_ascii_alphanumeric())
+        || !expr.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric())
         || expr.as_bytes()[0].is_ascii_digit()
     {
         return None;
@@ -49,16 +47,17 @@ pub(crate) fn splat_keys(text: &[u8], splat: &str) -> Option<Vec<String>> {
                     }
                 }
             }
-            "augmented_assignment" | "named_expression" | "global_statement"
-            | "nonlocal_statement" => {
-                if mentions(node, text, name) && node.kind() != "named_expression"
-                    || node.kind() == "named_expression"
-                        && node
-                            .child_by_field_name("name")
-                            .is_some_and(|n| node_text(n, text) == name)
-                {
-                    return None;
-                }
+            "augmented_assignment" | "global_statement" | "nonlocal_statement"
+                if mentions(node, text, name) =>
+            {
+                return None;
+            }
+            "named_expression"
+                if node
+                    .child_by_field_name("name")
+                    .is_some_and(|n| node_text(n, text) == name) =>
+            {
+                return None;
             }
             "for_statement" | "with_item" | "parameters" | "lambda_parameters" => {
                 let target = match node.kind() {
@@ -131,8 +130,14 @@ mod tests {
     fn follows_a_splat_to_a_dict_literal_bound_once_at_the_top() {
         let keys = |src: &str, splat: &str| splat_keys(src.as_bytes(), splat);
         let ok = "OPTS = {\"echo\": True, 'future': True}\ne = create_engine(U, **OPTS)\n";
-        assert_eq!(keys(ok, "** OPTS"), Some(vec!["echo".into(), "future".into()]));
-        assert_eq!(keys("", "** { \"echo\" : True }"), Some(vec!["echo".into()]));
+        assert_eq!(
+            keys(ok, "** OPTS"),
+            Some(vec!["echo".into(), "future".into()])
+        );
+        assert_eq!(
+            keys("", "** { \"echo\" : True }"),
+            Some(vec!["echo".into()])
+        );
         for unknown in [
             "from settings import OPTS\n",
             "OPTS = dict(echo=True)\n",

@@ -159,8 +159,9 @@ fn a_deleted_import_goes_back_after_its_neighbour_at_the_top_level_only() {
     let out = "from sqlalchemy.pool import NullPool\nif not sqlite:\n    e = f(\n        1,\n    )\nelse:\n    e = g(\n        2,\n    )\nx = 1\n";
     let at = near_neighbour(out.as_bytes(), text.as_bytes(), region).unwrap();
     assert_eq!(&out[at..], "x = 1\n");
-    // Where the merge does not parse (a conflict block), the first line that matches.
+    // Where the merge does not parse (a conflict block), the matching line whose
+    // earlier lines go on matching longest: the `)` of the `else`, not of the `if`.
     let broken = format!("{out}<<<<<<<\n");
     let at = near_neighbour(broken.as_bytes(), text.as_bytes(), region).unwrap();
-    assert_eq!(&broken[at..at + 5], "else:");
+    assert_eq!(&broken[at..at + 5], "x = 1");
 }

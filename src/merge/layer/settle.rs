@@ -90,7 +90,11 @@ impl Layer<'_> {
             .any(|(g, p)| *p && carries(&g.names));
         let mut inserted_line = false;
         let mut reinserted: Option<(Vec<u8>, ImportSide)> = None;
-        if need_pin && !provided {
+        // A lifted line (see `GroupsMerged::lifted`) goes back where the result uses the
+        // name, pinned or not.
+        let needed = need_pin
+            || (self.merged.lifted.iter().any(|&l| l) && imports::name_used(text, &import.name));
+        if needed && !provided {
             // Into the module-level import whose line is in the result, at the place of a
             // retired name if there was one; else the fork's import a side deleted, back
             // next to its neighbour; else a new line.
@@ -337,7 +341,7 @@ impl Layer<'_> {
             outcome: Outcome::Kept,
             from_fork: vec![import.name.clone()],
             from_upstream: Vec::new(),
-            note: "a side deleted the import the pinned engines need; kept".into(),
+            note: "the import the pinned engines need, kept next to its neighbour (a side deleted it, or added it beside the other's edits of the imports)".into(),
         });
     }
 
