@@ -255,6 +255,22 @@ fn check_merge_reports_what_poolmerge_resolves_without_failing() {
 }
 
 #[test]
+fn check_merge_lists_upstreams_comment_the_merge_leaves_out() {
+    let repo = fork_without_driver("73-both-rewrite-comment-above-module-level-engine");
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
+    assert_eq!(code, 0, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("left out"))
+        .unwrap_or_else(|| panic!("no left-out line: {out}"));
+    assert!(line.starts_with("database/traffic_db.py:"), "{line}");
+    assert!(
+        line.contains("NullPool: connections close after every bot command"),
+        "upstream's words are shown: {line}"
+    );
+}
+
+#[test]
 fn check_merge_with_a_real_conflict_names_the_file_in_every_format() {
     let repo = fork_without_driver("09-real-conflict-elsewhere");
     let before = snapshot(&repo);

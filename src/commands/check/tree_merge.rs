@@ -99,6 +99,9 @@ pub(super) struct Merged {
     problems: Vec<check::Finding>,
     /// Whether `fix` (and so the hooks) would pin the result completely.
     pinnable: bool,
+    /// What of upstream's the merge leaves out (a rewritten comment above a pinned
+    /// engine, M2b), with the line of the engine in the fork's version.
+    left_out: Vec<(usize, String)>,
 }
 
 /// Work for the check's threads.
@@ -221,11 +224,18 @@ pub(super) fn merge_triple(
     } else {
         Checked::of(&outcome.content, ctx.pins, t.marker_size)
     };
+    let left_out = outcome
+        .decisions
+        .iter()
+        .filter(|d| d.note.contains("was left out"))
+        .map(|d| (d.line, format!("{}: {}", d.region, d.note)))
+        .collect();
     Ok(Merged {
         conflicts: outcome.conflicts,
         git_alone_conflicts,
         problems: checked.problems,
         pinnable: checked.pinnable,
+        left_out,
     })
 }
 
@@ -553,6 +563,15 @@ impl Report<'_> {
                     path: path.clone(),
                     line: None,
                     message: "poolmerge resolves what git alone would leave conflicted".into(),
+                    failure: false,
+                });
+            }
+            for (line, what) in &m.left_out {
+                items.push(CheckItem {
+                    kind: "left-out".into(),
+                    path: path.clone(),
+                    line: Some(*line),
+                    message: what.clone(),
                     failure: false,
                 });
             }
