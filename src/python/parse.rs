@@ -167,6 +167,20 @@ pub fn compiles(text: &[u8]) -> bool {
     if tree.root_node().has_error() {
         return false;
     }
+    // A statement of the module that does not start its line's first column: CPython's
+    // "unexpected indent", which tree-sitter's grammar lets through.
+    let root = tree.root_node();
+    let mut top = root.walk();
+    let indented = |at: usize| {
+        let start = super::line_start(text, at);
+        start < at && text[start..at].iter().all(|&b| b == b' ' || b == b'\t')
+    };
+    if root
+        .named_children(&mut top)
+        .any(|c| c.kind() != "comment" && indented(c.start_byte()))
+    {
+        return false;
+    }
     let mut cursor = tree.walk();
     let mut stack = vec![tree.root_node()];
     let mut keys: Vec<&[u8]> = Vec::new();

@@ -414,3 +414,15 @@ fn tokens_ignore_layout_comments_and_trailing_commas() {
         tokens(tb.root_node(), b, &[])
     );
 }
+
+#[test]
+fn a_module_compiles_only_without_what_cpython_rejects() {
+    assert!(compiles(b"x = 1\nif x:\n    y = 2\n"));
+    assert!(compiles(b"x = 1; y = 2\n"), "two statements on one line");
+    assert!(
+        !compiles(b"x = 1\n\n    y = 2\n"),
+        "an unexpected indent at the top level, which tree-sitter lets through"
+    );
+    assert!(!compiles(b"def f():\n    # only a comment\n"));
+    assert!(!compiles(b"f(a=1, a=2)\n"));
+}
