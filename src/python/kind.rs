@@ -148,6 +148,9 @@ fn static_prefix(node: Node, text: &[u8], depth: usize) -> Option<Vec<u8>> {
                 }
                 return Some(p);
             }
+            if name == b"str" && function.kind() == "identifier" {
+                return static_prefix(argument(args, text, 0, b"object")?, text, depth - 1);
+            }
             if name == b"make_url" {
                 return static_prefix(argument(args, text, 0, b"name_or_url")?, text, depth - 1);
             }
@@ -411,22 +414,79 @@ impl<'a> Conditions<'a> {
             }
             "comparison_operator" => self.comparison(node, key, depth),
             "call" => self.call(node, key),
-            "identifier" | "attribute" => {
-                // A flag named for the database: `if USE_SQLITE:`, `settings.is_postgres`.
-                let name = node_text(node, self.text).to_ascii_lowercase();
-                let last = name.rsplit(|&b| b == b'.').next().unwrap_or(&name);
-                if memchr::memmem::find(last, b"sqlite").is_some() {
-                    Formula::Sqlite
-                } else if let Some(db) = OTHER_DATABASES
-                    .iter()
-                    .find(|d| memchr::memmem::find(last, d.as_bytes()).is_some())
-                {
-                    self.other((*db).to_string())
-                } else {
-                    self.atom(key)
-                }
-            }
+            // A flag named for the database: `if USE_SQLITE:`, `settings.is_postgres`.
+            "identifier" | "attribute" => self.of_name(node, key),
             _ => self.atom(key),
+        }
+    }
+
+    /// When a `case` clause of a `match` runs, given that no earlier one did: its
+    /// pattern (a string, an alternative of strings, a dotted name, `_` or a capture
+    /// for anything) and its guard.
+    fn case(&mut self, clause: Node) -> Formula {
+        let key = self.key(clause);
+        let mut cursor = clause.walk();
+        let parts: Vec<Node> = clause.named_children(&mut cursor).collect();
+        let patterns: Vec<Node> = parts
+            .iter()
+            .copied()
+            .filter(|p| p.kind() == "case_pattern")
+            .collect();
+        let mut f = match patterns.as_slice() {
+            [one] => self.pattern(*one, key.clone()),
+            _ => self.atom(key.clone()),
+        };
+        if let Some(guard) = parts.iter().find(|p| p.kind() == "if_clause")
+            && let Some(cond) = guard.named_child(0)
+        {
+            f = f.and(self.of(cond, 16));
+        }
+        f
+    }
+
+    fn pattern(&mut self, pattern: Node, key: String) -> Formula {
+        let Some(inner) = pattern.named_child(0) else {
+            return Formula::Const(true); // `case _:`
+        };
+        match inner.kind() {
+            "string" => self
+                .words(inner, key.clone())
+                .unwrap_or_else(|| self.atom(key)),
+            "union_pattern" => {
+                let mut cursor = inner.walk();
+                let alternatives: Vec<Node> = inner.named_children(&mut cursor).collect();
+                let mut f = Formula::Const(false);
+                for a in alternatives {
+                    let g = if a.kind() == "string" {
+                        let k = self.key(a);
+                        self.words(a, k.clone()).unwrap_or_else(|| self.atom(k))
+                    } else {
+                        self.atom(self.key(a))
+                    };
+                    f = f.or(g);
+                }
+                f
+            }
+            "dotted_name" if inner.named_child_count() == 1 => Formula::Const(true), // a capture
+            "dotted_name" => self.of_name(inner, key),
+            _ => self.atom(key),
+        }
+    }
+
+    /// A name read as a flag or a constant for the database (`USE_SQLITE`,
+    /// `Backend.POSTGRES`).
+    fn of_name(&mut self, node: Node, key: String) -> Formula {
+        let name = node_text(node, self.text).to_ascii_lowercase();
+        let last = name.rsplit(|&b| b == b'.').next().unwrap_or(&name);
+        if memchr::memmem::find(last, b"sqlite").is_some() {
+            Formula::Sqlite
+        } else if let Some(db) = OTHER_DATABASES
+            .iter()
+            .find(|d| memchr::memmem::find(last, d.as_bytes()).is_some())
+        {
+            self.other((*db).to_string())
+        } else {
+            self.atom(key)
         }
     }
 
@@ -692,6 +752,25 @@ pub(super) fn branch_of(chain: &[Node], node: Node, text: &[u8]) -> Branch {
                     path.push(arm_path(&mut c, &arms, at));
                 }
             }
+            "case_clause" if field(n, FIELDS.consequence).is_some_and(|b| b.id() == child.id()) => {
+                // The clauses of the `match` before this one did not match.
+                if let Some(body) = n.parent() {
+                    let mut cursor = body.walk();
+                    let clauses: Vec<Node> = body
+                        .named_children(&mut cursor)
+                        .filter(|k| k.kind() == "case_clause")
+                        .collect();
+                    let mut f = Formula::Const(true);
+                    for clause in clauses {
+                        if clause.id() == n.id() {
+                            f = f.and(c.case(clause));
+                            break;
+                        }
+                        f = f.and(c.case(clause).not());
+                    }
+                    path.push(f);
+                }
+            }
             "conditional_expression" => {
                 let parts: Vec<Node> = {
                     let mut cursor = n.walk();
@@ -825,6 +904,7 @@ mod tests {
             "\"sqlite+aiosqlite:///x.db\"",
             "\"sqlite+pysqlcipher://:key@/x.db\"",
             "make_url(f\"sqlite:///{p}\")",
+            "str(URL.create(\"sqlite\", database=path))",
         ] {
             assert_eq!(scheme(sqlite), Scheme::Sqlite, "{sqlite}");
         }
@@ -940,6 +1020,15 @@ mod tests {
             branch_of(&ancestors(root, call), call, src.as_bytes()),
             Branch::Evidence
         );
+        let src =
+            "match backend:\n    case \"sqlite\" | \"sqlite3\":\n        e = create_engine(url)\n";
+        assert_eq!(branch(src), Branch::Evidence);
+        let src = "match backend:\n    case \"sqlite\":\n        pass\n    case _:\n        e = create_engine(url)\n";
+        assert_eq!(branch(src), Branch::Other);
+        let src = "match backend:\n    case \"postgresql\":\n        pass\n    case other:\n        e = create_engine(url)\n";
+        assert_eq!(branch(src), Branch::None);
+        let src = "match backend:\n    case Backend.MYSQL:\n        e = create_engine(url)\n";
+        assert_eq!(branch(src), Branch::Other);
         let src = "e = create_engine(url) if url.startswith(\"sqlite\") else None\n";
         assert_eq!(branch(src), Branch::Evidence);
         let src = "e = None if url.startswith(\"sqlite\") else create_engine(url)\n";
