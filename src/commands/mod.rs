@@ -55,19 +55,21 @@ fn install_panic_hook() {
     });
 }
 
-/// Runs the engine; a panic inside becomes an error carrying its message.
-fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome, String> {
+/// Runs `f` with its panics caught: `Err` carries the panic's message.
+fn catching<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     install_panic_hook();
     GUARDING.with(|g| g.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| crate::merge::merge(input, opts, line)));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
     GUARDING.with(|g| g.set(false));
-    match result {
+    result.map_err(|_| PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default())
+}
+
+/// Runs the engine; a panic inside becomes an error carrying its message.
+fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome, String> {
+    match catching(|| crate::merge::merge(input, opts, line)) {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(e)) => Err(format!("internal error ({e:#})")),
-        Err(_) => {
-            let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
-            Err(format!("internal error (panic: {msg})"))
-        }
+        Err(msg) => Err(format!("internal error (panic: {msg})")),
     }
 }
 
@@ -107,17 +109,10 @@ pub fn merge_safely(
         .map_err(|e| format!("{problem}, and git's plain merge failed too: {e:#}"))?,
     };
     // The result decides, with panics caught as in the engine.
-    install_panic_hook();
-    GUARDING.with(|g| g.set(true));
-    let checked = panic::catch_unwind(AssertUnwindSafe(|| {
-        crate::merge::verified(input, opts, line, outcome.clone())
-    }));
-    GUARDING.with(|g| g.set(false));
-    match checked {
+    match catching(|| crate::merge::verified(input, opts, line, outcome.clone())) {
         Ok(Ok(o)) => Ok(o),
         Ok(Err(e)) => Err(format!("the merged file could not be checked: {e:#}")),
-        Err(_) => {
-            let msg = PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
+        Err(msg) => {
             let mut o = plain(
                 input,
                 opts,

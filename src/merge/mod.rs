@@ -209,14 +209,8 @@ pub fn plain(
 
 /// Merges the three versions.
 pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeOutcome> {
-    let aliased;
-    let opts = match with_aliases(opts, &[input.base, input.ours, input.theirs]) {
-        Some(o) => {
-            aliased = o;
-            &aliased
-        }
-        None => opts,
-    };
+    let aliased = with_aliases(opts, &[input.base, input.ours, input.theirs]);
+    let opts = aliased.as_ref().unwrap_or(opts);
     let outcome = merge_pools(input, opts, line)?;
     let outcome = if outcome.conflicts == 0 || outcome.mode != Mode::Regions {
         outcome
@@ -242,14 +236,8 @@ pub fn verified(
     if !checked || outcome.conflicts > 0 {
         return Ok(outcome);
     }
-    let aliased;
-    let opts = match with_aliases(opts, &[input.base, input.ours, input.theirs]) {
-        Some(o) => {
-            aliased = o;
-            &aliased
-        }
-        None => opts,
-    };
+    let aliased = with_aliases(opts, &[input.base, input.ours, input.theirs]);
+    let opts = aliased.as_ref().unwrap_or(opts);
     let pins: Vec<Pin> = opts.pins().cloned().collect();
     let fault = |text: &[u8]| {
         crate::check::unexplained(text, input.ours, input.theirs, &pins)

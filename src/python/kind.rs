@@ -59,6 +59,39 @@ const OTHER_DATABASES: &[&str] = &[
     "vertica",
 ];
 
+/// What a word names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Database {
+    Sqlite,
+    Other(&'static str),
+    Neither,
+}
+
+/// Where a word must hold the database's name.
+#[derive(Clone, Copy)]
+enum Match {
+    /// At its start (a URL, a scheme, a string tested for).
+    Start,
+    /// Anywhere (a flag's or a function's name: `USE_SQLITE`, `is_postgres`).
+    Inside,
+}
+
+/// What `word` names, case aside.
+fn database(word: &[u8], how: Match) -> Database {
+    let lower = word.trim_ascii().to_ascii_lowercase();
+    let holds = |name: &[u8]| match how {
+        Match::Start => lower.starts_with(name),
+        Match::Inside => memchr::memmem::find(&lower, name).is_some(),
+    };
+    if holds(b"sqlite") {
+        Database::Sqlite
+    } else if let Some(db) = OTHER_DATABASES.iter().find(|d| holds(d.as_bytes())) {
+        Database::Other(db)
+    } else {
+        Database::Neither
+    }
+}
+
 /// How deep the static-prefix walk follows nested expressions.
 const PREFIX_DEPTH: usize = 8;
 
@@ -315,16 +348,15 @@ impl<'a> Conditions<'a> {
     /// What a word tested for says: `sqlite...` is `S`, another database's name a test
     /// for it, anything else an atom.
     fn word(&mut self, word: &[u8], key: String) -> Formula {
-        let lower = word.trim_ascii().to_ascii_lowercase();
-        if lower.starts_with(b"sqlite") {
-            Formula::Sqlite
-        } else if let Some(db) = OTHER_DATABASES
-            .iter()
-            .find(|d| lower.starts_with(d.as_bytes()))
-        {
-            self.other((*db).to_string())
-        } else {
-            self.atom(key)
+        self.database(database(word, Match::Start), key)
+    }
+
+    /// The formula of what a word names.
+    fn database(&mut self, db: Database, key: String) -> Formula {
+        match db {
+            Database::Sqlite => Formula::Sqlite,
+            Database::Other(name) => self.other(name.to_string()),
+            Database::Neither => self.atom(key),
         }
     }
 
@@ -352,25 +384,10 @@ impl<'a> Conditions<'a> {
                 for p in parts {
                     words.push(literal(p)?);
                 }
-                let fs: Vec<Formula> = words
-                    .iter()
-                    .map(|w| {
-                        let lower = w.trim_ascii().to_ascii_lowercase();
-                        if lower.starts_with(b"sqlite") {
-                            Formula::Sqlite
-                        } else if OTHER_DATABASES
-                            .iter()
-                            .any(|d| lower.starts_with(d.as_bytes()))
-                        {
-                            Formula::Other(usize::MAX)
-                        } else {
-                            Formula::Atom(usize::MAX)
-                        }
-                    })
-                    .collect();
-                if fs.iter().all(|f| *f == Formula::Sqlite) {
+                let dbs: Vec<Database> = words.iter().map(|w| database(w, Match::Start)).collect();
+                if dbs.iter().all(|d| *d == Database::Sqlite) {
                     Some(Formula::Sqlite)
-                } else if fs.iter().all(|f| *f == Formula::Other(usize::MAX)) {
+                } else if dbs.iter().all(|d| matches!(d, Database::Other(_))) {
                     Some(self.other(key))
                 } else {
                     Some(self.atom(key))
@@ -476,18 +493,9 @@ impl<'a> Conditions<'a> {
     /// A name read as a flag or a constant for the database (`USE_SQLITE`,
     /// `Backend.POSTGRES`).
     fn of_name(&mut self, node: Node, key: String) -> Formula {
-        let name = node_text(node, self.text).to_ascii_lowercase();
-        let last = name.rsplit(|&b| b == b'.').next().unwrap_or(&name);
-        if memchr::memmem::find(last, b"sqlite").is_some() {
-            Formula::Sqlite
-        } else if let Some(db) = OTHER_DATABASES
-            .iter()
-            .find(|d| memchr::memmem::find(last, d.as_bytes()).is_some())
-        {
-            self.other((*db).to_string())
-        } else {
-            self.atom(key)
-        }
+        let name = node_text(node, self.text);
+        let last = name.rsplit(|&b| b == b'.').next().unwrap_or(name);
+        self.database(database(last, Match::Inside), key)
     }
 
     /// `x.startswith("sqlite")`, `is_sqlite(url)`; a `find` as a test is an atom.
@@ -516,14 +524,9 @@ impl<'a> Conditions<'a> {
         }
         if function.kind() == "identifier" || name.starts_with(b"is_") || name.starts_with(b"use_")
         {
-            if memchr::memmem::find(&name, b"sqlite").is_some() {
-                return Formula::Sqlite;
-            }
-            if let Some(db) = OTHER_DATABASES
-                .iter()
-                .find(|d| memchr::memmem::find(&name, d.as_bytes()).is_some())
-            {
-                return self.other((*db).to_string());
+            let db = database(&name, Match::Inside);
+            if db != Database::Neither {
+                return self.database(db, key);
             }
         }
         self.atom(key)
