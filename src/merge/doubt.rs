@@ -23,8 +23,6 @@ pub enum Doubt {
         version: VersionName,
         error: RegionError,
     },
-    /// A merged region did not parse.
-    UnparsedMerge { region: String },
     /// Taking one side in every conflict block would not give a working module.
     BrokenSides,
     /// A side holds the engines in another order and the lines around them conflict.
@@ -40,7 +38,6 @@ impl fmt::Display for Doubt {
         match self {
             Doubt::Scan { version, error } => write!(f, "{version}: {error}"),
             Doubt::Regions { version, error } => write!(f, "{version}: {error}"),
-            Doubt::UnparsedMerge { region } => write!(f, "the merged {region} did not parse"),
             Doubt::BrokenSides => {
                 f.write_str("taking one side in every conflict would not give a working module")
             }

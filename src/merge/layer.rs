@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::placeholders::Variant;
-use super::unmask::{Section, member, region_parses, without_base_sections};
+use super::unmask::{Section, member, without_base_sections};
 use super::*;
 use crate::policy::{Evidence, fork_side};
 use crate::python::Scan;
@@ -298,11 +298,6 @@ impl<'a> Layer<'a> {
             let Some(m) = self.merge_engine_group(gi, g, ctx, &mut out) else {
                 continue;
             };
-            if !m.conflict && !region_parses(&m.text, self.pin) {
-                return Err(Doubt::UnparsedMerge {
-                    region: m.decision.region.clone(),
-                });
-            }
             out.need_pin_import |= m.pinned;
             if !m.unverified.is_empty() {
                 out.warnings

@@ -217,7 +217,7 @@ pub fn merge(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<Merg
     } else {
         working_sides(input, opts, line, outcome)?
     };
-    verified(input, opts, line, outcome)
+    verified_aliased(input, opts, line, outcome)
 }
 
 /// The result decides: a clean result of the engine (or of git's merge where the
@@ -232,15 +232,24 @@ pub fn verified(
     line: &dyn LineMerge,
     outcome: MergeOutcome,
 ) -> Result<MergeOutcome> {
+    let aliased = with_aliases(opts, &[input.base, input.ours, input.theirs]);
+    verified_aliased(input, aliased.as_ref().unwrap_or(opts), line, outcome)
+}
+
+/// [`verified`] with options whose pins know the versions' aliases.
+fn verified_aliased(
+    input: &Input,
+    opts: &Options,
+    line: &dyn LineMerge,
+    outcome: MergeOutcome,
+) -> Result<MergeOutcome> {
     let checked = matches!(outcome.mode, Mode::Regions | Mode::Plain(Plain::Doubt(_)));
     if !checked || outcome.conflicts > 0 {
         return Ok(outcome);
     }
-    let aliased = with_aliases(opts, &[input.base, input.ours, input.theirs]);
-    let opts = aliased.as_ref().unwrap_or(opts);
-    let pins: Vec<Pin> = opts.pins().cloned().collect();
+    let pins = &opts.pins;
     let fault = |text: &[u8]| {
-        crate::check::unexplained(text, input.ours, input.theirs, &pins)
+        crate::check::unexplained(text, input.ours, input.theirs, pins)
             .first()
             .map(|f| format!("line {}: {}", f.line, f.message))
     };

@@ -7,28 +7,6 @@ use super::line::{Block, Piece};
 use super::placeholders::Variant;
 use super::*;
 
-/// A merged engine region must parse and hold its engine call; otherwise the engine
-/// is not to be trusted with this file.
-pub(super) fn region_parses(text: &[u8], pin: &Pin) -> bool {
-    // Comment lines may be indented freely; the statement's own line is not.
-    let mut src = Vec::with_capacity(text.len());
-    let mut in_statement = false;
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let n = line
-            .iter()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count();
-        if !in_statement && line.get(n) != Some(&b'#') {
-            in_statement = true;
-            src.extend_from_slice(&line[n..]);
-        } else {
-            src.extend_from_slice(line);
-        }
-    }
-    python::scan(&src, &pin.targets())
-        .is_some_and(|s| s.errors.is_empty() && !s.statements.is_empty())
-}
-
 /// The region indices of a group, by version.
 pub(super) fn member(g: &Group) -> [Option<usize>; 3] {
     [g.base, g.ours, g.theirs]

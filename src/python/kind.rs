@@ -147,7 +147,7 @@ fn static_prefix(node: Node, text: &[u8], depth: usize) -> Option<Vec<u8>> {
         }
         "parenthesized_expression" => static_prefix(node.named_child(0)?, text, depth - 1),
         "binary_operator" => {
-            let op = node.child_by_field_name("operator")?;
+            let op = field(node, FIELDS.operator)?;
             if matches!(op.kind(), "+" | "%") {
                 static_prefix(field(node, FIELDS.left)?, text, depth - 1)
             } else {
@@ -164,13 +164,12 @@ fn static_prefix(node: Node, text: &[u8], depth: usize) -> Option<Vec<u8>> {
             };
             let name = node_text(last, text);
             if name == b"format" && function.kind() == "attribute" {
-                let object = function.child_by_field_name("object")?;
+                let object = field(function, FIELDS.object)?;
                 return static_prefix(object, text, depth - 1);
             }
             let is_url_create = name == b"create"
                 && function.kind() == "attribute"
-                && function
-                    .child_by_field_name("object")
+                && field(function, FIELDS.object)
                     .is_some_and(|o| node_text(o, text).ends_with(b"URL"));
             if is_url_create || name == b"URL" {
                 // The driver name: the first argument or `drivername=`.
@@ -320,10 +319,22 @@ impl<'a> Conditions<'a> {
     }
 
     fn key(&self, node: Node) -> String {
-        tokens(node, self.text, &[])
+        // The node's bytes without blanks: cheaper than its tokens, and as good a name
+        // for a test (a comment inside a condition would only split one atom in two).
+        let bytes: Vec<u8> = node_text(node, self.text)
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace() && *b != b'\\')
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
-    fn atom(&mut self, key: String) -> Formula {
+    fn atom(&mut self, at: Node) -> Formula {
+        let key = self.key(at);
+        self.atom_named(key)
+    }
+
+    fn atom_named(&mut self, key: String) -> Formula {
         let i = match self.atoms.iter().position(|a| *a == key) {
             Some(i) => i,
             None => {
@@ -334,7 +345,12 @@ impl<'a> Conditions<'a> {
         Formula::Atom(i)
     }
 
-    fn other(&mut self, key: String) -> Formula {
+    fn other(&mut self, at: Node) -> Formula {
+        let key = self.key(at);
+        self.other_named(key)
+    }
+
+    fn other_named(&mut self, key: String) -> Formula {
         let i = match self.others.iter().position(|a| *a == key) {
             Some(i) => i,
             None => {
@@ -347,22 +363,22 @@ impl<'a> Conditions<'a> {
 
     /// What a word tested for says: `sqlite...` is `S`, another database's name a test
     /// for it, anything else an atom.
-    fn word(&mut self, word: &[u8], key: String) -> Formula {
+    fn word(&mut self, word: &[u8], key: Node) -> Formula {
         self.database(database(word, Match::Start), key)
     }
 
     /// The formula of what a word names.
-    fn database(&mut self, db: Database, key: String) -> Formula {
+    fn database(&mut self, db: Database, key: Node) -> Formula {
         match db {
             Database::Sqlite => Formula::Sqlite,
-            Database::Other(name) => self.other(name.to_string()),
+            Database::Other(name) => self.other_named(name.to_string()),
             Database::Neither => self.atom(key),
         }
     }
 
     /// The words of a string literal, or of a tuple, list or set of them, combined:
     /// all SQLite is `S`, all other databases a test for them, else an atom.
-    fn words(&mut self, node: Node, key: String) -> Option<Formula> {
+    fn words(&mut self, node: Node, key: Node) -> Option<Formula> {
         let literal = |n: Node| -> Option<Vec<u8>> {
             match string_prefix(n, self.text)? {
                 (p, true) => Some(p),
@@ -399,7 +415,7 @@ impl<'a> Conditions<'a> {
 
     /// The formula of a condition.
     fn of(&mut self, node: Node, depth: usize) -> Formula {
-        let key = self.key(node);
+        let key = node;
         if depth == 0 {
             return self.atom(key);
         }
@@ -410,15 +426,15 @@ impl<'a> Conditions<'a> {
                 Some(inner) => self.of(inner, depth - 1),
                 None => self.atom(key),
             },
-            "not_operator" => match node.child_by_field_name("argument") {
+            "not_operator" => match field(node, FIELDS.argument) {
                 Some(arg) => self.of(arg, depth - 1).not(),
                 None => self.atom(key),
             },
             "boolean_operator" => {
                 let (Some(left), Some(right), Some(op)) = (
                     field(node, FIELDS.left),
-                    node.child_by_field_name("right"),
-                    node.child_by_field_name("operator"),
+                    field(node, FIELDS.right),
+                    field(node, FIELDS.operator),
                 ) else {
                     return self.atom(key);
                 };
@@ -441,7 +457,7 @@ impl<'a> Conditions<'a> {
     /// pattern (a string, an alternative of strings, a dotted name, `_` or a capture
     /// for anything) and its guard.
     fn case(&mut self, clause: Node) -> Formula {
-        let key = self.key(clause);
+        let key = clause;
         let mut cursor = clause.walk();
         let parts: Vec<Node> = clause.named_children(&mut cursor).collect();
         let patterns: Vec<Node> = parts
@@ -450,8 +466,8 @@ impl<'a> Conditions<'a> {
             .filter(|p| p.kind() == "case_pattern")
             .collect();
         let mut f = match patterns.as_slice() {
-            [one] => self.pattern(*one, key.clone()),
-            _ => self.atom(key.clone()),
+            [one] => self.pattern(*one, key),
+            _ => self.atom(key),
         };
         if let Some(guard) = parts.iter().find(|p| p.kind() == "if_clause")
             && let Some(cond) = guard.named_child(0)
@@ -461,24 +477,21 @@ impl<'a> Conditions<'a> {
         f
     }
 
-    fn pattern(&mut self, pattern: Node, key: String) -> Formula {
+    fn pattern(&mut self, pattern: Node, key: Node) -> Formula {
         let Some(inner) = pattern.named_child(0) else {
             return Formula::Const(true); // `case _:`
         };
         match inner.kind() {
-            "string" => self
-                .words(inner, key.clone())
-                .unwrap_or_else(|| self.atom(key)),
+            "string" => self.words(inner, key).unwrap_or_else(|| self.atom(key)),
             "union_pattern" => {
                 let mut cursor = inner.walk();
                 let alternatives: Vec<Node> = inner.named_children(&mut cursor).collect();
                 let mut f = Formula::Const(false);
                 for a in alternatives {
                     let g = if a.kind() == "string" {
-                        let k = self.key(a);
-                        self.words(a, k.clone()).unwrap_or_else(|| self.atom(k))
+                        self.words(a, a).unwrap_or_else(|| self.atom(a))
                     } else {
-                        self.atom(self.key(a))
+                        self.atom(a)
                     };
                     f = f.or(g);
                 }
@@ -492,14 +505,14 @@ impl<'a> Conditions<'a> {
 
     /// A name read as a flag or a constant for the database (`USE_SQLITE`,
     /// `Backend.POSTGRES`).
-    fn of_name(&mut self, node: Node, key: String) -> Formula {
+    fn of_name(&mut self, node: Node, key: Node) -> Formula {
         let name = node_text(node, self.text);
         let last = name.rsplit(|&b| b == b'.').next().unwrap_or(name);
         self.database(database(last, Match::Inside), key)
     }
 
     /// `x.startswith("sqlite")`, `is_sqlite(url)`; a `find` as a test is an atom.
-    fn call(&mut self, node: Node, key: String) -> Formula {
+    fn call(&mut self, node: Node, key: Node) -> Formula {
         let (Some(function), Some(args)) =
             (field(node, FIELDS.function), field(node, FIELDS.arguments))
         else {
@@ -516,7 +529,7 @@ impl<'a> Conditions<'a> {
         let name = node_text(last, self.text).to_ascii_lowercase();
         if name == b"startswith" && function.kind() == "attribute" {
             if let Some(arg) = argument(args, self.text, 0, b"prefix")
-                && let Some(f) = self.words(arg, key.clone())
+                && let Some(f) = self.words(arg, key)
             {
                 return f;
             }
@@ -533,7 +546,7 @@ impl<'a> Conditions<'a> {
     }
 
     /// `"sqlite" in url`, `backend == "sqlite"`, `x is False`, `url.find("sqlite") == -1`.
-    fn comparison(&mut self, node: Node, key: String, depth: usize) -> Formula {
+    fn comparison(&mut self, node: Node, key: Node, depth: usize) -> Formula {
         let mut cursor = node.walk();
         let mut operands = Vec::new();
         let mut operators = Vec::new();
@@ -554,11 +567,11 @@ impl<'a> Conditions<'a> {
         match op {
             "in" | "not in" => {
                 let f = self
-                    .words(a, key.clone())
+                    .words(a, key)
                     .filter(|_| a.kind() == "string")
                     .or_else(|| {
                         matches!(b.kind(), "tuple" | "list" | "set")
-                            .then(|| self.words(b, key.clone()))
+                            .then(|| self.words(b, key))
                             .flatten()
                     })
                     .unwrap_or_else(|| self.atom(key));
@@ -574,8 +587,7 @@ impl<'a> Conditions<'a> {
                     f
                 } else if a.kind() == "string" || b.kind() == "string" {
                     let lit = if a.kind() == "string" { a } else { b };
-                    self.words(lit, key.clone())
-                        .unwrap_or_else(|| self.atom(key))
+                    self.words(lit, key).unwrap_or_else(|| self.atom(key))
                 } else {
                     self.atom(key)
                 };
@@ -620,7 +632,7 @@ impl<'a> Conditions<'a> {
             // Found at that place: found, and something more nothing is known of.
             n if n >= 0 => {
                 let at = self.key(call) + &format!(" == {n}");
-                f.and(self.atom(at))
+                f.and(self.atom_named(at))
             }
             _ => Formula::Const(false),
         })
@@ -640,8 +652,7 @@ impl<'a> Conditions<'a> {
             return None;
         }
         let arg = argument(field(call, FIELDS.arguments)?, self.text, 0, b"sub")?;
-        let key = self.key(call);
-        self.words(arg, key)
+        self.words(arg, call)
     }
 }
 
@@ -672,8 +683,8 @@ fn integer(node: Node, text: &[u8]) -> Option<i64> {
             .parse()
             .ok(),
         "unary_operator" => {
-            let op = node.child_by_field_name("operator")?;
-            let arg = node.child_by_field_name("argument")?;
+            let op = field(node, FIELDS.operator)?;
+            let arg = field(node, FIELDS.argument)?;
             let n = integer(arg, text)?;
             match op.kind() {
                 "-" => Some(-n),
@@ -712,6 +723,14 @@ fn leaves_block(block: Node, depth: usize) -> bool {
     }
 }
 
+/// Whether code holds a word that leaves a block (`return`, `raise`, `continue`,
+/// `break`).
+fn may_leave(code: &[u8]) -> bool {
+    [&b"return"[..], b"raise", b"continue", b"break"]
+        .iter()
+        .any(|w| memchr::memmem::find(code, w).is_some())
+}
+
 /// An `if` statement's arms in order: the condition (`None` for `else`) and the body.
 fn arms(node: Node) -> Vec<(Option<Node>, Option<Node>)> {
     let mut out = vec![(
@@ -722,7 +741,7 @@ fn arms(node: Node) -> Vec<(Option<Node>, Option<Node>)> {
     for c in node.named_children(&mut cursor) {
         match c.kind() {
             "elif_clause" => out.push((field(c, FIELDS.condition), field(c, FIELDS.consequence))),
-            "else_clause" => out.push((None, c.child_by_field_name("body"))),
+            "else_clause" => out.push((None, field(c, FIELDS.body))),
             _ => {}
         }
     }
@@ -789,9 +808,10 @@ pub(super) fn branch_of(chain: &[Node], node: Node, text: &[u8]) -> Branch {
                     }
                 }
             }
-            "block" | "module" => {
-                // An earlier `if` of the block whose arms leave: the call is reached only
-                // through the arms that do not.
+            // An earlier `if` of the block whose arms leave: the call is reached only
+            // through the arms that do not. (Only where the block's text before the call
+            // can leave at all: walking a module's statements costs more than a search.)
+            "block" | "module" if may_leave(&text[n.start_byte()..child.start_byte()]) => {
                 let mut cursor = n.walk();
                 for earlier in n.named_children(&mut cursor) {
                     if earlier.id() == child.id() || earlier.start_byte() >= child.start_byte() {
@@ -887,7 +907,7 @@ mod tests {
         let value = root
             .named_child(0)
             .and_then(|s| s.named_child(0))
-            .and_then(|a| a.child_by_field_name("right"))
+            .and_then(|a| field(a, FIELDS.right))
             .unwrap();
         url_scheme(value, src.as_bytes())
     }

@@ -85,8 +85,10 @@ const STATEMENT_BOUNDARIES: &[&str] = &[
 /// compares the name with every field of the grammar.
 struct Fields {
     alias: u16,
+    argument: u16,
     arguments: u16,
     attribute: u16,
+    body: u16,
     condition: u16,
     consequence: u16,
     function: u16,
@@ -94,6 +96,9 @@ struct Fields {
     left: u16,
     module_name: u16,
     name: u16,
+    object: u16,
+    operator: u16,
+    right: u16,
     value: u16,
 }
 
@@ -105,8 +110,10 @@ static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
     };
     Fields {
         alias: id("alias"),
+        argument: id("argument"),
         arguments: id("arguments"),
         attribute: id("attribute"),
+        body: id("body"),
         condition: id("condition"),
         consequence: id("consequence"),
         function: id("function"),
@@ -114,6 +121,9 @@ static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
         left: id("left"),
         module_name: id("module_name"),
         name: id("name"),
+        object: id("object"),
+        operator: id("operator"),
+        right: id("right"),
         value: id("value"),
     }
 });

@@ -40,7 +40,7 @@ pub(crate) fn splat_keys(text: &[u8], splat: &str) -> Option<Vec<String>> {
                             .filter(|p| p.kind() == "expression_statement")
                             .and_then(|p| p.parent())
                             .is_some_and(|m| m.kind() == "module");
-                        bound = node.child_by_field_name("right").filter(|_| top);
+                        bound = field(node, FIELDS.right).filter(|_| top);
                     } else if mentions(left, text, name) {
                         // `NAME[...] = ...`, `a, NAME = ...`
                         return None;
@@ -72,8 +72,7 @@ pub(crate) fn splat_keys(text: &[u8], splat: &str) -> Option<Vec<String>> {
                 // `NAME.update(...)`, `NAME.setdefault(...)`, `NAME.pop(...)`
                 if let Some(f) = field(node, FIELDS.function)
                     && f.kind() == "attribute"
-                    && f.child_by_field_name("object")
-                        .is_some_and(|o| node_text(o, text) == name)
+                    && field(f, FIELDS.object).is_some_and(|o| node_text(o, text) == name)
                 {
                     return None;
                 }
