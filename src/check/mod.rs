@@ -37,6 +37,9 @@ pub enum Kind {
     Splat,
     /// The pin's name imported more than once.
     Duplicate,
+    /// The pin's name used where no top-level line imports it (the pool code
+    /// aside: found where the pool code could not be read).
+    Unimported,
 }
 
 impl fmt::Display for Kind {
@@ -50,6 +53,7 @@ impl fmt::Display for Kind {
             Kind::Misplaced => "misplaced",
             Kind::Splat => "splat",
             Kind::Duplicate => "duplicate",
+            Kind::Unimported => "unimported",
         })
     }
 }

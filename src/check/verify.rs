@@ -6,6 +6,7 @@
 //! clashing `**splat` or a second import only where a version already held it.
 
 use super::{Finding, Kind, problems_all};
+use crate::merge::imports;
 use crate::policy::{Pin, opted_out};
 use crate::python;
 
@@ -14,6 +15,23 @@ use crate::python;
 fn findings(text: &[u8], pins: &[Pin]) -> Vec<Finding> {
     let mut out = problems_all(text, pins, crate::conflict::DEFAULT_MARKER_SIZE);
     out.retain(|f| f.kind != Kind::Markers);
+    // A pin's name the module uses without importing it, read from the bytes: where
+    // the pool code does not parse (a layer left to git's merge), this still holds.
+    for import in pins.iter().filter_map(|p| p.import.as_ref()) {
+        if imports::name_used(text, &import.name)
+            && !imports::imports_name(text, &import.module, &import.name)
+            && !out.iter().any(|f| f.kind == Kind::Import)
+        {
+            out.push(super::finding(
+                Kind::Unimported,
+                1,
+                format!(
+                    "{} is used but not imported from {}",
+                    import.name, import.module
+                ),
+            ));
+        }
+    }
     out
 }
 
@@ -52,7 +70,7 @@ fn unexplained_as(
             }
             // What the merge must not make: explained where a side already made it
             // (pool code that does not parse in a version is git's merge's, M11).
-            Kind::Misplaced | Kind::Splat | Kind::Duplicate | Kind::Syntax => {
+            Kind::Misplaced | Kind::Splat | Kind::Duplicate | Kind::Syntax | Kind::Unimported => {
                 count(&o, f).max(count(&t, f))
             }
         };

@@ -353,6 +353,8 @@ pub(crate) fn lift_out_of_blocks(
 /// parentheses) that binds `name`.
 pub(crate) fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
     let head = format!("from {module} import ");
+    // A byte-order mark opens the first line, not its code.
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     let mut i = 0;
     while i < lines.len() {
