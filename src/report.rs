@@ -110,7 +110,22 @@ pub(crate) fn append_log(log: &Path, lines: &[String]) -> std::io::Result<()> {
     }
     let mut buf = lines.join("\n");
     buf.push('\n');
+    // Only a regular file, never followed through a symbolic link out of the git
+    // directory, and never a FIFO, whose open would wait for a reader forever.
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file; nothing logged",
+        )
+    };
+    match std::fs::symlink_metadata(log) {
+        Ok(m) if !m.file_type().is_file() => return Err(not_regular()),
+        Ok(_) | Err(_) => {}
+    }
     let mut f = OpenOptions::new().create(true).append(true).open(log)?;
+    if !f.metadata()?.file_type().is_file() {
+        return Err(not_regular());
+    }
     f.write_all(buf.as_bytes())
 }
 

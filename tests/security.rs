@@ -194,3 +194,68 @@ fn the_git_library_is_built_without_network_transports() {
     let v = git2::Version::get();
     assert!(!v.https() && !v.ssh(), "libgit2 can reach the network");
 }
+
+/// Runs the driver on a case's three versions inside `repo`'s work tree (so that it
+/// logs to the repository's `poolmerge.log`), with a bound on how long it may take.
+fn driver_in(repo: &Repo, case: &str) -> (Option<i32>, String) {
+    let dir = repo.work();
+    for (name, file) in [
+        ("b.py", "base.py"),
+        ("o.py", "ours.py"),
+        ("t.py", "theirs.py"),
+    ] {
+        let bytes = read(
+            &crate::support::data_dir()
+                .join("cases")
+                .join(case)
+                .join(file),
+        );
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let mut child = clean_command(&bin(), &dir)
+        .current_dir(&dir)
+        .args(["merge", "b.py", "o.py", "t.py", "-p", FILE])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            return (status.code(), err);
+        }
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            return (None, "the driver did not finish in 60 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_log_that_is_a_fifo_or_a_link_is_not_written() {
+    let repo = Repo::new();
+    let log = repo.work().join(".git/poolmerge.log");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&log)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    let (code, err) = driver_in(&repo, "02-comment-above-engine");
+    assert_eq!(code, Some(0), "a FIFO at the log: {err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    std::fs::remove_file(&log).unwrap();
+    // A link out of the git directory is not followed.
+    let out = outside(&repo).join("elsewhere.log");
+    symlink(&out, &log).unwrap();
+    let (code, err) = driver_in(&repo, "02-comment-above-engine");
+    assert_eq!(code, Some(0), "a link at the log: {err}");
+    assert!(!out.exists(), "the link's target was written: {err}");
+    std::fs::remove_file(&log).unwrap();
+    // A regular log is appended to.
+    let (code, _) = driver_in(&repo, "02-comment-above-engine");
+    assert_eq!(code, Some(0));
+    assert!(read(&log).starts_with(b"{"), "decisions are logged");
+}
