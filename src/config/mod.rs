@@ -394,6 +394,7 @@ impl Reader<'_> {
     }
 }
 
+mod pathspec;
 mod profile;
 mod syntax;
 #[cfg(test)]

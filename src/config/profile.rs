@@ -141,9 +141,15 @@ impl Profile {
         if files.is_empty() {
             return false;
         }
-        git2::Pathspec::new(files.iter()).is_ok_and(|spec| {
-            spec.matches_path(std::path::Path::new(path), git2::PathspecFlags::DEFAULT)
-        })
+        // Magic is read by libgit2; the rest by a matcher that cannot spin.
+        if files.iter().any(|f| super::pathspec::is_magic(f)) {
+            return git2::Pathspec::new(files.iter()).is_ok_and(|spec| {
+                spec.matches_path(std::path::Path::new(path), git2::PathspecFlags::DEFAULT)
+            });
+        }
+        files
+            .iter()
+            .any(|item| super::pathspec::matches(item, path))
     }
 
     /// Whether a configured file could lie under the directory `dir` (`a/b/`), from
