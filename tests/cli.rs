@@ -304,3 +304,67 @@ fn merge_help_never_registers_a_bare_poolmerge() {
         assert!(line.contains("$(command -v poolmerge)"), "{line}");
     }
 }
+
+#[test]
+fn the_style_follows_git_config_global_as_git_does() {
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-cli-")
+        .tempdir()
+        .unwrap();
+    let home = dir.path();
+    // The user's file says diff3; GIT_CONFIG_GLOBAL points git elsewhere (an empty file).
+    std::fs::write(
+        home.join(".gitconfig"),
+        "[merge]\n\tconflictStyle = diff3\n",
+    )
+    .unwrap();
+    std::fs::write(home.join("global"), "").unwrap();
+    let (b, o, t) = case("09-real-conflict-elsewhere");
+    for (n, bytes) in [("b.py", &b), ("o.py", &o), ("t.py", &t)] {
+        std::fs::write(home.join(n), bytes).unwrap();
+    }
+    let run = |global: Option<&Path>| {
+        let mut git = clean_command(Path::new("git"), home);
+        let mut pm = clean_command(&bin(), home);
+        for cmd in [&mut git, &mut pm] {
+            cmd.current_dir(home);
+            if let Some(g) = global {
+                cmd.env("GIT_CONFIG_GLOBAL", g);
+            }
+        }
+        let said = git
+            .args(["config", "--get", "merge.conflictStyle"])
+            .output()
+            .unwrap();
+        std::fs::write(home.join("o.py"), &o).unwrap();
+        let out = pm
+            .args([
+                "merge",
+                "b.py",
+                "o.py",
+                "t.py",
+                "-p",
+                "database/traffic_db.py",
+                "-q",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let merged = read(&home.join("o.py"));
+        let diff3 = merged.windows(8).any(|w| w == b"\n|||||||");
+        (
+            String::from_utf8_lossy(&said.stdout).trim().to_string(),
+            diff3,
+        )
+    };
+    assert_eq!(
+        run(None),
+        ("diff3".to_string(), true),
+        "~/.gitconfig is read"
+    );
+    assert_eq!(
+        run(Some(&home.join("global"))),
+        (String::new(), false),
+        "with GIT_CONFIG_GLOBAL set, git and poolmerge leave ~/.gitconfig alone"
+    );
+}

@@ -21,11 +21,70 @@ pub(crate) fn config_string(repo: Option<&Repository>, key: &str) -> Option<Stri
         return Some(value);
     }
     let key = key.to_ascii_lowercase();
-    let config = match repo {
-        Some(r) => r.config().ok()?,
-        None => git2::Config::open_default().ok()?,
+    config_files(repo)?.get_string(&key).ok()
+}
+
+/// The configuration files git reads, as git picks them: libgit2's defaults, except
+/// where `GIT_CONFIG_GLOBAL`, `GIT_CONFIG_SYSTEM` or `GIT_CONFIG_NOSYSTEM` say
+/// otherwise (which libgit2 does not read: `GIT_CONFIG_GLOBAL=/dev/null` keeps git from
+/// `~/.gitconfig`, and so it must keep poolmerge).
+fn config_files(repo: Option<&Repository>) -> Option<git2::Config> {
+    let var = |k: &str| std::env::var_os(k);
+    if [
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+    ]
+    .iter()
+    .all(|k| var(k).is_none())
+    {
+        return match repo {
+            Some(r) => r.config().ok(),
+            None => git2::Config::open_default().ok(),
+        };
+    }
+    let mut config = git2::Config::new().ok()?;
+    let mut add = |path: &std::path::Path, level: git2::ConfigLevel| {
+        if path.is_file() {
+            // A file that cannot be read is left out, as libgit2 does with its own.
+            let _ = config.add_file(path, level, false);
+        }
     };
-    config.get_string(&key).ok()
+    let nosystem = var("GIT_CONFIG_NOSYSTEM").is_some_and(|v| {
+        !matches!(
+            v.to_string_lossy().to_ascii_lowercase().as_str(),
+            "" | "0" | "false" | "no" | "off"
+        )
+    });
+    if !nosystem {
+        match var("GIT_CONFIG_SYSTEM") {
+            Some(p) => add(std::path::Path::new(&p), git2::ConfigLevel::System),
+            None => {
+                if let Ok(p) = git2::Config::find_system() {
+                    add(&p, git2::ConfigLevel::System);
+                }
+            }
+        }
+    }
+    match var("GIT_CONFIG_GLOBAL") {
+        Some(p) => add(std::path::Path::new(&p), git2::ConfigLevel::Global),
+        None => {
+            if let Ok(p) = git2::Config::find_xdg() {
+                add(&p, git2::ConfigLevel::XDG);
+            }
+            if let Ok(p) = git2::Config::find_global() {
+                add(&p, git2::ConfigLevel::Global);
+            }
+        }
+    }
+    if let Some(r) = repo {
+        add(&r.commondir().join("config"), git2::ConfigLevel::Local);
+        add(
+            &r.path().join("config.worktree"),
+            git2::ConfigLevel::Worktree,
+        );
+    }
+    Some(config)
 }
 
 /// Configuration passed through the environment, in the order git applies it.
