@@ -5,8 +5,9 @@
 //! A condition becomes a formula over one proposition, *the URL is SQLite* (`S`),
 //! atoms that imply its negation (a test for a server scheme: `"postgres" in url`),
 //! and atoms nothing is known of. The path to a call (the arms of the `if`/`elif`/
-//! `else` chains and conditional expressions around it, and the `if`s before it in the
-//! same block whose arms end in `return`/`raise`) is their conjunction. The call sits
+//! `else` chains, `match` cases and conditional expressions around it, and the `if`s
+//! before it in the same block whose arms end in `return`/`raise`) is their
+//! conjunction. The call sits
 //! in a SQLite branch when the path cannot hold with `S` false, in a server branch when
 //! it cannot hold with `S` true; otherwise (or where the formula grows too large to
 //! decide by enumeration) nothing is known, and unknown is never evidence.
