@@ -706,3 +706,45 @@ fn hooks_whose_binary_is_gone_never_block_a_commit() {
         "{stderr}"
     );
 }
+
+/// The binary the hooks name is one that cannot serve them (an older poolmerge, whose
+/// command line refuses the hook): commits go on, with one line saying so.
+#[test]
+fn hooks_whose_binary_cannot_serve_them_never_block_a_commit() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    let copy = s.repo.home().join("poolmerge-older");
+    let cp = std::process::Command::new("cp")
+        .arg(bin())
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let out = clean_command(&copy, &s.repo.home())
+        .current_dir(&s.tree)
+        .args(["install", "--hooks"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // In its place, a program that refuses the hook as clap does: status 2.
+    let older = s.repo.home().join("older.sh");
+    std::fs::write(
+        &older,
+        "#!/bin/sh\necho \"error: unrecognized subcommand 'hook'\" >&2\nexit 2\n",
+    )
+    .unwrap();
+    let mv = std::process::Command::new("cp")
+        .arg(&older)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(mv.success());
+    std::fs::write(s.tree.join(NEW_MODULE), UNPINNED_MODULE).unwrap();
+    s.ok(&["add", NEW_MODULE]);
+    let out = s.git(&["commit", "-q", "-m", "a module"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("poolmerge-older could not run its pre-commit hook"),
+        "{stderr}"
+    );
+}

@@ -10,10 +10,17 @@ use super::*;
 pub(super) fn hook_body(hook: &str, exe: &Path) -> String {
     let shown = exe.to_string_lossy();
     let exe = shell_quote(&shown);
+    // Only pre-commit's own refusal (status 1) stops git; a binary that cannot serve
+    // the hook (an older one without it, status 2 and up) says so in one line.
+    let cannot = shell_quote(&format!(
+        "poolmerge: {shown} could not run its {hook} hook (an older poolmerge? poolmerge install --hooks with this one)"
+    ));
     let run = if hook == "pre-commit" {
-        format!("{exe} hook {hook} \"$@\" || exit $?")
+        format!(
+            "{exe} hook {hook} \"$@\"\n    status=$?\n    [ $status -eq 1 ] && exit 1\n    [ $status -eq 0 ] || echo {cannot} >&2"
+        )
     } else {
-        format!("{exe} hook {hook} \"$@\"")
+        format!("{exe} hook {hook} \"$@\" || echo {cannot} >&2")
     };
     let gone = shell_quote(&format!(
         "poolmerge: {shown} is gone, so its {hook} hook does nothing (poolmerge install --hooks puts it back)"
@@ -30,14 +37,14 @@ pub(super) fn foreign_hook_body(text: &str, hook: &str, exe: &Path) -> String {
     if first.starts_with("#!") && first.contains("python") {
         let call = format!("subprocess.call([{shown:?}, \"hook\", {hook:?}, *sys.argv[1:]])");
         let run = if stop {
-            format!("    status = {call}\n    if status:\n        sys.exit(status)\n")
+            format!("    status = {call}\n    if status == 1:\n        sys.exit(1)\n")
         } else {
             format!("    {call}\n")
         };
         return format!("import os, subprocess, sys\nif os.access({shown:?}, os.X_OK):\n{run}");
     }
     let then = if stop {
-        "; stop the commit when it exits non-zero"
+        "; stop the commit when it exits 1 (any other status: it could not run)"
     } else {
         "; its status does not matter"
     };
