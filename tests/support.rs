@@ -114,6 +114,76 @@ pub fn git_merge_file(
     (if code == 0 { 0 } else { 1 }, out.stdout)
 }
 
+/// What a real `git merge` writes for one file (git's `ll-merge`, run here through
+/// `git merge-tree --write-tree`: the level `git merge` uses, which `git merge-file`
+/// does not), with the branches named `ours` and `theirs`, the marker size and style
+/// given. Returns the status (0 clean, 1 conflicted), the file, and the base's label
+/// git wrote in a diff3 block, if any (it names the merge base by its own words).
+pub fn git_merge_tree(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    size: usize,
+    style: &str,
+) -> (i32, Vec<u8>, Option<String>) {
+    let dir = tempfile::Builder::new()
+        .prefix("poolmerge-it-")
+        .tempdir()
+        .unwrap();
+    let git = |args: &[&str]| -> Output {
+        clean_command(Path::new("git"), dir.path())
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .args(["-c", &format!("merge.conflictStyle={style}")])
+            .args(["-c", "diff.algorithm=histogram"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(git(&["init", "-q", "-b", "base"]).status.success());
+    std::fs::write(
+        dir.path().join(".gitattributes"),
+        format!("f conflict-marker-size={size}\n"),
+    )
+    .unwrap();
+    let commit = |branch: &str, from: Option<&str>, text: &[u8]| {
+        if let Some(from) = from {
+            assert!(
+                git(&["checkout", "-q", "-b", branch, from])
+                    .status
+                    .success()
+            );
+        }
+        std::fs::write(dir.path().join("f"), text).unwrap();
+        assert!(git(&["add", "-A"]).status.success());
+        assert!(
+            git(&["commit", "-q", "--allow-empty", "-m", branch])
+                .status
+                .success()
+        );
+    };
+    commit("base", None, base);
+    commit("ours", Some("base"), ours);
+    commit("theirs", Some("base"), theirs);
+    let out = git(&["merge-tree", "--write-tree", "ours", "theirs"]);
+    let code = out.status.code().unwrap_or(-1);
+    assert!(code == 0 || code == 1, "git merge-tree exited {code}");
+    let tree = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let file = git(&["cat-file", "-p", &format!("{tree}:f")]).stdout;
+    let bar = "|".repeat(size);
+    let label = String::from_utf8_lossy(&file)
+        .lines()
+        .find_map(|l| l.strip_prefix(&bar).map(|r| r.trim_start().to_string()));
+    (code, file, label)
+}
+
 /// A canonical form of a Python file, as close to `ast.dump` as the cases need:
 /// tokens without comments, layout or trailing commas; the keywords of engine calls,
 /// the entries of their `connect_args` and the names imported from `sqlalchemy.pool`

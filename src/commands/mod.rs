@@ -74,7 +74,9 @@ fn guarded(input: &Input, opts: &Options, line: &dyn LineMerge) -> Result<MergeO
 }
 
 /// The line merge: the native one, or `git merge-file` itself when
-/// `POOLMERGE_LINE_MERGE=git` asks for it (a fallback switch; both give the same bytes).
+/// `POOLMERGE_LINE_MERGE=git` asks for it (a fallback switch; the same bytes but where
+/// `git merge-file`'s level joins two conflicts apart only by lines without a letter or
+/// digit, which `git merge` keeps apart).
 pub(crate) fn line_merge() -> Box<dyn LineMerge> {
     match std::env::var("POOLMERGE_LINE_MERGE").as_deref() {
         Ok("git") => Box::new(GitMergeFile::default()),

@@ -291,9 +291,9 @@ fn refine(hunks: Vec<Hunk>, ours: &Text, theirs: &Text) -> Result<Vec<Hunk>, Err
     Ok(out)
 }
 
-/// Conflicts at most three lines apart (or apart only by lines without a letter or
-/// digit) are joined.
-fn simplify(mut hunks: Vec<Hunk>, ours: &Text) -> Vec<Hunk> {
+/// Conflicts at most three lines apart are joined; at `git merge-file`'s level also
+/// those apart only by lines without a letter or digit (`alnum`).
+fn simplify(mut hunks: Vec<Hunk>, ours: &Text, alnum_level: bool) -> Vec<Hunk> {
     let alnum =
         |i: i64, n: i64| (i..i + n).any(|k| ours.line(k).iter().any(u8::is_ascii_alphanumeric));
     let mut i = 0;
@@ -302,7 +302,7 @@ fn simplify(mut hunks: Vec<Hunk>, ours: &Text) -> Vec<Hunk> {
         let (begin, end) = (m.i1 + m.chg1, next.i1);
         if m.mode != Mode::Conflict
             || next.mode != Mode::Conflict
-            || (end - begin > 3 && alnum(begin, end - begin))
+            || (end - begin > 3 && (!alnum_level || alnum(begin, end - begin)))
         {
             i += 1;
         } else {
@@ -405,9 +405,29 @@ pub struct Plan<'a> {
     hunks: Vec<Hunk>,
     /// The whole result when one side did not change the base: the other side.
     whole: Option<&'a [u8]>,
+    /// How far the merge style simplifies conflicts.
+    level: Level,
+}
+
+/// How far the merge style joins conflicts (xdiff's levels; the diff3 styles do not
+/// join them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// `XDL_MERGE_ZEALOUS`, what `git merge`, `git rebase`, `git cherry-pick` and
+    /// `git merge-tree` use (`ll-merge`): conflicts at most three lines apart join.
+    Zealous,
+    /// `XDL_MERGE_ZEALOUS_ALNUM`, what `git merge-file` uses: conflicts apart only by
+    /// lines without a letter or digit join too.
+    #[default]
+    ZealousAlnum,
 }
 
 impl<'a> Plan<'a> {
+    /// The plan at another level (see [`Level`]).
+    pub fn with_level(self, level: Level) -> Plan<'a> {
+        Plan { level, ..self }
+    }
+
     /// Whether any hunk conflicts before a style refines it. Without one, every style
     /// gives the same merge; with one, the style can change where the blocks are, or
     /// (the merge style) find that both sides made the same change.
@@ -429,7 +449,8 @@ impl<'a> Plan<'a> {
             }
             Style::Diff3 => Cow::Borrowed(&self.hunks),
             Style::Merge if self.has_conflicts() => {
-                Cow::Owned(simplify(refine(self.hunks.clone(), o, t)?, o))
+                let alnum_level = self.level == Level::ZealousAlnum;
+                Cow::Owned(simplify(refine(self.hunks.clone(), o, t)?, o, alnum_level))
             }
             Style::Merge => Cow::Borrowed(&self.hunks),
         };
@@ -512,6 +533,7 @@ pub fn plan<'a>(base: &'a [u8], ours: &'a [u8], theirs: &'a [u8]) -> Result<Plan
         theirs: t,
         hunks,
         whole,
+        level: Level::ZealousAlnum,
     })
 }
 
