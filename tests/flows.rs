@@ -436,6 +436,15 @@ fn a_shared_hooks_path_is_refused_and_uninstall_keeps_others_hooks() {
         0,
         "nothing written there"
     );
+    // doctor's fix is the command that works here.
+    let (_, out, err) = s.repo.poolmerge(&["doctor"]);
+    let said = format!("{out}{err}");
+    let fixes: Vec<&str> = said
+        .lines()
+        .filter(|l| l.contains("poolmerge install --hooks"))
+        .collect();
+    assert!(!fixes.is_empty(), "{said}");
+    assert!(fixes.iter().all(|l| l.contains("--shared-hooks")), "{said}");
     let (code, out, err) = s.repo.poolmerge(&["install", "--hooks", "--shared-hooks"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(shared.join("post-merge").is_file());

@@ -363,6 +363,12 @@ fn hook_verdicts(repo: &Repository) -> Result<Vec<Verdict>> {
     let mut out = Vec::new();
     let dir = hooks_dir(repo)?;
     let shown = dir.path.display();
+    // In a hooks directory other repositories share, install writes only when asked.
+    let install = if dir.shared() {
+        "poolmerge install --hooks --shared-hooks"
+    } else {
+        "poolmerge install --hooks"
+    };
     if dir.shared() {
         out.push(Verdict::Note(format!(
             "core.hooksPath comes from your {} git config: {shown} is shared by every repository (poolmerge's hooks there act only where `poolmerge install --hooks --shared-hooks` ran)",
@@ -378,7 +384,7 @@ fn hook_verdicts(repo: &Repository) -> Result<Vec<Verdict>> {
                 "{shown} holds hooks of an earlier poolmerge ({}): a merge stops for a second command",
                 retired.join(", ")
             ),
-            "poolmerge install --hooks".into(),
+            install.into(),
         ));
     }
     match (present, enabled) {
@@ -387,14 +393,14 @@ fn hook_verdicts(repo: &Repository) -> Result<Vec<Verdict>> {
         ))),
         (true, false) => out.push(Verdict::Problem(
             format!("poolmerge's hooks are in {shown} but poolmerge.hooks is not set here: they do nothing in this repository"),
-            "poolmerge install --hooks".into(),
+            install.into(),
         )),
         (false, _) if HOOKS.iter().any(|h| std::fs::read_to_string(dir.path.join(h)).is_ok_and(|t| t.contains("# >>> poolmerge"))) => out.push(Verdict::Problem(
             format!("{shown} holds hooks of an earlier poolmerge, or only some of them"),
-            "poolmerge install --hooks".into(),
+            install.into(),
         )),
         (false, _) => out.push(Verdict::Note(format!(
-            "hooks not installed in {shown}: modules only upstream changed arrive unpinned; `poolmerge install --hooks` pins them as part of each merge, rebase and pick"
+            "hooks not installed in {shown}: modules only upstream changed arrive unpinned; `{install}` pins them as part of each merge, rebase and pick"
         ))),
     }
     if present && dir.per_worktree() {
@@ -405,7 +411,7 @@ fn hook_verdicts(repo: &Repository) -> Result<Vec<Verdict>> {
                         "core.hooksPath is relative, and {} has no poolmerge hooks: merges in that work tree are not pinned",
                         other.display()
                     ),
-                    "poolmerge install --hooks".into(),
+                    install.into(),
                 ));
             }
         }
