@@ -66,6 +66,37 @@ struct WarningRecord<'a> {
     warning: &'a str,
 }
 
+/// A hook's rewrite of HEAD as the log records it: which file it pinned, in which
+/// commit, and the commit that replaced it.
+#[derive(Serialize)]
+struct RewriteRecord<'a> {
+    time: u64,
+    path: &'a str,
+    hook: &'a str,
+    pinned: &'a [String],
+    commit: String,
+    replaced_by: String,
+}
+
+/// A hook's rewrite of HEAD as one JSON object.
+pub(crate) fn rewrite_json(
+    path: &str,
+    hook: &str,
+    pinned: &[String],
+    commit: &str,
+    replaced_by: &str,
+    time: u64,
+) -> String {
+    json(&RewriteRecord {
+        time,
+        path,
+        hook,
+        pinned,
+        commit: commit.to_string(),
+        replaced_by: replaced_by.to_string(),
+    })
+}
+
 /// One JSON value on one line. Strings, numbers and lists of them always serialise.
 fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("a record of strings and numbers serialises")

@@ -337,6 +337,19 @@ fn the_merge_says_what_it_pinned_in_one_line_each() {
         reflog.starts_with("poolmerge: pin database/cache_db.py"),
         "{reflog}"
     );
+    // So does the decision log: the file, the hook's commit and the one in its place.
+    let log_path = s.ok(&["rev-parse", "--git-path", "poolmerge.log"]);
+    let log = std::fs::read_to_string(s.tree.join(log_path.trim())).unwrap();
+    let head = s.ok(&["rev-parse", "HEAD"]);
+    let record = log
+        .lines()
+        .find(|l| l.contains("\"hook\":\"the merge commit\""))
+        .unwrap_or_else(|| panic!("no rewrite in the log: {log}"));
+    assert!(
+        record.contains("\"path\":\"database/cache_db.py\"")
+            && record.contains(&format!("\"replaced_by\":\"{}\"", head.trim())),
+        "{record}"
+    );
 }
 
 #[test]

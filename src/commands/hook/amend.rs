@@ -145,6 +145,27 @@ pub(super) fn replace_pinned(
             p.what.join("; ")
         );
     }
+    // The audit trail: the rewrite in the decision log, beside the driver's decisions.
+    let time = crate::report::now();
+    let lines: Vec<String> = pinned
+        .iter()
+        .map(|p| {
+            crate::report::rewrite_json(
+                &p.path,
+                what,
+                &p.what,
+                &head.id().to_string(),
+                &new.to_string(),
+                time,
+            )
+        })
+        .collect();
+    if let Err(e) = crate::report::append_log(&repo::log_path(repo), &lines) {
+        eprintln!(
+            "poolmerge: cannot append to {}: {e}",
+            repo::log_path(repo).display()
+        );
+    }
     eprintln!(
         "poolmerge: HEAD is now {} ({what} with the pin; it was {})",
         short(new),
