@@ -646,3 +646,46 @@ fn check_and_fix_with_nothing_routed_say_so_and_fail() {
         assert_eq!(code, 0, "{allowed:?}: {out}{err}");
     }
 }
+
+/// A partial clone (`--filter=blob:none`) holds only the blobs git needed so far:
+/// `check --merge` reads upstream's through git, which fetches them, and never shows
+/// libgit2's own error.
+#[test]
+fn check_merge_works_in_a_partial_clone() {
+    let repo = fork_without_driver("06-upstream-edits-neighbour-imports");
+    repo.ok(&["config", "uploadpack.allowFilter", "true"]);
+    let home = repo.home();
+    let clone = home.join("partial");
+    let url = format!("file://{}", repo.work().display());
+    let out = clean_command(std::path::Path::new("git"), &home)
+        .args(["clone", "-q", "--filter=blob:none", "--no-checkout", &url])
+        .arg(&clone)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let git = |args: &[&str]| {
+        clean_command(std::path::Path::new("git"), &home)
+            .current_dir(&clone)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let head = repo.ok(&["rev-parse", "--abbrev-ref", "HEAD"]);
+    assert!(git(&["checkout", "-q", head.trim()]).status.success());
+    let out = clean_command(&bin(), &home)
+        .current_dir(&clone)
+        .args(["check", "--merge", "origin/main"])
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(!said.contains("class="), "{said}");
+}

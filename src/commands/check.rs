@@ -168,12 +168,12 @@ pub(crate) fn check_files(repo: &Repository) -> Result<(Vec<CheckItem>, usize)> 
                             .collect();
                     }
                     match staged.get(path) {
-                        Some(oid) => repo.find_blob(*oid)?.content().to_vec(),
+                        Some(oid) => repo::read_blob(repo, *oid)?,
                         None => continue,
                     }
                 }
             },
-            None => repo.find_blob(head_files[path])?.content().to_vec(),
+            None => repo::read_blob(repo, head_files[path])?,
         };
         files += 1;
         items.extend(items_for(

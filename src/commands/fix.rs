@@ -156,7 +156,7 @@ pub(crate) fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -
             continue;
         }
         let path = &entry.path;
-        let blob = repo.find_blob(entry.oid)?.content().to_vec();
+        let blob = repo::read_blob(repo, entry.oid)?;
         let size = repo::marker_size(&attrs, path);
         let fixed = check::fix_all(&blob, &profile.pins, size);
         for f in &fixed.unfixable {

@@ -75,7 +75,7 @@ fn labels(
 
 fn blob(repo: &Repository, oid: Option<Oid>) -> Result<Vec<u8>> {
     match oid {
-        Some(oid) => Ok(repo.find_blob(oid)?.content().to_vec()),
+        Some(oid) => repo::read_blob(repo, oid),
         None => Ok(Vec::new()),
     }
 }

@@ -130,7 +130,7 @@ pub(crate) fn sources(repo: &Repository) -> Result<Sources> {
             }
             let text = match std::fs::read(dir.join(&entry.path)) {
                 Ok(t) => t,
-                Err(_) => repo.find_blob(entry.oid)?.content().to_vec(),
+                Err(_) => read_blob(repo, entry.oid)?,
             };
             files.push((entry.path, text));
         }

@@ -98,6 +98,25 @@ pub(crate) fn git_command(repo: &Repository) -> Command {
 
 /// Runs git in the repository and returns its standard output; `ok_codes` are the
 /// exit statuses that count as success.
+/// A blob's bytes: from libgit2, or, where it does not have the object (a partial
+/// clone fetches blobs only as git needs them, and libgit2 cannot fetch), through
+/// `git cat-file`, which fetches it from the promisor remote.
+pub(crate) fn read_blob(repo: &Repository, oid: git2::Oid) -> Result<Vec<u8>> {
+    match repo.find_blob(oid) {
+        Ok(blob) => Ok(blob.content().to_vec()),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => {
+            let oid = oid.to_string();
+            match git(repo, &["cat-file", "blob", &oid], None, &[0, 128]) {
+                Ok((0, bytes)) => Ok(bytes),
+                _ => bail!(
+                    "object {oid} is missing from this repository (a partial or shallow clone?), and git could not fetch it"
+                ),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(crate) fn git(
     repo: &Repository,
     args: &[&str],

@@ -150,7 +150,7 @@ impl Results {
                 let repo = repo.as_ref().map_err(|e| anyhow!("{e}"))?;
                 let blob = |oid: Option<Oid>| -> Result<Vec<u8>> {
                     Ok(match oid {
-                        Some(o) => repo.find_blob(o)?.content().to_vec(),
+                        Some(o) => repo::read_blob(repo, o)?,
                         None => Vec::new(),
                     })
                 };

@@ -71,7 +71,7 @@ pub(super) fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) ->
         if !owned(&profile, &attrs, &path) {
             continue;
         }
-        let blob = repo.find_blob(oid)?.content().to_vec();
+        let blob = repo::read_blob(repo, oid)?;
         let fixed = check::fix_all(&blob, &profile.pins, repo::marker_size(&attrs, &path));
         for f in &fixed.unfixable {
             eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
@@ -250,7 +250,7 @@ pub(super) fn follow_in_index_and_worktree(
             // Outside a sparse checkout, or removed: nothing to write.
             continue;
         };
-        let old = repo.find_blob(p.old)?.content().to_vec();
+        let old = repo::read_blob(repo, p.old)?;
         let new = if text == eol.to_worktree(&old, attrs, &p.path) {
             eol.to_worktree(&p.new, attrs, &p.path)
         } else {
@@ -299,7 +299,7 @@ pub(super) fn align_index_with_commit(repo: &Repository, head: &Commit) -> Resul
         let Ok(committed) = tree.get_path(Path::new(&e.path)) else {
             continue;
         };
-        let staged = repo.find_blob(e.oid)?.content().to_vec();
+        let staged = repo::read_blob(repo, e.oid)?;
         let pinned = check::fix_all(&staged, &profile.pins, repo::marker_size(&attrs, &e.path));
         let head_blob = repo.find_blob(committed.id())?;
         if pinned.content != staged && pinned.content == head_blob.content() {
