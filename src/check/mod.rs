@@ -172,11 +172,8 @@ fn blocked(text: &[u8], call: &python::Call, pin: &Pin) -> bool {
             let python::ItemKey::Splat(splat) = &item.key else {
                 return false;
             };
-            let keys = python::splat_keys(text, splat);
-            pin.keywords.iter().any(|k| {
-                crate::policy::keyword(&call.args, &k.name).is_none()
-                    && keys.as_ref().is_none_or(|keys| keys.contains(&k.name))
-            })
+            !pin.splat_may_pass(text, splat, &call.args, false)
+                .is_empty()
         })
 }
 
@@ -196,11 +193,13 @@ fn misplaced_or_splat(
     }
     let line = line_number(text, call.range.start);
     let wrong = match pin.when {
-        When::Sqlite => EngineClass::Server,
-        When::Server => EngineClass::Sqlite,
-        When::Always => EngineClass::Unknown,
+        When::Sqlite => Some(EngineClass::Server),
+        When::Server => Some(EngineClass::Sqlite),
+        When::Always => None,
     };
-    if pin.when != crate::policy::When::Always && pin.kind(call) == wrong {
+    if let Some(wrong) = wrong
+        && pin.kind(call) == wrong
+    {
         let what = if wrong == EngineClass::Server {
             "a server engine"
         } else {
@@ -219,14 +218,7 @@ fn misplaced_or_splat(
         let python::ItemKey::Splat(splat) = &item.key else {
             continue;
         };
-        let keys = python::splat_keys(text, splat);
-        let clash: Vec<&str> = pin
-            .keywords
-            .iter()
-            .map(|k| k.name.as_str())
-            .filter(|k| crate::policy::keyword(&call.args, k).is_some())
-            .filter(|k| keys.as_ref().is_none_or(|keys| keys.iter().any(|x| x == k)))
-            .collect();
+        let clash = pin.splat_may_pass(text, splat, &call.args, true);
         if !clash.is_empty() {
             out.push(finding(
                 Kind::Splat,
@@ -248,7 +240,7 @@ fn imported_twice(text: &[u8], scan: &Scan, pin: &Pin) -> Vec<Finding> {
     let Some(import) = &pin.import else {
         return Vec::new();
     };
-    let mut seen: Vec<(&str, usize)> = Vec::new();
+    let mut scopes: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for i in &scan.imports {
         let names = i
@@ -260,21 +252,20 @@ fn imported_twice(text: &[u8], scan: &Scan, pin: &Pin) -> Vec<Finding> {
             continue;
         }
         let line = line_number(text, i.range.start);
-        match seen.iter().find(|(scope, _)| *scope == i.scope) {
-            Some(_) => out.push(finding(
+        if scopes.contains(&i.scope.as_str()) {
+            out.push(finding(
                 Kind::Duplicate,
                 line,
                 format!("{} is imported from {} again", import.name, import.module),
-            )),
-            None => {
-                seen.push((i.scope.as_str(), line));
-                if names > 1 {
-                    out.push(finding(
-                        Kind::Duplicate,
-                        line,
-                        format!("{} is imported twice in one line", import.name),
-                    ));
-                }
+            ));
+        } else {
+            scopes.push(i.scope.as_str());
+            if names > 1 {
+                out.push(finding(
+                    Kind::Duplicate,
+                    line,
+                    format!("{} is imported twice in one line", import.name),
+                ));
             }
         }
     }

@@ -115,13 +115,8 @@ pub fn merge_safely(
         Ok(Ok(o)) => Ok(o),
         Ok(Err(e)) => Err(format!("the merged file could not be checked: {e:#}")),
         Err(msg) => {
-            let mut o = plain(
-                input,
-                opts,
-                line,
-                Plain::Doubt(Doubt::Internal(msg.clone())),
-            )
-            .map_err(|e| format!("{msg}, and git's plain merge failed too: {e:#}"))?;
+            // git's merge as it stands, unchecked: never a clean exit.
+            let mut o = outcome;
             o.conflicts = o.conflicts.max(1);
             o.warnings.push(format!(
                 "the merged file could not be checked (panic: {msg}): left as a conflict"

@@ -183,6 +183,26 @@ impl Pin {
         }
     }
 
+    /// The pinned keywords a `**splat` of `args` (in `text`) may pass among those
+    /// `args` passes itself (`passed`), or among those it does not: the former make the
+    /// call fail already, the latter would once the pin adds them. A splat passes any
+    /// keyword unless it is a dictionary literal without it (`python::splat_keys`).
+    pub(crate) fn splat_may_pass(
+        &self,
+        text: &[u8],
+        splat: &str,
+        args: &Container,
+        passed: bool,
+    ) -> Vec<&str> {
+        let keys = crate::python::splat_keys(text, splat);
+        self.keywords
+            .iter()
+            .map(|k| k.name.as_str())
+            .filter(|k| keyword(args, k).is_some() == passed)
+            .filter(|k| keys.as_ref().is_none_or(|keys| keys.iter().any(|x| x == k)))
+            .collect()
+    }
+
     /// Server evidence in a call and the branch around it.
     pub(crate) fn server_evidence(&self, call: &Call) -> bool {
         self.is_server(&call.args)
@@ -406,12 +426,7 @@ fn url(args: &Container) -> Option<&Item> {
 
 /// A URL whose static start names another scheme than SQLite.
 pub(crate) fn server_url(args: &Container) -> bool {
-    url(args).is_some_and(is_server_url)
-}
-
-/// Whether an argument is a URL whose static start names another scheme than SQLite.
-pub(crate) fn is_server_url(i: &Item) -> bool {
-    i.server_url
+    url(args).is_some_and(|i| i.server_url)
 }
 
 /// Pool classes only server engines take.

@@ -232,11 +232,8 @@ pub(super) fn merge_call(
             let (ItemKey::Splat(splat), Choice::Item(w, _)) = (key, choice) else {
                 return false;
             };
-            let keys = python::splat_keys(text_of(*w), splat);
-            pin.keywords.iter().any(|k| {
-                crate::policy::keyword(args_of(*w), &k.name).is_none()
-                    && keys.as_ref().is_none_or(|keys| keys.contains(&k.name))
-            })
+            !pin.splat_may_pass(text_of(*w), splat, args_of(*w), false)
+                .is_empty()
         });
         if clash {
             merged.unpinnable = true;
@@ -347,6 +344,9 @@ impl PickFacts {
             // the pin applies to).
             let chosen = chosen_item(picked.pick, prefer, picked.fork, picked.upstream);
             if let Some((_, item)) = chosen {
+                // Only a call's URL (its first argument or `url=`) has a scheme.
+                facts.evidence |= item.evidence_literal;
+                facts.server_other |= item.server_url;
                 match &picked.key {
                     ItemKey::Keyword(k) if pin.server_keywords.contains(k) => {
                         facts.server.push(k.clone());
@@ -356,14 +356,6 @@ impl PickFacts {
                     }
                     ItemKey::Keyword(k) if k == "poolclass" => {
                         facts.server_other |= crate::policy::is_server_pool(&item.norm);
-                    }
-                    ItemKey::Positional(0) => {
-                        facts.evidence |= item.evidence_literal;
-                        facts.server_other |= crate::policy::is_server_url(item);
-                    }
-                    ItemKey::Keyword(k) if k == "url" => {
-                        facts.evidence |= item.evidence_literal;
-                        facts.server_other |= crate::policy::is_server_url(item);
                     }
                     ItemKey::Splat(_) => facts.splat = true,
                     _ => {}

@@ -51,8 +51,7 @@ impl Layer<'_> {
         };
         let (mut notes, slots) = self.retire_and_keep(text, &mut names, &retired);
         // Groups whose line survived the line merge (the others were deleted by a side),
-        // found in one pass over the text.
-        // Each surviving group's line in the text, in order.
+        // in the order their lines stand in the text, found in one pass over it.
         let surviving: Vec<usize> = text
             .split_inclusive(|&b| b == b'\n')
             .filter_map(|l| placeholders.parse(split_eol(l).0))
