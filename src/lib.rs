@@ -20,3 +20,9 @@ mod report;
 mod resolve;
 
 pub use commands::merge_safely;
+
+/// Runs poolmerge as the merge strategy `git-merge-poolmerge` (git's arguments, without
+/// the program name); the status follows git's convention for strategies.
+pub fn merge_strategy(args: &[String]) -> u8 {
+    commands::strategy::run(args)
+}

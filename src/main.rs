@@ -8,6 +8,17 @@ use poolmerge::exit::Status;
 
 fn main() -> ExitCode {
     output_errors_end_cleanly();
+    // Called as git-merge-poolmerge: the merge strategy git runs (pull.twohead).
+    let mut argv = std::env::args_os();
+    let called = argv.next().unwrap_or_default();
+    let stem = std::path::Path::new(&called)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if stem == "git-merge-poolmerge" {
+        let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+        return ExitCode::from(poolmerge::merge_strategy(&args));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {

@@ -51,7 +51,16 @@ pub enum Layout {
     GitDirEnv,
     /// A relative, repository-local `core.hooksPath` (husky), committed.
     HooksPath,
+    /// A cone sparse checkout without `database/`, with a sparse index.
+    SparseWithoutDatabase,
+    /// Every commit signed (`commit.gpgSign`, an ssh key).
+    Signed,
+    /// `i18n.commitEncoding=ISO-8859-1`, with a committer name in that encoding.
+    Latin1,
 }
+
+/// The committer name of the `Latin1` layout, in ISO-8859-1.
+const LATIN1_NAME: &[u8] = b"Jos\xe9 Mu\xf1oz";
 
 const FLOWS: &[Flow] = &[
     Flow::Merge,
@@ -73,6 +82,9 @@ const LAYOUTS: &[Layout] = &[
     Layout::Worktree,
     Layout::GitDirEnv,
     Layout::HooksPath,
+    Layout::SparseWithoutDatabase,
+    Layout::Signed,
+    Layout::Latin1,
 ];
 
 /// A fork and its upstream, set up in a layout, with the place to run git from.
@@ -83,6 +95,8 @@ struct Scenario {
     tree: PathBuf,
     /// The commit both branches start from.
     base: String,
+    /// The fork's commit before the one command.
+    fork_tip: String,
 }
 
 impl Scenario {
@@ -140,6 +154,47 @@ impl Scenario {
                     "app/ is outside the cone"
                 );
             }
+            Layout::SparseWithoutDatabase => {
+                repo.ok(&["sparse-checkout", "set", "--cone", "--sparse-index", "app"]);
+                assert!(
+                    !repo.work().join(FILE).exists(),
+                    "database/ is outside the cone"
+                );
+            }
+            Layout::Signed => {
+                let key = repo.home().join("signing-key");
+                let made = std::process::Command::new("ssh-keygen")
+                    .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+                    .arg(&key)
+                    .output()
+                    .expect("ssh-keygen (openssh-client) is needed for signed commits");
+                assert!(made.status.success());
+                let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+                let allowed = repo.home().join("allowed-signers");
+                std::fs::write(&allowed, format!("test@example.com {public}")).unwrap();
+                for (k, v) in [
+                    ("gpg.format", "ssh"),
+                    (
+                        "user.signingkey",
+                        key.with_extension("pub").to_str().unwrap(),
+                    ),
+                    ("gpg.ssh.allowedSignersFile", allowed.to_str().unwrap()),
+                    ("commit.gpgSign", "true"),
+                ] {
+                    repo.ok(&["config", k, v]);
+                }
+            }
+            Layout::Latin1 => {
+                repo.ok(&["config", "i18n.commitEncoding", "ISO-8859-1"]);
+                use std::os::unix::ffi::OsStrExt;
+                let out = clean_command(Path::new("git"), &repo.home())
+                    .current_dir(repo.work())
+                    .args(["config", "user.name"])
+                    .arg(std::ffi::OsStr::from_bytes(LATIN1_NAME))
+                    .output()
+                    .unwrap();
+                assert!(out.status.success());
+            }
             Layout::SplitIndex => {
                 repo.ok(&["config", "core.splitIndex", "true"]);
                 repo.ok(&["update-index", "--split-index"]);
@@ -153,11 +208,13 @@ impl Scenario {
             }
             _ => {}
         }
+        let fork_tip = repo.ok(&["rev-parse", "fork"]).trim().to_string();
         Scenario {
             repo,
             layout,
             tree,
             base,
+            fork_tip,
         }
     }
 
@@ -263,6 +320,43 @@ impl Scenario {
             let app = self.ok(&["show", "HEAD:app/main.py"]);
             assert_eq!(app, "print('app, upstream')\n", "{what}");
         }
+        // The repository is sound: trees sorted, no entry twice (a sparse index once
+        // held a directory and a file in it).
+        let fsck = self.git(&["fsck", "--no-dangling"]);
+        assert!(
+            fsck.status.success() && fsck.stdout.is_empty(),
+            "{what}: git fsck: {}{}",
+            String::from_utf8_lossy(&fsck.stdout),
+            String::from_utf8_lossy(&fsck.stderr)
+        );
+        let made = self.ok(&["rev-list", "HEAD", "--not", "main", &self.fork_tip]);
+        match self.layout {
+            Layout::Signed => {
+                for commit in made.lines() {
+                    let check = self.git(&["verify-commit", commit]);
+                    assert!(
+                        check.status.success(),
+                        "{what}: {commit} is not signed: {}",
+                        String::from_utf8_lossy(&check.stderr)
+                    );
+                }
+            }
+            Layout::Latin1 => {
+                for commit in made.lines() {
+                    let raw = self.git(&["cat-file", "commit", commit]).stdout;
+                    let committer = raw
+                        .split(|&b| b == b'\n')
+                        .find(|l| l.starts_with(b"committer "))
+                        .unwrap();
+                    assert!(
+                        committer[10..].starts_with(LATIN1_NAME),
+                        "{what}: {commit}: {}",
+                        String::from_utf8_lossy(committer)
+                    );
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -279,6 +373,11 @@ const SUBSET: &[(Flow, Layout)] = &[
     (Flow::Am, Layout::SparseIndex),
     (Flow::MergeNoCommit, Layout::SplitIndex),
     (Flow::MergeSquash, Layout::Worktree),
+    (Flow::Merge, Layout::SparseWithoutDatabase),
+    (Flow::Rebase, Layout::Signed),
+    (Flow::Merge, Layout::Signed),
+    (Flow::CherryPick, Layout::Latin1),
+    (Flow::Rebase, Layout::Latin1),
 ];
 
 fn pairs() -> Vec<(Flow, Layout)> {
@@ -286,6 +385,10 @@ fn pairs() -> Vec<(Flow, Layout)> {
         FLOWS
             .iter()
             .flat_map(|f| LAYOUTS.iter().map(move |l| (*f, *l)))
+            // git am -3 cannot fall back to a three-way merge for a path outside the
+            // cone: plain git stops there too ("Your local changes ... would be
+            // overwritten by merge").
+            .filter(|p| *p != (Flow::Am, Layout::SparseWithoutDatabase))
             .collect()
     } else {
         SUBSET.to_vec()
@@ -317,54 +420,66 @@ fn one_command_ends_pinned_and_committed() {
 }
 
 #[test]
-fn the_merge_says_what_it_pinned_in_one_line_each() {
+fn git_makes_the_merge_commit_and_poolmerge_s_strategy_pins_it() {
     let s = Scenario::new(Layout::AttributesAfterPin);
     let before = s.ok(&["rev-parse", "HEAD"]);
     let said = s.run(Flow::Merge);
     assert!(
-        said.contains("poolmerge: pinned database/cache_db.py in the merge commit"),
+        said.contains("Merge made by the 'poolmerge' strategy."),
         "{said}"
     );
-    assert!(said.contains("poolmerge: HEAD is now "), "{said}");
-    // The same merge: parents, message, author; only the tree differs.
+    assert!(
+        said.contains("poolmerge: pinned database/cache_db.py ("),
+        "one line for the file upstream brought: {said}"
+    );
+    assert!(!said.contains("HEAD is now"), "nothing rewritten: {said}");
+    // git's own commit: its parents, its message, and the reflog says git made it.
     let parents = s.ok(&["log", "-1", "--format=%P"]);
     assert_eq!(parents.split_whitespace().next().unwrap(), before.trim());
     let main = s.ok(&["rev-parse", "main"]);
     assert_eq!(parents.split_whitespace().nth(1).unwrap(), main.trim());
-    // The reflog tells what happened.
-    let reflog = s.ok(&["reflog", "-2", "--format=%gs"]);
-    assert!(
-        reflog.starts_with("poolmerge: pin database/cache_db.py"),
-        "{reflog}"
+    let reflog = s.ok(&["reflog", "-1", "--format=%gs"]);
+    assert_eq!(
+        reflog.trim(),
+        "merge main: Merge made by the 'poolmerge' strategy.",
+        "HEAD moved once, by git"
     );
-    // So does the decision log: the file, the hook's commit and the one in its place.
-    let log_path = s.ok(&["rev-parse", "--git-path", "poolmerge.log"]);
-    let log = std::fs::read_to_string(s.tree.join(log_path.trim())).unwrap();
-    let head = s.ok(&["rev-parse", "HEAD"]);
-    let record = log
-        .lines()
-        .find(|l| l.contains("\"hook\":\"the merge commit\""))
-        .unwrap_or_else(|| panic!("no rewrite in the log: {log}"));
-    assert!(
-        record.contains("\"path\":\"database/cache_db.py\"")
-            && record.contains(&format!("\"replaced_by\":\"{}\"", head.trim())),
-        "{record}"
-    );
+    s.assert_done(Flow::Merge, &said);
 }
 
 #[test]
-fn a_fast_forward_is_never_rewritten() {
+fn a_branch_cut_from_upstream_is_left_alone() {
     let s = Scenario::new(Layout::AttributesAfterPin);
-    // A branch that is only behind upstream: the merge fast-forwards.
+    // A branch for an upstream pull request: upstream's tree, without the fork's route.
     s.ok(&["checkout", "-q", "-b", "mirror", &s.base]);
     let said = s.run(Flow::Merge);
     assert_eq!(
         s.ok(&["rev-parse", "HEAD"]),
         s.ok(&["rev-parse", "main"]),
-        "HEAD is upstream's own commit"
+        "a fast-forward to upstream's own commit"
     );
-    assert!(said.contains("the fast-forward brought"), "{said}");
-    assert_eq!(s.ok(&["status", "--porcelain"]), "", "nothing written");
+    assert!(!said.contains("poolmerge"), "{said}");
+    // A commit there, and a merge: as git makes them, unpinned.
+    s.repo.write("database/extra_db.py", UNPINNED_MODULE);
+    s.ok(&["add", "database/extra_db.py"]);
+    s.ok(&["commit", "-q", "-m", "upstream work"]);
+    assert_eq!(
+        s.ok(&["show", "HEAD:database/extra_db.py"]).as_bytes(),
+        UNPINNED_MODULE,
+        "pre-commit stays out of upstream's branch"
+    );
+    s.ok(&["checkout", "-q", "-b", "side", &s.base]);
+    s.repo.write("README", b"side\n");
+    s.ok(&["add", "README"]);
+    s.ok(&["commit", "-q", "-m", "side"]);
+    let out = s.git(&["merge", "--no-edit", "mirror"]);
+    assert!(out.status.success());
+    assert_eq!(
+        s.ok(&["show", "HEAD:database/cache_db.py"]).as_bytes(),
+        UNPINNED_MODULE,
+        "the strategy merges upstream's branches as git does"
+    );
+    assert_eq!(s.ok(&["status", "--porcelain"]), "");
 }
 
 #[test]
@@ -552,9 +667,9 @@ fn after_a_real_conflict_the_usual_command_finishes_pinned() {
             "{flow}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        if flow == "cherry-pick" || flow == "am" {
-            // git cherry-pick --continue and git am --continue check HEAD once their
-            // commit's hooks are done: the pin follows right after they exit.
+        if flow == "am" {
+            // git am --continue checks HEAD once its commit's hooks are done, and takes
+            // no merge strategy: the pin follows right after it exits.
             let said = String::from_utf8_lossy(&out.stderr);
             assert!(
                 said.contains(&format!(
@@ -769,4 +884,46 @@ fn hooks_whose_binary_cannot_serve_them_never_block_a_commit() {
         stderr.contains("poolmerge-older could not run its pre-commit hook"),
         "{stderr}"
     );
+}
+
+/// A module outside a sparse checkout's cone is pinned in the index, where it lives:
+/// it stays outside the cone, and `git status` shows the change staged.
+#[test]
+fn fix_pins_a_module_outside_the_sparse_cone_in_the_index() {
+    let s = Scenario::new(Layout::SparseWithoutDatabase);
+    // A commit that brings the module unpinned (the hooks bypassed), made with the
+    // whole tree checked out; then the cone again.
+    s.ok(&["sparse-checkout", "disable"]);
+    s.repo.write(NEW_MODULE, UNPINNED_MODULE);
+    s.ok(&["add", NEW_MODULE]);
+    s.ok(&["commit", "-q", "--no-verify", "-m", "unpinned module"]);
+    s.ok(&["sparse-checkout", "set", "--cone", "--sparse-index", "app"]);
+    assert!(!s.tree.join(NEW_MODULE).exists());
+    let run = |args: &[&str]| {
+        let out = clean_command(&bin(), &s.repo.home())
+            .current_dir(&s.tree)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&["fix", "--check"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("{NEW_MODULE}:")), "{out}");
+    let (code, out) = run(&["fix"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!s.tree.join(NEW_MODULE).exists(), "still outside the cone");
+    let staged = s.ok(&["show", &format!(":{NEW_MODULE}")]);
+    assert!(pin_problems(staged.as_bytes()).is_empty(), "{staged}");
+    assert_eq!(
+        s.ok(&["status", "--porcelain"]),
+        format!("M  {NEW_MODULE}\n")
+    );
+    s.ok(&["commit", "-q", "-m", "pin"]);
+    assert_eq!(s.ok(&["status", "--porcelain"]), "");
+    let fsck = s.git(&["fsck", "--no-dangling"]);
+    assert!(fsck.status.success() && fsck.stdout.is_empty());
 }

@@ -18,8 +18,13 @@ pub fn bin() -> PathBuf {
 /// git configuration, so nothing from the user's setup leaks in.
 pub fn clean_command(program: &Path, home: &Path) -> Command {
     let mut cmd = Command::new(program);
+    // poolmerge on PATH, as users install it (git finds its merge strategy there).
+    let mut path = vec![bin().parent().unwrap().to_path_buf()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PATH", std::env::join_paths(path).unwrap())
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("GIT_CONFIG_NOSYSTEM", "1")

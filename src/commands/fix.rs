@@ -62,7 +62,22 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
         return Ok(Status::Error);
     }
     let (mut errors, mut left, mut needed) = (false, false, false);
+    let outside = index::outside_sparse_checkout(repo, &paths)?;
     for path in &paths {
+        if outside.contains(path) {
+            // Outside a sparse checkout's cone: the index's version is the file.
+            match fix_outside(repo, path, &profile, &attrs, args.check) {
+                Ok((l, n)) => {
+                    left |= l;
+                    needed |= n;
+                }
+                Err(e) => {
+                    eprintln!("poolmerge: {path}: {e:#}");
+                    errors = true;
+                }
+            }
+            continue;
+        }
         let file = workdir.join(path);
         if args.paths.is_empty() && is_link(&file) {
             // A tracked symbolic link is not a module; its target is not ours to edit.
@@ -115,6 +130,48 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
     } else {
         Status::Clean
     })
+}
+
+/// `fix` of a file outside a sparse checkout's cone: its index entry is checked, and
+/// pinned (it stays outside the cone). Returns (left unfixable, needed the pin).
+fn fix_outside(
+    repo: &Repository,
+    path: &str,
+    profile: &Profile,
+    attrs: &repo::Attributes,
+    check_only: bool,
+) -> Result<(bool, bool)> {
+    let entries = index::entries_of(repo, &[path.to_string()])?;
+    let Some(entry) = entries.iter().find(|e| e.stage == 0 && e.is_file()) else {
+        return Ok((false, false));
+    };
+    let blob = repo::read_blob(repo, entry.oid)?;
+    let fixed = check::fix_all(&blob, &profile.pins, repo::marker_size(attrs, path));
+    let left = !fixed.unfixable.is_empty();
+    for f in &fixed.unfixable {
+        println!("{path}:{}: {}", f.line, f.message);
+    }
+    if fixed.content == blob {
+        return Ok((left, false));
+    }
+    if check_only {
+        for f in &fixed.changed {
+            println!("{path}:{}: needs: {}", f.line, f.message);
+        }
+        return Ok((left, true));
+    }
+    let oid = repo.blob(&fixed.content)?;
+    index::set(repo, &[(entry.mode, oid, path)])?;
+    let what: Vec<String> = fixed
+        .changed
+        .iter()
+        .map(|f| format!("{} (line {})", f.message, f.line))
+        .collect();
+    println!(
+        "fixed {path} in the index (outside the sparse checkout): {}",
+        what.join("; ")
+    );
+    Ok((left, true))
 }
 
 /// `fix --staged`: the pin applied to the staged version of each owned file the

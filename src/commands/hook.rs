@@ -65,6 +65,18 @@ pub(crate) fn run(name: &str, args: &[String]) -> Result<Status> {
     if !(enabled(&repo) || framework) || repo.is_bare() {
         return Ok(Status::Clean);
     }
+    // Only the fork's commits: a branch whose tree does not carry the route (one cut
+    // from upstream for an upstream pull request) is left as git makes it.
+    let governed = if name == "pre-commit" {
+        crate::commands::strategy::governs_index(&repo)
+    } else {
+        repo.head()
+            .and_then(|h| h.peel_to_tree())
+            .is_ok_and(|t| crate::commands::strategy::governs(&repo, &t))
+    };
+    if !governed {
+        return Ok(Status::Clean);
+    }
     let from_framework = |var: &str| std::env::var(var).ok().filter(|_| framework);
     let first = args
         .first()
@@ -167,6 +179,20 @@ fn post_merge(repo: &Repository, squash: bool) -> Result<()> {
         && parents[1..] == merged[..];
     if created {
         let before = head.parent(0)?.tree()?;
+        let action = head_reflog_action(repo, head.id()).unwrap_or_default();
+        if action.contains(&format!("'{}' strategy", crate::commands::strategy::NAME)) {
+            // poolmerge's strategy merged and pinned; git made the commit.
+            return Ok(());
+        }
+        if crate::commands::install::strategy_selected(repo) {
+            // Another strategy, chosen on the command line: its commit stands.
+            return say_unpinned(
+                repo,
+                &before,
+                &head,
+                "the merge was made with another strategy (-s), and poolmerge does not rewrite commits",
+            );
+        }
         return replace_pinned(repo, &head, &before, "the merge commit");
     }
     // A fast-forward: upstream's commits are never rewritten.

@@ -283,6 +283,26 @@ pub(crate) fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> R
             "--local",
             &[crate::commands::hook::ENABLED_KEY, "true"],
         )?;
+        // A route committed in `.gitattributes` tells the fork's branches from
+        // upstream's; one only in `info/attributes` cannot.
+        let scope = crate::commands::strategy::SCOPE_KEY;
+        if args.local {
+            git_config(Some(repo), "--local", &[scope, "all"])?;
+        } else {
+            git_config(Some(repo), "--local", &["--unset-all", scope])?;
+        }
+        // git makes the merge commit of `git merge` and `git pull` itself, pinned by
+        // poolmerge's strategy; where git cannot find it, the post-merge hook pins.
+        match install_strategy(repo, exe)? {
+            Ok(at) => println!(
+                "strategy: git merge and git pull merge with {} (pull.twohead = {})",
+                at.display(),
+                crate::commands::strategy::NAME
+            ),
+            Err(why) => println!(
+                "strategy: not used ({why}); the post-merge hook pins merge commits instead"
+            ),
+        }
     }
     Ok(status)
 }
@@ -315,6 +335,12 @@ pub(crate) fn uninstall_in(repo: &Repository, shared: bool) -> Result<Status> {
         Some(repo),
         "--local",
         &["--unset-all", crate::commands::hook::ENABLED_KEY],
+    )?;
+    uninstall_strategy(repo)?;
+    git_config(
+        Some(repo),
+        "--local",
+        &["--unset-all", crate::commands::strategy::SCOPE_KEY],
     )?;
     let here = hooks_dir(repo)?;
     if here.shared() && !shared {

@@ -10,6 +10,7 @@ pub(crate) mod hook;
 pub(crate) mod install;
 pub(crate) mod merge;
 pub(crate) mod resolve;
+pub(crate) mod strategy;
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};

@@ -96,6 +96,33 @@ pub(crate) fn entries_of(repo: &Repository, paths: &[String]) -> Result<Vec<Entr
     entries(repo, &literal(paths))
 }
 
+/// Those of `paths` the index marks skip-worktree (outside a sparse checkout's cone),
+/// when a sparse checkout is on.
+pub(crate) fn outside_sparse_checkout(
+    repo: &Repository,
+    paths: &[String],
+) -> Result<std::collections::BTreeSet<String>> {
+    let sparse = super::config_string(Some(repo), "core.sparseCheckout")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !sparse || paths.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut args = vec![
+        "ls-files".to_string(),
+        "-t".into(),
+        "-z".into(),
+        "--".into(),
+    ];
+    args.extend(literal(paths));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out) = git(repo, &args, None, &[0])?;
+    Ok(out
+        .split(|&b| b == 0)
+        .filter_map(|r| r.strip_prefix(b"S "))
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}
+
 /// Every tracked path, each once whatever its stages.
 pub(crate) fn tracked(repo: &Repository) -> Result<Vec<String>> {
     let (_, out) = git(repo, &["ls-files", "-z"], None, &[0])?;
@@ -151,12 +178,59 @@ pub(crate) fn set(repo: &Repository, entries: &[(u32, Oid, &str)]) -> Result<()>
         input.extend_from_slice(format!("{mode:o} {oid}\t{path}").as_bytes());
         input.push(0);
     }
+    let sparse = super::config_string(Some(repo), "core.sparseCheckout")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !sparse {
+        git(
+            repo,
+            &["update-index", "-z", "--index-info"],
+            Some(&input),
+            &[0],
+        )?;
+        return refresh(repo);
+    }
+    // A sparse checkout: the index is expanded for the write (an entry under a sparse
+    // directory entry cannot sit beside it), and an entry whose file is outside the
+    // cone (not in the work tree) keeps its skip-worktree bit, so that git status
+    // does not take it for deleted.
     git(
         repo,
-        &["update-index", "-z", "--index-info"],
+        &[
+            "-c",
+            "index.sparse=false",
+            "update-index",
+            "-z",
+            "--index-info",
+        ],
         Some(&input),
         &[0],
     )?;
+    let workdir = repo.workdir().map(std::path::Path::to_path_buf);
+    let mut outside = Vec::new();
+    for (_, _, path) in entries {
+        let absent = workdir
+            .as_ref()
+            .is_some_and(|w| std::fs::symlink_metadata(w.join(path)).is_err());
+        if absent {
+            outside.extend_from_slice(path.as_bytes());
+            outside.push(0);
+        }
+    }
+    if !outside.is_empty() {
+        git(
+            repo,
+            &[
+                "-c",
+                "index.sparse=false",
+                "update-index",
+                "--skip-worktree",
+                "-z",
+                "--stdin",
+            ],
+            Some(&outside),
+            &[0],
+        )?;
+    }
     refresh(repo)
 }
 

@@ -182,6 +182,12 @@ pub(super) fn short(oid: Oid) -> String {
 /// made by `git commit-tree` (so that the user's signing configuration applies).
 pub(super) fn commit_like(repo: &Repository, commit: &Commit, tree: Oid) -> Result<Oid> {
     let mut args = vec!["commit-tree".to_string(), tree.to_string()];
+    // commit-tree does not read commit.gpgSign: a user who signs gets a signed commit.
+    if repo::config_string(Some(repo), "commit.gpgSign")
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
+    {
+        args.push("-S".into());
+    }
     for p in commit.parent_ids() {
         args.push("-p".into());
         args.push(p.to_string());
@@ -197,24 +203,19 @@ pub(super) fn commit_like(repo: &Repository, commit: &Commit, tree: Oid) -> Resu
     ] {
         let when = sig.when();
         let offset = when.offset_minutes();
-        cmd.env(
-            format!("GIT_{prefix}_NAME"),
-            String::from_utf8_lossy(sig.name_bytes()).into_owned(),
-        )
-        .env(
-            format!("GIT_{prefix}_EMAIL"),
-            String::from_utf8_lossy(sig.email_bytes()).into_owned(),
-        )
-        .env(
-            format!("GIT_{prefix}_DATE"),
-            format!(
-                "@{} {}{:02}{:02}",
-                when.seconds(),
-                if offset < 0 { '-' } else { '+' },
-                offset.abs() / 60,
-                offset.abs() % 60
-            ),
-        );
+        // The bytes git wrote (a name in the commit's own encoding stays as it is).
+        cmd.env(format!("GIT_{prefix}_NAME"), raw(sig.name_bytes()))
+            .env(format!("GIT_{prefix}_EMAIL"), raw(sig.email_bytes()))
+            .env(
+                format!("GIT_{prefix}_DATE"),
+                format!(
+                    "@{} {}{:02}{:02}",
+                    when.seconds(),
+                    if offset < 0 { '-' } else { '+' },
+                    offset.abs() / 60,
+                    offset.abs() % 60
+                ),
+            );
     }
     let mut child = cmd.spawn().context("cannot run git commit-tree")?;
     child
@@ -230,6 +231,19 @@ pub(super) fn commit_like(repo: &Repository, commit: &Commit, tree: Oid) -> Resu
         );
     }
     Ok(Oid::from_str(String::from_utf8_lossy(&out.stdout).trim())?)
+}
+
+/// Bytes as an environment value: as they are where the platform allows it.
+fn raw(bytes: &[u8]) -> std::ffi::OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(bytes).to_os_string()
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8_lossy(bytes).into_owned().into()
+    }
 }
 
 /// The index entries and work-tree files of pinned paths follow the new commit: an

@@ -292,3 +292,118 @@ pub(super) fn uninstall_hook(dir: &Path, hook: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Puts the merge strategy `git-merge-poolmerge` beside `exe` (a link to it, or a copy
+/// where links cannot be made) and selects it for `git merge` and `git pull` in this
+/// repository (`pull.twohead`), when git can find it: on PATH, where git looks for
+/// strategies. Returns where it is, or why it is not used.
+pub(crate) fn install_strategy(
+    repo: &Repository,
+    exe: &Path,
+) -> Result<std::result::Result<PathBuf, String>> {
+    let program = crate::commands::strategy::program();
+    // Beside the `poolmerge` PATH finds, when that is this binary (a link to it
+    // included), else beside the binary itself.
+    let on_path = found_on_path(&format!("poolmerge{}", std::env::consts::EXE_SUFFIX))
+        .filter(|p| same_file(p, exe));
+    let Some(dir) = on_path
+        .as_deref()
+        .and_then(Path::parent)
+        .or_else(|| exe.parent())
+        .map(Path::to_path_buf)
+    else {
+        return Ok(Err(format!("{} has no directory", exe.display())));
+    };
+    let target = dir.join(&program);
+    let points_here = std::fs::canonicalize(&target)
+        .ok()
+        .zip(std::fs::canonicalize(exe).ok())
+        .is_some_and(|(a, b)| a == b);
+    if !points_here {
+        let tmp = dir.join(format!(".{program}.{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        #[cfg(unix)]
+        let made = std::os::unix::fs::symlink(exe, &tmp);
+        #[cfg(not(unix))]
+        let made = std::fs::hard_link(exe, &tmp).or_else(|_| std::fs::copy(exe, &tmp).map(|_| ()));
+        if let Err(e) = made.and_then(|()| std::fs::rename(&tmp, &target)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(Err(format!("cannot write {}: {e}", target.display())));
+        }
+    }
+    match found_on_path(&program) {
+        Some(found) if same_file(&found, exe) => {}
+        Some(found) => {
+            return Ok(Err(format!(
+                "git would run {} (another poolmerge) as the strategy; put {} first on PATH",
+                found.display(),
+                dir.display()
+            )));
+        }
+        None => {
+            return Ok(Err(format!(
+                "{} is not on PATH, where git looks for merge strategies",
+                dir.display()
+            )));
+        }
+    }
+    git_config(
+        Some(repo),
+        "--local",
+        &["pull.twohead", crate::commands::strategy::NAME],
+    )?;
+    Ok(Ok(target))
+}
+
+/// Whether `pull.twohead` (in any scope) selects poolmerge's strategy.
+pub(crate) fn strategy_selected(repo: &Repository) -> bool {
+    repo::config_string(Some(repo), "pull.twohead").is_some_and(|v| {
+        v.split_whitespace()
+            .any(|s| s == crate::commands::strategy::NAME)
+    })
+}
+
+/// Removes `pull.twohead` where this repository's config selects poolmerge's strategy.
+pub(crate) fn uninstall_strategy(repo: &Repository) -> Result<()> {
+    let (code, out) = git_config(Some(repo), "--local", &["--get", "pull.twohead"])?;
+    if code == 0 && out.trim() == crate::commands::strategy::NAME {
+        git_config(Some(repo), "--local", &["--unset", "pull.twohead"])?;
+    }
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    std::fs::canonicalize(a)
+        .ok()
+        .zip(std::fs::canonicalize(b).ok())
+        .is_some_and(|(a, b)| a == b)
+}
+
+/// Where git would find `program`: its exec path first, then PATH.
+pub(crate) fn found_on_path(program: &str) -> Option<PathBuf> {
+    let exec = std::process::Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    exec.into_iter()
+        .chain(std::env::split_paths(&path))
+        .map(|d| d.join(program))
+        .find(|f| is_executable(f))
+}
+
+fn is_executable(f: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(f) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}

@@ -1,0 +1,651 @@
+//! `git-merge-poolmerge`: a merge strategy, so that git itself makes the merge commit.
+//!
+//! `install --hooks` sets `pull.twohead = poolmerge`, which `git merge` and `git pull`
+//! read, and puts `git-merge-poolmerge` (this binary under that name) beside
+//! `poolmerge`. git then runs `git-merge-poolmerge [--OPTION...] BASE... -- HEAD REMOTE`
+//! and, on exit 0, commits the index itself: its hooks, message, signature and
+//! encoding. Exit 1 leaves conflicts in the index and work tree (git writes
+//! `MERGE_HEAD` and the conflict list, and runs rerere); exit 2 means nothing was
+//! touched and git reports the strategy failed.
+//!
+//! The merge is git's own `ort` merge, run by `git merge-tree --write-tree` (files both
+//! sides changed go through the merge driver, as in any `git merge`), with the labels
+//! `git merge` gives (`HEAD`, and the name the user merged). Where HEAD's tree routes
+//! files to poolmerge, every owned file the merge changes that does not carry the pin
+//! gets it in the merged tree, before anything is written; then
+//! `git read-tree -m -u HEAD TREE` moves the index and work tree to it, refusing (as
+//! `git merge` does) to overwrite local changes, and conflicted paths get their stages.
+//! A branch whose HEAD does not carry the route is merged exactly as `git merge` would,
+//! the driver included in its plain mode (`POOLMERGE=0`).
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{Oid, Repository};
+
+use crate::check;
+use crate::commands::{owned, profile};
+use crate::repo;
+
+/// The name `pull.twohead` gives; git runs `git-merge-<NAME>`.
+pub(crate) const NAME: &str = "poolmerge";
+
+/// The executable git looks for on PATH.
+pub(crate) fn program() -> String {
+    format!("git-merge-{NAME}{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// What git passed: strategy options (`--patience`, `--find-renames=50`...), merge
+/// bases, HEAD and the one commit merged.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Invocation {
+    pub options: Vec<String>,
+    pub bases: Vec<String>,
+    pub head: String,
+    pub remote: String,
+}
+
+pub(crate) fn parse(args: &[String]) -> Result<Invocation> {
+    let split = args
+        .iter()
+        .position(|a| a == "--")
+        .ok_or_else(|| anyhow!("expected [--OPTION...] BASE... -- HEAD REMOTE"))?;
+    let (before, after) = (&args[..split], &args[split + 1..]);
+    let options: Vec<String> = before
+        .iter()
+        .take_while(|a| a.starts_with("--"))
+        .map(|a| a[2..].to_string())
+        .collect();
+    let bases = before[options.len()..].to_vec();
+    match after {
+        [head, remote] => Ok(Invocation {
+            options,
+            bases,
+            head: head.clone(),
+            remote: remote.clone(),
+        }),
+        [_head, ..] => bail!("poolmerge merges two heads; an octopus merge is git's"),
+        [] => bail!("expected HEAD and the commit to merge after --"),
+    }
+}
+
+/// Runs the strategy; its status is git's convention for strategies.
+pub(crate) fn run(args: &[String]) -> u8 {
+    match strategy(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("poolmerge: merge strategy: {e:#}");
+            2
+        }
+    }
+}
+
+fn strategy(args: &[String]) -> Result<u8> {
+    let call = parse(args)?;
+    let repo = repo::open()?;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| anyhow!("a merge needs a work tree"))?
+        .to_path_buf();
+    let head = repo.head()?.peel_to_commit()?;
+    // git merge refuses, for its own strategies, an index that differs from HEAD.
+    let (_, staged) = repo::git(
+        &repo,
+        &["diff-index", "--cached", "--name-only", "-z", "HEAD", "--"],
+        None,
+        &[0],
+    )?;
+    let staged: Vec<String> = split_z(&staged);
+    if !staged.is_empty() {
+        eprintln!(
+            "error: Your local changes to the following files would be overwritten by merge:\n  {}",
+            staged.join("\n  ")
+        );
+        return Ok(2);
+    }
+    let remote = Oid::from_str(&call.remote)
+        .or_else(|_| repo.revparse_single(&call.remote).map(|o| o.id()))
+        .with_context(|| format!("cannot read the commit to merge, {}", call.remote))?;
+    // `git merge` passes HEAD by name; a cherry-pick, revert or rebase pick passes
+    // HEAD's id and the one base it chose (the picked commit's parent, or for a revert
+    // the reverted commit), which merge-tree must take as given.
+    let pick = call.head != "HEAD" && call.bases.len() == 1;
+    let label = if pick {
+        remote.to_string()
+    } else {
+        label(&repo, remote)
+    };
+    let governed = (governs(&repo, &head.tree()?) || rebasing_fork(&repo))
+        && !crate::commands::merge::disabled_by_env();
+    let mut cmd = vec![
+        "merge-tree".to_string(),
+        "--write-tree".into(),
+        "-z".into(),
+        "--messages".into(),
+    ];
+    for o in &call.options {
+        cmd.push(format!("-X{o}"));
+    }
+    if call.bases.is_empty() {
+        cmd.push("--allow-unrelated-histories".into());
+    }
+    if pick {
+        cmd.push(format!("--merge-base={}", call.bases[0]));
+    }
+    cmd.extend(["HEAD".to_string(), label.clone()]);
+    let mut git = repo::git_command(&repo);
+    git.args(&cmd);
+    if !governed {
+        // Not the fork's branch: git's merge, the driver's plain merge included.
+        git.env("POOLMERGE", "0");
+    }
+    let out = git
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run git merge-tree")?;
+    let clean = match out.status.code() {
+        Some(0) => true,
+        Some(1) => false,
+        _ => return Ok(2),
+    };
+    let merged = MergeTree::parse(&out.stdout)?;
+    let mut tree = merged.tree;
+    if pick && !clean {
+        tree = relabel(
+            &repo,
+            tree,
+            &merged.conflicted(),
+            &pick_labels(&repo, &call.bases[0], remote)?,
+        )?;
+    }
+    if governed {
+        tree = pin(&repo, &head.tree()?, tree, &merged.conflicted())?;
+    }
+    // The index and work tree move to the merged tree as a checkout would.
+    let (code, _, err) = git_full(
+        &repo,
+        &["read-tree", "-m", "-u", "HEAD", &tree.to_string()],
+        None,
+    )?;
+    if code != 0 {
+        eprint!("{}", porcelain(&err));
+        return Ok(2);
+    }
+    if !clean {
+        stage_conflicts(&repo, &workdir, &merged)?;
+    }
+    std::io::stdout().write_all(&merged.messages)?;
+    Ok(if clean { 0 } else { 1 })
+}
+
+/// The label `git merge` gives the commit merged: the name the user typed (git passes
+/// it as `GITHEAD_<oid>`) where it names that commit, else the commit's id.
+fn label(repo: &Repository, remote: Oid) -> String {
+    let hex = remote.to_string();
+    std::env::var(format!("GITHEAD_{hex}"))
+        .ok()
+        .filter(|name| {
+            repo.revparse_single(name)
+                .and_then(|o| o.peel_to_commit())
+                .is_ok_and(|c| c.id() == remote)
+        })
+        .unwrap_or(hex)
+}
+
+/// During a rebase, whether the branch being rebased is the fork's: its picks land on
+/// upstream's tree, which does not carry the route.
+fn rebasing_fork(repo: &Repository) -> bool {
+    ["rebase-merge/orig-head", "rebase-apply/orig-head"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(repo.path().join(f)).ok())
+        .filter_map(|t| Oid::from_str(t.trim()).ok())
+        .filter_map(|oid| repo.find_commit(oid).ok()?.tree().ok())
+        .any(|tree| governs(repo, &tree))
+}
+
+/// The labels git's own merge gives the conflict markers of a pick (or a revert):
+/// `(id, label)` for the base and the commit merged, whose ids merge-tree wrote.
+fn pick_labels(repo: &Repository, base: &str, remote: Oid) -> Result<Vec<(String, String)>> {
+    let base_oid = Oid::from_str(base)?;
+    let describe = |oid: Oid| -> Result<String> {
+        let commit = repo.find_commit(oid)?;
+        let (_, short) = repo::git(
+            repo,
+            &["rev-parse", "--short", &oid.to_string()],
+            None,
+            &[0],
+        )?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let subject = message.lines().next().unwrap_or_default().to_string();
+        Ok(format!(
+            "{} ({subject})",
+            String::from_utf8_lossy(&short).trim()
+        ))
+    };
+    let remote_commit = repo.find_commit(remote)?;
+    let revert = remote_commit.parent_id(0).ok() != Some(base_oid)
+        && repo
+            .find_commit(base_oid)
+            .ok()
+            .and_then(|b| b.parent_id(0).ok())
+            == Some(remote);
+    Ok(if revert {
+        let label = describe(base_oid)?;
+        vec![
+            (base.to_string(), label.clone()),
+            (remote.to_string(), format!("parent of {label}")),
+        ]
+    } else {
+        let label = describe(remote)?;
+        vec![
+            (base.to_string(), format!("parent of {label}")),
+            (remote.to_string(), label),
+        ]
+    })
+}
+
+/// The merged tree with the conflict markers of `conflicted` paths labelled by
+/// `labels` (`(id, label)`: merge-tree labelled them with the ids it was given).
+fn relabel(
+    repo: &Repository,
+    tree: Oid,
+    conflicted: &BTreeSet<String>,
+    labels: &[(String, String)],
+) -> Result<Oid> {
+    let merged = repo.find_tree(tree)?;
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    let mut any = false;
+    for path in conflicted {
+        let Ok(entry) = merged.get_path(Path::new(path)) else {
+            continue;
+        };
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            continue;
+        }
+        let text = repo::read_blob(repo, entry.id())?;
+        let new = relabel_text(&text, labels);
+        if new != text {
+            let mode = if entry.filemode() == i32::from(git2::FileMode::BlobExecutable) {
+                git2::FileMode::BlobExecutable
+            } else {
+                git2::FileMode::Blob
+            };
+            update.upsert(path.as_str(), repo.blob(&new)?, mode);
+            any = true;
+        }
+    }
+    Ok(if any {
+        update.create_updated(repo, &merged)?
+    } else {
+        tree
+    })
+}
+
+/// Marker lines (`<<<`, `|||`, `>>>` runs, a space, an id, then the end of the line
+/// or `:path`) with the id replaced by its label.
+fn relabel_text(text: &[u8], labels: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let run = line
+            .iter()
+            .take_while(|&&b| b == line[0] && matches!(b, b'<' | b'|' | b'>'))
+            .count();
+        let mut done = false;
+        if run >= 7 && line.get(run) == Some(&b' ') {
+            let rest = &line[run + 1..];
+            for (id, label) in labels {
+                if let Some(after) = rest.strip_prefix(id.as_bytes())
+                    && matches!(after.first(), None | Some(b'\n' | b'\r' | b':'))
+                {
+                    out.extend_from_slice(&line[..=run]);
+                    out.extend_from_slice(label.as_bytes());
+                    out.extend_from_slice(after);
+                    done = true;
+                    break;
+                }
+            }
+        }
+        if !done {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+/// Whether a tree is the fork's: its `.gitattributes` routes files to poolmerge, or it
+/// holds poolmerge's configuration. A branch cut from upstream holds neither. With
+/// `install --local` the route lives only in `.git/info/attributes`, and every branch
+/// is the fork's (`poolmerge.scope = all`).
+pub(crate) fn governs(repo: &Repository, tree: &git2::Tree) -> bool {
+    scope_all(repo)
+        || carries_route(|name| {
+            let entry = tree.get_path(Path::new(name)).ok()?;
+            repo.find_blob(entry.id())
+                .ok()
+                .map(|b| b.content().to_vec())
+        })
+}
+
+/// Whether the index (what the commit being made will hold) is the fork's; see
+/// [`governs`].
+pub(crate) fn governs_index(repo: &Repository) -> bool {
+    scope_all(repo)
+        || carries_route(|name| {
+            let entries = repo::index::entries_of(repo, &[name.to_string()]).ok()?;
+            let entry = entries.iter().find(|e| e.stage == 0)?;
+            repo::read_blob(repo, entry.oid).ok()
+        })
+}
+
+/// The configuration key `install --local --hooks` sets: the route is not committed,
+/// so no branch can be told from another.
+pub(crate) const SCOPE_KEY: &str = "poolmerge.scope";
+
+fn scope_all(repo: &Repository) -> bool {
+    repo::config_string(Some(repo), SCOPE_KEY).is_some_and(|v| v == "all")
+}
+
+/// Whether the files `read` gives (by path) route files to poolmerge or configure it.
+fn carries_route(read: impl Fn(&str) -> Option<Vec<u8>>) -> bool {
+    if read(crate::config::FILES[0]).is_some() {
+        return true;
+    }
+    if read(crate::config::FILES[1])
+        .is_some_and(|t| crate::python::contains(&t, b"[tool.poolmerge"))
+    {
+        return true;
+    }
+    read(".gitattributes").is_some_and(|t| repo::reroute(&t, repo::DRIVER, "x").is_some())
+}
+
+/// What `git merge-tree --write-tree -z --messages` printed.
+struct MergeTree {
+    tree: Oid,
+    /// `(mode, blob, stage, path)` of each conflicted path's stages.
+    stages: Vec<(u32, Oid, u8, String)>,
+    /// The informational messages, as `git merge` prints them.
+    messages: Vec<u8>,
+}
+
+impl MergeTree {
+    fn parse(out: &[u8]) -> Result<MergeTree> {
+        let bad = || anyhow!("unexpected git merge-tree output");
+        let mut fields = out.split(|&b| b == 0);
+        let tree = Oid::from_str(std::str::from_utf8(fields.next().ok_or_else(bad)?)?)?;
+        let mut stages = Vec::new();
+        for f in fields.by_ref() {
+            if f.is_empty() {
+                break;
+            }
+            let text = String::from_utf8_lossy(f);
+            let (info, path) = text.split_once('\t').ok_or_else(bad)?;
+            let mut parts = info.split(' ');
+            let (Some(mode), Some(oid), Some(stage)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad());
+            };
+            stages.push((
+                u32::from_str_radix(mode, 8)?,
+                Oid::from_str(oid)?,
+                stage.parse()?,
+                path.to_string(),
+            ));
+        }
+        // Messages: a count of paths, the paths, a type and the message itself.
+        let mut messages = Vec::new();
+        while let Some(count) = fields.next() {
+            if count.is_empty() {
+                break;
+            }
+            let n: usize = std::str::from_utf8(count)?.parse().map_err(|_| bad())?;
+            for _ in 0..n + 1 {
+                fields.next().ok_or_else(bad)?;
+            }
+            messages.extend_from_slice(fields.next().ok_or_else(bad)?);
+        }
+        Ok(MergeTree {
+            tree,
+            stages,
+            messages,
+        })
+    }
+
+    fn conflicted(&self) -> BTreeSet<String> {
+        self.stages.iter().map(|s| s.3.clone()).collect()
+    }
+}
+
+fn split_z(out: &[u8]) -> Vec<String> {
+    out.split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect()
+}
+
+/// The merged tree with every owned file the merge changed (and left unconflicted)
+/// pinned, where it did not carry the pin.
+fn pin(
+    repo: &Repository,
+    before: &git2::Tree,
+    tree: Oid,
+    conflicted: &BTreeSet<String>,
+) -> Result<Oid> {
+    let after = repo.find_tree(tree)?;
+    let diff = repo.diff_tree_to_tree(Some(before), Some(&after), None)?;
+    let mut changed: Vec<(String, git2::FileMode, Oid)> = Vec::new();
+    for delta in diff.deltas() {
+        let file = delta.new_file();
+        let mode = file.mode();
+        if file.id().is_zero()
+            || !matches!(mode, git2::FileMode::Blob | git2::FileMode::BlobExecutable)
+        {
+            continue;
+        }
+        if let Some(path) = file.path().and_then(Path::to_str)
+            && !conflicted.contains(path)
+        {
+            changed.push((path.to_string(), mode, file.id()));
+        }
+    }
+    if changed.is_empty() {
+        return Ok(tree);
+    }
+    let paths: Vec<String> = changed.iter().map(|c| c.0.clone()).collect();
+    let attrs = repo::attributes(repo, &paths, repo::FILE_ATTRS, None)?;
+    let profile = profile(repo)?;
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    let mut any = false;
+    for (path, mode, oid) in changed {
+        if !owned(&profile, &attrs, &path) {
+            continue;
+        }
+        let blob = repo::read_blob(repo, oid)?;
+        let fixed = check::fix_all(&blob, &profile.pins, repo::marker_size(&attrs, &path));
+        for f in &fixed.unfixable {
+            eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
+        }
+        if fixed.content != blob {
+            let what: Vec<&str> = fixed.changed.iter().map(|f| f.message.as_str()).collect();
+            eprintln!("poolmerge: pinned {path} ({})", what.join("; "));
+            update.upsert(path.as_str(), repo.blob(&fixed.content)?, mode);
+            any = true;
+        }
+    }
+    if !any {
+        return Ok(tree);
+    }
+    Ok(update.create_updated(repo, &after)?)
+}
+
+/// Conflicted paths get their stages in the index, as `git merge` leaves them; a path
+/// outside a sparse checkout's cone is written to the work tree too.
+fn stage_conflicts(repo: &Repository, workdir: &Path, merged: &MergeTree) -> Result<()> {
+    let mut input = Vec::new();
+    let conflicted = merged.conflicted();
+    for path in &conflicted {
+        input.extend_from_slice(format!("0 {}\t{path}", "0".repeat(40)).as_bytes());
+        input.push(0);
+    }
+    for (mode, oid, stage, path) in &merged.stages {
+        input.extend_from_slice(format!("{mode:o} {oid} {stage}\t{path}").as_bytes());
+        input.push(0);
+    }
+    let tree = repo.find_tree(merged.tree)?;
+    for path in &conflicted {
+        let file = workdir.join(path);
+        if std::fs::symlink_metadata(&file).is_ok() {
+            continue;
+        }
+        // Outside the cone: git merge writes the conflicted file for the user.
+        if let Ok(entry) = tree.get_path(Path::new(path))
+            && entry.kind() == Some(git2::ObjectType::Blob)
+        {
+            let (_, bytes, _) = git_full(
+                repo,
+                &["cat-file", "--filters", &format!("{}:{path}", merged.tree)],
+                None,
+            )?;
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            crate::fsutil::atomic_write(&file, &bytes)
+                .with_context(|| format!("cannot write {path}"))?;
+        }
+    }
+    // A sparse index is expanded for this write: entries under a sparse directory
+    // cannot be staged beside it.
+    let (code, _, err) = git_full(
+        repo,
+        &[
+            "-c",
+            "index.sparse=false",
+            "update-index",
+            "-z",
+            "--index-info",
+        ],
+        Some(&input),
+    )?;
+    if code != 0 {
+        bail!(
+            "cannot stage the conflicts: {}",
+            String::from_utf8_lossy(&err).trim()
+        );
+    }
+    Ok(())
+}
+
+/// git, with its status, standard output and standard error.
+fn git_full(
+    repo: &Repository,
+    args: &[&str],
+    input: Option<&[u8]>,
+) -> Result<(i32, Vec<u8>, Vec<u8>)> {
+    let mut cmd = repo::git_command(repo);
+    cmd.args(args)
+        .stdin(if input.is_some() {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        })
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().context("cannot run git")?;
+    if let Some(data) = input {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let data = data.to_vec();
+        let writer = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child.wait_with_output()?;
+        writer
+            .join()
+            .map_err(|_| anyhow!("writing to git failed"))??;
+        return Ok((out.status.code().unwrap_or(-1), out.stdout, out.stderr));
+    }
+    let out = child.wait_with_output()?;
+    Ok((out.status.code().unwrap_or(-1), out.stdout, out.stderr))
+}
+
+/// `git read-tree`'s refusals in the words `git merge` uses for them.
+fn porcelain(err: &[u8]) -> String {
+    let text = String::from_utf8_lossy(err);
+    let (mut local, mut untracked, mut other) = (Vec::new(), Vec::new(), Vec::new());
+    for line in text.lines() {
+        if let Some(path) = line
+            .strip_prefix("error: Entry '")
+            .and_then(|l| l.strip_suffix("' not uptodate. Cannot merge."))
+        {
+            local.push(path.to_string());
+        } else if let Some(path) = line
+            .strip_prefix("error: Untracked working tree file '")
+            .and_then(|l| l.strip_suffix("' would be overwritten by merge."))
+        {
+            untracked.push(path.to_string());
+        } else {
+            other.push(line.to_string());
+        }
+    }
+    let mut out = String::new();
+    if !local.is_empty() {
+        out.push_str(&format!(
+            "error: Your local changes to the following files would be overwritten by merge:\n\t{}\nPlease commit your changes or stash them before you merge.\n",
+            local.join("\n\t")
+        ));
+    }
+    if !untracked.is_empty() {
+        out.push_str(&format!(
+            "error: The following untracked working tree files would be overwritten by merge:\n\t{}\nPlease move or remove them before you merge.\n",
+            untracked.join("\n\t")
+        ));
+    }
+    if !local.is_empty() || !untracked.is_empty() {
+        out.push_str("Aborting\n");
+    }
+    for line in other {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn git_s_arguments_are_read() {
+        let call = parse(&args("--patience --find-renames=40 b1 b2 -- HEAD r")).unwrap();
+        assert_eq!(call.options, ["patience", "find-renames=40"]);
+        assert_eq!(call.bases, ["b1", "b2"]);
+        assert_eq!(call.remote, "r");
+        assert!(parse(&args("b -- HEAD r1 r2")).is_err());
+        assert!(parse(&args("b HEAD r")).is_err());
+        assert!(parse(&args("-- HEAD r")).unwrap().bases.is_empty());
+    }
+
+    #[test]
+    fn only_marker_lines_naming_an_id_are_relabelled() {
+        let id = "d53a39681702c4bb4f2908dea3fc0364d0283afd".to_string();
+        let labels = [(id.clone(), "d53a396 (up)".to_string())];
+        let text = format!(">>>>>>> {id}\n>>>>>>> {id}:a.py\n>>> {id}\nx {id}\n>>>>>>> {id}0\n");
+        let out = String::from_utf8(relabel_text(text.as_bytes(), &labels)).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                ">>>>>>> d53a396 (up)\n>>>>>>> d53a396 (up):a.py\n>>> {id}\nx {id}\n>>>>>>> {id}0\n"
+            )
+        );
+    }
+
+    #[test]
+    fn read_tree_refusals_read_as_git_merge_s() {
+        let text = porcelain(b"error: Entry 'a.py' not uptodate. Cannot merge.\n");
+        assert!(text.starts_with("error: Your local changes to the following files would be overwritten by merge:\n\ta.py\n"));
+        assert!(text.ends_with("Aborting\n"));
+    }
+}
