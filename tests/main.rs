@@ -21,5 +21,6 @@ mod profiles;
 mod properties;
 mod security;
 mod setup;
+mod strategy;
 mod support;
 mod workflows;

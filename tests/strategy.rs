@@ -1,0 +1,254 @@
+//! poolmerge's merge strategy is git's merge outside pool regions: the same merge,
+//! in two copies of one repository, by `git merge` with poolmerge's strategy and by
+//! plain git (`ort`, poolmerge off), leaves the same exit status, the same messages,
+//! the same index and the same bytes in every file poolmerge does not own. Then the
+//! same for cherry-pick, revert and rebase, which git runs with the strategy too.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::support::{Repo, clean_command};
+
+/// A fork whose branches differ in the ways git's merge has rules for: content edits
+/// apart and in conflict, a modify/delete, an add/add, a rename with an edit, a
+/// directory renamed on one side with a file added on the other, a binary file, a
+/// mode change, a custom marker size, a module poolmerge owns.
+fn scenario() -> Repo {
+    let repo = Repo::new();
+    let lines = |tag: &str| -> Vec<u8> {
+        (0..40)
+            .map(|i| format!("line {i} {}\n", if i % 10 == 5 { tag } else { "" }))
+            .collect::<String>()
+            .into_bytes()
+    };
+    repo.write("app/edits.txt", &lines("base"));
+    repo.write("app/conflict.txt", b"a\nb\nc\n}\n\nd\ne\n");
+    repo.write("app/gone.txt", b"keep\nthis\n");
+    repo.write("app/renamed.txt", &lines("r"));
+    repo.write("lib/one.py", b"x = 1\n");
+    repo.write("lib/two.py", b"y = 2\n");
+    repo.write("bin/data.bin", b"\x00\x01\x02base");
+    repo.write("tool.sh", b"echo hi\n");
+    repo.write("markers.txt", b"m1\nm2\nm3\n");
+    repo.write(".gitattributes", b"markers.txt conflict-marker-size=11\n");
+    repo.write(
+        "database/app_db.py",
+        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///a.db')\n",
+    );
+    repo.ok(&["add", "-A"]);
+    repo.ok(&["commit", "-q", "-m", "base"]);
+    repo.ok(&["checkout", "-q", "-b", "fork"]);
+    repo.write("app/edits.txt", &lines("fork"));
+    repo.write("app/conflict.txt", b"a\nB fork\nc\n}\n\nD fork\ne\n");
+    repo.write("app/gone.txt", b"keep\nthis, edited\n");
+    repo.write("app/renamed.txt", &{
+        let mut l = lines("r");
+        l.extend_from_slice(b"fork tail\n");
+        l
+    });
+    repo.write("lib/three.py", b"z = 3\n");
+    repo.write("added.txt", b"fork's\n");
+    repo.write("bin/data.bin", b"\x00\x01\x02fork");
+    repo.write("markers.txt", b"m1\nfork\nm3\n");
+    repo.ok(&["add", "-A"]);
+    repo.ok(&["commit", "-q", "-m", "fork"]);
+    repo.ok(&["checkout", "-q", "main"]);
+    let mut up = lines("base");
+    up.splice(0..0, b"upstream head\n".iter().copied());
+    repo.write("app/edits.txt", &up);
+    repo.write("app/conflict.txt", b"a\nB up\nc\n}\n\nD up\ne\n");
+    std::fs::remove_file(repo.work().join("app/gone.txt")).unwrap();
+    repo.ok(&["mv", "app/renamed.txt", "app/moved.txt"]);
+    repo.ok(&["mv", "lib", "src"]);
+    repo.write("added.txt", b"upstream's\n");
+    repo.write("bin/data.bin", b"\x00\x01\x02up");
+    repo.write("markers.txt", b"m1\nup\nm3\n");
+    repo.write(
+        "database/app_db.py",
+        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///b.db')\n",
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let tool = repo.work().join("tool.sh");
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    repo.ok(&["add", "-A"]);
+    repo.ok(&["commit", "-q", "-m", "upstream"]);
+    repo.ok(&["checkout", "-q", "fork"]);
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("pull.twohead = poolmerge"), "{out}");
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route"]);
+    repo
+}
+
+/// A copy of the repository's directory (work tree, git directory, home).
+fn copy(repo: &Repo, name: &str) -> PathBuf {
+    let from = repo.work().parent().unwrap().to_path_buf();
+    let to = from.join(format!(
+        "../{}-{name}",
+        from.file_name().unwrap().to_str().unwrap()
+    ));
+    let out = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&from)
+        .arg(&to)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    to
+}
+
+fn git(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = clean_command(Path::new("git"), &root.join("home"));
+    cmd.current_dir(root.join("work"))
+        .args(args)
+        .env("GIT_EDITOR", "true")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Everything the merge left that poolmerge does not own: status, messages, index,
+/// work-tree files, the message git prepared.
+fn outcome(root: &Path, out: &Output) -> String {
+    let mut text = format!("exit {:?}\n", out.status.code());
+    let said = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.contains("strategy"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push_str(&said);
+    let index = git(root, &["ls-files", "-s"], &[]);
+    for line in String::from_utf8_lossy(&index.stdout).lines() {
+        if !line.ends_with(".py") || !line.contains("database/") {
+            text.push_str(&format!("\n{line}"));
+        }
+    }
+    let files = git(root, &["ls-files", "-co", "--exclude-standard"], &[]);
+    let mut names: Vec<String> = String::from_utf8_lossy(&files.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    names.dedup();
+    for name in names {
+        if name.starts_with("database/") {
+            continue;
+        }
+        let bytes = std::fs::read(root.join("work").join(&name)).unwrap_or_default();
+        text.push_str(&format!("\n== {name}\n{}", String::from_utf8_lossy(&bytes)));
+    }
+    let msg = std::fs::read(root.join("work/.git/MERGE_MSG")).unwrap_or_default();
+    text.push_str(&format!(
+        "\n== MERGE_MSG\n{}",
+        String::from_utf8_lossy(&msg)
+    ));
+    text
+}
+
+/// The command, once with poolmerge's strategy and once as plain git.
+fn same_as_git(repo: &Repo, name: &str, config: &[&str], command: &[&str]) {
+    let ours = copy(repo, &format!("{name}-poolmerge"));
+    let plain = copy(repo, &format!("{name}-git"));
+    let mut args: Vec<&str> = config.to_vec();
+    args.extend(command);
+    let a = git(&ours, &args, &[]);
+    let mut plain_args = vec!["-c", "pull.twohead=ort"];
+    plain_args.extend(&args);
+    let b = git(&plain, &plain_args, &[("POOLMERGE", "0")]);
+    let (a_text, b_text) = (outcome(&ours, &a), outcome(&plain, &b));
+    assert_eq!(
+        a_text,
+        b_text,
+        "{name}: {command:?} with poolmerge's strategy differs from git's\n{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    for root in [ours, plain] {
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}
+
+#[test]
+fn the_strategy_merges_as_git_merge_does_outside_pool_regions() {
+    let repo = scenario();
+    let merge: &[&str] = &["merge", "--no-edit", "main"];
+    same_as_git(&repo, "merge", &[], merge);
+    same_as_git(&repo, "diff3", &["-c", "merge.conflictStyle=diff3"], merge);
+    same_as_git(
+        &repo,
+        "zdiff3",
+        &["-c", "merge.conflictStyle=zdiff3"],
+        merge,
+    );
+    same_as_git(
+        &repo,
+        "ours",
+        &[],
+        &["merge", "--no-edit", "-Xours", "main"],
+    );
+    same_as_git(
+        &repo,
+        "theirs",
+        &[],
+        &["merge", "--no-edit", "-Xtheirs", "main"],
+    );
+    same_as_git(
+        &repo,
+        "patience",
+        &[],
+        &["merge", "--no-edit", "-Xpatience", "main"],
+    );
+    same_as_git(
+        &repo,
+        "no-renames",
+        &[],
+        &["merge", "--no-edit", "-Xno-renames", "main"],
+    );
+    same_as_git(&repo, "no-commit", &[], &["merge", "--no-commit", "main"]);
+    let sha = repo.ok(&["rev-parse", "main"]);
+    same_as_git(&repo, "by-id", &[], &["merge", "--no-edit", sha.trim()]);
+}
+
+#[test]
+fn picks_go_through_the_strategy_as_git_s_own() {
+    let repo = scenario();
+    same_as_git(&repo, "cherry-pick", &[], &["cherry-pick", "main"]);
+    same_as_git(
+        &repo,
+        "cherry-pick-diff3",
+        &["-c", "merge.conflictStyle=diff3"],
+        &["cherry-pick", "main"],
+    );
+    same_as_git(
+        &repo,
+        "rebase",
+        &["-c", "merge.conflictStyle=diff3"],
+        &["rebase", "main"],
+    );
+    same_as_git(
+        &repo,
+        "revert",
+        &["-c", "merge.conflictStyle=diff3"],
+        &["revert", "--no-edit", "HEAD~1"],
+    );
+}
+
+/// A dirty work tree or index stops the merge before anything is written, as git's
+/// own strategies do.
+#[test]
+fn local_changes_stop_the_merge_as_git_does() {
+    let repo = scenario();
+    repo.write("app/edits.txt", b"local\n");
+    same_as_git(
+        &repo,
+        "dirty-worktree",
+        &[],
+        &["merge", "--no-edit", "main"],
+    );
+    repo.ok(&["add", "app/edits.txt"]);
+    same_as_git(&repo, "dirty-index", &[], &["merge", "--no-edit", "main"]);
+}
