@@ -552,3 +552,81 @@ fn the_readme_layout_names_every_part_of_the_tree() {
         "not in the README's layout: {missing:?}"
     );
 }
+
+/// The lines install prints for a Python hook, added as printed, are what it looks
+/// for: the next install exits 0, doctor has no problem with the hooks, and the
+/// Python hook runs poolmerge's pre-commit (a commit staging an unpinned module gets
+/// it pinned).
+#[test]
+fn a_python_hook_chained_as_install_says_is_taken_as_installed() {
+    let repo = Repo::new();
+    repo.commit("README", b"x\n", "base");
+    let hook = repo.work().join(".git/hooks/pre-commit");
+    let python = "#!/usr/bin/env python3\nprint('mine')\n";
+    std::fs::write(&hook, python).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (code, out, _) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 1, "{out}");
+    let lines: String = out
+        .split("To chain poolmerge, add:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.starts_with("hook "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(lines.contains("subprocess.call"), "{out}");
+    std::fs::write(&hook, format!("{python}{lines}")).unwrap();
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("hook pre-commit: chained in"), "{out}");
+    let (_, doctor, _) = repo.poolmerge(&["doctor"]);
+    assert!(
+        doctor.contains("ok       hooks installed")
+            && !doctor
+                .lines()
+                .any(|l| l.starts_with("PROBLEM") && l.contains("hook")),
+        "{doctor}"
+    );
+    repo.ok(&["add", ".gitattributes"]);
+    repo.write(
+        "database/cache_db.py",
+        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///c.db')\n",
+    );
+    repo.ok(&["add", "database/cache_db.py"]);
+    let out = repo.git(&["commit", "-q", "-m", "module"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = repo.ok(&["show", "HEAD:database/cache_db.py"]);
+    assert!(
+        crate::support::pin_problems(committed.as_bytes()).is_empty(),
+        "{committed}"
+    );
+}
+
+/// A hooks directory inside the work tree is committed (husky): the hooks run the
+/// poolmerge on PATH, and no one's own path to the binary is in them.
+#[test]
+fn hooks_in_a_committed_directory_name_no_one_s_path() {
+    let repo = Repo::new();
+    repo.ok(&["config", "core.hooksPath", ".husky"]);
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let exe = crate::support::bin();
+    for hook in ["pre-commit", "post-merge", "post-rewrite"] {
+        let text = std::fs::read_to_string(repo.work().join(".husky").join(hook)).unwrap();
+        assert!(
+            !text.contains(exe.to_str().unwrap()) && text.contains("poolmerge hook"),
+            "{hook}: {text}"
+        );
+    }
+    let (_, doctor, _) = repo.poolmerge(&["doctor"]);
+    assert!(doctor.contains("ok       hooks installed"), "{doctor}");
+}

@@ -252,3 +252,76 @@ fn local_changes_stop_the_merge_as_git_does() {
     repo.ok(&["add", "app/edits.txt"]);
     same_as_git(&repo, "dirty-index", &[], &["merge", "--no-edit", "main"]);
 }
+
+/// Where git cannot find the strategy, install does not select it (a merge would stop
+/// with "Could not find merge strategy"), says why, and the post-merge hook pins the
+/// merge commit instead; doctor names the way to the strategy, and the problem where
+/// pull.twohead selects a strategy git cannot find.
+#[test]
+fn without_poolmerge_on_path_the_hook_pins_and_doctor_says_so() {
+    let repo = Repo::new();
+    let case = crate::support::data_dir().join("cases/14-seed-before-after");
+    let read = |f: &str| crate::support::read(&case.join(f));
+    repo.history(
+        crate::support::FILE,
+        &read("base.py"),
+        &read("ours.py"),
+        &read("theirs.py"),
+    );
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit(
+        "database/cache_db.py",
+        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///c.db')\n",
+        "upstream: cache",
+    );
+    repo.ok(&["checkout", "-q", "fork"]);
+    let plain_path = std::env::var_os("PATH").unwrap_or_default();
+    let run = |args: &[&str], path: &std::ffi::OsStr| {
+        let out = clean_command(&crate::support::bin(), &repo.home())
+            .current_dir(repo.work())
+            .env("PATH", path)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&["install", "--hooks"], &plain_path);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("strategy: not used (") && out.contains("is not on PATH"),
+        "{out}"
+    );
+    assert!(repo.git(&["config", "pull.twohead"]).stdout.is_empty());
+    let (_, said) = run(&["doctor"], &plain_path);
+    assert!(said.contains("note     no merge strategy"), "{said}");
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route"]);
+    let out = git(
+        repo.work().parent().unwrap(),
+        &["merge", "--no-edit", "main"],
+        &[("PATH", plain_path.to_str().unwrap())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("pinned database/cache_db.py in the merge commit"),
+        "{stderr}"
+    );
+    let committed = repo.ok(&["show", "HEAD:database/cache_db.py"]);
+    assert!(
+        crate::support::pin_problems(committed.as_bytes()).is_empty(),
+        "{committed}"
+    );
+    // pull.twohead set by hand, the strategy nowhere git looks: a problem, and its fix.
+    repo.ok(&["config", "pull.twohead", "poolmerge"]);
+    let (code, said) = run(&["doctor"], &plain_path);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("git finds no git-merge-poolmerge on PATH")
+            && said.contains("git config --unset pull.twohead"),
+        "{said}"
+    );
+}

@@ -403,6 +403,7 @@ fn hook_verdicts(repo: &Repository) -> Result<Vec<Verdict>> {
             "hooks not installed in {shown}: modules only upstream changed arrive unpinned; `{install}` pins them as part of each merge, rebase and pick"
         ))),
     }
+    out.extend(strategy_verdicts(repo, present && enabled, install));
     if present && dir.per_worktree() {
         for other in all_hooks_dirs(repo)? {
             if !hooks_in(&other) {
@@ -417,6 +418,43 @@ fn hook_verdicts(repo: &Repository) -> Result<Vec<Verdict>> {
         }
     }
     Ok(out)
+}
+
+/// The merge strategy: selected by `pull.twohead`, and found where git looks.
+fn strategy_verdicts(repo: &Repository, hooks: bool, install: &str) -> Vec<Verdict> {
+    use crate::commands::install::{found_on_path, strategy_selected};
+    let program = crate::commands::strategy::program();
+    let selected = strategy_selected(repo);
+    match (selected, found_on_path(&program)) {
+        (true, Some(at)) => {
+            let mut v = vec![Verdict::Ok(format!(
+                "merge strategy: git merge, git pull, cherry-pick and rebase run {} (pull.twohead); git makes their commits",
+                at.display()
+            ))];
+            if let Ok(exe) = current_exe()
+                && !same_file(&at, &exe)
+            {
+                v.push(Verdict::Note(format!(
+                    "{} is not this poolmerge ({}): git runs that one as the strategy",
+                    at.display(),
+                    exe.display()
+                )));
+            }
+            v
+        }
+        (true, None) => vec![Verdict::Problem(
+            format!(
+                "pull.twohead selects poolmerge, but git finds no {program} on PATH: every git merge and pull stops (\"Could not find merge strategy\")"
+            ),
+            format!(
+                "put the directory holding poolmerge on PATH and run {install}, or: git config --unset pull.twohead"
+            ),
+        )],
+        (false, _) if hooks => vec![Verdict::Note(format!(
+            "no merge strategy: the post-merge hook replaces each merge commit git made by a pinned one; with poolmerge's directory on PATH, `{install}` lets git make it"
+        ))],
+        (false, _) => Vec::new(),
+    }
 }
 
 #[cfg(test)]

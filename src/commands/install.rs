@@ -263,6 +263,8 @@ pub(crate) fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> R
     }
     let mut status = Status::Clean;
     if let Some(dir) = hooks {
+        // A hooks directory in the work tree is committed (husky): no one's own path.
+        let portable = dir.per_worktree();
         let dirs = if dir.shared() {
             vec![dir.path.clone()]
         } else {
@@ -273,7 +275,7 @@ pub(crate) fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> R
                 uninstall_hook(dir, hook)?;
             }
             for hook in HOOKS {
-                if !install_hook(dir, hook, exe)? {
+                if !install_hook(dir, hook, exe, portable)? {
                     status = Status::Conflicts;
                 }
             }

@@ -7,7 +7,14 @@ use super::*;
 /// What poolmerge's block in a hook runs: `poolmerge hook NAME` with git's arguments.
 /// Only pre-commit may stop git (when it cannot pin an owned file it stages).
 /// A binary that is gone never blocks a commit: the hook says so and lets git go on.
-pub(super) fn hook_body(hook: &str, exe: &Path) -> String {
+///
+/// `portable` (a hooks directory inside the work tree, which a team commits, as
+/// husky's): the hook runs the `poolmerge` on PATH, so that no one's own path to the
+/// binary is committed.
+pub(super) fn hook_body(hook: &str, exe: &Path, portable: bool) -> String {
+    if portable {
+        return portable_hook_body(hook);
+    }
     let shown = exe.to_string_lossy();
     let exe = shell_quote(&shown);
     // Only pre-commit's own refusal (status 1) stops git; a binary that cannot serve
@@ -26,6 +33,32 @@ pub(super) fn hook_body(hook: &str, exe: &Path) -> String {
         "poolmerge: {shown} is gone, so its {hook} hook does nothing (poolmerge install --hooks puts it back)"
     ));
     format!("if [ -x {exe} ]; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n")
+}
+
+fn portable_hook_body(hook: &str) -> String {
+    let cannot = shell_quote(&format!(
+        "poolmerge: the poolmerge on PATH could not run its {hook} hook (an older poolmerge?)"
+    ));
+    let run = if hook == "pre-commit" {
+        format!(
+            "poolmerge hook {hook} \"$@\"\n    status=$?\n    [ $status -eq 1 ] && exit 1\n    [ $status -eq 0 ] || echo {cannot} >&2"
+        )
+    } else {
+        format!("poolmerge hook {hook} \"$@\" || echo {cannot} >&2")
+    };
+    let gone = shell_quote(&format!(
+        "poolmerge: no poolmerge on PATH, so its {hook} hook does nothing"
+    ));
+    format!(
+        "if command -v poolmerge >/dev/null 2>&1; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n"
+    )
+}
+
+/// Whether a hook's text runs `poolmerge hook HOOK`: poolmerge's block, or the lines
+/// [`foreign_hook_body`] gives for a Python hook.
+pub(super) fn chains(text: &str, hook: &str) -> bool {
+    (text.contains(BLOCK_START) && text.contains(&format!(" hook {hook} ")))
+        || text.contains(&format!("\"hook\", {hook:?}"))
 }
 
 /// What to add to an existing hook that is not a shell script: Python lines for a
@@ -165,10 +198,9 @@ pub(crate) fn all_hooks_dirs(repo: &Repository) -> Result<Vec<PathBuf>> {
 /// Whether poolmerge's current hooks are in `dir`: every hook with a block that runs
 /// `poolmerge hook`.
 pub(crate) fn hooks_in(dir: &Path) -> bool {
-    HOOKS.iter().all(|h| {
-        std::fs::read_to_string(dir.join(h))
-            .is_ok_and(|t| t.contains(BLOCK_START) && t.contains(&format!(" hook {h} ")))
-    })
+    HOOKS
+        .iter()
+        .all(|h| std::fs::read_to_string(dir.join(h)).is_ok_and(|t| chains(&t, h)))
 }
 
 /// The retired hooks that still hold a block of an earlier poolmerge.
@@ -234,9 +266,12 @@ pub(super) fn make_executable(_: &Path) -> Result<()> {
 
 /// Installs one hook: a new file, or poolmerge's block added right after the shebang
 /// of an existing shell hook. Returns false when it refused.
-pub(super) fn install_hook(dir: &Path, hook: &str, exe: &Path) -> Result<bool> {
+pub(super) fn install_hook(dir: &Path, hook: &str, exe: &Path, portable: bool) -> Result<bool> {
     let path = dir.join(hook);
-    let block = format!("{BLOCK_START}\n{}{BLOCK_END}\n", hook_body(hook, exe));
+    let block = format!(
+        "{BLOCK_START}\n{}{BLOCK_END}\n",
+        hook_body(hook, exe, portable)
+    );
     let (text, message) = match std::fs::read_to_string(&path) {
         Err(_) => (
             format!("{NEW_HOOK}{block}"),
@@ -244,6 +279,10 @@ pub(super) fn install_hook(dir: &Path, hook: &str, exe: &Path) -> Result<bool> {
         ),
         Ok(old) => {
             let (rest, had) = strip_block(&old);
+            if !is_shell_script(&rest) && chains(&rest, hook) {
+                println!("hook {hook}: chained in {}", path.display());
+                return Ok(true);
+            }
             if !is_shell_script(&rest) {
                 println!(
                     "hook {hook}: {} exists and is not a shell script; left as it is. To chain poolmerge, add:\n{}",
