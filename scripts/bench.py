@@ -282,57 +282,99 @@ def bench_whole_merge(binary, runs, tmp, files=40, changed=30, new=3):
             "median": {n: statistics.median(t) for n, t in times.items()}, "exit": codes}
 
 
+def trace_shares(d, upstream, env, head):
+    """One more merge with git's trace2 events: the time spent in poolmerge's hooks and
+    in the merge driver's calls, and the whole command's, in seconds."""
+    events = os.path.join(d, ".git", "trace2.json")
+    tenv = dict(env, GIT_TRACE2_EVENT=events)
+    t0 = time.perf_counter()
+    subprocess.run(["git", "merge", "--no-edit", "--no-stat", "-q", upstream], cwd=d, env=tenv,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    whole = time.perf_counter() - t0
+    starts, hooks, driver = {}, 0.0, 0.0
+    with open(events) as f:
+        for line in f:
+            e = json.loads(line)
+            key = (e.get("sid"), e.get("child_id"))
+            if e.get("event") == "child_start":
+                argv = " ".join(e.get("argv", []))
+                kind = ("hook" if e.get("child_class") == "hook"
+                        else "driver" if " merge " in argv and "poolmerge" in argv and "%" not in argv
+                        and "-p " in argv else None)
+                starts[key] = kind
+            elif e.get("event") == "child_exit" and starts.get(key):
+                if starts[key] == "hook":
+                    hooks += e.get("t_rel", 0.0)
+                else:
+                    driver += e.get("t_rel", 0.0)
+    os.remove(events)
+    subprocess.run(["git", "merge", "--abort"], cwd=d, env=env, capture_output=True)
+    git_cmd(d, "reset", "-q", "--hard", head, env=env)
+    return hooks, driver, whole
+
+
 def bench_replays(binary, repo, syncs, runs, tmp):
     """Whole `git merge --no-edit UPSTREAM` of real upstream syncs: for each fork point
     (scripts/replay.py's), a clone at the fork point with the pin applied by
     `poolmerge fix` and `.gitattributes` committed, merged by plain git (the route, no
-    driver), a no-op driver, and poolmerge installed with its hooks; each run on the
-    same work tree reset to the fork's commit, set-ups in turn."""
+    driver, no hooks) and with poolmerge installed as users install it
+    (`install --hooks`: the merge strategy, the driver, the hooks); in a full checkout
+    and in a sparse one (cone `database`, sparse index). Runs alternate between the
+    set-ups on the same work tree reset to the fork's commit; then one traced run
+    gives the shares of the hooks and of the driver calls."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import replay
     env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
                GIT_COMMITTER_EMAIL="b@x", GIT_CONFIG_NOSYSTEM="1", HOME=os.path.join(tmp, "rhome"))
+    # poolmerge on PATH, as users install it: git finds its merge strategy there.
+    env["PATH"] = os.path.dirname(binary) + os.pathsep + env.get("PATH", "")
     os.makedirs(env["HOME"], exist_ok=True)
     commits = replay.first_parent_commits(repo, env)
     points = replay.pick(commits, syncs, [1, 7, 14, 30, 60, 90], repo, env)
     out = []
     for fork, upstream, days in points:
         setups = {}
-        for name in ("plain git", "no-op driver", "poolmerge driver and hooks"):
-            d = os.path.join(tmp, "replays", f"{fork[:8]}-{name.replace(' ', '-')}")
-            git_cmd(tmp, "clone", "-q", "--shared", "--no-checkout", repo, d, env=env)
-            git_cmd(d, "checkout", "-q", "-b", "fork", fork, env=env)
-            with open(os.path.join(d, ".gitattributes"), "a") as f:
-                f.write("database/*.py merge=poolmerge\n")
-            subprocess.run([binary, "fix"], cwd=d, env=env, check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-            git_cmd(d, "add", "-A", env=env)
-            git_cmd(d, "commit", "-q", "-m", "fork: pin and route", env=env)
-            if name == "no-op driver":
-                git_cmd(d, "config", "merge.poolmerge.driver", "true %A", env=env)
-            elif name.startswith("poolmerge"):
-                subprocess.run([binary, "install", "--hooks"], cwd=d, env=env, check=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if git_out(d, "status", "--porcelain", env=env):
-                raise RuntimeError(f"{d}: not clean after the set-up")
-            head = git_out(d, "rev-parse", "HEAD", env=env).strip()
-            setups[name] = (d, head)
-        times = {name: [] for name in setups}
+        for layout in ("full", "sparse"):
+            for name in ("plain git", "poolmerge"):
+                d = os.path.join(tmp, "replays", f"{fork[:8]}-{layout}-{name.replace(' ', '-')}")
+                git_cmd(tmp, "clone", "-q", "--shared", "--no-checkout", repo, d, env=env)
+                git_cmd(d, "checkout", "-q", "-b", "fork", fork, env=env)
+                with open(os.path.join(d, ".gitattributes"), "a") as f:
+                    f.write("database/*.py merge=poolmerge\n")
+                subprocess.run([binary, "fix"], cwd=d, env=env, check=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                git_cmd(d, "add", "-A", env=env)
+                git_cmd(d, "commit", "-q", "-m", "fork: pin and route", env=env)
+                if name == "poolmerge":
+                    subprocess.run([binary, "install", "--hooks"], cwd=d, env=env, check=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if layout == "sparse":
+                    git_cmd(d, "sparse-checkout", "set", "--cone", "--sparse-index", "database", env=env)
+                if git_out(d, "status", "--porcelain", env=env):
+                    raise RuntimeError(f"{d}: not clean after the set-up")
+                head = git_out(d, "rev-parse", "HEAD", env=env).strip()
+                setups[(layout, name)] = (d, head)
+        times = {k: [] for k in setups}
         codes = {}
         for _ in range(runs):
-            for name, (d, head) in setups.items():
+            for k, (d, head) in setups.items():
                 t0 = time.perf_counter()
                 p = subprocess.run(["git", "merge", "--no-edit", "--no-stat", "-q", upstream], cwd=d,
                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                times[name].append(time.perf_counter() - t0)
-                codes[name] = p.returncode
+                times[k].append(time.perf_counter() - t0)
+                codes[k] = p.returncode
                 subprocess.run(["git", "merge", "--abort"], cwd=d, env=env, capture_output=True)
                 git_cmd(d, "reset", "-q", "--hard", head, env=env)
                 git_cmd(d, "clean", "-qfd", env=env)
-        changed = git_out(setups["plain git"][0], "diff", "--name-only", fork, upstream, "--",
-                          "database/*.py", env=env).split()
-        out.append({"fork": fork[:10], "days": days, "changed": len(changed), "runs": runs,
-                    "median": {n: statistics.median(t) for n, t in times.items()}, "exit": codes})
+        shares = {}
+        for layout in ("full", "sparse"):
+            d, head = setups[(layout, "poolmerge")]
+            shares[layout] = trace_shares(d, upstream, env, head)
+        both = git_out(setups[("full", "plain git")][0], "diff", "--name-only", fork, upstream, "--",
+                       "database/*.py", env=env).split()
+        out.append({"fork": fork[:10], "days": days, "changed": len(both), "runs": runs,
+                    "median": {k: statistics.median(t) for k, t in times.items()}, "exit": codes,
+                    "shares": shares})
         for d, _ in setups.values():
             shutil.rmtree(d)
     return out
@@ -396,22 +438,25 @@ def main():
         for name, t in whole["median"].items():
             print(f"| {name} | {t * 1000:.1f} ms | {t / plain:.2f}x | {whole['exit'][name]} |")
     if replays:
-        print("\n| real sync: fork point | days of upstream | database files upstream changed | plain git "
-              "| no-op driver | poolmerge, driver and hooks | ratio | exit: plain git / poolmerge |")
-        print("|---|---|---|---|---|---|---|---|")
-        ratios, clean = [], []
+        print("\n| real sync: fork point | days | database files upstream changed "
+              "| full: plain git | poolmerge | ratio | hooks / driver calls "
+              "| sparse: plain git | poolmerge | ratio | hooks / driver calls | exit: plain / poolmerge |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        ratios = {"full": [], "sparse": []}
         for r in replays:
             m = r["median"]
-            ratio = m["poolmerge driver and hooks"] / m["plain git"]
-            ratios.append(ratio)
-            if r["exit"]["plain git"] == 0:
-                clean.append(ratio)
-            print(f"| {r['fork']} | {r['days']} | {r['changed']} | {m['plain git'] * 1000:.0f} ms | "
-                  f"{m['no-op driver'] * 1000:.0f} ms | {m['poolmerge driver and hooks'] * 1000:.0f} ms | "
-                  f"{ratio:.2f}x | {r['exit']['plain git']} / {r['exit']['poolmerge driver and hooks']} |")
-        print(f"\nmedian ratio over {len(ratios)} syncs: {statistics.median(ratios):.2f}x"
-              + (f"; over the {len(clean)} plain git merges cleanly: {statistics.median(clean):.2f}x"
-                 if clean else ""))
+            cells = []
+            for layout in ("full", "sparse"):
+                plain, pm = m[(layout, "plain git")], m[(layout, "poolmerge")]
+                ratios[layout].append(pm / plain)
+                hooks, driver, whole = r["shares"][layout]
+                cells.append(f"{plain * 1000:.0f} ms | {pm * 1000:.0f} ms | {pm / plain:.2f}x | "
+                             f"{hooks / whole:.0%} / {driver / whole:.0%}")
+            print(f"| {r['fork']} | {r['days']} | {r['changed']} | {cells[0]} | {cells[1]} | "
+                  f"{r['exit'][('full', 'plain git')]} / {r['exit'][('full', 'poolmerge')]} |")
+        print(f"\nmedian ratio over {len(replays)} syncs: full checkout "
+              f"{statistics.median(ratios['full']):.2f}x, sparse checkout "
+              f"{statistics.median(ratios['sparse']):.2f}x")
     if thr:
         print("\n| engine in-process: inputs | whole engine | line merge alone | engine MB/s "
               "| poolmerge's own time (engine minus line merge) per MB |")

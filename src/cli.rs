@@ -212,6 +212,11 @@ pub struct CheckArgs {
     /// Check a merge of REF into HEAD instead of the work tree (e.g. upstream/main).
     #[arg(long, value_name = "REF")]
     pub merge: Option<String>,
+    /// With --merge: predict the merge as `install --hooks` makes it (the strategy and
+    /// the hooks pin what the merge brings) even where they are not installed here, as
+    /// in CI. Where they are installed, that is the default.
+    #[arg(long, requires = "merge")]
+    pub with_hooks: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

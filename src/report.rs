@@ -252,7 +252,7 @@ pub(crate) fn check_markdown(items: &[CheckItem], files: usize, merge: Option<&s
     fn result(kind: &str) -> &str {
         match kind {
             "resolved" => "resolved by poolmerge",
-            "hooks" => "pinned by the hooks",
+            "hooks" => "pinned in the merge",
             "conflict" => "still conflicted",
             "markers" => "conflict markers",
             "unpinned" | "import" => "not pinned",

@@ -553,7 +553,9 @@ fn check_merge_models_the_installed_hooks() {
     let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("database/cache_db.py:2: arrives without the pin; pinned by the hooks in the merge commit"),
+        out.contains(
+            "database/cache_db.py:2: arrives without the pin; pinned by poolmerge in the merge"
+        ),
         "{out}"
     );
     assert!(
@@ -571,6 +573,20 @@ fn check_merge_models_the_installed_hooks() {
         .collect();
     assert_eq!(hooks.len(), 1, "{json}");
     assert_eq!(hooks[0]["failure"], false);
+    // Without the hooks here (a CI clone), --with-hooks predicts the same.
+    let (_, out, _) = repo.poolmerge(&["uninstall"]);
+    let (code, plain, _) = repo.poolmerge(&["check", "--merge", "main"]);
+    assert_eq!(code, 1, "{plain}");
+    assert!(
+        plain.contains("database/cache_db.py:4: engine cache_engine does not carry the pin"),
+        "{out}{plain}"
+    );
+    let (code, with, _) = repo.poolmerge(&["check", "--merge", "main", "--with-hooks"]);
+    assert_eq!(code, 1, "{with}");
+    assert!(with.contains("pinned by poolmerge in the merge"), "{with}");
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(repo.ok(&["status", "--porcelain"]), "");
     // What the check said is what the merge does.
     let out = repo.git(&["merge", "--no-edit", "main"]);
     assert!(
@@ -580,6 +596,34 @@ fn check_merge_models_the_installed_hooks() {
     );
     let cache = repo.ok(&["show", "HEAD:database/cache_db.py"]);
     assert!(pin_problems(cache.as_bytes()).is_empty(), "{cache}");
+}
+
+/// A module HEAD holds unpinned that the merge leaves as it is: the merge pins nothing
+/// of it, and the check says so as a failure, hooks or not; likewise when upstream is
+/// already merged.
+#[test]
+fn check_merge_fails_what_the_merge_leaves_unpinned() {
+    let repo = fork_without_driver("14-seed-before-after");
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    repo.write(
+        "database/old_db.py",
+        b"from sqlalchemy import create_engine\n\nold = create_engine(\"sqlite:///db/old.db\")\n",
+    );
+    repo.ok(&["add", "database/old_db.py"]);
+    repo.ok(&["commit", "-q", "--no-verify", "-m", "an unpinned module"]);
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("database/old_db.py:3: engine old does not carry the pin")
+            && out.contains("the merge does not change it"),
+        "{out}"
+    );
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    assert!(out.status.success());
+    let (code, out, _) = repo.poolmerge(&["check", "--merge", "main"]);
+    assert_eq!(code, 1, "already merged, HEAD unpinned: {out}");
+    assert!(out.contains("database/old_db.py"), "{out}");
 }
 
 #[test]

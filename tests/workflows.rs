@@ -410,6 +410,7 @@ fn action_runner(f: &Forked, inputs: &[(&str, &str)]) -> Runner {
         ("inputs.upstream-branch", "main"),
         ("inputs.fail-on", "any"),
         ("inputs.install-only", "false"),
+        ("inputs.with-hooks", "true"),
         ("inputs.releases", ""),
     ]
     .iter()
@@ -817,4 +818,34 @@ fn actionlint_accepts_the_action_and_the_workflows() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Upstream adds a module the fork never had: with `with-hooks` (the default: the
+/// fork's maintainers merge with `install --hooks`), the Action's merge check knows the
+/// merge pins it and passes; told otherwise, it fails, as the merge would be unpinned.
+#[test]
+fn the_action_predicts_the_merge_as_the_fork_makes_it() {
+    let f = Forked::new();
+    f.upstream_commit(&[("database/jobs.py", ENGINE)], "upstream: a jobs module");
+    let dist = releases(&f.home.join("dist"), "0.1.0");
+    let steps = steps_of(&load("action.yml")["runs"]["steps"]);
+    let dist_s = dist.display().to_string();
+    let upstream_s = f.upstream.display().to_string();
+    for (with_hooks, expected) in [("true", 0), ("false", 1)] {
+        let mut r = action_runner(
+            &f,
+            &[
+                ("releases", &dist_s),
+                ("upstream", &upstream_s),
+                ("with-hooks", with_hooks),
+            ],
+        );
+        let ran = r.run_all(&steps, &[]);
+        assert_eq!(
+            ran.last().unwrap(),
+            &("Check the pin and the upstream merge".to_string(), expected),
+            "with-hooks {with_hooks}: {}",
+            r.log
+        );
+    }
 }

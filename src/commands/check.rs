@@ -32,7 +32,12 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Status> {
     let repo = repo::open()?;
     let (items, files) = match &args.merge {
         None => check_files(&repo)?,
-        Some(rev) => check_merge(&repo, rev, crate::commands::line_merge().as_ref())?,
+        Some(rev) => check_merge(
+            &repo,
+            rev,
+            args.with_hooks,
+            crate::commands::line_merge().as_ref(),
+        )?,
     };
     if files == 0 && !args.allow_empty {
         eprintln!("poolmerge: {NOTHING_ROUTED}");
@@ -85,7 +90,7 @@ fn unpinned(
             kind: "hooks".into(),
             path: path.to_string(),
             line: found.iter().map(|f| f.line).min(),
-            message: "arrives without the pin; pinned by the hooks in the merge commit".into(),
+            message: "arrives without the pin; pinned by poolmerge in the merge".into(),
             failure: false,
         }];
     }

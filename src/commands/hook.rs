@@ -162,6 +162,7 @@ fn oids_in(repo: &Repository, name: &str) -> Vec<Oid> {
 }
 
 fn post_merge(repo: &Repository, squash: bool) -> Result<()> {
+    let _ = std::fs::remove_file(git_file(repo, crate::commands::strategy::MARK));
     let workdir = repo.workdir().ok_or_else(|| anyhow!("no work tree"))?;
     if squash {
         // Nothing is committed: the staged result is pinned for the user's commit.

@@ -84,20 +84,14 @@ pub(crate) fn run(args: &[String]) -> u8 {
 
 fn strategy(args: &[String]) -> Result<u8> {
     let call = parse(args)?;
-    let repo = repo::open()?;
+    let repo = open()?;
     let workdir = repo
         .workdir()
         .ok_or_else(|| anyhow!("a merge needs a work tree"))?
         .to_path_buf();
     let head = repo.head()?.peel_to_commit()?;
     // git merge refuses, for its own strategies, an index that differs from HEAD.
-    let (_, staged) = repo::git(
-        &repo,
-        &["diff-index", "--cached", "--name-only", "-z", "HEAD", "--"],
-        None,
-        &[0],
-    )?;
-    let staged: Vec<String> = split_z(&staged);
+    let staged = staged_changes(&repo, &head.tree()?)?;
     if !staged.is_empty() {
         eprintln!(
             "error: Your local changes to the following files would be overwritten by merge:\n  {}",
@@ -141,10 +135,23 @@ fn strategy(args: &[String]) -> Result<u8> {
         // Not the fork's branch: git's merge, the driver's plain merge included.
         git.env("POOLMERGE", "0");
     }
-    let out = git
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .output()
+    git.stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
+    let merging = std::thread::spawn(move || git.output());
+    // While git merges: the profile, and the attributes of every path the merge may
+    // change (those that differ between HEAD and the commit merged).
+    let known = if governed {
+        let paths = differing(&repo, &head.tree()?, &repo.find_commit(remote)?.tree()?)?;
+        Some((
+            profile(&repo)?,
+            repo::attributes(&repo, &paths, repo::FILE_ATTRS, None)?,
+        ))
+    } else {
+        None
+    };
+    let out = merging
+        .join()
+        .map_err(|_| anyhow!("git merge-tree could not be waited for"))?
         .context("cannot run git merge-tree")?;
     let clean = match out.status.code() {
         Some(0) => true,
@@ -161,8 +168,15 @@ fn strategy(args: &[String]) -> Result<u8> {
             &pick_labels(&repo, &call.bases[0], remote)?,
         )?;
     }
-    if governed {
-        tree = pin(&repo, &head.tree()?, tree, &merged.conflicted())?;
+    if let Some((profile, attrs)) = known {
+        tree = pin(
+            &repo,
+            &head.tree()?,
+            tree,
+            &merged.conflicted(),
+            &profile,
+            attrs,
+        )?;
     }
     // The index and work tree move to the merged tree as a checkout would.
     let (code, _, err) = git_full(
@@ -176,9 +190,38 @@ fn strategy(args: &[String]) -> Result<u8> {
     }
     if !clean {
         stage_conflicts(&repo, &workdir, &merged)?;
+    } else {
+        // For the post-merge hook: this merge is made, and pinned (see `MARK`).
+        let _ = std::fs::write(repo.path().join(MARK), format!("{remote}\n"));
     }
     std::io::stdout().write_all(&merged.messages)?;
     Ok(if clean { 0 } else { 1 })
+}
+
+/// The file a clean merge leaves in the git directory, holding the commit merged: the
+/// post-merge hook that finds it equal to `MERGE_HEAD` has nothing to do and does not
+/// start poolmerge.
+pub(crate) const MARK: &str = "poolmerge-merged";
+
+/// The repository git runs the strategy in: git starts it at the top of the work tree,
+/// with `GIT_DIR` and the rest of git's environment as the user set them. Opened in
+/// process; `git rev-parse` decides where libgit2 cannot.
+fn open() -> Result<Repository> {
+    let cwd = std::env::current_dir()?;
+    if std::env::var_os("GIT_DIR").is_none()
+        && std::env::var_os("GIT_WORK_TREE").is_none()
+        && let Ok(repo) =
+            Repository::open_ext(&cwd, git2::RepositoryOpenFlags::NO_SEARCH, None::<&str>)
+        && !repo.is_bare()
+        && repo
+            .workdir()
+            .and_then(|w| w.canonicalize().ok())
+            .zip(cwd.canonicalize().ok())
+            .is_some_and(|(w, c)| w == c)
+    {
+        return Ok(repo);
+    }
+    repo::open()
 }
 
 /// The label `git merge` gives the commit merged: the name the user typed (git passes
@@ -432,6 +475,8 @@ fn pin(
     before: &git2::Tree,
     tree: Oid,
     conflicted: &BTreeSet<String>,
+    profile: &crate::config::Profile,
+    mut attrs: repo::Attributes,
 ) -> Result<Oid> {
     let after = repo.find_tree(tree)?;
     let diff = repo.diff_tree_to_tree(Some(before), Some(&after), None)?;
@@ -453,13 +498,18 @@ fn pin(
     if changed.is_empty() {
         return Ok(tree);
     }
-    let paths: Vec<String> = changed.iter().map(|c| c.0.clone()).collect();
-    let attrs = repo::attributes(repo, &paths, repo::FILE_ATTRS, None)?;
-    let profile = profile(repo)?;
+    // A path the merge put where neither side had it (a directory rename) was not
+    // looked up while git merged.
+    let missing: Vec<String> = changed
+        .iter()
+        .map(|c| c.0.clone())
+        .filter(|p| !attrs.contains_key(p))
+        .collect();
+    attrs.extend(repo::attributes(repo, &missing, repo::FILE_ATTRS, None)?);
     let mut update = git2::build::TreeUpdateBuilder::new();
     let mut any = false;
     for (path, mode, oid) in changed {
-        if !owned(&profile, &attrs, &path) {
+        if !owned(profile, &attrs, &path) {
             continue;
         }
         let blob = repo::read_blob(repo, oid)?;
@@ -478,6 +528,44 @@ fn pin(
         return Ok(tree);
     }
     Ok(update.create_updated(repo, &after)?)
+}
+
+/// The paths whose index entry differs from HEAD's: read in-process where libgit2 reads
+/// the index, else by `git diff-index --cached` (a sparse or split index, or an index
+/// file git named).
+fn staged_changes(repo: &Repository, head: &git2::Tree) -> Result<Vec<String>> {
+    if std::env::var_os("GIT_INDEX_FILE").is_none()
+        && let Ok(index) = repo.index()
+        && let Ok(diff) = repo.diff_tree_to_index(Some(head), Some(&index), None)
+    {
+        return Ok(diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or_else(|| d.old_file().path())
+                    .and_then(Path::to_str)
+                    .map(String::from)
+            })
+            .collect());
+    }
+    let (_, out) = repo::git(
+        repo,
+        &["diff-index", "--cached", "--name-only", "-z", "HEAD", "--"],
+        None,
+        &[0],
+    )?;
+    Ok(split_z(&out))
+}
+
+/// The blob paths that differ between two trees (added or changed in `after`).
+fn differing(repo: &Repository, before: &git2::Tree, after: &git2::Tree) -> Result<Vec<String>> {
+    let diff = repo.diff_tree_to_tree(Some(before), Some(after), None)?;
+    Ok(diff
+        .deltas()
+        .filter(|d| !d.new_file().id().is_zero())
+        .filter_map(|d| d.new_file().path().and_then(Path::to_str).map(String::from))
+        .collect())
 }
 
 /// Conflicted paths get their stages in the index, as `git merge` leaves them; a path

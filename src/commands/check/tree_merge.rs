@@ -317,15 +317,19 @@ impl Reach<'_> {
 pub(crate) fn check_merge(
     repo: &Repository,
     rev: &str,
+    with_hooks: bool,
     line: &dyn LineMerge,
 ) -> Result<(Vec<CheckItem>, usize)> {
     // git itself does not verify object hashes on every read.
     git2::opts::strict_hash_verification(false);
     let (head, other, bases) = merge_commits(repo, rev)?;
-    // The installed hooks pin, in the merge commit, what arrives unpinned; they never
-    // rewrite a fast-forward.
+    // The strategy (or the hooks) pin, in the merge commit, what the merge changes of
+    // the fork's branch; never a fast-forward, never a file the merge leaves as HEAD
+    // has it.
     let fast_forward = bases.iter().any(|b| *b == head.id());
-    let hooks = !fast_forward && crate::commands::install::hooks_active(repo);
+    let hooks = !fast_forward
+        && (with_hooks || crate::commands::install::hooks_active(repo))
+        && crate::commands::strategy::governs(repo, &head.tree()?);
     let sources = repo::sources(repo)?;
     let running = spawn_tree_merge(repo, &sources, &head, &other)?;
 
@@ -402,6 +406,7 @@ pub(crate) fn check_merge(
         rev,
         hooks,
         fast_forward,
+        head_files: &head_files,
     };
     Ok(report.items(&conflicted, &clean_owned, &results))
 }
@@ -492,6 +497,8 @@ struct Report<'a> {
     rev: &'a str,
     hooks: bool,
     fast_forward: bool,
+    /// HEAD's owned blobs: a file the merge leaves as HEAD has it is not pinned by it.
+    head_files: &'a BTreeMap<String, Oid>,
 }
 
 impl Report<'_> {
@@ -585,11 +592,17 @@ impl Report<'_> {
         for &(path, &oid) in clean_owned {
             files += 1;
             let found = &problems[&(oid, repo::marker_size(attrs, path))];
+            let touched = self.head_files.get(path) != Some(&oid);
+            let suffix = if touched {
+                suffix
+            } else {
+                " (HEAD has it so, and the merge does not change it: run poolmerge fix and commit)"
+            };
             items.extend(unpinned(
                 path,
                 &found.problems,
                 found.pinnable,
-                hooks,
+                hooks && touched,
                 suffix,
             ));
         }

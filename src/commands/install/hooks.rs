@@ -32,7 +32,22 @@ pub(super) fn hook_body(hook: &str, exe: &Path, portable: bool) -> String {
     let gone = shell_quote(&format!(
         "poolmerge: {shown} is gone, so its {hook} hook does nothing (poolmerge install --hooks puts it back)"
     ));
-    format!("if [ -x {exe} ]; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n")
+    format!(
+        "{}if [ -x {exe} ]; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n",
+        made_by_strategy(hook)
+    )
+}
+
+/// For post-merge: a merge poolmerge's strategy made has nothing left to pin; the
+/// shell sees that from the files the strategy and git left (no process started).
+fn made_by_strategy(hook: &str) -> String {
+    if hook != "post-merge" {
+        return String::new();
+    }
+    let mark = crate::commands::strategy::MARK;
+    format!(
+        "if {{ read merged < .git/MERGE_HEAD && read pinned < .git/{mark}; }} 2>/dev/null && [ \"$merged\" = \"$pinned\" ]; then\n    rm -f .git/{mark}\nel"
+    )
 }
 
 fn portable_hook_body(hook: &str) -> String {
@@ -50,7 +65,8 @@ fn portable_hook_body(hook: &str) -> String {
         "poolmerge: no poolmerge on PATH, so its {hook} hook does nothing"
     ));
     format!(
-        "if command -v poolmerge >/dev/null 2>&1; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n"
+        "{}if command -v poolmerge >/dev/null 2>&1; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n",
+        made_by_strategy(hook)
     )
 }
 
