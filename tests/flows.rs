@@ -927,3 +927,73 @@ fn fix_pins_a_module_outside_the_sparse_cone_in_the_index() {
     let fsck = s.git(&["fsck", "--no-dangling"]);
     assert!(fsck.status.success() && fsck.stdout.is_empty());
 }
+
+/// A cherry-pick sequence whose last pick conflicts: the strategy pinned every pick
+/// git made, so `--skip` leaves HEAD pinned; a resolution staged without the pin is
+/// stopped by pre-commit with the command that pins it (nothing replaces HEAD once git
+/// has returned), and `--continue && git push` pushes the pinned commit.
+#[test]
+fn cherry_pick_ends_final_after_skip_and_continue() {
+    let cases = data_dir().join("cases").join("09-real-conflict-elsewhere");
+    for finish in ["skip", "continue"] {
+        let repo = Repo::new();
+        repo.commit(FILE, &read(&cases.join("base.py")), "base");
+        repo.ok(&["checkout", "-q", "-b", "fork"]);
+        repo.commit(FILE, &read(&cases.join("ours.py")), "fork: pin");
+        repo.ok(&["checkout", "-q", "main"]);
+        repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
+        repo.commit(FILE, &read(&cases.join("theirs.py")), "upstream: a change");
+        repo.ok(&["checkout", "-q", "fork"]);
+        let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+        assert_eq!(code, 0, "{out}{err}");
+        repo.ok(&["add", ".gitattributes"]);
+        repo.ok(&["commit", "-q", "-m", "route"]);
+        let remote = repo.home().join("remote.git");
+        repo.ok(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+        let out = repo.git(&["cherry-pick", "main~2..main"]);
+        assert_eq!(out.status.code(), Some(1), "the last pick conflicts");
+        let cache = repo.ok(&["show", &format!("HEAD:{NEW_MODULE}")]);
+        assert!(
+            pin_problems(cache.as_bytes()).is_empty(),
+            "the first pick, as git made it:\n{cache}"
+        );
+        if finish == "skip" {
+            repo.ok(&["cherry-pick", "--skip"]);
+            let cache = repo.ok(&["show", &format!("HEAD:{NEW_MODULE}")]);
+            assert!(pin_problems(cache.as_bytes()).is_empty(), "{cache}");
+            assert_eq!(repo.ok(&["status", "--porcelain"]), "");
+            continue;
+        }
+        // Resolved by taking upstream's whole file: the staged module lacks the pin.
+        repo.write(FILE, &read(&cases.join("theirs.py")));
+        repo.ok(&["add", FILE]);
+        let head = repo.ok(&["rev-parse", "HEAD"]);
+        let out = repo.git(&["-c", "core.editor=true", "cherry-pick", "--continue"]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{said}");
+        assert!(said.contains("poolmerge fix --staged"), "{said}");
+        assert_eq!(repo.ok(&["rev-parse", "HEAD"]), head, "nothing committed");
+        let (code, out, err) = repo.poolmerge(&["fix", "--staged"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let out = repo.git(&["-c", "core.editor=true", "cherry-pick", "--continue"]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{said}");
+        assert!(
+            !said.contains("as soon as"),
+            "nothing left for after git: {said}"
+        );
+        repo.ok(&["push", "-q", remote.to_str().unwrap(), "fork"]);
+        let pushed = repo.ok(&[
+            "--git-dir",
+            remote.to_str().unwrap(),
+            "show",
+            &format!("fork:{FILE}"),
+        ]);
+        assert!(pin_problems(pushed.as_bytes()).is_empty(), "{pushed}");
+        assert_eq!(
+            repo.ok(&["--git-dir", remote.to_str().unwrap(), "rev-parse", "fork"]),
+            repo.ok(&["rev-parse", "HEAD"])
+        );
+        assert_eq!(repo.ok(&["status", "--porcelain"]), "");
+    }
+}

@@ -174,6 +174,33 @@ fn fix_outside(
     Ok((left, true))
 }
 
+/// The owned files the commit being made stages that do not carry the pin (what
+/// `fix --staged` would pin), changing nothing.
+pub(crate) fn staged_needing_pin(repo: &Repository) -> Result<Vec<String>> {
+    let candidates = index::staged_changes(repo)?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
+    let profile = profile(repo)?;
+    let chosen: Vec<String> = candidates
+        .into_iter()
+        .filter(|p| owned(&profile, &attrs, p))
+        .collect();
+    let mut out = Vec::new();
+    for entry in index::entries_of(repo, &chosen)? {
+        if entry.stage != 0 || !entry.is_file() {
+            continue;
+        }
+        let blob = repo::read_blob(repo, entry.oid)?;
+        let size = repo::marker_size(&attrs, &entry.path);
+        if check::fix_all(&blob, &profile.pins, size).content != blob {
+            out.push(entry.path);
+        }
+    }
+    Ok(out)
+}
+
 /// `fix --staged`: the pin applied to the staged version of each owned file the
 /// commit changes (or of each path named): a new blob in its index entry, in the index
 /// git is committing (`GIT_INDEX_FILE` when git set it), and the same pin in its

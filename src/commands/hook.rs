@@ -124,8 +124,22 @@ fn pre_commit(repo: &Repository) -> Result<Status> {
         && let Some(pid) = enclosing_sequencer()
     {
         // `git cherry-pick --continue` of several picks compares its own copy of the
-        // index with HEAD after this commit and stops if a hook changed either: leave
-        // this commit alone; the end of the sequence pins what it brought.
+        // index with HEAD after this commit and stops if a hook changed either. With
+        // the strategy every pick is pinned as git makes it, and what you staged is
+        // the commit: one staged without the pin is stopped here, with the command
+        // that pins it, rather than replaced once git has returned.
+        if crate::commands::install::strategy_selected(repo) {
+            let needing = crate::commands::fix::staged_needing_pin(repo)?;
+            if !needing.is_empty() {
+                eprintln!(
+                    "poolmerge: pre-commit: {} staged without the pin, and git cherry-pick --continue takes no change from a hook: run poolmerge fix --staged, then continue again (or commit as it is: git commit --no-verify, then git cherry-pick --continue)",
+                    needing.join(", ")
+                );
+                return Ok(Status::Conflicts);
+            }
+        }
+        // Without it: leave this commit alone; the end of the sequence pins what it
+        // brought.
         std::fs::write(git_file(repo, SEQUENCER_MARK), pid.to_string())?;
         return Ok(Status::Clean);
     }
