@@ -335,7 +335,10 @@ def bench_replays(binary, repo, syncs, runs, tmp):
     for fork, upstream, days in points:
         setups = {}
         for layout in ("full", "sparse"):
-            for name in ("plain git", "poolmerge"):
+            # The alternative measured against the strategy: the hooks alone, which
+            # replace the merge commit git made (pull.twohead unset).
+            names = ("plain git", "poolmerge", "hooks only") if layout == "full" else ("plain git", "poolmerge")
+            for name in names:
                 d = os.path.join(tmp, "replays", f"{fork[:8]}-{layout}-{name.replace(' ', '-')}")
                 git_cmd(tmp, "clone", "-q", "--shared", "--no-checkout", repo, d, env=env)
                 git_cmd(d, "checkout", "-q", "-b", "fork", fork, env=env)
@@ -345,9 +348,11 @@ def bench_replays(binary, repo, syncs, runs, tmp):
                                stderr=subprocess.DEVNULL)
                 git_cmd(d, "add", "-A", env=env)
                 git_cmd(d, "commit", "-q", "-m", "fork: pin and route", env=env)
-                if name == "poolmerge":
+                if name in ("poolmerge", "hooks only"):
                     subprocess.run([binary, "install", "--hooks"], cwd=d, env=env, check=True,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if name == "hooks only":
+                    git_cmd(d, "config", "--unset", "pull.twohead", env=env)
                 if layout == "sparse":
                     git_cmd(d, "sparse-checkout", "set", "--cone", "--sparse-index", "database", env=env)
                 if git_out(d, "status", "--porcelain", env=env):
@@ -440,8 +445,10 @@ def main():
     if replays:
         print("\n| real sync: fork point | days | database files upstream changed "
               "| full: plain git | poolmerge | ratio | hooks / driver calls "
-              "| sparse: plain git | poolmerge | ratio | hooks / driver calls | exit: plain / poolmerge |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| sparse: plain git | poolmerge | ratio | hooks / driver calls "
+              "| full, hooks only (no strategy) | ratio | exit: plain / poolmerge |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        alt = []
         ratios = {"full": [], "sparse": []}
         for r in replays:
             m = r["median"]
@@ -452,11 +459,15 @@ def main():
                 hooks, driver, whole = r["shares"][layout]
                 cells.append(f"{plain * 1000:.0f} ms | {pm * 1000:.0f} ms | {pm / plain:.2f}x | "
                              f"{hooks / whole:.0%} / {driver / whole:.0%}")
+            hooks_only = m[("full", "hooks only")]
+            alt.append(hooks_only / m[("full", "plain git")])
             print(f"| {r['fork']} | {r['days']} | {r['changed']} | {cells[0]} | {cells[1]} | "
+                  f"{hooks_only * 1000:.0f} ms | {alt[-1]:.2f}x | "
                   f"{r['exit'][('full', 'plain git')]} / {r['exit'][('full', 'poolmerge')]} |")
         print(f"\nmedian ratio over {len(replays)} syncs: full checkout "
               f"{statistics.median(ratios['full']):.2f}x, sparse checkout "
-              f"{statistics.median(ratios['sparse']):.2f}x")
+              f"{statistics.median(ratios['sparse']):.2f}x; the hooks alone (no strategy), full "
+              f"checkout: {statistics.median(alt):.2f}x")
     if thr:
         print("\n| engine in-process: inputs | whole engine | line merge alone | engine MB/s "
               "| poolmerge's own time (engine minus line merge) per MB |")

@@ -997,3 +997,30 @@ fn cherry_pick_ends_final_after_skip_and_continue() {
         assert_eq!(repo.ok(&["status", "--porcelain"]), "");
     }
 }
+
+/// A rebase onto upstream: the fork's commits keep their content and messages as git
+/// replayed them; the pin of the module upstream added is a commit of its own on top,
+/// whose message names it.
+#[test]
+fn a_rebase_pins_in_a_commit_of_its_own() {
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    let said = s.run(Flow::Rebase);
+    s.assert_done(Flow::Rebase, &said);
+    let subject = s.ok(&["log", "-1", "--format=%s"]);
+    assert_eq!(
+        subject.trim(),
+        format!("poolmerge: pin {NEW_MODULE}"),
+        "{said}"
+    );
+    let changed = s.ok(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(changed.trim(), NEW_MODULE);
+    // Below it, the fork's last commit as git replayed it.
+    let below = s.ok(&["log", "-1", "--format=%s", "HEAD~1"]);
+    assert_eq!(below.trim(), "route database/*.py to poolmerge");
+    let new = s.ok(&["show", &format!("HEAD~1:{NEW_MODULE}")]);
+    assert_eq!(
+        new.as_bytes(),
+        UNPINNED_MODULE,
+        "upstream's module, as upstream wrote it"
+    );
+}

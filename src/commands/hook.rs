@@ -331,5 +331,7 @@ fn post_rewrite_rebase(repo: &Repository) -> Result<()> {
         // HEAD is not a commit this rebase made (every pick dropped): leave it.
         return say_unpinned(repo, &before, &head, "HEAD is not a commit the rebase made");
     }
-    replace_pinned(repo, &head, &before, "the rebased tip")
+    // The fork's commits stay as the rebase replayed them: the pin of what upstream
+    // brought is a commit of its own, which says so.
+    pin_head(repo, &head, &before, "the rebase", Place::OnTop)
 }

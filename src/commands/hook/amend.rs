@@ -102,6 +102,26 @@ pub(super) fn replace_pinned(
     before: &Tree,
     what: &str,
 ) -> Result<()> {
+    pin_head(repo, head, before, what, Place::Replace)
+}
+
+/// Where the pinned tree goes: in place of HEAD, or in a commit of its own on top.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Replace,
+    OnTop,
+}
+
+/// Pins the owned files that changed since `before` in HEAD's tree: `Place::Replace`
+/// replaces `head` by the same commit with that tree; `Place::OnTop` commits it on top
+/// of `head`, as the user, with a message saying what was pinned and why.
+pub(super) fn pin_head(
+    repo: &Repository,
+    head: &Commit,
+    before: &Tree,
+    what: &str,
+    place: Place,
+) -> Result<()> {
     let pinning = pinned_versions(repo, before, &head.tree()?)?;
     let pinned = &pinning.files;
     if pinned.is_empty() {
@@ -120,7 +140,24 @@ pub(super) fn replace_pinned(
         blobs.push(oid);
     }
     let tree = update.create_updated(repo, &head.tree()?)?;
-    let new = commit_like(repo, head, tree)?;
+    let names: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
+    let new = match place {
+        Place::Replace => commit_like(repo, head, tree)?,
+        Place::OnTop => commit_on_top(
+            repo,
+            head,
+            tree,
+            &format!(
+                "poolmerge: pin {}\n\n{what} brought {} without the pin, in commits it does not\nreplay; the pin poolmerge's profile sets is applied here.\n",
+                names.join(", "),
+                if names.len() == 1 {
+                    "this module"
+                } else {
+                    "these modules"
+                }
+            ),
+        )?,
+    };
     // The work tree and the index first, so that once HEAD moves everything agrees.
     follow_in_index_and_worktree(repo, &pinning, &blobs)?;
     let paths: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
@@ -138,9 +175,13 @@ pub(super) fn replace_pinned(
         &[0],
     )
     .context("cannot update HEAD")?;
+    let where_ = match place {
+        Place::Replace => format!("in {what}"),
+        Place::OnTop => format!("in a commit on top of {what}"),
+    };
     for p in pinned {
         eprintln!(
-            "poolmerge: pinned {} in {what} ({})",
+            "poolmerge: pinned {} {where_} ({})",
             p.path,
             p.what.join("; ")
         );
@@ -166,12 +207,44 @@ pub(super) fn replace_pinned(
             repo::log_path(repo).display()
         );
     }
-    eprintln!(
-        "poolmerge: HEAD is now {} ({what} with the pin; it was {})",
-        short(new),
-        short(head.id())
-    );
+    match place {
+        Place::Replace => eprintln!(
+            "poolmerge: HEAD is now {} ({what} with the pin; it was {})",
+            short(new),
+            short(head.id())
+        ),
+        Place::OnTop => eprintln!(
+            "poolmerge: HEAD is now {} (the pin, on top of {})",
+            short(new),
+            short(head.id())
+        ),
+    }
     Ok(())
+}
+
+/// A commit of `tree` whose parent is `head`, made by the user now, with `message`:
+/// `git commit-tree`, signed where the user signs.
+fn commit_on_top(repo: &Repository, head: &Commit, tree: Oid, message: &str) -> Result<Oid> {
+    let mut args = vec![
+        "commit-tree".to_string(),
+        tree.to_string(),
+        "-p".into(),
+        head.id().to_string(),
+    ];
+    if signs(repo) {
+        args.push("-S".into());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out) =
+        repo::git(repo, &args, Some(message.as_bytes()), &[0]).context("git commit-tree failed")?;
+    Ok(Oid::from_str(String::from_utf8_lossy(&out).trim())?)
+}
+
+/// Whether the user signs commits (`commit.gpgSign`), which `git commit-tree` does not
+/// read.
+fn signs(repo: &Repository) -> bool {
+    repo::config_string(Some(repo), "commit.gpgSign")
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
 }
 
 pub(super) fn short(oid: Oid) -> String {
@@ -183,9 +256,7 @@ pub(super) fn short(oid: Oid) -> String {
 pub(super) fn commit_like(repo: &Repository, commit: &Commit, tree: Oid) -> Result<Oid> {
     let mut args = vec!["commit-tree".to_string(), tree.to_string()];
     // commit-tree does not read commit.gpgSign: a user who signs gets a signed commit.
-    if repo::config_string(Some(repo), "commit.gpgSign")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
-    {
+    if signs(repo) {
         args.push("-S".into());
     }
     for p in commit.parent_ids() {
