@@ -610,24 +610,31 @@ fn doctor_explains_the_layout() {
     assert!(text.contains(".git/info/attributes too"), "{text}");
 }
 
+/// A fork (the pin, the route, the hooks) whose upstream adds a module and changes the
+/// pinned one so that a real conflict remains (the case's three versions).
+fn fork_with_a_real_conflict(cases: &Path) -> Repo {
+    let repo = Repo::new();
+    repo.commit(FILE, &read(&cases.join("base.py")), "base");
+    repo.ok(&["checkout", "-q", "-b", "fork"]);
+    repo.commit(FILE, &read(&cases.join("ours.py")), "fork: pin");
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
+    repo.commit(FILE, &read(&cases.join("theirs.py")), "upstream: a change");
+    repo.ok(&["checkout", "-q", "fork"]);
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route"]);
+    repo
+}
+
 /// A real conflict stays for the user; their usual command finishes the job, pinned.
 #[test]
 fn after_a_real_conflict_the_usual_command_finishes_pinned() {
     let c = "09-real-conflict-elsewhere";
     let cases = data_dir().join("cases").join(c);
     for flow in ["merge", "cherry-pick", "rebase", "am"] {
-        let repo = Repo::new();
-        repo.commit(FILE, &read(&cases.join("base.py")), "base");
-        repo.ok(&["checkout", "-q", "-b", "fork"]);
-        repo.commit(FILE, &read(&cases.join("ours.py")), "fork: pin");
-        repo.ok(&["checkout", "-q", "main"]);
-        repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
-        repo.commit(FILE, &read(&cases.join("theirs.py")), "upstream: a change");
-        repo.ok(&["checkout", "-q", "fork"]);
-        let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
-        assert_eq!(code, 0, "{out}{err}");
-        repo.ok(&["add", ".gitattributes"]);
-        repo.ok(&["commit", "-q", "-m", "route"]);
+        let repo = fork_with_a_real_conflict(&cases);
         let patches = repo.home().join("patches");
         let patches = patches.to_str().unwrap();
         let (start, finish): (Vec<&str>, Vec<&str>) = match flow {
@@ -936,18 +943,7 @@ fn fix_pins_a_module_outside_the_sparse_cone_in_the_index() {
 fn cherry_pick_ends_final_after_skip_and_continue() {
     let cases = data_dir().join("cases").join("09-real-conflict-elsewhere");
     for finish in ["skip", "continue"] {
-        let repo = Repo::new();
-        repo.commit(FILE, &read(&cases.join("base.py")), "base");
-        repo.ok(&["checkout", "-q", "-b", "fork"]);
-        repo.commit(FILE, &read(&cases.join("ours.py")), "fork: pin");
-        repo.ok(&["checkout", "-q", "main"]);
-        repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
-        repo.commit(FILE, &read(&cases.join("theirs.py")), "upstream: a change");
-        repo.ok(&["checkout", "-q", "fork"]);
-        let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
-        assert_eq!(code, 0, "{out}{err}");
-        repo.ok(&["add", ".gitattributes"]);
-        repo.ok(&["commit", "-q", "-m", "route"]);
+        let repo = fork_with_a_real_conflict(&cases);
         let remote = repo.home().join("remote.git");
         repo.ok(&["init", "-q", "--bare", remote.to_str().unwrap()]);
         let out = repo.git(&["cherry-pick", "main~2..main"]);

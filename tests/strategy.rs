@@ -177,37 +177,14 @@ fn the_strategy_merges_as_git_merge_does_outside_pool_regions() {
     let repo = scenario();
     let merge: &[&str] = &["merge", "--no-edit", "main"];
     same_as_git(&repo, "merge", &[], merge);
-    same_as_git(&repo, "diff3", &["-c", "merge.conflictStyle=diff3"], merge);
-    same_as_git(
-        &repo,
-        "zdiff3",
-        &["-c", "merge.conflictStyle=zdiff3"],
-        merge,
-    );
-    same_as_git(
-        &repo,
-        "ours",
-        &[],
-        &["merge", "--no-edit", "-Xours", "main"],
-    );
-    same_as_git(
-        &repo,
-        "theirs",
-        &[],
-        &["merge", "--no-edit", "-Xtheirs", "main"],
-    );
-    same_as_git(
-        &repo,
-        "patience",
-        &[],
-        &["merge", "--no-edit", "-Xpatience", "main"],
-    );
-    same_as_git(
-        &repo,
-        "no-renames",
-        &[],
-        &["merge", "--no-edit", "-Xno-renames", "main"],
-    );
+    for style in ["diff3", "zdiff3"] {
+        let config = format!("merge.conflictStyle={style}");
+        same_as_git(&repo, style, &["-c", &config], merge);
+    }
+    for option in ["ours", "theirs", "patience", "no-renames"] {
+        let x = format!("-X{option}");
+        same_as_git(&repo, option, &[], &["merge", "--no-edit", &x, "main"]);
+    }
     same_as_git(&repo, "no-commit", &[], &["merge", "--no-commit", "main"]);
     let sha = repo.ok(&["rev-parse", "main"]);
     same_as_git(&repo, "by-id", &[], &["merge", "--no-edit", sha.trim()]);

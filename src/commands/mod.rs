@@ -136,6 +136,43 @@ pub(crate) fn owned(profile: &Profile, attrs: &repo::Attributes, path: &str) -> 
     }
 }
 
+/// The regular files added or changed between two trees: path, mode, blob in `after`.
+pub(crate) fn changed_files(
+    repo: &git2::Repository,
+    before: &git2::Tree,
+    after: &git2::Tree,
+) -> anyhow::Result<Vec<(String, git2::FileMode, git2::Oid)>> {
+    let diff = repo.diff_tree_to_tree(Some(before), Some(after), None)?;
+    Ok(diff
+        .deltas()
+        .filter_map(|delta| {
+            let file = delta.new_file();
+            let mode = file.mode();
+            let regular = matches!(mode, git2::FileMode::Blob | git2::FileMode::BlobExecutable);
+            (regular && !file.id().is_zero())
+                .then(|| Some((file.path()?.to_str()?.to_string(), mode, file.id())))
+                .flatten()
+        })
+        .collect())
+}
+
+/// The pinned version of an owned blob, when it does not carry the pin already; what
+/// the pin cannot be applied to is said on stderr, one line each.
+pub(crate) fn pinned_blob(
+    repo: &git2::Repository,
+    path: &str,
+    oid: git2::Oid,
+    profile: &Profile,
+    attrs: &repo::Attributes,
+) -> anyhow::Result<Option<crate::check::Fixed>> {
+    let blob = repo::read_blob(repo, oid)?;
+    let fixed = crate::check::fix_all(&blob, &profile.pins, repo::marker_size(attrs, path));
+    for f in &fixed.unfixable {
+        eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
+    }
+    Ok((fixed.content != blob).then_some(fixed))
+}
+
 /// The repository's profile (see [`crate::config::load`]); an invalid configuration is an error.
 pub(crate) fn profile(repo: &Repository) -> anyhow::Result<Profile> {
     crate::config::load(Some(repo)).map_err(|e| anyhow::anyhow!("{e}"))

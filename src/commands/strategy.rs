@@ -25,7 +25,6 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{Oid, Repository};
 
-use crate::check;
 use crate::commands::{owned, profile};
 use crate::repo;
 
@@ -141,7 +140,11 @@ fn strategy(args: &[String]) -> Result<u8> {
     // While git merges: the profile, and the attributes of every path the merge may
     // change (those that differ between HEAD and the commit merged).
     let known = if governed {
-        let paths = differing(&repo, &head.tree()?, &repo.find_commit(remote)?.tree()?)?;
+        let theirs = repo.find_commit(remote)?.tree()?;
+        let paths: Vec<String> = crate::commands::changed_files(&repo, &head.tree()?, &theirs)?
+            .into_iter()
+            .map(|(path, _, _)| path)
+            .collect();
         Some((
             profile(&repo)?,
             repo::attributes(&repo, &paths, repo::FILE_ATTRS, None)?,
@@ -479,22 +482,11 @@ fn pin(
     mut attrs: repo::Attributes,
 ) -> Result<Oid> {
     let after = repo.find_tree(tree)?;
-    let diff = repo.diff_tree_to_tree(Some(before), Some(&after), None)?;
-    let mut changed: Vec<(String, git2::FileMode, Oid)> = Vec::new();
-    for delta in diff.deltas() {
-        let file = delta.new_file();
-        let mode = file.mode();
-        if file.id().is_zero()
-            || !matches!(mode, git2::FileMode::Blob | git2::FileMode::BlobExecutable)
-        {
-            continue;
-        }
-        if let Some(path) = file.path().and_then(Path::to_str)
-            && !conflicted.contains(path)
-        {
-            changed.push((path.to_string(), mode, file.id()));
-        }
-    }
+    let changed: Vec<(String, git2::FileMode, Oid)> =
+        crate::commands::changed_files(repo, before, &after)?
+            .into_iter()
+            .filter(|(path, _, _)| !conflicted.contains(path))
+            .collect();
     if changed.is_empty() {
         return Ok(tree);
     }
@@ -512,12 +504,7 @@ fn pin(
         if !owned(profile, &attrs, &path) {
             continue;
         }
-        let blob = repo::read_blob(repo, oid)?;
-        let fixed = check::fix_all(&blob, &profile.pins, repo::marker_size(&attrs, &path));
-        for f in &fixed.unfixable {
-            eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
-        }
-        if fixed.content != blob {
+        if let Some(fixed) = crate::commands::pinned_blob(repo, &path, oid, profile, &attrs)? {
             let what: Vec<&str> = fixed.changed.iter().map(|f| f.message.as_str()).collect();
             eprintln!("poolmerge: pinned {path} ({})", what.join("; "));
             update.upsert(path.as_str(), repo.blob(&fixed.content)?, mode);
@@ -558,16 +545,6 @@ fn staged_changes(repo: &Repository, head: &git2::Tree) -> Result<Vec<String>> {
     Ok(split_z(&out))
 }
 
-/// The blob paths that differ between two trees (added or changed in `after`).
-fn differing(repo: &Repository, before: &git2::Tree, after: &git2::Tree) -> Result<Vec<String>> {
-    let diff = repo.diff_tree_to_tree(Some(before), Some(after), None)?;
-    Ok(diff
-        .deltas()
-        .filter(|d| !d.new_file().id().is_zero())
-        .filter_map(|d| d.new_file().path().and_then(Path::to_str).map(String::from))
-        .collect())
-}
-
 /// Conflicted paths get their stages in the index, as `git merge` leaves them; a path
 /// outside a sparse checkout's cone is written to the work tree too.
 fn stage_conflicts(repo: &Repository, workdir: &Path, merged: &MergeTree) -> Result<()> {
@@ -603,26 +580,7 @@ fn stage_conflicts(repo: &Repository, workdir: &Path, merged: &MergeTree) -> Res
                 .with_context(|| format!("cannot write {path}"))?;
         }
     }
-    // A sparse index is expanded for this write: entries under a sparse directory
-    // cannot be staged beside it.
-    let (code, _, err) = git_full(
-        repo,
-        &[
-            "-c",
-            "index.sparse=false",
-            "update-index",
-            "-z",
-            "--index-info",
-        ],
-        Some(&input),
-    )?;
-    if code != 0 {
-        bail!(
-            "cannot stage the conflicts: {}",
-            String::from_utf8_lossy(&err).trim()
-        );
-    }
-    Ok(())
+    repo::index::write_info(repo, &input).context("cannot stage the conflicts")
 }
 
 /// git, with its status, standard output and standard error.
@@ -631,27 +589,7 @@ fn git_full(
     args: &[&str],
     input: Option<&[u8]>,
 ) -> Result<(i32, Vec<u8>, Vec<u8>)> {
-    let mut cmd = repo::git_command(repo);
-    cmd.args(args)
-        .stdin(if input.is_some() {
-            std::process::Stdio::piped()
-        } else {
-            std::process::Stdio::null()
-        })
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().context("cannot run git")?;
-    if let Some(data) = input {
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let data = data.to_vec();
-        let writer = std::thread::spawn(move || stdin.write_all(&data));
-        let out = child.wait_with_output()?;
-        writer
-            .join()
-            .map_err(|_| anyhow!("writing to git failed"))??;
-        return Ok((out.status.code().unwrap_or(-1), out.stdout, out.stderr));
-    }
-    let out = child.wait_with_output()?;
+    let out = repo::git_output(repo, args, input)?;
     Ok((out.status.code().unwrap_or(-1), out.stdout, out.stderr))
 }
 

@@ -180,31 +180,13 @@ pub(crate) fn set(repo: &Repository, entries: &[(u32, Oid, &str)]) -> Result<()>
     }
     let sparse = super::config_string(Some(repo), "core.sparseCheckout")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    write_info(repo, &input)?;
     if !sparse {
-        git(
-            repo,
-            &["update-index", "-z", "--index-info"],
-            Some(&input),
-            &[0],
-        )?;
         return refresh(repo);
     }
-    // A sparse checkout: the index is expanded for the write (an entry under a sparse
-    // directory entry cannot sit beside it), and an entry whose file is outside the
-    // cone (not in the work tree) keeps its skip-worktree bit, so that git status
-    // does not take it for deleted.
-    git(
-        repo,
-        &[
-            "-c",
-            "index.sparse=false",
-            "update-index",
-            "-z",
-            "--index-info",
-        ],
-        Some(&input),
-        &[0],
-    )?;
+    // A sparse checkout: an entry whose file is outside the cone (not in the work
+    // tree) keeps its skip-worktree bit, so that git status does not take it for
+    // deleted.
     let workdir = repo.workdir().map(std::path::Path::to_path_buf);
     let mut outside = Vec::new();
     for (_, _, path) in entries {
@@ -232,6 +214,25 @@ pub(crate) fn set(repo: &Repository, entries: &[(u32, Oid, &str)]) -> Result<()>
         )?;
     }
     refresh(repo)
+}
+
+/// `git update-index -z --index-info` of `input` (NUL-terminated records). A sparse
+/// index is expanded for the write: an entry under a sparse directory entry cannot sit
+/// beside it (git would write trees with the path twice).
+pub(crate) fn write_info(repo: &Repository, input: &[u8]) -> Result<()> {
+    git(
+        repo,
+        &[
+            "-c",
+            "index.sparse=false",
+            "update-index",
+            "-z",
+            "--index-info",
+        ],
+        Some(input),
+        &[0],
+    )?;
+    Ok(())
 }
 
 /// Stages the work-tree files of `paths` as `git add` would (end-of-line conversion

@@ -123,6 +123,16 @@ pub(crate) fn git(
     input: Option<&[u8]>,
     ok_codes: &[i32],
 ) -> Result<(i32, Vec<u8>)> {
+    let out = git_output(repo, args, input)?;
+    finish(args, out, ok_codes)
+}
+
+/// Runs git in the repository with `input` on its standard input; all it returned.
+pub(crate) fn git_output(
+    repo: &Repository,
+    args: &[&str],
+    input: Option<&[u8]>,
+) -> Result<std::process::Output> {
     let mut cmd = git_command(repo);
     cmd.args(args)
         .stdin(if input.is_some() {
@@ -144,10 +154,9 @@ pub(crate) fn git(
         writer
             .join()
             .map_err(|_| anyhow!("writing to git failed"))??;
-        return finish(args, out, ok_codes);
+        return Ok(out);
     }
-    let out = child.wait_with_output()?;
-    finish(args, out, ok_codes)
+    Ok(child.wait_with_output()?)
 }
 
 /// git running in the background (see [`spawn_git`]).

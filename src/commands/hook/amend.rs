@@ -43,23 +43,10 @@ pub(super) struct Pinning {
 /// The owned files that differ between `before` and `after` (added or changed) and
 /// do not carry the pin, with their pinned content.
 pub(super) fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) -> Result<Pinning> {
-    let diff = repo.diff_tree_to_tree(Some(before), Some(after), None)?;
-    let mut changed: Vec<(String, i32, Oid)> = Vec::new();
-    for delta in diff.deltas() {
-        let file = delta.new_file();
-        let mode = i32::from(file.mode());
-        if file.id().is_zero()
-            || !matches!(
-                file.mode(),
-                git2::FileMode::Blob | git2::FileMode::BlobExecutable
-            )
-        {
-            continue;
-        }
-        if let Some(path) = file.path().and_then(Path::to_str) {
-            changed.push((path.to_string(), mode, file.id()));
-        }
-    }
+    let changed: Vec<(String, i32, Oid)> = crate::commands::changed_files(repo, before, after)?
+        .into_iter()
+        .map(|(path, mode, oid)| (path, i32::from(mode), oid))
+        .collect();
     if changed.is_empty() {
         return Ok(Pinning::default());
     }
@@ -71,12 +58,7 @@ pub(super) fn pinned_versions(repo: &Repository, before: &Tree, after: &Tree) ->
         if !owned(&profile, &attrs, &path) {
             continue;
         }
-        let blob = repo::read_blob(repo, oid)?;
-        let fixed = check::fix_all(&blob, &profile.pins, repo::marker_size(&attrs, &path));
-        for f in &fixed.unfixable {
-            eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
-        }
-        if fixed.content != blob {
+        if let Some(fixed) = crate::commands::pinned_blob(repo, &path, oid, &profile, &attrs)? {
             out.push(Pinned {
                 path,
                 mode,

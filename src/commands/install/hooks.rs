@@ -12,11 +12,26 @@ use super::*;
 /// husky's): the hook runs the `poolmerge` on PATH, so that no one's own path to the
 /// binary is committed.
 pub(super) fn hook_body(hook: &str, exe: &Path, portable: bool) -> String {
-    if portable {
-        return portable_hook_body(hook);
-    }
-    let shown = exe.to_string_lossy();
-    let exe = shell_quote(&shown);
+    // What runs poolmerge, the test that it is there, and how it is named in messages.
+    let (exe, present, shown, gone) = if portable {
+        (
+            "poolmerge".to_string(),
+            "command -v poolmerge >/dev/null 2>&1".to_string(),
+            "the poolmerge on PATH".to_string(),
+            format!("poolmerge: no poolmerge on PATH, so its {hook} hook does nothing"),
+        )
+    } else {
+        let shown = exe.to_string_lossy().into_owned();
+        let quoted = shell_quote(&shown);
+        (
+            quoted.clone(),
+            format!("[ -x {quoted} ]"),
+            shown.clone(),
+            format!(
+                "poolmerge: {shown} is gone, so its {hook} hook does nothing (poolmerge install --hooks puts it back)"
+            ),
+        )
+    };
     // Only pre-commit's own refusal (status 1) stops git; a binary that cannot serve
     // the hook (an older one without it, status 2 and up) says so in one line.
     let cannot = shell_quote(&format!(
@@ -29,12 +44,10 @@ pub(super) fn hook_body(hook: &str, exe: &Path, portable: bool) -> String {
     } else {
         format!("{exe} hook {hook} \"$@\" || echo {cannot} >&2")
     };
-    let gone = shell_quote(&format!(
-        "poolmerge: {shown} is gone, so its {hook} hook does nothing (poolmerge install --hooks puts it back)"
-    ));
     format!(
-        "{}if [ -x {exe} ]; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n",
-        made_by_strategy(hook)
+        "{}if {present}; then\n    {run}\nelse\n    echo {} >&2\nfi\n",
+        made_by_strategy(hook),
+        shell_quote(&gone)
     )
 }
 
@@ -47,26 +60,6 @@ fn made_by_strategy(hook: &str) -> String {
     let mark = crate::commands::strategy::MARK;
     format!(
         "if {{ read merged < .git/MERGE_HEAD && read pinned < .git/{mark}; }} 2>/dev/null && [ \"$merged\" = \"$pinned\" ]; then\n    rm -f .git/{mark}\nel"
-    )
-}
-
-fn portable_hook_body(hook: &str) -> String {
-    let cannot = shell_quote(&format!(
-        "poolmerge: the poolmerge on PATH could not run its {hook} hook (an older poolmerge?)"
-    ));
-    let run = if hook == "pre-commit" {
-        format!(
-            "poolmerge hook {hook} \"$@\"\n    status=$?\n    [ $status -eq 1 ] && exit 1\n    [ $status -eq 0 ] || echo {cannot} >&2"
-        )
-    } else {
-        format!("poolmerge hook {hook} \"$@\" || echo {cannot} >&2")
-    };
-    let gone = shell_quote(&format!(
-        "poolmerge: no poolmerge on PATH, so its {hook} hook does nothing"
-    ));
-    format!(
-        "{}if command -v poolmerge >/dev/null 2>&1; then\n    {run}\nelse\n    echo {gone} >&2\nfi\n",
-        made_by_strategy(hook)
     )
 }
 
