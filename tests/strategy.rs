@@ -302,3 +302,50 @@ fn without_poolmerge_on_path_the_hook_pins_and_doctor_says_so() {
         "{said}"
     );
 }
+
+/// Upstream's own `.poolmerge.toml` arriving in the merge (here: one that drops the
+/// built-in pin) does not drive that merge: the profile is the fork's, read from HEAD,
+/// and upstream's new module is pinned as the fork pins.
+#[test]
+fn a_configuration_the_merge_brings_does_not_drive_it() {
+    let repo = Repo::new();
+    let case = crate::support::data_dir().join("cases/14-seed-before-after");
+    let read = |f: &str| crate::support::read(&case.join(f));
+    repo.history(
+        crate::support::FILE,
+        &read("base.py"),
+        &read("ours.py"),
+        &read("theirs.py"),
+    );
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit(
+        ".poolmerge.toml",
+        b"files = [\"database/*.py\"]\ninclude_builtin = false\n",
+        "upstream: its own poolmerge configuration",
+    );
+    repo.commit(
+        "database/cache_db.py",
+        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///c.db')\n",
+        "upstream: cache",
+    );
+    repo.ok(&["checkout", "-q", "fork"]);
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    repo.ok(&["add", ".gitattributes"]);
+    repo.ok(&["commit", "-q", "-m", "route"]);
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cache = repo.ok(&["show", "HEAD:database/cache_db.py"]);
+    assert!(
+        crate::support::pin_problems(cache.as_bytes()).is_empty(),
+        "{cache}"
+    );
+    assert!(
+        repo.ok(&["show", "HEAD:.poolmerge.toml"])
+            .contains("include_builtin = false")
+    );
+}
