@@ -183,7 +183,8 @@ def main():
     args.bin = os.path.abspath(args.bin)
     home = tempfile.mkdtemp(prefix="poolmerge-replay-home-")
     env = {
-        "PATH": os.environ["PATH"],
+        # poolmerge on PATH, as users install it: git finds its merge strategy there.
+        "PATH": os.path.dirname(args.bin) + os.pathsep + os.environ["PATH"],
         "HOME": home,
         "GIT_CONFIG_NOSYSTEM": "1",
         "LC_ALL": "C",
