@@ -630,3 +630,149 @@ fn hooks_in_a_committed_directory_name_no_one_s_path() {
     let (_, doctor, _) = repo.poolmerge(&["doctor"]);
     assert!(doctor.contains("ok       hooks installed"), "{doctor}");
 }
+
+const NEW_MODULE: &str = "database/cache_db.py";
+
+/// Whether a tool the test needs is installed (`.ci/run` installs it); without it the
+/// test says so and checks nothing.
+fn tool(name: &str) -> bool {
+    // Looked up on PATH, not run: `husky ARG` sets up hooks wherever it runs.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).any(|d| d.join(name).is_file());
+    if !found {
+        eprintln!("{name} is not installed: this test checks nothing (.ci/run installs it)");
+    }
+    found
+}
+
+/// A fork (the pin committed) whose upstream adds a module, set up by `setup` around
+/// `poolmerge install --hooks`; then a commit that stages an unpinned module, and the
+/// merge of upstream: both end pinned, and doctor finds the hooks.
+fn hooks_work_beside(setup: impl Fn(&Repo, &str)) {
+    let repo = Repo::new();
+    let c = "14-seed-before-after";
+    repo.history(
+        FILE,
+        &case(c, "base.py"),
+        &case(c, "ours.py"),
+        &case(c, "theirs.py"),
+    );
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
+    repo.ok(&["checkout", "-q", "fork"]);
+    setup(&repo, "before");
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    setup(&repo, "after");
+    let (_, doctor, _) = repo.poolmerge(&["doctor"]);
+    assert!(doctor.contains("ok       hooks installed"), "{doctor}");
+    repo.ok(&["add", "-A"]);
+    repo.ok(&["commit", "-q", "-m", "route and hooks"]);
+    repo.write("database/extra_db.py", UNPINNED_MODULE);
+    repo.ok(&["add", "database/extra_db.py"]);
+    let out = repo.git(&["commit", "-q", "-m", "a module"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for path in ["database/extra_db.py", NEW_MODULE] {
+        let committed = repo.ok(&["show", &format!("HEAD:{path}")]);
+        assert!(
+            pin_problems(committed.as_bytes()).is_empty(),
+            "{path}:\n{committed}"
+        );
+    }
+    assert_eq!(repo.ok(&["status", "--porcelain"]), "");
+}
+
+/// husky (v9, from npm) before poolmerge and after it: `core.hooksPath` is `.husky/_`,
+/// which husky writes anew; poolmerge's hooks go in `.husky/<hook>`, which husky's
+/// scripts run with `sh -e`. Installed after poolmerge, husky takes the hooks away
+/// from `.git/hooks`: doctor says so, and install --hooks again puts them in `.husky`.
+#[test]
+fn husky_before_and_after_poolmerge() {
+    if !tool("husky") {
+        return;
+    }
+    for order in ["before", "after"] {
+        hooks_work_beside(|repo, when| {
+            if when == order {
+                repo.write("package.json", b"{\"name\": \"fork\", \"private\": true}\n");
+                let out =
+                    crate::support::clean_command(std::path::Path::new("husky"), &repo.home())
+                        .current_dir(repo.work())
+                        .output()
+                        .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                if when == "after" {
+                    let (_, doctor, _) = repo.poolmerge(&["doctor"]);
+                    assert!(doctor.contains("hooks not installed"), "{doctor}");
+                    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+                    assert_eq!(code, 0, "{out}{err}");
+                }
+            }
+            if when == "after" {
+                assert!(
+                    std::fs::read_to_string(repo.work().join(".husky/pre-commit"))
+                        .is_ok_and(|t| t.contains("poolmerge hook pre-commit")),
+                    "poolmerge's hook in .husky/pre-commit ({order})"
+                );
+            }
+        });
+    }
+}
+
+/// The pre-commit framework (from PyPI, as OpenAlgo uses it) before poolmerge and
+/// after it: before, poolmerge's block goes into the framework's hook; after, the
+/// framework keeps poolmerge's hook as `pre-commit.legacy` and runs it, and install
+/// --hooks recognises that instead of chaining twice.
+#[test]
+fn the_pre_commit_framework_before_and_after_poolmerge() {
+    if !tool("pre-commit") {
+        return;
+    }
+    for order in ["before", "after"] {
+        hooks_work_beside(|repo, when| {
+            if when != order {
+                return;
+            }
+            repo.write(".pre-commit-config.yaml", b"repos: []\n");
+            let out =
+                crate::support::clean_command(std::path::Path::new("pre-commit"), &repo.home())
+                    .current_dir(repo.work())
+                    .arg("install")
+                    .output()
+                    .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if when == "after" {
+                let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+                assert_eq!(code, 0, "{out}{err}");
+                assert!(
+                    out.contains("runs through the pre-commit framework"),
+                    "{out}"
+                );
+                let hook =
+                    std::fs::read_to_string(repo.work().join(".git/hooks/pre-commit")).unwrap();
+                assert!(
+                    !hook.contains("poolmerge hook"),
+                    "chained once, not twice: {hook}"
+                );
+            }
+        });
+    }
+}

@@ -363,6 +363,8 @@ pub(crate) fn uninstall_in(repo: &Repository, shared: bool) -> Result<Status> {
     for dir in &dirs {
         for hook in HOOKS.iter().chain(RETIRED_HOOKS) {
             uninstall_hook(dir, hook)?;
+            // Where the pre-commit framework moved poolmerge's hook.
+            uninstall_hook(dir, &format!("{hook}.legacy"))?;
         }
     }
     Ok(Status::Clean)
