@@ -349,3 +349,39 @@ fn a_configuration_the_merge_brings_does_not_drive_it() {
             .contains("include_builtin = false")
     );
 }
+
+/// Right after `install --hooks`, before `.gitattributes` is committed, the branch is
+/// the fork's already: the route in the work tree counts, and the merge is pinned.
+#[test]
+fn a_route_not_yet_committed_already_makes_the_branch_the_fork_s() {
+    let repo = Repo::new();
+    let case = crate::support::data_dir().join("cases/14-seed-before-after");
+    let read = |f: &str| crate::support::read(&case.join(f));
+    repo.history(
+        crate::support::FILE,
+        &read("base.py"),
+        &read("ours.py"),
+        &read("theirs.py"),
+    );
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit(
+        "database/cache_db.py",
+        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///c.db')\n",
+        "upstream: cache",
+    );
+    repo.ok(&["checkout", "-q", "fork"]);
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        repo.ok(&["status", "--porcelain"])
+            .contains(".gitattributes")
+    );
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    let cache = repo.ok(&["show", "HEAD:database/cache_db.py"]);
+    assert!(
+        crate::support::pin_problems(cache.as_bytes()).is_empty(),
+        "{cache}\n{said}"
+    );
+}

@@ -70,9 +70,7 @@ pub(crate) fn run(name: &str, args: &[String]) -> Result<Status> {
     let governed = if name == "pre-commit" {
         crate::commands::strategy::governs_index(&repo)
     } else {
-        repo.head()
-            .and_then(|h| h.peel_to_tree())
-            .is_ok_and(|t| crate::commands::strategy::governs(&repo, &t))
+        crate::commands::strategy::governs_checkout(&repo)
     };
     if !governed {
         return Ok(Status::Clean);

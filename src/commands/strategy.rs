@@ -110,7 +110,7 @@ fn strategy(args: &[String]) -> Result<u8> {
     } else {
         label(&repo, remote)
     };
-    let governed = (governs(&repo, &head.tree()?) || rebasing_fork(&repo))
+    let governed = (governs_checkout(&repo) || rebasing_fork(&repo))
         && !crate::commands::merge::disabled_by_env();
     let mut cmd = vec![
         "merge-tree".to_string(),
@@ -376,7 +376,7 @@ pub(crate) fn governs(repo: &Repository, tree: &git2::Tree) -> bool {
 }
 
 /// Whether the index (what the commit being made will hold) is the fork's; see
-/// [`governs`].
+/// [`governs`]. A route in the work tree not yet staged counts too.
 pub(crate) fn governs_index(repo: &Repository) -> bool {
     scope_all(repo)
         || carries_route(|name| {
@@ -384,6 +384,23 @@ pub(crate) fn governs_index(repo: &Repository) -> bool {
             let entry = entries.iter().find(|e| e.stage == 0)?;
             repo::read_blob(repo, entry.oid).ok()
         })
+        || worktree_routes(repo)
+}
+
+/// Whether the branch checked out is the fork's: HEAD's tree carries the route, or
+/// the work tree does (`install` wrote it, not committed yet); see [`governs`].
+pub(crate) fn governs_checkout(repo: &Repository) -> bool {
+    repo.head()
+        .and_then(|h| h.peel_to_tree())
+        .is_ok_and(|t| governs(repo, &t))
+        || worktree_routes(repo)
+}
+
+fn worktree_routes(repo: &Repository) -> bool {
+    let Some(dir) = repo.workdir() else {
+        return false;
+    };
+    carries_route(|name| crate::fsutil::read_worktree_file(dir, name).ok().flatten())
 }
 
 /// The configuration key `install --local --hooks` sets: the route is not committed,
