@@ -385,3 +385,36 @@ fn a_route_not_yet_committed_already_makes_the_branch_the_fork_s() {
         "{cache}\n{said}"
     );
 }
+
+/// An invalid configuration stops the merge before anything is written, in one line
+/// naming the file and what is wrong, and how to merge without poolmerge.
+#[test]
+fn an_invalid_configuration_stops_the_merge_in_one_line() {
+    let repo = Repo::new();
+    let case = crate::support::data_dir().join("cases/14-seed-before-after");
+    let read = |f: &str| crate::support::read(&case.join(f));
+    repo.history(
+        crate::support::FILE,
+        &read("base.py"),
+        &read("ours.py"),
+        &read("theirs.py"),
+    );
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    repo.commit(".poolmerge.toml", b"files = 3\n", "a broken configuration");
+    let before = repo.ok(&["rev-parse", "HEAD"]);
+    let status = repo.ok(&["status", "--porcelain"]);
+    let out = repo.git(&["merge", "--no-edit", "main"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("poolmerge: merge strategy:"))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        line.contains(".poolmerge.toml") && line.contains("git merge -s ort"),
+        "{line}"
+    );
+    assert_eq!(repo.ok(&["rev-parse", "HEAD"]), before);
+    assert_eq!(repo.ok(&["status", "--porcelain"]), status, "nothing written");
+}

@@ -75,7 +75,10 @@ pub(crate) fn run(args: &[String]) -> u8 {
     match strategy(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("poolmerge: merge strategy: {e:#}");
+            // git leaves the merge undone and says the strategy failed.
+            eprintln!(
+                "poolmerge: merge strategy: {e:#}; nothing was merged (git merge -s ort merges without poolmerge)"
+            );
             2
         }
     }
