@@ -1020,3 +1020,41 @@ fn a_rebase_pins_in_a_commit_of_its_own() {
         "upstream's module, as upstream wrote it"
     );
 }
+
+/// Local changes carried onto upstream's branch (`git stash pop` there, `git checkout
+/// -m` to it) are merged as git merges them: the pin stays on the fork's branches. On
+/// the fork's own branch, the same stash is merged by poolmerge.
+#[test]
+fn local_changes_carried_to_upstream_s_branch_bring_no_pin() {
+    let edit = |s: &Scenario| {
+        let mut text = s.repo.read(FILE);
+        text.extend_from_slice(b"\n# a local note\n");
+        s.repo.write(FILE, &text);
+    };
+    for how in ["stash", "checkout -m"] {
+        let s = Scenario::new(Layout::AttributesAfterPin);
+        edit(&s);
+        if how == "stash" {
+            s.ok(&["stash", "-q"]);
+            s.ok(&["checkout", "-q", "main"]);
+            s.ok(&["stash", "pop", "-q"]);
+        } else {
+            s.ok(&["checkout", "-q", "-m", "main"]);
+        }
+        let text = String::from_utf8(s.repo.read(FILE)).unwrap();
+        assert!(text.contains("# a local note"), "{how}: {text}");
+        assert!(
+            !text.contains("StaticPool"),
+            "{how}: upstream's branch got the fork's pin:\n{text}"
+        );
+    }
+    // The fork's branch: a stash popped after upstream's merge keeps the pin.
+    let s = Scenario::new(Layout::AttributesAfterPin);
+    edit(&s);
+    s.ok(&["stash", "-q"]);
+    s.run(Flow::Merge);
+    s.ok(&["stash", "pop", "-q"]);
+    let text = String::from_utf8(s.repo.read(FILE)).unwrap();
+    assert!(text.contains("# a local note"), "{text}");
+    assert!(pin_problems(text.as_bytes()).is_empty(), "{text}");
+}

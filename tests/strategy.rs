@@ -416,5 +416,9 @@ fn an_invalid_configuration_stops_the_merge_in_one_line() {
         "{line}"
     );
     assert_eq!(repo.ok(&["rev-parse", "HEAD"]), before);
-    assert_eq!(repo.ok(&["status", "--porcelain"]), status, "nothing written");
+    assert_eq!(
+        repo.ok(&["status", "--porcelain"]),
+        status,
+        "nothing written"
+    );
 }

@@ -115,6 +115,37 @@ impl Here {
     }
 }
 
+/// Whether the merge lands on the fork's branch. Where `install --hooks` ran, poolmerge
+/// serves only the fork's branches: a merge git makes without the strategy onto a
+/// branch cut from upstream (`git stash pop` there, `git checkout -m` to it) is git's
+/// plain merge. `git checkout -m` labels the work tree's side `local` and names the
+/// branch it goes to as ours. Elsewhere (no hooks, no repository) every merge is served.
+fn on_the_fork_s_branch(here: &Here, settings: &MergeSettings) -> bool {
+    use crate::commands::strategy::{SCOPED, governs, governs_checkout, rebasing_fork};
+    if std::env::var_os(SCOPED).is_some() {
+        return true;
+    }
+    here.with(|repo| {
+        let Some(repo) = repo() else {
+            return true;
+        };
+        if !crate::commands::hook::enabled(repo) {
+            return true;
+        }
+        let markers = &settings.markers;
+        if markers.theirs.as_deref() == Some("local")
+            && let Some(tree) = markers
+                .ours
+                .as_deref()
+                .and_then(|name| repo.revparse_single(name).ok())
+                .and_then(|o| o.peel_to_tree().ok())
+        {
+            return governs(repo, &tree);
+        }
+        governs_checkout(repo) || rebasing_fork(repo)
+    })
+}
+
 /// git's `merge.conflictStyle` here (with `git -c` overrides), else `merge`; with a
 /// warning for a value git does not know.
 fn configured_style(here: &Here) -> (Style, Option<String>) {
@@ -205,7 +236,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     } else {
         None
     };
-    let enabled = settings.enabled && profile.is_some();
+    let enabled = settings.enabled && profile.is_some() && on_the_fork_s_branch(&here, settings);
     let pins = profile.as_ref().map_or(&[][..], |p| p.pins.as_slice());
     // Without a style on the command line, git's `merge.conflictStyle` decides, read
     // only when the merge conflicts (a clean merge is the same in every style).

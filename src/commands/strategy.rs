@@ -133,7 +133,10 @@ fn strategy(args: &[String]) -> Result<u8> {
     cmd.extend(["HEAD".to_string(), label.clone()]);
     let mut git = repo::git_command(&repo);
     git.args(&cmd);
-    if !governed {
+    if governed {
+        // The driver need not ask again whose branch this is.
+        git.env(SCOPED, "1");
+    } else {
         // Not the fork's branch: git's merge, the driver's plain merge included.
         git.env("POOLMERGE", "0");
     }
@@ -204,6 +207,10 @@ fn strategy(args: &[String]) -> Result<u8> {
     Ok(if clean { 0 } else { 1 })
 }
 
+/// Set for the merge the strategy runs on the fork's branch: the driver's calls there
+/// are in scope without looking.
+pub(crate) const SCOPED: &str = "POOLMERGE_FORK_BRANCH";
+
 /// The file a clean merge leaves in the git directory, holding the commit merged: the
 /// post-merge hook that finds it equal to `MERGE_HEAD` has nothing to do and does not
 /// start poolmerge.
@@ -246,7 +253,7 @@ fn label(repo: &Repository, remote: Oid) -> String {
 
 /// During a rebase, whether the branch being rebased is the fork's: its picks land on
 /// upstream's tree, which does not carry the route.
-fn rebasing_fork(repo: &Repository) -> bool {
+pub(crate) fn rebasing_fork(repo: &Repository) -> bool {
     ["rebase-merge/orig-head", "rebase-apply/orig-head"]
         .iter()
         .filter_map(|f| std::fs::read_to_string(repo.path().join(f)).ok())
