@@ -109,14 +109,7 @@ fn uninstall_keeps_what_the_user_wrote_and_global_stays_in_home() {
 
 #[test]
 fn with_hooks_the_merge_commit_pins_upstreams_new_module() {
-    let repo = Repo::new();
-    let c = "14-seed-before-after";
-    repo.history(
-        FILE,
-        &case(c, "base.py"),
-        &case(c, "ours.py"),
-        &case(c, "theirs.py"),
-    );
+    let repo = Repo::seeded();
     // Upstream adds a module the fork never touched: no driver ever sees it.
     repo.ok(&["checkout", "-q", "main"]);
     repo.commit(
@@ -498,14 +491,7 @@ fn install_sh_prefix_installs_and_registers() {
 
 #[test]
 fn with_hooks_a_merge_that_needs_no_pin_commits_in_one_step() {
-    let repo = Repo::new();
-    let c = "14-seed-before-after";
-    repo.history(
-        FILE,
-        &case(c, "base.py"),
-        &case(c, "ours.py"),
-        &case(c, "theirs.py"),
-    );
+    let repo = Repo::seeded();
     repo.poolmerge(&["install", "--hooks"]);
     repo.ok(&["add", ".gitattributes"]);
     repo.ok(&["commit", "-q", "-m", "route database/*.py to poolmerge"]);
@@ -645,18 +631,26 @@ fn tool(name: &str) -> bool {
     found
 }
 
+/// Runs a tool in the repository's work tree with its clean environment; it must
+/// succeed.
+fn run_tool(repo: &Repo, command: &[&str]) {
+    let out = clean_command(std::path::Path::new(command[0]), &repo.home())
+        .current_dir(repo.work())
+        .args(&command[1..])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A fork (the pin committed) whose upstream adds a module, set up by `setup` around
 /// `poolmerge install --hooks`; then a commit that stages an unpinned module, and the
 /// merge of upstream: both end pinned, and doctor finds the hooks.
 fn hooks_work_beside(setup: impl Fn(&Repo, &str)) {
-    let repo = Repo::new();
-    let c = "14-seed-before-after";
-    repo.history(
-        FILE,
-        &case(c, "base.py"),
-        &case(c, "ours.py"),
-        &case(c, "theirs.py"),
-    );
+    let repo = Repo::seeded();
     repo.ok(&["checkout", "-q", "main"]);
     repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
     repo.ok(&["checkout", "-q", "fork"]);
@@ -705,16 +699,7 @@ fn husky_before_and_after_poolmerge() {
         hooks_work_beside(|repo, when| {
             if when == order {
                 repo.write("package.json", b"{\"name\": \"fork\", \"private\": true}\n");
-                let out =
-                    crate::support::clean_command(std::path::Path::new("husky"), &repo.home())
-                        .current_dir(repo.work())
-                        .output()
-                        .unwrap();
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                run_tool(repo, &["husky"]);
                 if when == "after" {
                     let (_, doctor, _) = repo.poolmerge(&["doctor"]);
                     assert!(doctor.contains("hooks not installed"), "{doctor}");
@@ -748,17 +733,7 @@ fn the_pre_commit_framework_before_and_after_poolmerge() {
                 return;
             }
             repo.write(".pre-commit-config.yaml", b"repos: []\n");
-            let out =
-                crate::support::clean_command(std::path::Path::new("pre-commit"), &repo.home())
-                    .current_dir(repo.work())
-                    .arg("install")
-                    .output()
-                    .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            run_tool(repo, &["pre-commit", "install"]);
             if when == "after" {
                 let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
                 assert_eq!(code, 0, "{out}{err}");

@@ -236,22 +236,8 @@ fn local_changes_stop_the_merge_as_git_does() {
 /// pull.twohead selects a strategy git cannot find.
 #[test]
 fn without_poolmerge_on_path_the_hook_pins_and_doctor_says_so() {
-    let repo = Repo::new();
-    let case = crate::support::data_dir().join("cases/14-seed-before-after");
-    let read = |f: &str| crate::support::read(&case.join(f));
-    repo.history(
-        crate::support::FILE,
-        &read("base.py"),
-        &read("ours.py"),
-        &read("theirs.py"),
-    );
-    repo.ok(&["checkout", "-q", "main"]);
-    repo.commit(
-        "database/cache_db.py",
-        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///c.db')\n",
-        "upstream: cache",
-    );
-    repo.ok(&["checkout", "-q", "fork"]);
+    let repo = Repo::seeded();
+    upstream_adds_a_module(&repo);
     let plain_path = std::env::var_os("PATH").unwrap_or_default();
     let run = |args: &[&str], path: &std::ffi::OsStr| {
         let out = clean_command(&crate::support::bin(), &repo.home())
@@ -308,15 +294,7 @@ fn without_poolmerge_on_path_the_hook_pins_and_doctor_says_so() {
 /// and upstream's new module is pinned as the fork pins.
 #[test]
 fn a_configuration_the_merge_brings_does_not_drive_it() {
-    let repo = Repo::new();
-    let case = crate::support::data_dir().join("cases/14-seed-before-after");
-    let read = |f: &str| crate::support::read(&case.join(f));
-    repo.history(
-        crate::support::FILE,
-        &read("base.py"),
-        &read("ours.py"),
-        &read("theirs.py"),
-    );
+    let repo = Repo::seeded();
     repo.ok(&["checkout", "-q", "main"]);
     repo.commit(
         ".poolmerge.toml",
@@ -354,22 +332,8 @@ fn a_configuration_the_merge_brings_does_not_drive_it() {
 /// the fork's already: the route in the work tree counts, and the merge is pinned.
 #[test]
 fn a_route_not_yet_committed_already_makes_the_branch_the_fork_s() {
-    let repo = Repo::new();
-    let case = crate::support::data_dir().join("cases/14-seed-before-after");
-    let read = |f: &str| crate::support::read(&case.join(f));
-    repo.history(
-        crate::support::FILE,
-        &read("base.py"),
-        &read("ours.py"),
-        &read("theirs.py"),
-    );
-    repo.ok(&["checkout", "-q", "main"]);
-    repo.commit(
-        "database/cache_db.py",
-        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///c.db')\n",
-        "upstream: cache",
-    );
-    repo.ok(&["checkout", "-q", "fork"]);
+    let repo = Repo::seeded();
+    upstream_adds_a_module(&repo);
     let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
@@ -390,15 +354,7 @@ fn a_route_not_yet_committed_already_makes_the_branch_the_fork_s() {
 /// naming the file and what is wrong, and how to merge without poolmerge.
 #[test]
 fn an_invalid_configuration_stops_the_merge_in_one_line() {
-    let repo = Repo::new();
-    let case = crate::support::data_dir().join("cases/14-seed-before-after");
-    let read = |f: &str| crate::support::read(&case.join(f));
-    repo.history(
-        crate::support::FILE,
-        &read("base.py"),
-        &read("ours.py"),
-        &read("theirs.py"),
-    );
+    let repo = Repo::seeded();
     let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
     assert_eq!(code, 0, "{out}{err}");
     repo.commit(".poolmerge.toml", b"files = 3\n", "a broken configuration");
@@ -421,4 +377,15 @@ fn an_invalid_configuration_stops_the_merge_in_one_line() {
         status,
         "nothing written"
     );
+}
+
+/// Upstream (main) adds an unpinned module the fork never had; the fork checked out.
+fn upstream_adds_a_module(repo: &Repo) {
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.commit(
+        "database/cache_db.py",
+        b"from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///c.db')\n",
+        "upstream: cache",
+    );
+    repo.ok(&["checkout", "-q", "fork"]);
 }

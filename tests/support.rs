@@ -399,6 +399,21 @@ impl Repo {
         self.ok(&["commit", "-q", "-m", msg]);
     }
 
+    /// A repository with the seed case's history of `FILE` (`history`), the fork
+    /// checked out.
+    pub fn seeded() -> Repo {
+        let repo = Repo::new();
+        let case = data_dir().join("cases/14-seed-before-after");
+        let version = |f: &str| read(&case.join(f));
+        repo.history(
+            FILE,
+            &version("base.py"),
+            &version("ours.py"),
+            &version("theirs.py"),
+        );
+        repo
+    }
+
     /// main holds upstream: base, then upstream's change; `fork` branches from base.
     pub fn history(&self, rel: &str, base: &[u8], fork: &[u8], upstream: &[u8]) {
         self.commit(rel, base, "base");
