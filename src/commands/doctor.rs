@@ -12,6 +12,7 @@ use git2::Repository;
 use crate::commands::install::{
     HOOKS, all_hooks_dirs, current_exe, hooks_dir, hooks_in, retired_hooks_in,
 };
+use crate::commands::same_file;
 use crate::exit::Status;
 use crate::python::contains;
 use crate::repo;
@@ -70,13 +71,6 @@ fn on_path(name: &str) -> Option<PathBuf> {
             .map(|d| d.join(name))
             .find(|p| p.is_file())
     })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// Runs `poolmerge doctor`.

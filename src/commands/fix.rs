@@ -177,21 +177,11 @@ fn fix_outside(
 /// The owned files the commit being made stages that do not carry the pin (what
 /// `fix --staged` would pin), changing nothing.
 pub(crate) fn staged_needing_pin(repo: &Repository) -> Result<Vec<String>> {
-    let candidates = index::staged_changes(repo)?;
-    if candidates.is_empty() {
+    let Some((entries, attrs, profile)) = staged_entries(repo, &[])? else {
         return Ok(Vec::new());
-    }
-    let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
-    let profile = profile(repo)?;
-    let chosen: Vec<String> = candidates
-        .into_iter()
-        .filter(|p| owned(&profile, &attrs, p))
-        .collect();
+    };
     let mut out = Vec::new();
-    for entry in index::entries_of(repo, &chosen)? {
-        if entry.stage != 0 || !entry.is_file() {
-            continue;
-        }
+    for entry in entries {
         let blob = repo::read_blob(repo, entry.oid)?;
         let size = repo::marker_size(&attrs, &entry.path);
         if check::fix_all(&blob, &profile.pins, size).content != blob {
@@ -201,26 +191,27 @@ pub(crate) fn staged_needing_pin(repo: &Repository) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// `fix --staged`: the pin applied to the staged version of each owned file the
-/// commit changes (or of each path named): a new blob in its index entry, in the index
-/// git is committing (`GIT_INDEX_FILE` when git set it), and the same pin in its
-/// work-tree file, which keeps its own unstaged changes unstaged. A commit that stages
-/// no owned file is not looked at further.
-pub(crate) fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<Status> {
+/// The staged regular-file entries `fix --staged` looks at: each owned file the commit
+/// changes (or each path named), with their attributes and the profile; `None` when
+/// there is nothing to look at (an invalid configuration matters only to a commit of
+/// owned files).
+fn staged_entries(
+    repo: &Repository,
+    named: &[PathBuf],
+) -> Result<Option<(Vec<index::Entry>, repo::Attributes, Profile)>> {
     let candidates: Vec<String> = if named.is_empty() {
         index::staged_changes(repo)?
     } else {
         repo::repo_relative_all(repo, named)?
     };
     if candidates.is_empty() {
-        return Ok(Status::Clean);
+        return Ok(None);
     }
     let attrs = repo::attributes(repo, &candidates, repo::FILE_ATTRS, None)?;
     let profile = match profile(repo) {
         Ok(p) => p,
-        // An invalid configuration matters only to a commit of owned files.
         Err(_) if named.is_empty() && !candidates.iter().any(|p| repo::owned(&attrs, p)) => {
-            return Ok(Status::Clean);
+            return Ok(None);
         }
         Err(e) => return Err(e),
     };
@@ -232,13 +223,26 @@ pub(crate) fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -
     } else {
         candidates
     };
+    // A conflicted path is not staged yet; a symbolic link or a submodule is no module.
+    let entries = index::entries_of(repo, &chosen)?
+        .into_iter()
+        .filter(|e| e.stage == 0 && e.is_file())
+        .collect();
+    Ok(Some((entries, attrs, profile)))
+}
+
+/// `fix --staged`: the pin applied to the staged version of each owned file the
+/// commit changes (or of each path named): a new blob in its index entry, in the index
+/// git is committing (`GIT_INDEX_FILE` when git set it), and the same pin in its
+/// work-tree file, which keeps its own unstaged changes unstaged. A commit that stages
+/// no owned file is not looked at further.
+pub(crate) fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -> Result<Status> {
+    let Some((entries, attrs, profile)) = staged_entries(repo, named)? else {
+        return Ok(Status::Clean);
+    };
     let mut updates: Vec<(u32, git2::Oid, String)> = Vec::new();
     let (mut left, mut errors) = (false, false);
-    for entry in index::entries_of(repo, &chosen)? {
-        // A conflicted path is not staged yet; a symbolic link or a submodule is no module.
-        if entry.stage != 0 || !entry.is_file() {
-            continue;
-        }
+    for entry in &entries {
         let path = &entry.path;
         let blob = repo::read_blob(repo, entry.oid)?;
         let size = repo::marker_size(&attrs, path);

@@ -113,8 +113,7 @@ pub(crate) fn run(name: &str, args: &[String]) -> Result<Status> {
 
 /// Whether the hooks act in this repository (`install --hooks` sets the key).
 pub(crate) fn enabled(repo: &Repository) -> bool {
-    repo::config_string(Some(repo), ENABLED_KEY)
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
+    repo::config_bool(Some(repo), ENABLED_KEY)
 }
 
 fn pre_commit(repo: &Repository) -> Result<Status> {

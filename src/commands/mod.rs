@@ -178,6 +178,14 @@ pub(crate) fn profile(repo: &Repository) -> anyhow::Result<Profile> {
     crate::config::load(Some(repo)).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// Whether two paths name the same file (after links are followed).
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Whether `file` is a symbolic link.
 pub(crate) fn is_link(file: &Path) -> bool {
     std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink())

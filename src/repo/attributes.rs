@@ -160,8 +160,7 @@ pub(crate) fn sources(repo: &Repository) -> Result<Sources> {
             _ => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/git/attributes")),
         });
     let global = global_path.as_ref().and_then(|p| std::fs::read(p).ok());
-    let ignore_case = config_string(Some(repo), "core.ignoreCase")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"));
+    let ignore_case = config_bool(Some(repo), "core.ignoreCase");
     Ok(Sources {
         files,
         info,

@@ -24,6 +24,12 @@ pub(crate) fn config_string(repo: Option<&Repository>, key: &str) -> Option<Stri
     config_files(repo)?.get_string(&key).ok()
 }
 
+/// A boolean configuration value as git reads one (`true`, `yes`, `on`, `1`).
+pub(crate) fn config_bool(repo: Option<&Repository>, key: &str) -> bool {
+    config_string(repo, key)
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
+}
+
 /// The configuration files git reads, as git picks them: libgit2's defaults, except
 /// where `GIT_CONFIG_GLOBAL`, `GIT_CONFIG_SYSTEM` or `GIT_CONFIG_NOSYSTEM` say
 /// otherwise (which libgit2 does not read: `GIT_CONFIG_GLOBAL=/dev/null` keeps git from

@@ -102,8 +102,7 @@ pub(crate) fn outside_sparse_checkout(
     repo: &Repository,
     paths: &[String],
 ) -> Result<std::collections::BTreeSet<String>> {
-    let sparse = super::config_string(Some(repo), "core.sparseCheckout")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let sparse = super::config_bool(Some(repo), "core.sparseCheckout");
     if !sparse || paths.is_empty() {
         return Ok(Default::default());
     }
@@ -178,8 +177,7 @@ pub(crate) fn set(repo: &Repository, entries: &[(u32, Oid, &str)]) -> Result<()>
         input.extend_from_slice(format!("{mode:o} {oid}\t{path}").as_bytes());
         input.push(0);
     }
-    let sparse = super::config_string(Some(repo), "core.sparseCheckout")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let sparse = super::config_bool(Some(repo), "core.sparseCheckout");
     write_info(repo, &input)?;
     if !sparse {
         return refresh(repo);
@@ -271,10 +269,7 @@ pub(crate) fn refresh(repo: &Repository) -> Result<()> {
 /// sparse or split (libgit2 could not read it; poolmerge does not need it to).
 pub(crate) fn layout(repo: &Repository) -> Vec<String> {
     let mut out = Vec::new();
-    let flag = |key: &str| {
-        super::config_string(Some(repo), key)
-            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
-    };
+    let flag = |key: &str| super::config_bool(Some(repo), key);
     if flag("index.sparse") {
         out.push("a sparse index (index.sparse)".to_string());
     }

@@ -329,8 +329,7 @@ pub(crate) fn check_merge(
     let fast_forward = bases.iter().any(|b| *b == head.id());
     let hooks = !fast_forward
         && (with_hooks || crate::commands::install::hooks_active(repo))
-        && (crate::commands::strategy::governs(repo, &head.tree()?)
-            || crate::commands::strategy::governs_checkout(repo));
+        && crate::commands::strategy::governs_checkout(repo);
     let sources = repo::sources(repo)?;
     let running = spawn_tree_merge(repo, &sources, &head, &other)?;
 

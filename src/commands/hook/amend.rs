@@ -122,7 +122,7 @@ pub(super) fn pin_head(
         blobs.push(oid);
     }
     let tree = update.create_updated(repo, &head.tree()?)?;
-    let names: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
+    let paths: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
     let new = match place {
         Place::Replace => commit_like(repo, head, tree)?,
         Place::OnTop => commit_on_top(
@@ -131,8 +131,8 @@ pub(super) fn pin_head(
             tree,
             &format!(
                 "poolmerge: pin {}\n\n{what} brought {} without the pin, in commits it does not\nreplay; the pin poolmerge's profile sets is applied here.\n",
-                names.join(", "),
-                if names.len() == 1 {
+                paths.join(", "),
+                if paths.len() == 1 {
                     "this module"
                 } else {
                     "these modules"
@@ -142,7 +142,6 @@ pub(super) fn pin_head(
     };
     // The work tree and the index first, so that once HEAD moves everything agrees.
     follow_in_index_and_worktree(repo, &pinning, &blobs)?;
-    let paths: Vec<&str> = pinned.iter().map(|p| p.path.as_str()).collect();
     repo::git(
         repo,
         &[
@@ -225,8 +224,7 @@ fn commit_on_top(repo: &Repository, head: &Commit, tree: Oid, message: &str) -> 
 /// Whether the user signs commits (`commit.gpgSign`), which `git commit-tree` does not
 /// read.
 fn signs(repo: &Repository) -> bool {
-    repo::config_string(Some(repo), "commit.gpgSign")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
+    repo::config_bool(Some(repo), "commit.gpgSign")
 }
 
 pub(super) fn short(oid: Oid) -> String {

@@ -3,6 +3,7 @@
 //! whether they are in place.
 
 use super::*;
+use crate::commands::same_file;
 
 /// What poolmerge's block in a hook runs: `poolmerge hook NAME` with git's arguments.
 /// Only pre-commit may stop git (when it cannot pin an owned file it stages).
@@ -394,11 +395,7 @@ pub(crate) fn install_strategy(
         return Ok(Err(format!("{} has no directory", exe.display())));
     };
     let target = dir.join(&program);
-    let points_here = std::fs::canonicalize(&target)
-        .ok()
-        .zip(std::fs::canonicalize(exe).ok())
-        .is_some_and(|(a, b)| a == b);
-    if !points_here {
+    if !same_file(&target, exe) {
         let tmp = dir.join(format!(".{program}.{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
         #[cfg(unix)]
@@ -449,13 +446,6 @@ pub(crate) fn uninstall_strategy(repo: &Repository) -> Result<()> {
         git_config(Some(repo), "--local", &["--unset", "pull.twohead"])?;
     }
     Ok(())
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    std::fs::canonicalize(a)
-        .ok()
-        .zip(std::fs::canonicalize(b).ok())
-        .is_some_and(|(a, b)| a == b)
 }
 
 /// Where git would find `program`: its exec path first, then PATH.
