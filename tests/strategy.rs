@@ -389,3 +389,191 @@ fn upstream_adds_a_module(repo: &Repo) {
     );
     repo.ok(&["checkout", "-q", "fork"]);
 }
+
+/// A module with a SQLite engine and `n` lines after it, the `k`-th one `tail`.
+fn module(name: &str, head: &str, engine_args: &str, k: usize, tail: &str) -> Vec<u8> {
+    let mut text = format!(
+        "{head}\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\nengine = create_engine(\"sqlite:///{name}.db\", poolclass=NullPool{engine_args})\n\n"
+    );
+    for i in 0..30 {
+        if i == k {
+            text.push_str(&format!("{tail}\n"));
+        } else {
+            text.push_str(&format!("def q{i}(s):\n    return s.execute({i})\n\n"));
+        }
+    }
+    text.into_bytes()
+}
+
+/// The fork pins three modules and edits them; upstream's `main` edits them apart from
+/// the fork's edits, inside an engine call, and against the fork's edit; `renames`
+/// moves one of them and edits it.
+fn owned_scenario() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "database/a_db.py",
+        &module("a", "# a", "", 25, "X = 'base'"),
+    );
+    repo.write("database/b_db.py", &module("b", "# b", "", 20, "LIMIT = 1"));
+    repo.write(
+        "database/c_db.py",
+        &module("c", "# c", "", 25, "Y = 'base'"),
+    );
+    repo.write(
+        ".gitattributes",
+        b"database/b_db.py conflict-marker-size=9\n",
+    );
+    repo.ok(&["add", "-A"]);
+    repo.ok(&["commit", "-q", "-m", "base"]);
+    repo.ok(&["checkout", "-q", "-b", "renames"]);
+    repo.ok(&["mv", "database/c_db.py", "database/c2_db.py"]);
+    repo.write(
+        "database/c2_db.py",
+        &module("c", "# c, moved", "", 25, "Y = 'base'"),
+    );
+    repo.ok(&["commit", "-q", "-am", "upstream: c moves"]);
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.write(
+        "database/a_db.py",
+        &module("a", "# a, upstream", ", echo=True", 25, "X = 'base'"),
+    );
+    repo.write("database/b_db.py", &module("b", "# b", "", 20, "LIMIT = 3"));
+    repo.write(
+        "database/c_db.py",
+        &module("c", "# c, upstream", "", 25, "Y = 'base'"),
+    );
+    repo.ok(&["commit", "-q", "-am", "upstream: edits"]);
+    repo.ok(&["checkout", "-q", "-b", "fork", "HEAD~1"]);
+    let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = repo.poolmerge(&["fix"]);
+    assert_eq!(code, 0, "{out}{err}");
+    repo.ok(&["commit", "-q", "-am", "fork: pin and route"]);
+    for (file, old, new) in [
+        ("a", "X = 'base'", "X = 'fork'"),
+        ("b", "LIMIT = 1", "LIMIT = 2"),
+        ("c", "Y = 'base'", "Y = 'fork'"),
+    ] {
+        let path = format!("database/{file}_db.py");
+        let text = repo.ok(&["show", &format!("HEAD:{path}")]);
+        assert!(text.contains(old) && text.contains("StaticPool"), "{text}");
+        repo.write(&path, text.replace(old, new).as_bytes());
+    }
+    repo.ok(&["commit", "-q", "-am", "fork: edits"]);
+    repo
+}
+
+/// How many `git merge-tree` processes a traced command started.
+fn merge_trees(trace: &Path) -> usize {
+    std::fs::read_to_string(trace)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("\"event\":\"start\"") && l.contains("\"merge-tree\""))
+        .count()
+}
+
+/// Everything a merge left, owned files included: status, messages, index, the
+/// database files' bytes.
+fn owned_outcome(root: &Path, out: &Output) -> String {
+    let mut text = format!(
+        "exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.contains("strategy"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    text.push_str(&String::from_utf8_lossy(
+        &git(root, &["ls-files", "-s"], &[]).stdout,
+    ));
+    for name in ["a_db.py", "b_db.py", "c_db.py", "c2_db.py"] {
+        let bytes = std::fs::read(root.join("work/database").join(name)).unwrap_or_default();
+        text.push_str(&format!("\n== {name}\n{}", String::from_utf8_lossy(&bytes)));
+    }
+    text
+}
+
+/// The strategy merges the owned files both sides changed in its own process (git
+/// runs a stand-in where the driver would run): the result, conflicts, labels, marker
+/// sizes and stages are byte for byte those of git running poolmerge's driver itself,
+/// in every conflict style and for a cherry-pick; a rename among them sends the merge
+/// back to git with the driver, with the same result.
+#[test]
+fn owned_files_merge_as_the_driver_merges_them() {
+    let repo = owned_scenario();
+    let cases: &[(&str, &[&str], &[&str], usize)] = &[
+        ("merge", &[], &["merge", "--no-edit", "main"], 1),
+        (
+            "diff3",
+            &["-c", "merge.conflictStyle=diff3"],
+            &["merge", "--no-edit", "main"],
+            1,
+        ),
+        (
+            "zdiff3",
+            &["-c", "merge.conflictStyle=zdiff3"],
+            &["merge", "--no-edit", "main"],
+            1,
+        ),
+        (
+            "pick",
+            &["-c", "merge.conflictStyle=diff3"],
+            &["cherry-pick", "main"],
+            1,
+        ),
+        ("renames", &[], &["merge", "--no-edit", "renames"], 2),
+    ];
+    for (name, config, command, runs) in cases {
+        let ours = copy(&repo, &format!("owned-{name}-poolmerge"));
+        let plain = copy(&repo, &format!("owned-{name}-driver"));
+        let trace = ours.join("trace2.json");
+        let mut args: Vec<&str> = config.to_vec();
+        args.extend(command.iter());
+        let a = git(
+            &ours,
+            &args,
+            &[("GIT_TRACE2_EVENT", trace.to_str().unwrap())],
+        );
+        let mut driver_args = vec!["-c", "pull.twohead=ort"];
+        driver_args.extend(&args);
+        let b = git(&plain, &driver_args, &[]);
+        assert_eq!(
+            merge_trees(&trace),
+            *runs,
+            "{name}: merge-tree runs\n{}",
+            String::from_utf8_lossy(&a.stderr)
+        );
+        let (a_text, b_text) = (owned_outcome(&ours, &a), owned_outcome(&plain, &b));
+        if *name == "renames" {
+            assert!(
+                a_text.contains("# c, moved") && a_text.contains("Y = 'fork'"),
+                "{a_text}"
+            );
+        } else {
+            assert!(
+                a_text.contains("LIMIT = 2") && a_text.contains("<<<<<<<<< HEAD"),
+                "{name}: {a_text}"
+            );
+        }
+        assert_eq!(
+            a_text,
+            b_text,
+            "{name}: the strategy differs from the driver\n{}\n---\n{}",
+            String::from_utf8_lossy(&a.stderr),
+            String::from_utf8_lossy(&b.stderr)
+        );
+        // What the engine said, in the order the driver says it.
+        let said = |o: &Output| -> Vec<String> {
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .filter(|l| l.starts_with("poolmerge: database/"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(said(&a), said(&b), "{name}");
+        for root in [ours, plain] {
+            std::fs::remove_dir_all(root).unwrap();
+        }
+    }
+}

@@ -149,8 +149,20 @@ fn on_the_fork_s_branch(here: &Here, settings: &MergeSettings) -> bool {
 /// git's `merge.conflictStyle` here (with `git -c` overrides), else `merge`; with a
 /// warning for a value git does not know.
 fn configured_style(here: &Here) -> (Style, Option<String>) {
-    let value = repo::config_string_from_env("merge.conflictStyle")
-        .or_else(|| here.with(|repo| repo::config_string(repo(), "merge.conflictStyle")));
+    style_from(
+        repo::config_string_from_env(STYLE_KEY)
+            .or_else(|| here.with(|repo| repo::config_string(repo(), STYLE_KEY))),
+    )
+}
+
+const STYLE_KEY: &str = "merge.conflictStyle";
+
+/// git's `merge.conflictStyle` in `repo` (see [`configured_style`]).
+pub(crate) fn conflict_style(repo: &git2::Repository) -> (Style, Option<String>) {
+    style_from(repo::config_string(Some(repo), STYLE_KEY))
+}
+
+fn style_from(value: Option<String>) -> (Style, Option<String>) {
     match value {
         Some(v) => match v.parse::<Style>() {
             Ok(style) => (style, None),
@@ -282,49 +294,59 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
         return Ok(Status::Fatal);
     }
 
-    if !settings.quiet {
-        for d in &outcome.decisions {
-            eprintln!("{}", report::decision_line(&settings.path, d));
-        }
-        for w in &warnings {
-            eprintln!("{}", report::warning_line(&settings.path, w));
-        }
-    }
-    let has_news = !outcome.decisions.is_empty() || !warnings.is_empty();
-    let log = if settings.log && has_news {
-        here.with(|repo| repo::log_path_here(repo))
-    } else {
-        None
+    let log = || {
+        settings
+            .log
+            .then(|| here.with(|repo| repo::log_path_here(repo)))
+            .flatten()
     };
-    if let Some(log) = &log {
-        let time = report::now();
-        let mut lines: Vec<String> = outcome
-            .decisions
-            .iter()
-            .map(|d| report::decision_json(&settings.path, d, time))
-            .collect();
-        lines.extend(
-            warnings
-                .iter()
-                .map(|w| report::warning_json(&settings.path, w, time)),
-        );
-        if let Err(e) = report::append_log(log, &lines)
-            && !settings.quiet
-        {
-            eprintln!(
-                "{}",
-                report::warning_line(
-                    &settings.path,
-                    &format!("cannot append to {}: {e}", log.display())
-                )
-            );
-        }
-    }
+    report_outcome(&settings.path, &outcome, &warnings, settings.quiet, log);
     Ok(if outcome.conflicts > 0 {
         Status::Conflicts
     } else {
         Status::Clean
     })
+}
+
+/// Says what the engine decided and warned for `path`, one line each on stderr (unless
+/// `quiet`), and appends the same to the repository's log where `log` finds one (asked
+/// only when there is something to say).
+pub(crate) fn report_outcome(
+    path: &str,
+    outcome: &crate::merge::MergeOutcome,
+    warnings: &[String],
+    quiet: bool,
+    log: impl FnOnce() -> Option<PathBuf>,
+) {
+    if !quiet {
+        for d in &outcome.decisions {
+            eprintln!("{}", report::decision_line(path, d));
+        }
+        for w in warnings {
+            eprintln!("{}", report::warning_line(path, w));
+        }
+    }
+    if outcome.decisions.is_empty() && warnings.is_empty() {
+        return;
+    }
+    let Some(log) = log() else {
+        return;
+    };
+    let time = report::now();
+    let mut lines: Vec<String> = outcome
+        .decisions
+        .iter()
+        .map(|d| report::decision_json(path, d, time))
+        .collect();
+    lines.extend(warnings.iter().map(|w| report::warning_json(path, w, time)));
+    if let Err(e) = report::append_log(&log, &lines)
+        && !quiet
+    {
+        eprintln!(
+            "{}",
+            report::warning_line(path, &format!("cannot append to {}: {e}", log.display()))
+        );
+    }
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ fn made_by_strategy(hook: &str) -> String {
     }
     let mark = crate::commands::strategy::MARK;
     format!(
-        "if {{ read merged < .git/MERGE_HEAD && read pinned < .git/{mark}; }} 2>/dev/null && [ \"$merged\" = \"$pinned\" ]; then\n    rm -f .git/{mark}\nel"
+        "if {{ read merged < .git/MERGE_HEAD && read pinned < .git/{mark}; }} 2>/dev/null && [ \"$merged\" = \"$pinned\" ]; then\n    : > .git/{mark}\nel"
     )
 }
 

@@ -28,6 +28,9 @@ use git2::{Oid, Repository};
 use crate::commands::{owned, profile};
 use crate::repo;
 
+mod stand_in;
+use stand_in::{STAND_IN, Sides};
+
 /// The name `pull.twohead` gives; git runs `git-merge-<NAME>`.
 pub(crate) const NAME: &str = "poolmerge";
 
@@ -92,15 +95,6 @@ fn strategy(args: &[String]) -> Result<u8> {
         .ok_or_else(|| anyhow!("a merge needs a work tree"))?
         .to_path_buf();
     let head = repo.head()?.peel_to_commit()?;
-    // git merge refuses, for its own strategies, an index that differs from HEAD.
-    let staged = staged_changes(&repo, &head.tree()?)?;
-    if !staged.is_empty() {
-        eprintln!(
-            "error: Your local changes to the following files would be overwritten by merge:\n  {}",
-            staged.join("\n  ")
-        );
-        return Ok(2);
-    }
     let remote = Oid::from_str(&call.remote)
         .or_else(|_| repo.revparse_single(&call.remote).map(|o| o.id()))
         .with_context(|| format!("cannot read the commit to merge, {}", call.remote))?;
@@ -115,34 +109,23 @@ fn strategy(args: &[String]) -> Result<u8> {
     };
     let governed = (governs_checkout(&repo) || rebasing_fork(&repo))
         && !crate::commands::merge::disabled_by_env();
-    let mut cmd = vec![
-        "merge-tree".to_string(),
-        "--write-tree".into(),
-        "-z".into(),
-        "--messages".into(),
-    ];
-    for o in &call.options {
-        cmd.push(format!("-X{o}"));
+    let stand_in = governed && stand_in::serves(&repo, &call);
+    let merge_tree = |stand_in: bool| {
+        let mut git = merge_tree_command(&repo, &call, pick, &label, governed, stand_in);
+        std::thread::spawn(move || git.output())
+    };
+    // merge-tree writes objects only: it runs while the index is checked.
+    let merging = merge_tree(stand_in);
+    // git merge refuses, for its own strategies, an index that differs from HEAD.
+    let staged = staged_changes(&repo, &head.tree()?)?;
+    if !staged.is_empty() {
+        let _ = merging.join();
+        eprintln!(
+            "error: Your local changes to the following files would be overwritten by merge:\n  {}",
+            staged.join("\n  ")
+        );
+        return Ok(2);
     }
-    if call.bases.is_empty() {
-        cmd.push("--allow-unrelated-histories".into());
-    }
-    if pick {
-        cmd.push(format!("--merge-base={}", call.bases[0]));
-    }
-    cmd.extend(["HEAD".to_string(), label.clone()]);
-    let mut git = repo::git_command(&repo);
-    git.args(&cmd);
-    if governed {
-        // The driver need not ask again whose branch this is.
-        git.env(SCOPED, "1");
-    } else {
-        // Not the fork's branch: git's merge, the driver's plain merge included.
-        git.env("POOLMERGE", "0");
-    }
-    git.stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit());
-    let merging = std::thread::spawn(move || git.output());
     // While git merges: the profile, and the attributes of every path the merge may
     // change (those that differ between HEAD and the commit merged).
     let known = if governed {
@@ -158,16 +141,43 @@ fn strategy(args: &[String]) -> Result<u8> {
     } else {
         None
     };
-    let out = merging
-        .join()
-        .map_err(|_| anyhow!("git merge-tree could not be waited for"))?
-        .context("cannot run git merge-tree")?;
-    let clean = match out.status.code() {
-        Some(0) => true,
-        Some(1) => false,
-        _ => return Ok(2),
+    let sides = Sides {
+        base: call
+            .bases
+            .first()
+            .map_or(Ok(Oid::ZERO_SHA1), |b| Oid::from_str(b))?,
+        head: head.id(),
+        remote,
+        label: &label,
+        pick,
     };
-    let merged = MergeTree::parse(&out.stdout)?;
+    let (done, prepared) = match &known {
+        Some((profile, attrs)) if stand_in => {
+            let (done, prepared) =
+                stand_in::merge_while(&repo, &sides, profile, attrs, || finished(merging))?;
+            (done, Some(prepared))
+        }
+        _ => (finished(merging), None),
+    };
+    let Some((mut merged, mut clean)) = done? else {
+        return Ok(2);
+    };
+    let mut prepared = prepared;
+    if let (Some(prepared), Some((_, attrs))) = (prepared.as_mut(), &known)
+        && !clean
+    {
+        match stand_in::merge_owned(&repo, &merged, &sides, prepared, attrs)? {
+            Some(resolved) => {
+                clean = !resolved.conflicts();
+                merged = resolved;
+            }
+            // A case only the driver sees as git sees it: merged again, with it.
+            None => match finished(merge_tree(false))? {
+                Some((again, was_clean)) => (merged, clean) = (again, was_clean),
+                None => return Ok(2),
+            },
+        }
+    }
     let mut tree = merged.tree;
     if pick && !clean {
         tree = relabel(
@@ -185,6 +195,7 @@ fn strategy(args: &[String]) -> Result<u8> {
             &merged.conflicted(),
             &profile,
             attrs,
+            prepared.map(|p| p.pinned).unwrap_or_default(),
         )?;
     }
     // The index and work tree move to the merged tree as a checkout would.
@@ -203,8 +214,62 @@ fn strategy(args: &[String]) -> Result<u8> {
         // For the post-merge hook: this merge is made, and pinned (see `MARK`).
         let _ = std::fs::write(repo.path().join(MARK), format!("{remote}\n"));
     }
-    std::io::stdout().write_all(&merged.messages)?;
+    std::io::stdout().write_all(&merged.messages())?;
     Ok(if clean { 0 } else { 1 })
+}
+
+/// merge-tree's result and whether it is clean; `None` when git failed (it said why).
+fn finished(
+    merging: std::thread::JoinHandle<std::io::Result<std::process::Output>>,
+) -> Result<Option<(MergeTree, bool)>> {
+    let out = merging
+        .join()
+        .map_err(|_| anyhow!("git merge-tree could not be waited for"))?
+        .context("cannot run git merge-tree")?;
+    let clean = match out.status.code() {
+        Some(0) => true,
+        Some(1) => false,
+        _ => return Ok(None),
+    };
+    Ok(Some((MergeTree::parse(&out.stdout)?, clean)))
+}
+
+/// `git merge-tree` for this merge, with `git merge`'s labels. On the fork's branch its
+/// driver calls are in scope; elsewhere the driver is git's plain merge. With
+/// `stand_in`, git runs `false` in place of poolmerge's driver (see [`merge_owned`]).
+fn merge_tree_command(
+    repo: &Repository,
+    call: &Invocation,
+    pick: bool,
+    label: &str,
+    governed: bool,
+    stand_in: bool,
+) -> std::process::Command {
+    let mut git = repo::git_command(repo);
+    if stand_in {
+        git.args(["-c", &format!("merge.{}.driver={STAND_IN}", repo::DRIVER)]);
+    }
+    git.args(["merge-tree", "--write-tree", "-z", "--messages"]);
+    for o in &call.options {
+        git.arg(format!("-X{o}"));
+    }
+    if call.bases.is_empty() {
+        git.arg("--allow-unrelated-histories");
+    }
+    if pick {
+        git.arg(format!("--merge-base={}", call.bases[0]));
+    }
+    git.args(["HEAD", label]);
+    if governed {
+        // The driver need not ask again whose branch this is.
+        git.env(SCOPED, "1");
+    } else {
+        // Not the fork's branch: git's merge, the driver's plain merge included.
+        git.env("POOLMERGE", "0");
+    }
+    git.stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
+    git
 }
 
 /// Set for the merge the strategy runs on the fork's branch: the driver's calls there
@@ -435,13 +500,27 @@ fn carries_route(read: impl Fn(&str) -> Option<Vec<u8>>) -> bool {
 }
 
 /// What `git merge-tree --write-tree -z --messages` printed.
+#[derive(Clone)]
 struct MergeTree {
     tree: Oid,
     /// `(mode, blob, stage, path)` of each conflicted path's stages.
     stages: Vec<(u32, Oid, u8, String)>,
-    /// The informational messages, as `git merge` prints them.
-    messages: Vec<u8>,
+    /// The informational messages, in git's order.
+    notes: Vec<Note>,
 }
+
+/// One of merge-tree's messages: the paths it is about, its type (`Auto-merging`,
+/// `CONFLICT (contents)`...) and its text, as `git merge` prints it.
+#[derive(Clone)]
+struct Note {
+    paths: Vec<String>,
+    kind: String,
+    text: Vec<u8>,
+}
+
+/// The type of the message git gives a content merge that conflicts (the merge
+/// driver's exit 1 included).
+const CONTENT_CONFLICT: &str = "CONFLICT (contents)";
 
 impl MergeTree {
     fn parse(out: &[u8]) -> Result<MergeTree> {
@@ -468,26 +547,43 @@ impl MergeTree {
             ));
         }
         // Messages: a count of paths, the paths, a type and the message itself.
-        let mut messages = Vec::new();
+        let mut notes = Vec::new();
         while let Some(count) = fields.next() {
             if count.is_empty() {
                 break;
             }
             let n: usize = std::str::from_utf8(count)?.parse().map_err(|_| bad())?;
-            for _ in 0..n + 1 {
-                fields.next().ok_or_else(bad)?;
+            let mut paths = Vec::with_capacity(n);
+            for _ in 0..n {
+                paths.push(String::from_utf8_lossy(fields.next().ok_or_else(bad)?).into_owned());
             }
-            messages.extend_from_slice(fields.next().ok_or_else(bad)?);
+            let kind = String::from_utf8_lossy(fields.next().ok_or_else(bad)?).into_owned();
+            let text = fields.next().ok_or_else(bad)?.to_vec();
+            notes.push(Note { paths, kind, text });
         }
         Ok(MergeTree {
             tree,
             stages,
-            messages,
+            notes,
         })
     }
 
     fn conflicted(&self) -> BTreeSet<String> {
         self.stages.iter().map(|s| s.3.clone()).collect()
+    }
+
+    /// The messages, as `git merge` prints them.
+    fn messages(&self) -> Vec<u8> {
+        self.notes
+            .iter()
+            .flat_map(|n| n.text.iter().copied())
+            .collect()
+    }
+
+    /// Whether a conflict remains: a path with stages, or a conflict git reported
+    /// without them.
+    fn conflicts(&self) -> bool {
+        !self.stages.is_empty() || self.notes.iter().any(|n| n.kind.starts_with("CONFLICT"))
     }
 }
 
@@ -507,6 +603,7 @@ fn pin(
     conflicted: &BTreeSet<String>,
     profile: &crate::config::Profile,
     mut attrs: repo::Attributes,
+    mut pinned: stand_in::Pinned,
 ) -> Result<Oid> {
     let after = repo.find_tree(tree)?;
     let changed: Vec<(String, git2::FileMode, Oid)> =
@@ -531,7 +628,18 @@ fn pin(
         if !owned(profile, &attrs, &path) {
             continue;
         }
-        if let Some(fixed) = crate::commands::pinned_blob(repo, &path, oid, profile, &attrs)? {
+        let size = repo::marker_size(&attrs, &path);
+        let fixed = match pinned.remove(&(oid, size)) {
+            // Pinned while merge-tree ran.
+            Some(fixed) => {
+                for f in &fixed.unfixable {
+                    eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
+                }
+                (fixed.content != repo::read_blob(repo, oid)?).then_some(fixed)
+            }
+            None => crate::commands::pinned_blob(repo, &path, oid, profile, &attrs)?,
+        };
+        if let Some(fixed) = fixed {
             let what: Vec<&str> = fixed.changed.iter().map(|f| f.message.as_str()).collect();
             eprintln!("poolmerge: pinned {path} ({})", what.join("; "));
             update.upsert(path.as_str(), repo.blob(&fixed.content)?, mode);
