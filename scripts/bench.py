@@ -327,7 +327,16 @@ def bench_replays(binary, repo, syncs, runs, tmp):
     env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
                GIT_COMMITTER_EMAIL="b@x", GIT_CONFIG_NOSYSTEM="1", HOME=os.path.join(tmp, "rhome"))
     # poolmerge on PATH, as users install it: git finds its merge strategy there.
-    env["PATH"] = os.path.dirname(binary) + os.pathsep + env.get("PATH", "")
+    # The floor of any custom strategy: git's merge and checkout, nothing else.
+    floor_dir = os.path.join(tmp, "floorbin")
+    os.makedirs(floor_dir, exist_ok=True)
+    floor = os.path.join(floor_dir, "git-merge-floor")
+    with open(floor, "w") as f:
+        f.write("#!/bin/sh\nwhile [ \"$1\" != \"--\" ]; do shift; done\n"
+                "tree=$(git merge-tree --write-tree HEAD \"$3\" | head -n 1)\n"
+                "exec git read-tree -m -u HEAD \"$tree\"\n")
+    os.chmod(floor, 0o755)
+    env["PATH"] = os.pathsep.join([os.path.dirname(binary), floor_dir, env.get("PATH", "")])
     os.makedirs(env["HOME"], exist_ok=True)
     commits = replay.first_parent_commits(repo, env)
     points = replay.pick(commits, syncs, [1, 7, 14, 30, 60, 90], repo, env)
@@ -337,7 +346,9 @@ def bench_replays(binary, repo, syncs, runs, tmp):
         for layout in ("full", "sparse"):
             # The alternative measured against the strategy: the hooks alone, which
             # replace the merge commit git made (pull.twohead unset).
-            names = ("plain git", "poolmerge", "hooks only") if layout == "full" else ("plain git", "poolmerge")
+            # And the floor: a strategy that only merges and checks out (no poolmerge).
+            names = (("plain git", "poolmerge", "hooks only", "floor") if layout == "full"
+                     else ("plain git", "poolmerge", "floor"))
             for name in names:
                 d = os.path.join(tmp, "replays", f"{fork[:8]}-{layout}-{name.replace(' ', '-')}")
                 git_cmd(tmp, "clone", "-q", "--shared", "--no-checkout", repo, d, env=env)
@@ -353,6 +364,8 @@ def bench_replays(binary, repo, syncs, runs, tmp):
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 if name == "hooks only":
                     git_cmd(d, "config", "--unset", "pull.twohead", env=env)
+                if name == "floor":
+                    git_cmd(d, "config", "pull.twohead", "floor", env=env)
                 if layout == "sparse":
                     git_cmd(d, "sparse-checkout", "set", "--cone", "--sparse-index", "database", env=env)
                 if git_out(d, "status", "--porcelain", env=env):
@@ -446,10 +459,12 @@ def main():
         print("\n| real sync: fork point | days | database files upstream changed "
               "| full: plain git | poolmerge | ratio | hooks / driver calls "
               "| sparse: plain git | poolmerge | ratio | hooks / driver calls "
-              "| full, hooks only (no strategy) | ratio | exit: plain / poolmerge |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| full, hooks only (no strategy) | ratio | floor (a strategy that only merges "
+              "and checks out): full | sparse | exit: plain / poolmerge |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         alt = []
         ratios = {"full": [], "sparse": []}
+        floors = {"full": [], "sparse": []}
         for r in replays:
             m = r["median"]
             cells = []
@@ -461,13 +476,18 @@ def main():
                              f"{hooks / whole:.0%} / {driver / whole:.0%}")
             hooks_only = m[("full", "hooks only")]
             alt.append(hooks_only / m[("full", "plain git")])
+            for layout in ("full", "sparse"):
+                floors[layout].append(m[(layout, "floor")] / m[(layout, "plain git")])
             print(f"| {r['fork']} | {r['days']} | {r['changed']} | {cells[0]} | {cells[1]} | "
                   f"{hooks_only * 1000:.0f} ms | {alt[-1]:.2f}x | "
+                  f"{floors['full'][-1]:.2f}x | {floors['sparse'][-1]:.2f}x | "
                   f"{r['exit'][('full', 'plain git')]} / {r['exit'][('full', 'poolmerge')]} |")
         print(f"\nmedian ratio over {len(replays)} syncs: full checkout "
               f"{statistics.median(ratios['full']):.2f}x, sparse checkout "
               f"{statistics.median(ratios['sparse']):.2f}x; the hooks alone (no strategy), full "
-              f"checkout: {statistics.median(alt):.2f}x")
+              f"checkout: {statistics.median(alt):.2f}x; the floor: full "
+              f"{statistics.median(floors['full']):.2f}x, sparse "
+              f"{statistics.median(floors['sparse']):.2f}x")
     if thr:
         print("\n| engine in-process: inputs | whole engine | line merge alone | engine MB/s "
               "| poolmerge's own time (engine minus line merge) per MB |")

@@ -4,7 +4,7 @@
 # a no-op driver, poolmerge's driver and its hooks, the engine in MB/s. Prints a
 # Markdown report (docs/BENCHMARKS.md holds the last one).
 #
-#   scripts/bench.sh [--quick] [--sizes 20K,200K,2M,20M]
+#   scripts/bench.sh [--quick] [--sizes 20K,200K,2M,20M] [--replays CLONE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v python3 >/dev/null 2>&1 || { echo "bench.sh: python3 is needed" >&2; exit 1; }

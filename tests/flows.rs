@@ -57,6 +57,12 @@ pub enum Layout {
     Signed,
     /// `i18n.commitEncoding=ISO-8859-1`, with a committer name in that encoding.
     Latin1,
+    /// husky v9 (from npm) set up before poolmerge: `core.hooksPath=.husky/_`, the
+    /// hooks in `.husky/<hook>`, committed.
+    Husky,
+    /// The pre-commit framework (from PyPI, as OpenAlgo uses it) installed before
+    /// poolmerge, whose block goes into the framework's hook.
+    PreCommitFramework,
 }
 
 /// The committer name of the `Latin1` layout, in ISO-8859-1.
@@ -85,6 +91,8 @@ const LAYOUTS: &[Layout] = &[
     Layout::SparseWithoutDatabase,
     Layout::Signed,
     Layout::Latin1,
+    Layout::Husky,
+    Layout::PreCommitFramework,
 ];
 
 /// A fork and its upstream, set up in a layout, with the place to run git from.
@@ -118,8 +126,19 @@ impl Scenario {
         repo.commit(NEW_MODULE, UNPINNED_MODULE, "upstream: a cache database");
         repo.ok(&["checkout", "-q", "fork"]);
 
-        if layout == Layout::HooksPath {
-            repo.ok(&["config", "core.hooksPath", ".husky"]);
+        match layout {
+            Layout::HooksPath => {
+                repo.ok(&["config", "core.hooksPath", ".husky"]);
+            }
+            Layout::Husky => {
+                repo.write("package.json", b"{\"name\": \"fork\", \"private\": true}\n");
+                run_tool(&repo, &["husky"]);
+            }
+            Layout::PreCommitFramework => {
+                repo.write(".pre-commit-config.yaml", b"repos: []\n");
+                run_tool(&repo, &["pre-commit", "install"]);
+            }
+            _ => {}
         }
         let install: &[&str] = if layout == Layout::InstallLocal {
             &["install", "--local", "--hooks"]
@@ -130,9 +149,9 @@ impl Scenario {
         assert_eq!(code, 0, "{out}{err}");
         match layout {
             Layout::InstallLocal => {}
-            Layout::HooksPath => {
-                repo.ok(&["add", ".gitattributes", ".husky"]);
-                repo.ok(&["commit", "-q", "-m", "route database/*.py, husky hooks"]);
+            Layout::HooksPath | Layout::Husky | Layout::PreCommitFramework => {
+                repo.ok(&["add", "-A"]);
+                repo.ok(&["commit", "-q", "-m", "route database/*.py, hooks"]);
             }
             _ => {
                 repo.ok(&["add", ".gitattributes"]);
@@ -360,6 +379,21 @@ impl Scenario {
     }
 }
 
+/// Runs a tool the layout sets up with (`.ci/run` installs it) in the work tree; it
+/// must be there and succeed.
+fn run_tool(repo: &Repo, command: &[&str]) {
+    let out = clean_command(Path::new(command[0]), &repo.home())
+        .current_dir(repo.work())
+        .args(&command[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{} is needed (.ci/run installs it): {e}", command[0]));
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The pairs `cargo test` runs: every flow and every layout at least once.
 const SUBSET: &[(Flow, Layout)] = &[
     (Flow::Merge, Layout::AttributesAfterPin),
@@ -378,6 +412,10 @@ const SUBSET: &[(Flow, Layout)] = &[
     (Flow::Merge, Layout::Signed),
     (Flow::CherryPick, Layout::Latin1),
     (Flow::Rebase, Layout::Latin1),
+    (Flow::Merge, Layout::Husky),
+    (Flow::CherryPick, Layout::Husky),
+    (Flow::Rebase, Layout::PreCommitFramework),
+    (Flow::Am, Layout::PreCommitFramework),
 ];
 
 fn pairs() -> Vec<(Flow, Layout)> {
