@@ -16,9 +16,8 @@ pub(crate) fn attributes(
     attrs: &[&str],
     source: Option<&str>,
 ) -> Result<Attributes> {
-    let mut out: Attributes = HashMap::new();
     if paths.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let mut args = vec!["check-attr".to_string(), "-z".into(), "--stdin".into()];
     if let Some(s) = source {
@@ -32,6 +31,12 @@ pub(crate) fn attributes(
         input.push(0);
     }
     let (_, stdout) = git(repo, &args, Some(&input), &[0])?;
+    Ok(parse_check_attr(&stdout))
+}
+
+/// `git check-attr -z`'s output, by path.
+fn parse_check_attr(stdout: &[u8]) -> Attributes {
+    let mut out: Attributes = HashMap::new();
     let fields: Vec<&[u8]> = stdout.split(|&b| b == 0).collect();
     for chunk in fields.chunks(3) {
         if let [path, attr, value] = chunk {
@@ -43,7 +48,61 @@ pub(crate) fn attributes(
                 );
         }
     }
-    Ok(out)
+    out
+}
+
+/// [`attributes`] looked up while other work goes on: [`Pending::finish`] gives them.
+pub(crate) struct Pending(std::thread::JoinHandle<std::io::Result<std::process::Output>>);
+
+/// Starts looking up `attrs` of `paths` (see [`attributes`]) and returns at once.
+pub(crate) fn attributes_later(
+    repo: &Repository,
+    paths: &[String],
+    attrs: &[&str],
+) -> Result<Pending> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut cmd = super::git_command(repo);
+    cmd.args(["check-attr", "-z", "--stdin"])
+        .args(attrs)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .context("cannot run git (is it installed and on PATH?)")?;
+    let mut input = Vec::new();
+    for p in paths {
+        input.extend_from_slice(p.as_bytes());
+        input.push(0);
+    }
+    let mut stdin = child.stdin.take().context("git check-attr has no input")?;
+    Ok(Pending(std::thread::spawn(move || {
+        // Written from a thread: git may fill its output pipe before reading all input.
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child.wait_with_output()?;
+        writer
+            .join()
+            .map_err(|_| std::io::Error::other("writing to git check-attr failed"))??;
+        Ok(out)
+    })))
+}
+
+impl Pending {
+    /// The attributes, once git has given them.
+    pub(crate) fn finish(self) -> Result<Attributes> {
+        let out = self
+            .0
+            .join()
+            .map_err(|_| anyhow::anyhow!("git check-attr could not be waited for"))??;
+        if !out.status.success() {
+            anyhow::bail!(
+                "git check-attr failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(parse_check_attr(&out.stdout))
+    }
 }
 
 /// The value of one attribute of a path, if it has a value or is set.

@@ -114,8 +114,20 @@ fn strategy(args: &[String]) -> Result<u8> {
         let mut git = merge_tree_command(&repo, &call, pick, &label, governed, stand_in);
         std::thread::spawn(move || git.output())
     };
-    // merge-tree writes objects only: it runs while the index is checked.
+    // merge-tree writes objects only: it runs while the index is checked and the
+    // attributes of every path the merge may change (those that differ between HEAD
+    // and the commit merged) are looked up.
     let merging = merge_tree(stand_in);
+    let looking = if governed {
+        let theirs = repo.find_commit(remote)?.tree()?;
+        let paths: Vec<String> = crate::commands::changed_files(&repo, &head.tree()?, &theirs)?
+            .into_iter()
+            .map(|(path, _, _)| path)
+            .collect();
+        Some(repo::attributes_later(&repo, &paths, repo::FILE_ATTRS)?)
+    } else {
+        None
+    };
     // git merge refuses, for its own strategies, an index that differs from HEAD.
     let staged = staged_changes(&repo, &head.tree()?)?;
     if !staged.is_empty() {
@@ -126,20 +138,9 @@ fn strategy(args: &[String]) -> Result<u8> {
         );
         return Ok(2);
     }
-    // While git merges: the profile, and the attributes of every path the merge may
-    // change (those that differ between HEAD and the commit merged).
-    let known = if governed {
-        let theirs = repo.find_commit(remote)?.tree()?;
-        let paths: Vec<String> = crate::commands::changed_files(&repo, &head.tree()?, &theirs)?
-            .into_iter()
-            .map(|(path, _, _)| path)
-            .collect();
-        Some((
-            profile(&repo)?,
-            repo::attributes(&repo, &paths, repo::FILE_ATTRS, None)?,
-        ))
-    } else {
-        None
+    let known = match looking {
+        Some(attrs) => Some((profile(&repo)?, attrs.finish()?)),
+        None => None,
     };
     let sides = Sides {
         base: call
@@ -151,7 +152,7 @@ fn strategy(args: &[String]) -> Result<u8> {
         label: &label,
         pick,
     };
-    let (done, prepared) = match &known {
+    let (done, mut prepared) = match &known {
         Some((profile, attrs)) if stand_in => {
             let (done, prepared) =
                 stand_in::merge_while(&repo, &sides, profile, attrs, || finished(merging))?;
@@ -159,10 +160,18 @@ fn strategy(args: &[String]) -> Result<u8> {
         }
         _ => (finished(merging), None),
     };
-    let Some((mut merged, mut clean)) = done? else {
-        return Ok(2);
+    let (mut merged, mut clean) = match done? {
+        Some(done) => done,
+        // git could not run the stand-in: merged again, with the driver.
+        None if prepared.is_some() => match finished(merge_tree(false))? {
+            Some(done) => {
+                prepared = None;
+                done
+            }
+            None => return Ok(2),
+        },
+        None => return Ok(2),
     };
-    let mut prepared = prepared;
     if let (Some(prepared), Some((_, attrs))) = (prepared.as_mut(), &known)
         && !clean
     {

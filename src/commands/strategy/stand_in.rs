@@ -169,7 +169,7 @@ pub(super) fn merge_while<T: Send>(
         ));
     }
     let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+        .map_or(1, std::num::NonZero::get)
         .clamp(1, jobs.len().max(1));
     let mut shares: Vec<Vec<Job>> = (0..workers).map(|_| Vec::new()).collect();
     for (i, job) in jobs.into_iter().enumerate() {
@@ -272,6 +272,9 @@ fn read(repo: &Repository, file: &File) -> Result<[Vec<u8>; 3]> {
     ])
 }
 
+/// Owned files only upstream changed, with upstream's blob.
+type Upstream = Vec<(String, Oid)>;
+
 /// The owned files both sides changed at the same path, in the same mode: the files
 /// merge-tree will hand to the driver, unless renames change that; and the owned
 /// files only upstream changed (or added), with upstream's blob, which the merged tree
@@ -280,7 +283,7 @@ fn predicted(
     repo: &Repository,
     sides: &Sides,
     attrs: &repo::Attributes,
-) -> Result<(Vec<File>, Vec<(String, Oid)>)> {
+) -> Result<(Vec<File>, Upstream)> {
     let trees = [
         repo.find_commit(sides.base)?.tree()?,
         repo.find_commit(sides.head)?.tree()?,
@@ -292,7 +295,7 @@ fn predicted(
         let [base, ours, theirs] = [0, 1, 2].map(|i| trees[i].get_path(Path::new(path)).ok());
         if let Some(theirs) = &theirs
             && blob(theirs)
-            && base.as_ref().map(|b| b.id()) == ours.as_ref().map(|o| o.id())
+            && base.as_ref().map(git2::TreeEntry::id) == ours.as_ref().map(git2::TreeEntry::id)
         {
             upstream.push((path.clone(), theirs.id()));
             continue;
