@@ -410,38 +410,41 @@ fn module(name: &str, head: &str, engine_args: &str, k: usize, tail: &str) -> Ve
 /// moves one of them and edits it.
 fn owned_scenario() -> Repo {
     let repo = Repo::new();
-    repo.write(
-        "database/a_db.py",
-        &module("a", "# a", "", 25, "X = 'base'"),
-    );
-    repo.write("database/b_db.py", &module("b", "# b", "", 20, "LIMIT = 1"));
-    repo.write(
-        "database/c_db.py",
-        &module("c", "# c", "", 25, "Y = 'base'"),
-    );
-    repo.write(
-        ".gitattributes",
-        b"database/b_db.py conflict-marker-size=9\n",
-    );
+    let write = |files: &[(&str, Vec<u8>)]| {
+        for (path, text) in files {
+            repo.write(path, text);
+        }
+    };
+    write(&[
+        ("database/a_db.py", module("a", "# a", "", 25, "X = 'base'")),
+        ("database/b_db.py", module("b", "# b", "", 20, "LIMIT = 1")),
+        ("database/c_db.py", module("c", "# c", "", 25, "Y = 'base'")),
+        (
+            ".gitattributes",
+            b"database/b_db.py conflict-marker-size=9\n".to_vec(),
+        ),
+    ]);
     repo.ok(&["add", "-A"]);
     repo.ok(&["commit", "-q", "-m", "base"]);
     repo.ok(&["checkout", "-q", "-b", "renames"]);
     repo.ok(&["mv", "database/c_db.py", "database/c2_db.py"]);
-    repo.write(
+    write(&[(
         "database/c2_db.py",
-        &module("c", "# c, moved", "", 25, "Y = 'base'"),
-    );
+        module("c", "# c, moved", "", 25, "Y = 'base'"),
+    )]);
     repo.ok(&["commit", "-q", "-am", "upstream: c moves"]);
     repo.ok(&["checkout", "-q", "main"]);
-    repo.write(
-        "database/a_db.py",
-        &module("a", "# a, upstream", ", echo=True", 25, "X = 'base'"),
-    );
-    repo.write("database/b_db.py", &module("b", "# b", "", 20, "LIMIT = 3"));
-    repo.write(
-        "database/c_db.py",
-        &module("c", "# c, upstream", "", 25, "Y = 'base'"),
-    );
+    write(&[
+        (
+            "database/a_db.py",
+            module("a", "# a, upstream", ", echo=True", 25, "X = 'base'"),
+        ),
+        ("database/b_db.py", module("b", "# b", "", 20, "LIMIT = 3")),
+        (
+            "database/c_db.py",
+            module("c", "# c, upstream", "", 25, "Y = 'base'"),
+        ),
+    ]);
     repo.ok(&["commit", "-q", "-am", "upstream: edits"]);
     repo.ok(&["checkout", "-q", "-b", "fork", "HEAD~1"]);
     let (code, out, err) = repo.poolmerge(&["install", "--hooks"]);
