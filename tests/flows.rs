@@ -10,7 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::{FILE, Repo, bin, canonical, clean_command, data_dir, pin_problems, read};
+use crate::support::{
+    FILE, Repo, bin, canonical, clean_command, data_dir, pin_problems, read, run_tool,
+};
 
 const CASE: &str = "14-seed-before-after";
 const NEW_MODULE: &str = "database/cache_db.py";
@@ -377,21 +379,6 @@ impl Scenario {
             _ => {}
         }
     }
-}
-
-/// Runs a tool the layout sets up with (`.ci/run` installs it) in the work tree; it
-/// must be there and succeed.
-fn run_tool(repo: &Repo, command: &[&str]) {
-    let out = clean_command(Path::new(command[0]), &repo.home())
-        .current_dir(repo.work())
-        .args(&command[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{} is needed (.ci/run installs it): {e}", command[0]));
-    assert!(
-        out.status.success(),
-        "{command:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// The pairs `cargo test` runs: every flow and every layout at least once.

@@ -1,7 +1,7 @@
 //! `install`, `uninstall`, the hooks, `doctor` and `demo`, in temporary repositories
 //! with an isolated HOME.
 
-use crate::support::{FILE, Repo, bin, clean_command, data_dir, pin_problems, read};
+use crate::support::{FILE, Repo, bin, clean_command, data_dir, pin_problems, read, run_tool};
 
 fn case(name: &str, file: &str) -> Vec<u8> {
     read(&data_dir().join("cases").join(name).join(file))
@@ -629,21 +629,6 @@ fn tool(name: &str) -> bool {
         eprintln!("{name} is not installed: this test checks nothing (.ci/run installs it)");
     }
     found
-}
-
-/// Runs a tool in the repository's work tree with its clean environment; it must
-/// succeed.
-fn run_tool(repo: &Repo, command: &[&str]) {
-    let out = clean_command(std::path::Path::new(command[0]), &repo.home())
-        .current_dir(repo.work())
-        .args(&command[1..])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{command:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A fork (the pin committed) whose upstream adds a module, set up by `setup` around

@@ -450,3 +450,18 @@ impl Repo {
         );
     }
 }
+
+/// Runs a tool a test sets up with (husky, pre-commit; `.ci/run` installs them) in the
+/// repository's work tree with its clean environment; it must be there and succeed.
+pub fn run_tool(repo: &Repo, command: &[&str]) {
+    let out = clean_command(Path::new(command[0]), &repo.home())
+        .current_dir(repo.work())
+        .args(&command[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{} is needed (.ci/run installs it): {e}", command[0]));
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
