@@ -140,5 +140,9 @@ if [ -n "$repo" ]; then
     else
         (cd "$repo" && "$bin" install)
     fi
-    echo "next: git merge upstream/main in $repo merges database/*.py through poolmerge"
+    echo "next: commit .gitattributes in $repo, so that the route holds in every clone:"
+    echo "      git -C \"$repo\" add .gitattributes && git -C \"$repo\" commit -m \"Merge with poolmerge\""
+    echo "then: git merge upstream/main in $repo merges database/*.py through poolmerge"
+else
+    echo "next: in your fork, poolmerge install --hooks (driver, route, hooks), then commit .gitattributes"
 fi

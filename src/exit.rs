@@ -38,3 +38,35 @@ impl From<Status> for ExitCode {
         ExitCode::from(status.code())
     }
 }
+
+/// An error in one line, its causes after colons, as `{e:#}` prints it, except that
+/// libgit2's errors give their message only: its class and code numbers
+/// (`class=Reference (4); code=NotFound (-3)`) mean nothing to a user.
+pub fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|cause| match cause.downcast_ref::<git2::Error>() {
+            Some(git) => git.message().to_string(),
+            None => cause.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libgit2_errors_say_their_message_only() {
+        let git = git2::Error::new(
+            git2::ErrorCode::NotFound,
+            git2::ErrorClass::Reference,
+            "revspec 'x' not found",
+        );
+        assert!(git.to_string().contains("class="), "{git}");
+        let e = anyhow::Error::new(git).context("unknown revision x");
+        assert_eq!(one_line(&e), "unknown revision x: revspec 'x' not found");
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&plain), format!("{plain:#}"));
+    }
+}

@@ -2,7 +2,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use clap::error::ErrorKind;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use poolmerge::cli::Cli;
 use poolmerge::exit::Status;
 
@@ -38,14 +38,15 @@ fn main() -> ExitCode {
             return Status::Error.into();
         }
         Err(e) => {
-            eprintln!("poolmerge: {} (see poolmerge --help)", one_line(&e));
+            let hint = suggestion(&e).map_or(String::new(), |s| format!("; did you mean {s}?"));
+            eprintln!("poolmerge: {}{hint} (see poolmerge --help)", one_line(&e));
             return Status::Error.into();
         }
     };
     match poolmerge::app::run(cli) {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("poolmerge: {e:#}");
+            eprintln!("poolmerge: {}", poolmerge::exit::one_line(&e));
             Status::Error.into()
         }
     }
@@ -79,6 +80,26 @@ fn output_errors_end_cleanly() {
         );
         std::process::exit(i32::from(Status::Error.code()));
     }));
+}
+
+/// What clap suggests for a mistyped subcommand, argument or value: `'check'`.
+fn suggestion(e: &clap::Error) -> Option<String> {
+    [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .find_map(|kind| match e.get(kind)? {
+        ContextValue::String(s) => Some(format!("'{s}'")),
+        ContextValue::Strings(v) if !v.is_empty() => Some(
+            v.iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        ),
+        _ => None,
+    })
 }
 
 /// clap's message in one line: its first line, and where that ends with a colon, the

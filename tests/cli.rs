@@ -244,7 +244,7 @@ fn every_decision_on_a_pool_region_has_its_line_an_aliased_call_too() {
     let line = run
         .stderr
         .lines()
-        .find(|l| l.contains("engine engine (line 9)"))
+        .find(|l| l.contains("the engine (line 9)"))
         .unwrap_or_else(|| panic!("no decision for the engine: {}", run.stderr));
     assert!(line.contains("from upstream (theirs): echo"), "{line}");
     assert!(crate::support::pin_problems(&run.out).is_empty());

@@ -1,12 +1,6 @@
 //! `resolve`, `check` and `fix`, each in a temporary repository.
 
-use crate::support::{
-    FILE, Repo, bin, blocks, canonical, clean_command, data_dir, pin_problems, read,
-};
-
-fn case(name: &str, file: &str) -> Vec<u8> {
-    read(&data_dir().join("cases").join(name).join(file))
-}
+use crate::support::{FILE, Repo, bin, blocks, canonical, case, clean_command, pin_problems};
 
 /// A fork branch checked out, `main` holding upstream's change, the files routed to
 /// poolmerge but no driver registered: git leaves the engine conflicts to `resolve`.

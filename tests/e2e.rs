@@ -2,11 +2,7 @@
 //! (`git config` plus `.git/info/attributes`, exactly what users write), git run with
 //! a clean environment and its own HOME, real `git merge` and `git rebase`.
 
-use crate::support::{FILE, Repo, blocks, canonical, data_dir, pin_problems, read};
-
-fn case(name: &str, file: &str) -> Vec<u8> {
-    read(&data_dir().join("cases").join(name).join(file))
-}
+use crate::support::{FILE, Repo, blocks, canonical, case, pin_problems};
 
 /// A repository with the driver installed and the case's history: `fork` and
 /// `upstream` name the case files each branch commits.

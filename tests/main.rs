@@ -10,6 +10,7 @@ mod corpus;
 mod differential;
 mod e2e;
 mod flows;
+mod frontdoor;
 mod fuzzed;
 #[path = "../crates/linemerge/tests/generate.rs"]
 #[allow(dead_code)] // Fields the line merge's own differential test reads.

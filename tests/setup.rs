@@ -1,11 +1,7 @@
 //! `install`, `uninstall`, the hooks, `doctor` and `demo`, in temporary repositories
 //! with an isolated HOME.
 
-use crate::support::{FILE, Repo, bin, clean_command, data_dir, pin_problems, read, run_tool};
-
-fn case(name: &str, file: &str) -> Vec<u8> {
-    read(&data_dir().join("cases").join(name).join(file))
-}
+use crate::support::{FILE, Repo, bin, case, clean_command, pin_problems, read, run_tool};
 
 const UNPINNED_MODULE: &[u8] = b"from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\n\ncache_engine = create_engine(\"sqlite:///db/cache.db\", poolclass=NullPool)\n";
 
@@ -435,6 +431,14 @@ fn install_sh_from_an_archive_checks_it_then_installs_and_registers() {
         "--from", archive_s, "--prefix", prefix_s, "--repo", &work, "--hooks",
     ]);
     assert_eq!(code, Some(0), "{out}");
+    // Its closing lines: commit the route, then merge.
+    assert!(
+        out.contains(&format!("next: commit .gitattributes in {work}"))
+            && out.contains(&format!(
+                "git -C \"{work}\" add .gitattributes && git -C \"{work}\" commit"
+            )),
+        "{out}"
+    );
     let installed = prefix.join("bin/poolmerge");
     assert!(installed.is_file(), "{out}");
     assert!(
@@ -447,6 +451,10 @@ fn install_sh_from_an_archive_checks_it_then_installs_and_registers() {
     std::fs::remove_file(releases.join("SHA256SUMS")).unwrap();
     let (code, out) = run(&["--from", archive_s, "--sha256", hex, "--prefix", prefix_s]);
     assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("next: in your fork, poolmerge install --hooks (driver, route, hooks), then commit .gitattributes"),
+        "{out}"
+    );
 }
 
 /// Builds and installs with install.sh into a temporary prefix (compiles everything:
@@ -511,12 +519,12 @@ fn with_hooks_a_merge_that_needs_no_pin_commits_in_one_step() {
     assert_eq!(repo.ok(&["status", "--porcelain"]), "");
 }
 
-/// The README's layout names every file and folder of `src/` and every crate.
+/// CONTRIBUTING's layout names every file and folder of `src/` and every crate.
 #[test]
-fn the_readme_layout_names_every_part_of_the_tree() {
+fn the_contributing_layout_names_every_part_of_the_tree() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let layout = &readme[readme.find("## Layout").expect("a layout section")..];
+    let guide = std::fs::read_to_string(root.join("CONTRIBUTING.md")).unwrap();
+    let layout = &guide[guide.find("## Layout").expect("a layout section")..];
     let layout = &layout[..layout[3..].find("\n## ").map_or(layout.len(), |i| i + 3)];
     let mut missing = Vec::new();
     for dir in ["src", "crates"] {
@@ -535,7 +543,7 @@ fn the_readme_layout_names_every_part_of_the_tree() {
     }
     assert!(
         missing.is_empty(),
-        "not in the README's layout: {missing:?}"
+        "not in CONTRIBUTING's layout: {missing:?}"
     );
 }
 

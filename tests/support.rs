@@ -299,6 +299,11 @@ pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
+/// One file of an acceptance case (`tests/data/cases/NAME/FILE`).
+pub fn case(name: &str, file: &str) -> Vec<u8> {
+    read(&data_dir().join("cases").join(name).join(file))
+}
+
 /// The file the end-to-end histories put the cases in.
 pub const FILE: &str = "database/traffic_db.py";
 
@@ -370,7 +375,7 @@ impl Repo {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Registers the driver as the README says.
+    /// Registers the driver as docs/USAGE.md says.
     pub fn install_driver(&self) {
         let driver = format!(
             "'{}' merge %O %A %B -s %S -x %X -y %Y -p %P -l %L",

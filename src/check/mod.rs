@@ -563,6 +563,27 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_named_engine_is_the_engine() {
+        let module =
+            "from sqlalchemy import create_engine\nengine = create_engine(\"sqlite:///a.db\")\n";
+        let found = problems(module.as_bytes(), &Pin::builtin(), 7);
+        let unpinned = found.iter().find(|p| p.kind == Kind::Unpinned).unwrap();
+        assert!(
+            unpinned
+                .message
+                .starts_with("the engine does not carry the pin"),
+            "{}",
+            unpinned.message
+        );
+        let fixed = fix(module.as_bytes(), &Pin::builtin(), 7);
+        let said = format!("{:?}", fixed.changed);
+        assert!(
+            said.contains("pin the engine") && !said.contains("engine engine"),
+            "{said}"
+        );
+    }
+
+    #[test]
     fn a_new_layout_moves_items_over_several_lines_but_never_a_string() {
         let pin = Pin::builtin();
         let nested =

@@ -236,7 +236,8 @@ pub(crate) fn run() -> Result<Status> {
     println!(
         "summary: plain git left {} to fix by hand; poolmerge merged cleanly,\n\
          kept the fork's pin (StaticPool, timeout 20.0, pool_pre_ping) and took upstream's\n\
-         comment, import and echo=False. Next: ./install.sh --repo PATH for your fork.",
+         comment, import and echo=False. Next, in your fork: poolmerge install --hooks\n\
+         (or ./install.sh --repo PATH --hooks), then commit .gitattributes.",
         crate::report::counted(blocks.len(), "conflict block", "conflict blocks")
     );
     Ok(Status::Clean)

@@ -91,7 +91,14 @@ pub(crate) fn run() -> Result<Status> {
         )),
         Some(v) => verdicts.push(Verdict::Ok(format!("git {}.{}", v.0, v.1))),
     }
+    let mut installed = true;
     match repo::open() {
+        Ok(repo) if !is_installed(&repo)? => {
+            installed = false;
+            verdicts.push(Verdict::Note(
+                "poolmerge is not installed in this repository: no merge driver, no file routed to it, no hooks; git merges as usual. `poolmerge install --hooks` sets it up".into(),
+            ));
+        }
         Ok(repo) => verdicts.extend(check_repo(&repo)?),
         Err(_) => verdicts.push(Verdict::Problem(
             "not in a git repository".into(),
@@ -105,13 +112,33 @@ pub(crate) fn run() -> Result<Status> {
         .iter()
         .filter(|v| matches!(v, Verdict::Problem(..)))
         .count();
-    if problems == 0 {
+    if problems == 0 && !installed {
+        println!("poolmerge is not installed here.");
+        Ok(Status::Clean)
+    } else if problems == 0 {
         println!("poolmerge is set up.");
         Ok(Status::Clean)
     } else {
         println!("{}.", counted(problems, "problem", "problems"));
         Ok(Status::Conflicts)
     }
+}
+
+/// Whether anything of poolmerge's is here: the driver, a route, its hooks. After
+/// `poolmerge uninstall` (or before any install) nothing is, and nothing is wrong.
+fn is_installed(repo: &Repository) -> Result<bool> {
+    if repo::config_string(Some(repo), "merge.poolmerge.driver").is_some()
+        || crate::commands::hook::enabled(repo)
+        || hooks_in(&hooks_dir(repo)?.path)
+    {
+        return Ok(true);
+    }
+    let tracked: Vec<String> = repo::tracked_files(repo)?
+        .into_iter()
+        .filter(|p| p.ends_with(".py"))
+        .collect();
+    let attrs = repo::attributes(repo, &tracked, &["merge"], None)?;
+    Ok(tracked.iter().any(|p| repo::owned(&attrs, p)))
 }
 
 fn check_repo(repo: &Repository) -> Result<Vec<Verdict>> {

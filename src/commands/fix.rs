@@ -72,7 +72,7 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
                     needed |= n;
                 }
                 Err(e) => {
-                    eprintln!("poolmerge: {path}: {e:#}");
+                    eprintln!("poolmerge: {path}: {}", crate::exit::one_line(&e));
                     errors = true;
                 }
             }

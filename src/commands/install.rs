@@ -32,14 +32,49 @@ pub(crate) fn shell_quote(s: &str) -> String {
 pub(crate) fn driver_line(exe: &Path) -> String {
     format!(
         "{} merge %O %A %B -s %S -x %X -y %Y -p %P -l %L",
-        shell_quote(&exe.to_string_lossy())
+        shell_quote(&sh_path(exe))
     )
 }
 
-/// This binary's absolute path.
+/// A path as the shell git runs drivers and hooks with can run it. On Windows that is
+/// Git for Windows' `sh` (MSYS2 bash): the path with forward slashes (`C:/Users/...`,
+/// the form Git for Windows' own settings take, read the same by the shell, by git
+/// and by Windows programs) and without the verbatim `\\?\` prefix, which the shell
+/// cannot run. Elsewhere, the path as it is.
+pub(crate) fn sh_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if cfg!(windows) {
+        windows_sh_path(&text)
+    } else {
+        text.into_owned()
+    }
+}
+
+/// [`sh_path`] for a Windows path: `\\?\C:\x` → `C:/x`, `\\?\UNC\host\share\x` →
+/// `//host/share/x`, `\\host\share\x` → `//host/share/x`.
+pub(crate) fn windows_sh_path(path: &str) -> String {
+    let plain = if let Some(unc) = path.strip_prefix(r"\\?\UNC\") {
+        format!(r"\\{unc}")
+    } else {
+        path.strip_prefix(r"\\?\").unwrap_or(path).to_string()
+    };
+    plain.replace('\\', "/")
+}
+
+/// This binary's absolute path (on Windows without the verbatim `\\?\` prefix that
+/// canonicalising adds, which neither git nor its shell reads as the same path).
 pub(crate) fn current_exe() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("cannot tell where this binary is")?;
-    Ok(exe.canonicalize().unwrap_or(exe))
+    let exe = exe.canonicalize().unwrap_or(exe);
+    if cfg!(windows) {
+        let text = exe.to_string_lossy();
+        if let Some(rest) = text.strip_prefix(r"\\?\")
+            && !rest.starts_with(r"UNC\")
+        {
+            return Ok(PathBuf::from(rest));
+        }
+    }
+    Ok(exe)
 }
 
 /// `git config` in a scope (`--local` in `repo`, or `--global`).
@@ -169,9 +204,10 @@ fn add_attributes(repo: &Repository, file: &Path, patterns: &[String]) -> Result
 
 /// Removes the lines `install` wrote: each marked comment and the attribute lines
 /// right after it. Lines the user wrote stay.
-fn remove_attributes(repo: &Repository, file: &Path) -> Result<()> {
+/// Whether it changed the file.
+fn remove_attributes(repo: &Repository, file: &Path) -> Result<bool> {
     let Ok(text) = std::fs::read_to_string(file) else {
-        return Ok(());
+        return Ok(false);
     };
     let mut kept: Vec<&str> = Vec::new();
     let mut in_block = false;
@@ -189,18 +225,65 @@ fn remove_attributes(repo: &Repository, file: &Path) -> Result<()> {
         kept.push(line);
     }
     if removed == 0 && kept.len() == text.lines().count() {
-        return Ok(());
+        return Ok(false);
     }
     if kept.iter().all(|l| l.trim().is_empty()) {
         std::fs::remove_file(file)?;
+        println!(
+            "attributes: deleted {} (it held only poolmerge's {})",
+            display(repo, file),
+            if removed == 1 { "line" } else { "lines" }
+        );
     } else {
         let mut out = kept.join("\n");
         out.push('\n');
         atomic_write(file, out.as_bytes())?;
+        println!(
+            "attributes: removed {removed} line(s) from {}",
+            display(repo, file)
+        );
     }
+    Ok(true)
+}
+
+/// `git` in the work tree, its output when it succeeds.
+fn git_here(repo: &Repository, args: &[&str]) -> Result<Option<String>> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo::git_cwd(repo))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("cannot run git")?;
+    Ok(out
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+/// After `install`: a `.gitattributes` that is not committed routes nothing in other
+/// clones, nor in the merges CI makes.
+fn say_commit_after_install(repo: &Repository) -> Result<()> {
+    let changed = git_here(repo, &["status", "--porcelain", "--", ".gitattributes"])?;
+    if changed.is_some_and(|s| !s.trim().is_empty()) {
+        println!(
+            "next: commit .gitattributes, so that the route holds in every clone: git add .gitattributes && git commit -m \"Merge with poolmerge\""
+        );
+    }
+    Ok(())
+}
+
+/// After `uninstall` changed a tracked `.gitattributes`: its change is staged (a
+/// deleted file would otherwise still route from the index, where git looks when the
+/// file is gone), and committing it is the user's step.
+fn stage_after_uninstall(repo: &Repository) -> Result<()> {
+    let tracked = git_here(repo, &["ls-files", "--", ".gitattributes"])?;
+    if tracked.is_none_or(|s| s.trim().is_empty()) {
+        return Ok(());
+    }
+    git_here(repo, &["add", "-A", "--", ".gitattributes"])?
+        .context("cannot stage the change to .gitattributes (git add)")?;
     println!(
-        "attributes: removed {removed} line(s) from {}",
-        display(repo, file)
+        "next: the change to .gitattributes is staged; commit it so that no clone routes files to poolmerge: git commit -m \"Stop merging with poolmerge\""
     );
     Ok(())
 }
@@ -261,6 +344,7 @@ pub(crate) fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> R
     for file in &files {
         add_attributes(repo, file, &patterns)?;
     }
+
     let mut status = Status::Clean;
     if let Some(dir) = hooks {
         // A hooks directory in the work tree is committed (husky): no one's own path.
@@ -306,6 +390,9 @@ pub(crate) fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> R
             ),
         }
     }
+    if !args.local {
+        say_commit_after_install(repo)?;
+    }
     Ok(status)
 }
 
@@ -329,8 +416,11 @@ pub(crate) fn uninstall(args: &UninstallArgs) -> Result<Status> {
 pub(crate) fn uninstall_in(repo: &Repository, shared: bool) -> Result<Status> {
     unregister(Some(repo), "--local", "the repository's config")?;
     for local in [false, true] {
-        if let Ok(file) = attribute_file(repo, local) {
-            remove_attributes(repo, &file)?;
+        if let Ok(file) = attribute_file(repo, local)
+            && remove_attributes(repo, &file)?
+            && !local
+        {
+            stage_after_uninstall(repo)?;
         }
     }
     git_config(

@@ -114,6 +114,8 @@ pub(crate) fn statement_name(stmt: &EngineStatement, pin: &Pin) -> String {
     let what = match stmt.target.as_str() {
         "" => format!("{noun} call"),
         "return" => format!("returned {noun}"),
+        // `engine = create_engine(...)`: "the engine", not "engine engine".
+        target if target == noun => format!("the {noun}"),
         target => format!("{noun} {target}"),
     };
     if stmt.scope.is_empty() {

@@ -50,7 +50,12 @@ pub(crate) fn open() -> Result<Repository> {
             .next()
             .unwrap_or_default()
             .trim_start_matches("fatal: ");
-        bail!("not in a git repository ({why})");
+        // git's own line where it says just that; its reason otherwise (a dubious
+        // owner, a broken .git file).
+        if why.starts_with("not a git repository") {
+            bail!("{why}");
+        }
+        bail!("not in a git repository: {why}");
     };
     let repo = Repository::open(git_dir)
         .map_err(|e| anyhow!("cannot open the repository {git_dir}: {}", e.message()))?;

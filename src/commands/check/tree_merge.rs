@@ -452,9 +452,14 @@ fn merge_commits<'r>(
         .peel_to_commit()?;
     let other = repo
         .revparse_single(rev)
-        .with_context(|| format!("unknown revision {rev}"))?
+        .map_err(|e| match e.code() {
+            git2::ErrorCode::NotFound => anyhow!(
+                "unknown revision {rev}: no branch, tag or commit of that name here (fetch it first?)"
+            ),
+            _ => anyhow!("cannot read the revision {rev}: {}", e.message()),
+        })?
         .peel_to_commit()
-        .with_context(|| format!("{rev} is not a commit"))?;
+        .map_err(|_| anyhow!("{rev} is not a commit"))?;
     let bases = repo.merge_bases(head.id(), other.id()).ok();
     let Some(bases) = bases.filter(|b| !b.is_empty()) else {
         let shallow = if repo.is_shallow() {

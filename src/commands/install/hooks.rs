@@ -22,7 +22,7 @@ pub(super) fn hook_body(hook: &str, exe: &Path, portable: bool) -> String {
             format!("poolmerge: no poolmerge on PATH, so its {hook} hook does nothing"),
         )
     } else {
-        let shown = exe.to_string_lossy().into_owned();
+        let shown = sh_path(exe);
         let quoted = shell_quote(&shown);
         (
             quoted.clone(),
@@ -76,7 +76,7 @@ pub(super) fn chains(text: &str, hook: &str) -> bool {
 /// Python hook, else the command to run and what its status means.
 pub(super) fn foreign_hook_body(text: &str, hook: &str, exe: &Path) -> String {
     let first = text.lines().next().unwrap_or_default();
-    let shown = exe.to_string_lossy();
+    let shown = sh_path(exe);
     let stop = hook == "pre-commit";
     if first.starts_with("#!") && first.contains("python") {
         let call = format!("subprocess.call([{shown:?}, \"hook\", {hook:?}, *sys.argv[1:]])");
