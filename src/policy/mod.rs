@@ -1,5 +1,5 @@
 //! The pin policy: what the fork pins (one struct, the data), which calls it applies
-//! to (SPEC's SQLite evidence rule), and how far a call already carries it.
+//! to (docs/RULES.md, the SQLite evidence rule), and how far a call already carries it.
 
 mod side;
 
@@ -10,7 +10,7 @@ use crate::python::{Call, Container, EngineStatement, Item, ItemKey, Targets};
 /// Which calls a pin applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
-    /// SQLite engine calls only (SPEC's evidence rule).
+    /// SQLite engine calls only (docs/RULES.md, the SQLite evidence rule).
     Sqlite,
     /// Calls configured for a server pool: server-pool keywords, or a first argument
     /// that is a database URL literal of another scheme than SQLite.
@@ -168,11 +168,11 @@ impl Pin {
         })
     }
 
-    /// What a call is, from its own version's evidence (SPEC's kind rule, the one
-    /// place it is written): server evidence (a server-pool keyword or pool class, a
-    /// URL of another scheme, a branch whose path excludes SQLite) beats SQLite
-    /// evidence (a URL whose static start is `sqlite`, `check_same_thread`, a branch
-    /// whose path implies SQLite); neither is unknown.
+    /// What a call is, from its own version's evidence (docs/RULES.md, the kind rule;
+    /// this is the one place it is written): server evidence (a server-pool keyword or
+    /// pool class, a URL of another scheme, a branch whose path excludes SQLite) beats
+    /// SQLite evidence (a URL whose static start is `sqlite`, `check_same_thread`, a
+    /// branch whose path implies SQLite); neither is unknown.
     pub fn kind(&self, call: &Call) -> EngineClass {
         if self.server_evidence(call) {
             EngineClass::Server
@@ -358,16 +358,16 @@ impl Pin {
         }
     }
 
-    /// SPEC's SQLite evidence: not a server pool, and `connect_args` mentioning
-    /// `check_same_thread`, or a first argument that is a `sqlite` string literal, or the
-    /// call in the true branch of an `if` that mentions `sqlite`.
+    /// The SQLite evidence rule (docs/RULES.md): not a server pool, and `connect_args`
+    /// mentioning `check_same_thread`, or a first argument that is a `sqlite` string
+    /// literal, or the call in the true branch of an `if` that mentions `sqlite`.
     pub fn is_sqlite(&self, call: &Call) -> bool {
         self.kind(call) == EngineClass::Sqlite
     }
 }
 
 /// The word that is evidence of a SQLite engine: a URL literal starting with it, or an
-/// `if` test for it around the call (SPEC's evidence rule).
+/// `if` test for it around the call (docs/RULES.md, the SQLite evidence rule).
 pub(crate) const EVIDENCE: &str = "sqlite";
 
 /// What decides whether a call takes a pin (see [`Pin::applies_to`]).

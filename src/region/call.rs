@@ -416,8 +416,9 @@ fn takes_pin(
 }
 
 /// What upstream made of an engine the fork pinned, where it changed its kind: gave it
-/// server evidence, or took away the SQLite evidence the base had (SPEC: the
-/// statement is then a conflict, never pinned or unpinned in silence).
+/// server evidence, or took away the SQLite evidence the base had (docs/RULES.md,
+/// which calls carry the pin: the statement is then a conflict, M9, never pinned or
+/// unpinned in silence).
 fn kind_change(pin: &Pin, base: Option<&Call>, upstream: &Call) -> Option<String> {
     let before = base.map(|b| pin.kind(b));
     match pin.kind(upstream) {
