@@ -65,6 +65,9 @@ pub enum Layout {
     /// The pre-commit framework (from PyPI, as OpenAlgo uses it) installed before
     /// poolmerge, whose block goes into the framework's hook.
     PreCommitFramework,
+    /// `core.autocrlf=true`, Git for Windows' default: CRLF in the work tree, LF in
+    /// the repository.
+    AutoCrlf,
 }
 
 /// The committer name of the `Latin1` layout, in ISO-8859-1.
@@ -95,6 +98,7 @@ const LAYOUTS: &[Layout] = &[
     Layout::Latin1,
     Layout::Husky,
     Layout::PreCommitFramework,
+    Layout::AutoCrlf,
 ];
 
 /// A fork and its upstream, set up in a layout, with the place to run git from.
@@ -112,6 +116,9 @@ struct Scenario {
 impl Scenario {
     fn new(layout: Layout) -> Scenario {
         let repo = Repo::new();
+        if layout == Layout::AutoCrlf {
+            repo.ok(&["config", "core.autocrlf", "true"]);
+        }
         // Upstream's history: the module, and a file outside database/.
         repo.write("app/main.py", b"print('app')\n");
         repo.ok(&["add", "app/main.py"]);
@@ -215,6 +222,14 @@ impl Scenario {
                     .output()
                     .unwrap();
                 assert!(out.status.success());
+            }
+            Layout::AutoCrlf => {
+                // Every tracked file as a checkout on Windows has it: CRLF.
+                for file in repo.ok(&["ls-files"]).lines() {
+                    std::fs::remove_file(repo.work().join(file)).unwrap();
+                }
+                repo.ok(&["checkout", "--", "."]);
+                assert!(crlf_only(&repo.read(FILE)), "a CRLF checkout");
             }
             Layout::SplitIndex => {
                 repo.ok(&["config", "core.splitIndex", "true"]);
@@ -362,6 +377,22 @@ impl Scenario {
                     );
                 }
             }
+            Layout::AutoCrlf => {
+                // LF in what is committed, CRLF in the work tree, both modules.
+                for file in [FILE, NEW_MODULE] {
+                    let committed = self.git(&["cat-file", "blob", &format!("HEAD:{file}")]);
+                    assert!(
+                        !committed.stdout.contains(&b'\r'),
+                        "{what}: {file} is committed with CR:\n{said}"
+                    );
+                    let checked_out = read(&self.tree.join(file));
+                    assert!(
+                        crlf_only(&checked_out),
+                        "{what}: {file} in the work tree is not CRLF throughout:\n{}\n{said}",
+                        String::from_utf8_lossy(&checked_out)
+                    );
+                }
+            }
             Layout::Latin1 => {
                 for commit in made.lines() {
                     let raw = self.git(&["cat-file", "commit", commit]).stdout;
@@ -379,6 +410,15 @@ impl Scenario {
             _ => {}
         }
     }
+}
+
+/// Whether every line of `text` ends in CRLF.
+fn crlf_only(text: &[u8]) -> bool {
+    text.ends_with(b"\r\n")
+        && text
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b != b'\n' || (i > 0 && text[i - 1] == b'\r'))
 }
 
 /// The pairs `cargo test` runs: every flow and every layout at least once.
@@ -403,6 +443,9 @@ const SUBSET: &[(Flow, Layout)] = &[
     (Flow::CherryPick, Layout::Husky),
     (Flow::Rebase, Layout::PreCommitFramework),
     (Flow::Am, Layout::PreCommitFramework),
+    (Flow::Merge, Layout::AutoCrlf),
+    (Flow::Rebase, Layout::AutoCrlf),
+    (Flow::Am, Layout::AutoCrlf),
 ];
 
 fn pairs() -> Vec<(Flow, Layout)> {

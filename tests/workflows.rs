@@ -126,6 +126,12 @@ impl Runner {
             let a = self.value(a);
             return if a.is_empty() { self.value(b) } else { a };
         }
+        if let Some((a, b)) = expr.split_once("!=") {
+            return (self.value(a) != self.value(b)).to_string();
+        }
+        if let Some((a, b)) = expr.split_once("==") {
+            return (self.value(a) == self.value(b)).to_string();
+        }
         if let Some(rest) = expr.strip_prefix("steps.") {
             let (id, output) = rest.split_once(".outputs.").expect("steps.ID.outputs.NAME");
             return self
@@ -667,6 +673,101 @@ fn the_upstream_sync_merges_pins_tests_pushes_and_opens_a_pull_request() {
     assert_eq!(r.outputs["merge"]["result"], "current");
 }
 
+/// GitHub refuses a push that changes `.github/workflows/*` from a token without the
+/// workflows permission: the sync says so in its summary, naming the files and the
+/// permission, and opens no pull request.
+#[test]
+fn an_upstream_sync_whose_push_is_refused_names_the_files_and_the_permission() {
+    let f = Forked::new();
+    f.upstream_commit(
+        &[
+            (".github/workflows/ci.yml", "on: push\n"),
+            ("database/app.py", UPSTREAM_ENGINE),
+        ],
+        "upstream: ci, echo",
+    );
+    // origin refuses as GitHub does.
+    let hook = f.origin.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do\n  if ! git diff --quiet refs/heads/main \"$new\" -- .github/workflows; then\n    echo \"refusing to allow a GitHub App to create or update workflow \\`.github/workflows/ci.yml\\` without \\`workflows\\` permission\" >&2\n    exit 1\n  fi\ndone\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(&hook)
+        .status()
+        .unwrap();
+    let gh = gh_stub(&f.home.join("gh"));
+    let steps = steps_of(&load("examples/sync-upstream.yml")["jobs"]["sync"]["steps"]);
+    let (mut r, env) = sync_runner(&f, &gh, "");
+    let ran = r.run_all(&steps, &env);
+    assert_eq!(
+        ran.last(),
+        Some(&("Push and open a pull request".to_string(), 1)),
+        "{}",
+        r.log
+    );
+    let summary = r.summary();
+    for said in [
+        "### GitHub refused the push of `sync/upstream-",
+        "without `workflows` permission",
+        "- `.github/workflows/ci.yml`",
+        "Contents, Pull requests and Workflows set to \"Read and write\"",
+        "SYNC_TOKEN",
+    ] {
+        assert!(summary.contains(said), "{said}: {summary}");
+    }
+    assert!(
+        r.log
+            .contains("::error title=poolmerge sync::GitHub refused the push of sync/upstream-"),
+        "{}",
+        r.log
+    );
+    assert_eq!(git(&f.origin, &f.home, &["branch", "--list", "sync/*"]), "");
+    let calls = std::fs::read_to_string(gh.join("gh.log")).unwrap_or_default();
+    assert!(!calls.contains("pr create"), "{calls}");
+}
+
+/// The job's own token may not open pull requests until the repository allows it: the
+/// branch is pushed, and the summary names the setting.
+#[test]
+fn an_upstream_sync_whose_pull_request_is_refused_names_the_setting() {
+    let f = Forked::new();
+    f.upstream_commit(&[("database/app.py", UPSTREAM_ENGINE)], "upstream: echo");
+    let gh = f.home.join("gh");
+    std::fs::create_dir_all(&gh).unwrap();
+    std::fs::write(
+        gh.join("gh"),
+        "#!/bin/sh\n[ \"$1 $2\" = \"pr view\" ] && exit 1\nif [ \"$1 $2\" = \"pr create\" ]; then\n  echo 'pull request create failed: GraphQL: GitHub Actions is not permitted to create or approve pull requests (createPullRequest)' >&2\n  exit 1\nfi\nexit 0\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(gh.join("gh"))
+        .status()
+        .unwrap();
+    let steps = steps_of(&load("examples/sync-upstream.yml")["jobs"]["sync"]["steps"]);
+    let (mut r, env) = sync_runner(&f, &gh, "");
+    let ran = r.run_all(&steps, &env);
+    assert_eq!(
+        ran.last(),
+        Some(&("Push and open a pull request".to_string(), 1)),
+        "{}",
+        r.log
+    );
+    let summary = r.summary();
+    for said in [
+        "but GitHub refused the pull request",
+        "GitHub Actions is not permitted to create or approve pull requests",
+        "\"Allow GitHub Actions to create and approve pull requests\"",
+        "open the pull request from `sync/upstream-",
+    ] {
+        assert!(summary.contains(said), "{said}: {summary}");
+    }
+    assert_ne!(git(&f.origin, &f.home, &["branch", "--list", "sync/*"]), "");
+}
+
 #[test]
 fn an_upstream_sync_that_conflicts_lists_the_files_and_pushes_nothing() {
     let f = Forked::new();
@@ -744,6 +845,48 @@ fn the_release_workflow_packages_checksums_and_publishes_what_install_sh_install
         .find(|s| s.name == "Package")
         .unwrap();
     assert_eq!(r.run(&package, &env_of(build)), Some(0), "{}", r.log);
+    // A Windows target: a zip holding poolmerge.exe (a stand-in here that answers
+    // --version as the runner's build does).
+    let windows = "x86_64-pc-windows-msvc";
+    let exe = work.join(format!("target/{windows}/release/poolmerge.exe"));
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    std::fs::write(&exe, "#!/bin/sh\necho 'poolmerge 0.1.0'\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut on_windows = Runner::new(
+        &work,
+        &f.files(),
+        &[
+            ("HOME", &home),
+            ("GITHUB_REF_NAME", "v0.1.0"),
+            ("TARGET", windows),
+        ],
+        &[("matrix.target", windows), ("runner.os", "Windows")],
+    );
+    on_windows.path = vec![gh.clone()];
+    assert_eq!(
+        on_windows.run(&package, &env_of(build)),
+        Some(0),
+        "{}",
+        on_windows.log
+    );
+    let zip = work.join(format!("dist/poolmerge-0.1.0-{windows}.zip"));
+    let listed = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
+        ])
+        .arg(&zip)
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        names.contains(&format!("poolmerge-0.1.0-{windows}/poolmerge.exe\n"))
+            && names.contains(&format!("poolmerge-0.1.0-{windows}/LICENSE-LGPL")),
+        "{names}"
+    );
     // The release job: checksums, then the release.
     let release = &workflow["jobs"]["release"];
     let ran = r.run_all(&steps_of(&release["steps"]), &env_of(release));
@@ -761,8 +904,14 @@ fn the_release_workflow_packages_checksums_and_publishes_what_install_sh_install
     assert_eq!(
         calls.trim(),
         format!(
-            "release create v0.1.0 --repo poolmerge/poolmerge --title poolmerge v0.1.0 --generate-notes dist/SHA256SUMS dist/{archive}"
+            "release create v0.1.0 --repo poolmerge/poolmerge --title poolmerge v0.1.0 --generate-notes dist/SHA256SUMS dist/poolmerge-0.1.0-{windows}.zip dist/{archive}"
         )
+    );
+    let sums = String::from_utf8(read(&work.join("dist/SHA256SUMS"))).unwrap();
+    assert!(
+        sums.contains(&format!("  {archive}\n"))
+            && sums.contains(&format!("  poolmerge-0.1.0-{windows}.zip\n")),
+        "{sums}"
     );
     // What was published installs: install.sh checks it against SHA256SUMS.
     let prefix = f.home.join("prefix");
@@ -793,6 +942,66 @@ fn the_release_workflow_packages_checksums_and_publishes_what_install_sh_install
     assert_eq!(r.run(&publish, &[]), None, "no token, no publishing");
 }
 
+/// A release is built only after CI passes, on runners GitHub still has, for every
+/// platform install.sh and install.ps1 take; CI runs on Linux, macOS and Windows.
+#[test]
+fn the_release_waits_for_ci_and_builds_every_platform_on_current_runners() {
+    let release = load(".github/workflows/release.yml");
+    assert_eq!(
+        release["jobs"]["ci"]["uses"].as_str(),
+        Some("./.github/workflows/ci.yml")
+    );
+    assert_eq!(release["jobs"]["build"]["needs"].as_str(), Some("ci"));
+    assert_eq!(release["jobs"]["release"]["needs"].as_str(), Some("build"));
+    // GitHub's hosted runner labels as of 2026 (macos-13 and older are retired).
+    let current = [
+        "ubuntu-latest",
+        "ubuntu-24.04",
+        "ubuntu-24.04-arm",
+        "macos-latest",
+        "macos-15",
+        "macos-15-intel",
+        "windows-latest",
+        "windows-2025",
+        "windows-11-arm",
+    ];
+    let mut targets = Vec::new();
+    for entry in release["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_vec()
+        .unwrap()
+    {
+        let os = entry["os"].as_str().unwrap();
+        assert!(current.contains(&os), "{os} is not a current runner");
+        targets.push(entry["target"].as_str().unwrap());
+    }
+    for platform in [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-gnu",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+        "aarch64-pc-windows-msvc",
+    ] {
+        assert!(targets.contains(&platform), "no {platform} build");
+    }
+    let ci = load(".github/workflows/ci.yml");
+    let on = &ci["on"];
+    for event in ["push", "pull_request", "workflow_call"] {
+        assert!(!on[event].is_badvalue(), "ci.yml does not run on {event}");
+    }
+    let runners: Vec<&str> = ["linux", "macos", "windows"]
+        .iter()
+        .map(|job| ci["jobs"][*job]["runs-on"].as_str().unwrap())
+        .collect();
+    assert_eq!(runners, ["ubuntu-latest", "macos-latest", "windows-latest"]);
+    // The Linux job is .ci/run itself, so the two never drift apart.
+    let linux = steps_of(&ci["jobs"]["linux"]["steps"]);
+    assert!(
+        linux.iter().any(|s| s.run.as_deref() == Some(".ci/run")),
+        "the linux job runs .ci/run"
+    );
+}
+
 /// actionlint, where it is installed, accepts the action and the workflows.
 #[test]
 fn actionlint_accepts_the_action_and_the_workflows() {
@@ -807,6 +1016,7 @@ fn actionlint_accepts_the_action_and_the_workflows() {
         .current_dir(root())
         .args([
             ".github/workflows/release.yml",
+            ".github/workflows/ci.yml",
             "examples/sync-upstream.yml",
         ])
         .args(["examples/github-actions.yml"])
