@@ -48,7 +48,7 @@ fn is_this_driver(line: &str) -> bool {
     };
     let ours = crate::commands::install::driver_line(&exe);
     let Some(args) = ours.strip_prefix(&crate::commands::install::shell_quote(
-        &exe.to_string_lossy(),
+        &crate::commands::install::sh_path(&exe),
     )) else {
         return false;
     };
