@@ -156,3 +156,83 @@ fn the_demo_names_the_hooks_and_the_commit() {
         "{next}"
     );
 }
+
+/// Every rule the code and the docs cite is in docs/RULES.md: each `Mn` a heading, each
+/// "docs/RULES.md, the X rule" and each `RULES.md#anchor` a section; no citation of a
+/// document the repository does not have.
+#[test]
+fn every_rule_cited_is_in_the_rules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = std::fs::read_to_string(root.join("docs/RULES.md")).unwrap();
+    let headings: Vec<String> = rules
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .map(str::to_lowercase)
+        .collect();
+    let anchors: Vec<String> = headings
+        .iter()
+        .map(|h| {
+            h.chars()
+                .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+                .collect::<String>()
+                .replace(' ', "-")
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("src"), root.join("docs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "md") {
+                files.push(path);
+            }
+        }
+    }
+    files.extend([root.join("README.md"), root.join("CONTRIBUTING.md")]);
+    let rule = regex::Regex::new(r"\((M\d+b?)[,)]|\b(M\d+b?): ").unwrap();
+    let named = regex::Regex::new(r"docs/RULES\.md, the ([A-Za-z ]+? rule)").unwrap();
+    let linked = regex::Regex::new(r"RULES\.md#([a-z0-9-]+)").unwrap();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let shown = file.strip_prefix(root).unwrap().display().to_string();
+        assert!(
+            !regex::Regex::new(r"\bSPEC\b").unwrap().is_match(&text),
+            "{shown} cites a SPEC the repository does not have"
+        );
+        for c in rule.captures_iter(&text) {
+            checked += 1;
+            let id = c.get(1).or(c.get(2)).unwrap().as_str().to_lowercase();
+            if !headings.iter().any(|h| h.starts_with(&format!("{id}:"))) {
+                missing.push(format!("{shown}: {id}"));
+            }
+        }
+        for c in named.captures_iter(&text) {
+            let title = c[1].to_lowercase();
+            if !headings
+                .iter()
+                .any(|h| h.trim_start_matches("the ").starts_with(&title))
+            {
+                missing.push(format!("{shown}: {title}"));
+            }
+        }
+        for c in linked.captures_iter(&text) {
+            if !anchors.iter().any(|a| a == &c[1]) {
+                missing.push(format!("{shown}: #{}", &c[1]));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "cited, not in docs/RULES.md: {missing:?}"
+    );
+    for n in 1..=13 {
+        assert!(
+            headings.iter().any(|h| h.starts_with(&format!("m{n}:"))),
+            "M{n} has no section"
+        );
+    }
+}
