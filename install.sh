@@ -95,12 +95,12 @@ if [ -n "$from" ]; then
         *.zip) unzip -q "$tmp/$name" -d "$tmp/x" ;;
         *) tar -xzf "$tmp/$name" -C "$tmp/x" ;;
     esac || die "cannot unpack $name"
-    found="$(find "$tmp/x" -type f -name poolmerge | head -1)"
+    found="$(find "$tmp/x" -type f \( -name poolmerge -o -name poolmerge.exe \) | head -1)"
     [ -n "$found" ] || die "$name holds no poolmerge binary"
     [ -n "$prefix" ] || prefix="$HOME/.local"
     mkdir -p "$prefix/bin"
     prefix="$(cd "$prefix" && pwd)"
-    bin="$prefix/bin/poolmerge"
+    bin="$prefix/bin/${found##*/}"
     cp "$found" "$bin.new" && chmod 755 "$bin.new" && mv -f "$bin.new" "$bin"
     "$bin" --version >/dev/null 2>&1 || die "$bin does not run on this machine (another platform's archive?)"
 else
@@ -126,6 +126,8 @@ else
         cargo install --path "$here" --locked ${root[@]+"${root[@]}"}
     fi
 fi
+# Git Bash on Windows: cargo installs poolmerge.exe.
+[ -f "$bin" ] || [ ! -f "$bin.exe" ] || bin="$bin.exe"
 [ -x "$bin" ] || die "the build did not produce $bin"
 echo "installed $bin"
 

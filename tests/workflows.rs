@@ -508,6 +508,66 @@ fn the_action_installs_a_release_then_checks_the_pin_and_the_upstream_merge() {
     assert_eq!(ran, [("Install poolmerge".to_string(), 0)], "{}", r.log);
 }
 
+/// On a Windows runner (Git for Windows' bash, whose `uname -s` says MINGW64_NT) the
+/// action installs the Windows release, a `.zip` of `poolmerge.exe`, through install.sh.
+/// Here a stand-in `uname` says so, and the archive holds this machine's binary under
+/// the Windows name, so that it runs.
+#[test]
+fn the_action_installs_the_windows_zip_under_git_for_windows_bash() {
+    let f = Forked::new();
+    let dist = f.home.join("dist");
+    let target = "x86_64-pc-windows-msvc";
+    let out = Command::new(root().join("scripts/package-release.sh"))
+        .args(["0.1.0", target])
+        .arg(bin())
+        .arg(&dist)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let zip = format!("poolmerge-0.1.0-{target}.zip");
+    let sums = Command::new("sha256sum")
+        .current_dir(&dist)
+        .arg(&zip)
+        .output()
+        .unwrap();
+    std::fs::write(dist.join("SHA256SUMS"), sums.stdout).unwrap();
+    let fake = f.home.join("windows-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(
+        fake.join("uname"),
+        "#!/bin/sh\ncase \"$1\" in -s) echo MINGW64_NT-10.0-20348 ;; -m) echo x86_64 ;; *) echo MINGW64_NT-10.0-20348 ;; esac\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(fake.join("uname"))
+        .status()
+        .unwrap();
+    let action = load("action.yml");
+    let steps = steps_of(&action["runs"]["steps"]);
+    let dist_s = dist.display().to_string();
+    let mut r = action_runner(&f, &[("releases", &dist_s), ("install-only", "true")]);
+    r.path = vec![fake];
+    let ran = r.run_all(&steps, &[]);
+    assert_eq!(ran, [("Install poolmerge".to_string(), 0)], "{}", r.log);
+    let installed = f.home.join("toolcache/poolmerge/0.1.0/bin/poolmerge.exe");
+    assert!(installed.is_file(), "{}", r.log);
+    assert_eq!(
+        r.outputs["install"]["path"],
+        installed.display().to_string()
+    );
+    assert!(
+        r.log
+            .contains(&format!("installed {}", installed.display())),
+        "{}",
+        r.log
+    );
+}
+
 #[test]
 fn the_action_fails_the_job_as_fail_on_says_with_annotations_and_a_summary() {
     let f = Forked::new();
