@@ -1054,12 +1054,14 @@ fn the_release_waits_for_ci_and_builds_every_platform_on_current_runners() {
         .map(|job| ci["jobs"][*job]["runs-on"].as_str().unwrap())
         .collect();
     assert_eq!(runners, ["ubuntu-latest", "macos-latest", "windows-latest"]);
-    // The Linux job is .ci/run itself, so the two never drift apart.
-    let linux = steps_of(&ci["jobs"]["linux"]["steps"]);
-    assert!(
-        linux.iter().any(|s| s.run.as_deref() == Some(".ci/run")),
-        "the linux job runs .ci/run"
-    );
+    // The Linux and macOS jobs are .ci/run itself, so they never drift apart.
+    for job in ["linux", "macos"] {
+        let steps = steps_of(&ci["jobs"][job]["steps"]);
+        assert!(
+            steps.iter().any(|s| s.run.as_deref() == Some(".ci/run")),
+            "the {job} job runs .ci/run"
+        );
+    }
 }
 
 /// actionlint, where it is installed, accepts the action and the workflows.
