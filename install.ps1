@@ -13,7 +13,7 @@ What install.sh --from does, for Windows with Git for Windows:
   -Sha256 HEX    the archive's SHA-256, where no SHA256SUMS stands beside it
   -Prefix DIR    install poolmerge.exe into DIR\bin (default
                  %LOCALAPPDATA%\Programs\poolmerge)
-  -Repo PATH     register the driver in that repository and route database/*.py to it
+  -Repo PATH     register the driver there, route the configuration's files (default database/*.py)
   -Hooks         with -Repo: also install the hooks that pin modules only upstream
                  changed (git runs a merge driver only for files both sides changed)
   -Global        register the driver in your global git config (attributes stay per
@@ -124,15 +124,18 @@ try {
     New-Item -ItemType Directory -Force -Path $bin | Out-Null
     $bin = (Resolve-Path -LiteralPath $bin).Path
     $exe = Join-Path $bin "poolmerge.exe"
-    # Copied beside, then moved over: never a half-written binary.
-    Copy-Item -LiteralPath $found.FullName -Destination "$exe.new" -Force
-    Move-Item -LiteralPath "$exe.new" -Destination $exe -Force
+    # Copied beside and tried before it replaces anything, then moved over: never a
+    # half-written binary, nor one of another platform.
+    $new = Join-Path $bin "poolmerge.new.exe"
+    Copy-Item -LiteralPath $found.FullName -Destination $new -Force
+    & $new --version *> $null
+    if ($LASTEXITCODE -ne 0) {
+        Remove-Item -LiteralPath $new -Force -ErrorAction SilentlyContinue
+        Stop-Install "the binary in $name does not run on this machine (another platform's archive?): not installed"
+    }
+    Move-Item -LiteralPath $new -Destination $exe -Force
 } finally {
     Remove-Item -LiteralPath $tmp -Recurse -Force -ErrorAction SilentlyContinue
-}
-& $exe --version *> $null
-if ($LASTEXITCODE -ne 0) {
-    Stop-Install "$exe does not run on this machine (another platform's archive?)"
 }
 Write-Output "installed $exe"
 

@@ -10,7 +10,8 @@
 #   --prefix DIR   install the binary into DIR/bin (cargo install --root DIR; with
 #                  --from, ~/.local by default); built from source on Linux, the
 #                  binary is linked statically where glibc's static library is there
-#   --repo PATH    register the driver in that repository and route database/*.py to it
+#   --repo PATH    register the driver in that repository and route the configured
+#                  files (database/*.py by default) to it
 #   --global       register the driver in your global git config (attributes stay per
 #                  repository: run `poolmerge install` in each fork)
 #   --hooks        with --repo: also install the hooks that pin modules only upstream
@@ -101,8 +102,13 @@ if [ -n "$from" ]; then
     mkdir -p "$prefix/bin"
     prefix="$(cd "$prefix" && pwd)"
     bin="$prefix/bin/${found##*/}"
-    cp "$found" "$bin.new" && chmod 755 "$bin.new" && mv -f "$bin.new" "$bin"
-    "$bin" --version >/dev/null 2>&1 || die "$bin does not run on this machine (another platform's archive?)"
+    # Tried before it replaces anything: a binary of another platform is not installed.
+    cp "$found" "$bin.new" && chmod 755 "$bin.new"
+    if ! "$bin.new" --version >/dev/null 2>&1; then
+        rm -f "$bin.new"
+        die "the binary in $name does not run on this machine (another platform's archive?): not installed"
+    fi
+    mv -f "$bin.new" "$bin"
 else
     root=()
     if [ -n "$prefix" ]; then

@@ -455,6 +455,41 @@ fn install_sh_from_an_archive_checks_it_then_installs_and_registers() {
         out.contains("next: in your fork, poolmerge install --hooks (driver, route, hooks), then commit .gitattributes"),
         "{out}"
     );
+    // An archive whose binary does not run here (another platform's): refused before
+    // it replaces the binary installed.
+    let other = repo.home().join("other");
+    let root = other.join("poolmerge-0.0.0-other");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("poolmerge"), b"\x7fELF not for this machine").unwrap();
+    let made = std::process::Command::new("tar")
+        .current_dir(&other)
+        .args(["-czf", "other.tar.gz", "poolmerge-0.0.0-other"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let sum = std::process::Command::new("sha256sum")
+        .arg(other.join("other.tar.gz"))
+        .output()
+        .unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    let before = std::fs::read(&installed).unwrap();
+    let other_archive = other.join("other.tar.gz");
+    let (code, out) = run(&[
+        "--from",
+        other_archive.to_str().unwrap(),
+        "--sha256",
+        sum.split_whitespace().next().unwrap(),
+        "--prefix",
+        prefix_s,
+    ]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("does not run on this machine"), "{out}");
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        before,
+        "the binary installed stays"
+    );
+    assert!(!prefix.join("bin/poolmerge.new").exists());
 }
 
 /// Builds and installs with install.sh into a temporary prefix (compiles everything:
@@ -627,16 +662,9 @@ fn hooks_in_a_committed_directory_name_no_one_s_path() {
 
 const NEW_MODULE: &str = "database/cache_db.py";
 
-/// Whether a tool the test needs is installed (`.ci/run` installs it); without it the
-/// test says so and checks nothing.
+/// Whether a tool the test needs is installed (see [`crate::support::tool`]).
 fn tool(name: &str) -> bool {
-    // Looked up on PATH, not run: `husky ARG` sets up hooks wherever it runs.
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path).any(|d| d.join(name).is_file());
-    if !found {
-        eprintln!("{name} is not installed: this test checks nothing (.ci/run installs it)");
-    }
-    found
+    crate::support::tool(name).is_some()
 }
 
 /// A fork (the pin committed) whose upstream adds a module, set up by `setup` around
