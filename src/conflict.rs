@@ -1,9 +1,10 @@
-//! Conflict blocks already in a file: finding complete ones, their labels, and the
-//! text a user gets by taking one side in every block. The styles, markers and the
+//! Conflict blocks already in a file: the one parser of complete blocks ([`blocks`]),
+//! their labels, and the text a user gets by taking one side in every block. The styles, markers and the
 //! rendering of a block are the line merge's (`linemerge`), re-exported here.
 
 pub use linemerge::{DEFAULT_MARKER_SIZE, Markers, Style};
 
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 /// How the style is learnt when it is not known up front.
@@ -85,150 +86,153 @@ fn is_marker(line: &[u8], ch: u8, size: usize) -> bool {
         && (line.len() == size || line[size] == b' ')
 }
 
+/// Whether `line` is the separator of a block: exactly `size` `=`.
+fn is_separator(line: &[u8], size: usize) -> bool {
+    line.len() == size && line.iter().all(|&b| b == b'=')
+}
+
+/// One complete conflict block of a file: byte ranges, each section whole lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// From the `<<<<<<<` line's start to the end of the `>>>>>>>` line (its end of
+    /// line included).
+    pub range: Range<usize>,
+    /// The ours section.
+    pub ours: Range<usize>,
+    /// The base section, for diff3 and zdiff3 blocks.
+    pub base: Option<Range<usize>>,
+    /// The theirs section.
+    pub theirs: Range<usize>,
+}
+
+impl Block {
+    /// The label on the opening marker line.
+    fn label(text: &[u8], line: Range<usize>, size: usize) -> Option<String> {
+        let line = &text[line];
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        (line.len() > size + 1).then(|| String::from_utf8_lossy(&line[size + 1..]).into_owned())
+    }
+}
+
+/// The complete conflict blocks of marker size `size` in `text`: a `<<<<<<<` line, an
+/// optional `|||||||` line, a `=======` line and a `>>>>>>>` line, in that order (an
+/// opening line inside the ours section starts the block again). The one parser of
+/// conflict blocks: resolve, check, the hooks and the merge's checks of its own
+/// result all read blocks through it.
+pub(crate) fn blocks(text: &[u8], size: usize) -> Vec<Block> {
+    // Most files hold no opening marker at all.
+    if size == 0 || memchr::memmem::find(text, &vec![b'<'; size]).is_none() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut pos = 0;
+    // The open block's start and its ours section's start; the base marker line; the
+    // separator line.
+    let mut open: Option<(usize, usize)> = None;
+    let mut base: Option<(usize, usize)> = None;
+    let mut sep: Option<(usize, usize)> = None;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let start = pos;
+        pos += line.len();
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        match (open, sep) {
+            (None, _) if is_marker(body, b'<', size) => {
+                open = Some((start, pos));
+                base = None;
+            }
+            (Some(_), None) if is_marker(body, b'<', size) => {
+                open = Some((start, pos));
+                base = None;
+            }
+            (Some(_), None) if base.is_none() && is_marker(body, b'|', size) => {
+                base = Some((start, pos));
+            }
+            (Some(_), None) if is_separator(body, size) => sep = Some((start, pos)),
+            (Some((block_start, ours_start)), Some((sep_start, sep_end)))
+                if is_marker(body, b'>', size) =>
+            {
+                found.push(Block {
+                    range: block_start..pos,
+                    ours: ours_start..base.map_or(sep_start, |b| b.0),
+                    base: base.map(|b| b.1..sep_start),
+                    theirs: sep_end..start,
+                });
+                (open, base, sep) = (None, None, None);
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// The labels of the first complete conflict block (ours, base, theirs), so that a
 /// file re-merged later keeps the names git gave its sides.
 pub(crate) fn first_labels(
     text: &[u8],
     size: usize,
 ) -> Option<(Option<String>, Option<String>, Option<String>)> {
-    let label = |line: &[u8]| -> Option<String> {
-        (line.len() > size + 1).then(|| String::from_utf8_lossy(&line[size + 1..]).into_owned())
-    };
-    let (mut ours, mut base) = (None, None);
-    let mut open = false;
-    for line in text.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if is_marker(line, b'<', size) {
-            open = true;
-            ours = label(line);
-            base = None;
-        } else if open && is_marker(line, b'|', size) {
-            base = label(line);
-        } else if open && is_marker(line, b'>', size) {
-            return Some((ours, base, label(line)));
-        }
-    }
-    None
+    let b = blocks(text, size).into_iter().next()?;
+    let base = b
+        .base
+        .as_ref()
+        .map(|base| Block::label(text, b.ours.end..base.start, size));
+    Some((
+        Block::label(text, b.range.start..b.ours.start, size),
+        base.flatten(),
+        Block::label(text, b.theirs.end..b.range.end, size),
+    ))
 }
 
 /// The text with ours, and the text with theirs, taken in every conflict block of
 /// marker size `size`, and how many blocks there are: what a user gets by resolving
 /// every block one way.
 pub fn sides(text: &[u8], size: usize) -> (usize, Vec<u8>, Vec<u8>) {
-    #[derive(PartialEq)]
-    enum S {
-        Out,
-        Ours,
-        Base,
-        Theirs,
-    }
-    let (mut ours, mut theirs, mut count, mut state) = (Vec::new(), Vec::new(), 0, S::Out);
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if is_marker(body, b'<', size) {
-            state = S::Ours;
-            count += 1;
-            continue;
+    let found = blocks(text, size);
+    let take = |pick: &dyn Fn(&Block) -> Range<usize>| {
+        let mut out = Vec::with_capacity(text.len());
+        let mut pos = 0;
+        for b in &found {
+            out.extend_from_slice(&text[pos..b.range.start]);
+            out.extend_from_slice(&text[pick(b)]);
+            pos = b.range.end;
         }
-        if state != S::Out && is_marker(body, b'|', size) {
-            state = S::Base;
-            continue;
-        }
-        if state != S::Out && body.len() == size && body.iter().all(|&b| b == b'=') {
-            state = S::Theirs;
-            continue;
-        }
-        if state != S::Out && is_marker(body, b'>', size) {
-            state = S::Out;
-            continue;
-        }
-        if matches!(state, S::Out | S::Ours) {
-            ours.extend_from_slice(line);
-        }
-        if matches!(state, S::Out | S::Theirs) {
-            theirs.extend_from_slice(line);
-        }
-    }
-    (count, ours, theirs)
+        out.extend_from_slice(&text[pos..]);
+        out
+    };
+    let ours = take(&|b| b.ours.clone());
+    let theirs = take(&|b| b.theirs.clone());
+    (found.len(), ours, theirs)
 }
 
-/// Whether `text` holds at least one complete conflict block (`<<<`, `===`, `>>>` lines
-/// of exactly `size` characters, in that order).
+/// Whether `text` holds at least one complete conflict block.
 pub(crate) fn has_complete_block(text: &[u8], size: usize) -> bool {
-    count_complete_blocks(text, size) > 0
-}
-
-/// The number of complete conflict blocks of marker size `size` in `text`.
-pub(crate) fn count_complete_blocks(text: &[u8], size: usize) -> usize {
-    complete_block_lines(text, size).len()
+    !blocks(text, size).is_empty()
 }
 
 /// The 1-based line numbers where complete conflict blocks of marker size `size`
 /// start.
 pub fn complete_block_lines(text: &[u8], size: usize) -> Vec<usize> {
-    // Most files hold no opening marker at all.
-    if memchr::memmem::find(text, &vec![b'<'; size]).is_none() {
-        return Vec::new();
-    }
-    #[derive(PartialEq)]
-    enum State {
-        Outside,
-        Ours,
-        Theirs,
-    }
-    let mut state = State::Outside;
-    let mut starts = Vec::new();
-    let mut open = 0;
-    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        match state {
-            State::Outside if is_marker(line, b'<', size) => {
-                state = State::Ours;
-                open = n + 1;
-            }
-            State::Ours if line.len() == size && line.iter().all(|&b| b == b'=') => {
-                state = State::Theirs;
-            }
-            State::Ours if is_marker(line, b'<', size) => open = n + 1,
-            State::Theirs if is_marker(line, b'>', size) => {
-                starts.push(open);
-                state = State::Outside;
-            }
-            _ => {}
-        }
-    }
-    starts
+    let (mut line, mut at) = (1, 0);
+    blocks(text, size)
+        .iter()
+        .map(|b| {
+            line += memchr::memchr_iter(b'\n', &text[at..b.range.start]).count();
+            at = b.range.start;
+            line
+        })
+        .collect()
 }
 
-/// Moves `pos` out of any conflict block the line merge wrote into `text`: a position
-/// inside one becomes the start of its `<<<<<<<` line, so that a line inserted there
-/// stands in the result whichever side the user takes.
+/// Moves `pos` out of any conflict block in `text`: a position inside one becomes the
+/// start of its `<<<<<<<` line, so that a line inserted there stands in the result
+/// whichever side the user takes.
 pub(crate) fn outside_blocks(text: &[u8], pos: usize, size: usize) -> usize {
-    if memchr::memmem::find(text, &vec![b'<'; size]).is_none() {
-        return pos;
-    }
-    let (mut at, mut open) = (0, None);
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let start = at;
-        at += line.len();
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if is_marker(body, b'<', size) {
-            open = Some(start);
-        } else if let Some(o) = open
-            && is_marker(body, b'>', size)
-        {
-            if pos > o && pos < at {
-                return o;
-            }
-            open = None;
-        }
-        if start >= pos && open.is_none() {
-            break;
-        }
-    }
-    pos
+    blocks(text, size)
+        .iter()
+        .find(|b| pos > b.range.start && pos < b.range.end)
+        .map_or(pos, |b| b.range.start)
 }
 
 #[cfg(test)]
@@ -293,9 +297,39 @@ mod tests {
     #[test]
     fn finds_complete_blocks_of_the_given_size_only() {
         let text = b"a\n<<<<<<< x\nb\n=======\nc\n>>>>>>> y\nd\n";
-        assert_eq!(count_complete_blocks(text, 7), 1);
-        assert_eq!(count_complete_blocks(text, 9), 0);
+        assert_eq!(blocks(text, 7).len(), 1);
+        assert_eq!(blocks(text, 9).len(), 0);
         assert!(!has_complete_block(b"<<<<<<< x\nonly an opening\n", 7));
         assert!(!has_complete_block(b"<<<<<<<< x\n=======\n>>>>>>> y\n", 7));
+    }
+
+    #[test]
+    fn one_parser_gives_sections_labels_lines_and_sides() {
+        let text = b"a\n<<<<<<< HEAD\nb\n||||||| base\nq\n=======\nc\n>>>>>>> up\nd\n<<<<<<< x\ne\r\n=======\r\nf\r\n>>>>>>> y\r\n";
+        let found = blocks(text, 7);
+        assert_eq!(found.len(), 2);
+        let b = &found[0];
+        assert_eq!(&text[b.ours.clone()], b"b\n");
+        assert_eq!(&text[b.base.clone().unwrap()], b"q\n");
+        assert_eq!(&text[b.theirs.clone()], b"c\n");
+        assert_eq!(b.range, 2..53);
+        assert_eq!(found[1].base, None);
+        assert_eq!(&text[found[1].theirs.clone()], b"f\r\n");
+        assert_eq!(
+            first_labels(text, 7),
+            Some((Some("HEAD".into()), Some("base".into()), Some("up".into())))
+        );
+        assert_eq!(complete_block_lines(text, 7), [2, 10]);
+        let (n, ours, theirs) = sides(text, 7);
+        assert_eq!(n, 2);
+        assert_eq!(ours, b"a\nb\nd\ne\r\n");
+        assert_eq!(theirs, b"a\nc\nd\nf\r\n");
+        // An opening line inside the ours section starts the block again; an opening
+        // without its end is no block, and both sides keep its lines.
+        let again = b"<<<<<<< a\nx\n<<<<<<< b\ny\n=======\nz\n>>>>>>> c\n";
+        assert_eq!(blocks(again, 7)[0].range.start, 12);
+        let open = b"a\n<<<<<<< x\nb\n";
+        let (n, ours, theirs) = sides(open, 7);
+        assert_eq!((n, &ours[..], &theirs[..]), (0, &open[..], &open[..]));
     }
 }

@@ -12,7 +12,6 @@ use anyhow::{Context, Result, bail};
 
 use crate::commands::install::{current_exe, driver_line};
 use crate::exit::Status;
-use crate::resolve::parse_blocks;
 
 const FILE: &str = "database/traffic_db.py";
 
@@ -109,6 +108,29 @@ impl Git<'_> {
     }
 }
 
+/// What the summary claims of the merged file that it does not hold: the fork's pin
+/// (the check finds nothing), upstream's comment, import and `echo=False`.
+fn unmet_claims(merged: &str) -> Vec<&'static str> {
+    let pin = crate::policy::Pin::builtin();
+    let mut missing = Vec::new();
+    if !crate::check::problems(merged.as_bytes(), &pin, 7).is_empty() {
+        missing.push("the fork's pin");
+    }
+    for (claim, text) in [
+        (
+            "upstream's comment",
+            "# SQLite: sessions are removed in app teardown, so each\n",
+        ),
+        ("upstream's import", "from sqlalchemy.sql import func\n"),
+        ("upstream's echo=False", "    echo=False,\n"),
+    ] {
+        if !merged.contains(text) {
+            missing.push(claim);
+        }
+    }
+    missing
+}
+
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("   {l}\n")).collect()
 }
@@ -181,7 +203,7 @@ pub(crate) fn run() -> Result<Status> {
     println!("1) git merge upstream, plain git:");
     let plain = git.run(&["merge", "--no-edit", "upstream"])?;
     let conflicted = std::fs::read(dir.join(FILE))?;
-    let blocks = parse_blocks(&conflicted, 7);
+    let blocks = crate::conflict::blocks(&conflicted, 7);
     if plain.status.success() || blocks.is_empty() {
         bail!("plain git merged the demo cleanly; the demo expects a conflict");
     }
@@ -225,6 +247,14 @@ pub(crate) fn run() -> Result<Status> {
     let commit = git.ok(&["log", "-1", "--format=%h %s"])?;
     println!("   merged cleanly: {}", commit.trim());
     let result = std::fs::read_to_string(dir.join(FILE))?;
+    // The summary says what the merged file holds: it is checked, not assumed.
+    let missing = unmet_claims(&result);
+    if !missing.is_empty() {
+        bail!(
+            "the merge with poolmerge lost {}:\n{result}",
+            missing.join(", ")
+        );
+    }
     println!("\n   the merged engine:");
     print!("{}", indent(&engine_block(&result)));
     let import = result
@@ -241,4 +271,31 @@ pub(crate) fn run() -> Result<Status> {
         crate::report::counted(blocks.len(), "conflict block", "conflict blocks")
     );
     Ok(Status::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_holds_only_for_a_merge_that_holds_it() {
+        // What the two versions merged by hand give: every claim holds.
+        let merged = upstream()
+            .replace("from sqlalchemy.pool import NullPool", "from sqlalchemy.pool import StaticPool")
+            .replace(
+                "    poolclass=NullPool,\n    connect_args={\"check_same_thread\": False},\n",
+                "    poolclass=StaticPool,\n    connect_args={\n        \"check_same_thread\": False,\n        \"timeout\": 20.0,\n    },\n    pool_pre_ping=True,\n",
+            );
+        assert_eq!(unmet_claims(&merged), Vec::<&str>::new(), "{merged}");
+        // Each side alone misses what the other brought.
+        assert_eq!(
+            unmet_claims(&fork()),
+            [
+                "upstream's comment",
+                "upstream's import",
+                "upstream's echo=False"
+            ]
+        );
+        assert_eq!(unmet_claims(&upstream()), ["the fork's pin"]);
+    }
 }

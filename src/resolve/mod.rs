@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use crate::conflict::Markers;
+use crate::conflict::{self, Block, Markers};
 use crate::merge::imports::{self, ImportSide};
 use crate::merge::line::LineMerge;
 use crate::merge::regions::{self, Group, Region, Version};
@@ -46,7 +46,7 @@ pub(crate) fn resolve_all(
     if out.resolved > 0 && out.left == 0 {
         let (_, ours, theirs) = crate::conflict::sides(text, markers.size);
         if !crate::check::unexplained(&out.content, &ours, &theirs, pins).is_empty() {
-            let blocks = parse_blocks(text, markers.size).len();
+            let blocks = conflict::blocks(text, markers.size).len();
             return Resolution {
                 content: text.to_vec(),
                 resolved: 0,
@@ -56,71 +56,6 @@ pub(crate) fn resolve_all(
         }
     }
     out
-}
-
-/// One conflict block of a file.
-#[derive(Debug, Clone)]
-pub(crate) struct Block {
-    /// From the `<<<<<<<` line's start to the end of the `>>>>>>>` line (its end of
-    /// line included).
-    pub range: Range<usize>,
-    /// The ours section (whole lines).
-    pub ours: Range<usize>,
-    /// The base section, for diff3 and zdiff3 blocks.
-    pub base: Option<Range<usize>>,
-    /// The theirs section.
-    pub theirs: Range<usize>,
-}
-
-fn is_marker(line: &[u8], ch: u8, size: usize) -> bool {
-    line.len() >= size
-        && line[..size].iter().all(|&b| b == ch)
-        && (line.len() == size || line[size] == b' ')
-}
-
-/// The complete conflict blocks of marker size `size`.
-pub(crate) fn parse_blocks(text: &[u8], size: usize) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    let mut pos = 0;
-    // (block start, ours start, base marker line start+end, separator line start+end)
-    let mut open: Option<(usize, usize)> = None;
-    let mut base: Option<(usize, usize)> = None;
-    let mut sep: Option<(usize, usize)> = None;
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let start = pos;
-        pos += line.len();
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        match (open, sep) {
-            (None, _) if is_marker(body, b'<', size) => {
-                open = Some((start, pos));
-                base = None;
-            }
-            (Some(_), None) if is_marker(body, b'<', size) => open = Some((start, pos)),
-            (Some(_), None) if base.is_none() && is_marker(body, b'|', size) => {
-                base = Some((start, pos));
-            }
-            (Some(_), None) if body.len() == size && body.iter().all(|&b| b == b'=') => {
-                sep = Some((start, pos));
-            }
-            (Some((block_start, ours_start)), Some((sep_start, sep_end)))
-                if is_marker(body, b'>', size) =>
-            {
-                let ours_end = base.map_or(sep_start, |b| b.0);
-                blocks.push(Block {
-                    range: block_start..pos,
-                    ours: ours_start..ours_end,
-                    base: base.map(|b| b.1..sep_start),
-                    theirs: sep_end..start,
-                });
-                open = None;
-                sep = None;
-                base = None;
-            }
-            _ => {}
-        }
-    }
-    blocks
 }
 
 /// One version of the file built from the blocks' sections, with each block's
@@ -219,7 +154,7 @@ pub(crate) fn resolve(
     pin: &Pin,
     line: &dyn LineMerge,
 ) -> Resolution {
-    let blocks = parse_blocks(text, markers.size);
+    let blocks = conflict::blocks(text, markers.size);
     let unchanged = |left| Resolution {
         content: text.to_vec(),
         resolved: 0,
@@ -520,7 +455,7 @@ mod tests {
     #[test]
     fn parses_blocks_of_each_style() {
         let text = b"a\n<<<<<<< x\nb\n||||||| y\nc\n=======\nd\n>>>>>>> z\ne\n";
-        let blocks = parse_blocks(text, 7);
+        let blocks = conflict::blocks(text, 7);
         assert_eq!(blocks.len(), 1);
         assert_eq!(&text[blocks[0].ours.clone()], b"b\n");
         assert_eq!(&text[blocks[0].base.clone().unwrap()], b"c\n");
