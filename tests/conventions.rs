@@ -1,7 +1,7 @@
 //! The file's conventions: what poolmerge writes adds no `ruff format --check` or
 //! `ruff check` finding (unused, undefined or redefined names) to a module whose three
-//! versions had none. `.ci/run` installs ruff; without it the test says so and checks
-//! nothing.
+//! versions had none. `.ci/run` installs ruff; without it the test fails under CI, and
+//! elsewhere says so and checks nothing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -45,19 +45,9 @@ pub fn flagged(
         .collect()
 }
 
-/// ruff, from `PATH`; `None` (and a line saying so) where it is not installed.
+/// ruff, from `PATH` (see [`crate::support::tool`]).
 pub fn ruff() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("ruff"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        eprintln!(
-            "conventions: ruff is not installed (python3 -m pip install ruff); nothing checked"
-        );
-    }
-    found
+    crate::support::tool("ruff")
 }
 
 #[test]

@@ -140,6 +140,109 @@ fn without_pool_regions_the_driver_writes_what_git_merge_writes() {
     }
 }
 
+/// The conflict style comes from wherever git takes it: `GIT_CONFIG_GLOBAL` and
+/// `GIT_CONFIG_SYSTEM` files (and `GIT_CONFIG_NOSYSTEM`), the user's `~/.gitconfig`
+/// (unless `GIT_CONFIG_GLOBAL` names another file), includes, `git -c` and
+/// `GIT_CONFIG_COUNT`. In each, the driver writes what git's own merge writes.
+#[test]
+fn the_conflict_style_is_read_as_git_reads_it() {
+    let c = "13-no-engine-conflict";
+    let (b, o, t) = (case(c, "base.py"), case(c, "ours.py"), case(c, "theirs.py"));
+    type Setup = fn(&Repo) -> (Vec<&'static str>, Vec<(String, String)>);
+    let setups: [(&str, Setup); 7] = [
+        ("GIT_CONFIG_GLOBAL names a file", |repo| {
+            let path = repo.home().join("elsewhere.cfg");
+            std::fs::write(&path, "[merge]\n\tconflictStyle = diff3\n").unwrap();
+            (
+                vec![],
+                vec![("GIT_CONFIG_GLOBAL".into(), path.display().to_string())],
+            )
+        }),
+        ("GIT_CONFIG_GLOBAL hides ~/.gitconfig", |repo| {
+            std::fs::write(
+                repo.home().join(".gitconfig"),
+                "[merge]\n\tconflictStyle = zdiff3\n",
+            )
+            .unwrap();
+            (
+                vec![],
+                vec![("GIT_CONFIG_GLOBAL".into(), "/dev/null".into())],
+            )
+        }),
+        ("~/.gitconfig", |repo| {
+            std::fs::write(
+                repo.home().join(".gitconfig"),
+                "[merge]\n\tconflictStyle = zdiff3\n",
+            )
+            .unwrap();
+            (vec![], vec![])
+        }),
+        ("an include in the repository's config", |repo| {
+            let path = repo.home().join("included.cfg");
+            std::fs::write(&path, "[merge]\n\tconflictStyle = diff3\n").unwrap();
+            repo.ok(&["config", "include.path", path.to_str().unwrap()]);
+            (vec![], vec![])
+        }),
+        ("GIT_CONFIG_SYSTEM", |repo| {
+            let path = repo.home().join("system.cfg");
+            std::fs::write(&path, "[merge]\n\tconflictStyle = diff3\n").unwrap();
+            (
+                vec![],
+                vec![
+                    ("GIT_CONFIG_SYSTEM".into(), path.display().to_string()),
+                    ("GIT_CONFIG_NOSYSTEM".into(), "0".into()),
+                ],
+            )
+        }),
+        ("GIT_CONFIG_COUNT", |_| {
+            (
+                vec![],
+                vec![
+                    ("GIT_CONFIG_COUNT".into(), "1".into()),
+                    ("GIT_CONFIG_KEY_0".into(), "merge.conflictstyle".into()),
+                    ("GIT_CONFIG_VALUE_0".into(), "zdiff3".into()),
+                ],
+            )
+        }),
+        ("git -c over the repository's config", |repo| {
+            repo.ok(&["config", "merge.conflictStyle", "zdiff3"]);
+            (vec!["-c", "merge.conflictStyle=merge"], vec![])
+        }),
+    ];
+    for (what, setup) in setups {
+        let [with, without] = [true, false].map(|driver| {
+            let repo = Repo::new();
+            if driver {
+                repo.install_driver();
+            }
+            repo.history(FILE, &b, &o, &t);
+            let (args, env) = setup(&repo);
+            let mut all: Vec<&str> = args.clone();
+            all.extend(["merge", "--no-edit", "main"]);
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let out = repo.git_env(&all, &env);
+            let style = repo.git_env(
+                &[&args[..], &["config", "merge.conflictStyle"]].concat(),
+                &env,
+            );
+            (
+                repo.read(FILE),
+                out.status.success(),
+                String::from_utf8_lossy(&style.stdout).trim().to_string(),
+            )
+        });
+        assert!(!with.1 && !without.1, "{what}: the case conflicts");
+        assert_eq!(with.2, without.2, "{what}: the same setting");
+        assert_eq!(
+            String::from_utf8_lossy(&with.0),
+            String::from_utf8_lossy(&without.0),
+            "{what} (git config says {:?})",
+            with.2
+        );
+    }
+}
+
 #[test]
 fn the_kill_switch_gives_gits_plain_merge() {
     let c = "06-upstream-edits-neighbour-imports";

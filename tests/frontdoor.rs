@@ -241,3 +241,39 @@ fn every_rule_cited_is_in_the_rules() {
         );
     }
 }
+
+/// Nothing generated is tracked: no Python bytecode, no build output, no editor or OS
+/// leftovers.
+#[test]
+fn the_repository_tracks_no_generated_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join(".git").exists() {
+        // A packaged crate: no repository to look at.
+        return;
+    }
+    let out = std::process::Command::new("git")
+        .current_dir(root)
+        .args(["ls-files", "-z"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated: Vec<String> = out
+        .stdout
+        .split(|&b| b == 0)
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .filter(|p| {
+            p.contains("__pycache__/")
+                || p.ends_with(".pyc")
+                || p.starts_with("target/")
+                || p.contains("/target/")
+                || p.ends_with(".DS_Store")
+                || p.ends_with('~')
+                || p.ends_with(".orig")
+                || p.ends_with(".rej")
+        })
+        .collect();
+    assert!(
+        generated.is_empty(),
+        "generated files tracked: {generated:?}"
+    );
+}

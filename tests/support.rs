@@ -470,3 +470,24 @@ pub fn run_tool(repo: &Repo, command: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A tool a test needs (ruff, husky, pre-commit; `.ci/run` installs each), found on
+/// PATH. Where it is missing the test cannot check anything: under CI (`CI` set, as
+/// `.ci/run` and every CI service set it) that fails the test; elsewhere the test says
+/// so on stderr and returns.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    // Looked up on PATH, not run: `husky ARG` sets up hooks wherever it runs.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(
+            !ci,
+            "{name} is not installed, and CI is set: a test would pass checking nothing (.ci/run installs it)"
+        );
+        eprintln!("{name} is not installed: this test checks nothing (.ci/run installs it)");
+    }
+    found
+}

@@ -1064,37 +1064,6 @@ fn the_release_waits_for_ci_and_builds_every_platform_on_current_runners() {
     }
 }
 
-/// actionlint, where it is installed, accepts the action and the workflows.
-#[test]
-fn actionlint_accepts_the_action_and_the_workflows() {
-    let Ok(version) = Command::new("actionlint").arg("-version").output() else {
-        eprintln!(
-            "SKIPPED: actionlint is not installed (https://github.com/rhysd/actionlint); the workflows' shell steps are still run by the other tests of this file"
-        );
-        return;
-    };
-    assert!(version.status.success());
-    let out = Command::new("actionlint")
-        .current_dir(root())
-        .args([
-            ".github/workflows/release.yml",
-            ".github/workflows/ci.yml",
-            "examples/sync-upstream.yml",
-        ])
-        .args(["examples/github-actions.yml"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Upstream adds a module the fork never had: with `with-hooks` (the default: the
-/// fork's maintainers merge with `install --hooks`), the Action's merge check knows the
-/// merge pins it and passes; told otherwise, it fails, as the merge would be unpinned.
 #[test]
 fn the_action_predicts_the_merge_as_the_fork_makes_it() {
     let f = Forked::new();
