@@ -18,7 +18,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Config => {
             let repo = git2::Repository::open_from_env().ok();
             let profile = crate::config::load(repo.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))?;
-            print!("{}", profile.to_toml());
+            out!("{}", profile.to_toml())?;
             Ok(Status::Clean)
         }
         Command::Hook(args) => commands::hook::run(&args.name, &args.args),
@@ -30,7 +30,7 @@ pub fn run(cli: Cli) -> Result<Status> {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut cmd, "poolmerge", &mut script);
-            print!("{}", String::from_utf8_lossy(&script));
+            out!("{}", String::from_utf8_lossy(&script))?;
             Ok(Status::Clean)
         }
     }

@@ -3,6 +3,9 @@
 
 #![warn(unreachable_pub)]
 
+// First: its macros (`out!`, `outln!`) serve every module after it.
+#[macro_use]
+pub mod output;
 pub mod app;
 pub mod check;
 pub mod cli;

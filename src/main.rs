@@ -1,13 +1,13 @@
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use poolmerge::cli::Cli;
 use poolmerge::exit::Status;
+use poolmerge::output::WriteError;
 
 fn main() -> ExitCode {
-    output_errors_end_cleanly();
     // Called as git-merge-poolmerge: the merge strategy git runs (pull.twohead).
     let mut argv = std::env::args_os();
     let called = argv.next().unwrap_or_default();
@@ -22,16 +22,19 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            // Through print!, so that a write error ends as every other one does; in
-            // colour only on a terminal, and never with NO_COLOR set.
+            // Written as every other output is, its write error checked; in colour
+            // only on a terminal, and never with NO_COLOR set.
             let help = e.render();
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            if colour {
-                print!("{}", help.ansi());
+            let written = if colour {
+                poolmerge::out!("{}", help.ansi())
             } else {
-                print!("{help}");
-            }
-            return ExitCode::SUCCESS;
+                poolmerge::out!("{help}")
+            };
+            return match written {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => write_failed(&e),
+            };
         }
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
@@ -39,47 +42,31 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let hint = suggestion(&e).map_or(String::new(), |s| format!("; did you mean {s}?"));
-            eprintln!("poolmerge: {}{hint} (see poolmerge --help)", one_line(&e));
+            poolmerge::errln!("poolmerge: {}{hint} (see poolmerge --help)", one_line(&e));
             return Status::Error.into();
         }
     };
     match poolmerge::app::run(cli) {
         Ok(status) => status.into(),
-        Err(e) => {
-            eprintln!("poolmerge: {}", poolmerge::exit::one_line(&e));
-            Status::Error.into()
-        }
+        Err(e) => match e.downcast_ref::<WriteError>() {
+            Some(w) => write_failed(w),
+            None => {
+                poolmerge::errln!("poolmerge: {}", poolmerge::exit::one_line(&e));
+                Status::Error.into()
+            }
+        },
     }
 }
 
-/// Printing to a closed pipe or a full disk makes Rust's `print!` panic. Here it ends
-/// the process as git does: a closed pipe (`poolmerge completions zsh | head -1`)
-/// silently, with the status of a process SIGPIPE killed (141); any other write error
-/// with one line on stderr and exit 2 (could not run).
-fn output_errors_end_cleanly() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(std::string::ToString::to_string)
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let Some(why) = msg
-            .strip_prefix("failed printing to stdout: ")
-            .or_else(|| msg.strip_prefix("failed printing to stderr: "))
-        else {
-            return default(info);
-        };
-        if why.contains("Broken pipe") {
-            std::process::exit(141);
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "poolmerge: cannot write the output: {why}"
-        );
-        std::process::exit(i32::from(Status::Error.code()));
-    }));
+/// Standard output could not be written: a closed pipe (`poolmerge completions zsh |
+/// head -1`) ends quietly with the status of a process SIGPIPE killed (141), as git's
+/// commands end; any other write error with one line on stderr and exit 2.
+fn write_failed(e: &WriteError) -> ExitCode {
+    if e.closed_pipe() {
+        return ExitCode::from(141);
+    }
+    poolmerge::errln!("poolmerge: {e}");
+    Status::Error.into()
 }
 
 /// What clap suggests for a mistyped subcommand, argument or value: `'check'`.

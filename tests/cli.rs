@@ -272,7 +272,12 @@ fn a_closed_pipe_ends_quietly_and_a_full_disk_in_one_line() {
         eprintln!("no /dev/full here: the full-disk case is not checked");
         return;
     }
-    for args in [&["completions", "bash"][..], &["--help"], &["config"]] {
+    for args in [
+        &["completions", "bash"][..],
+        &["--help"],
+        &["config"],
+        &["doctor"],
+    ] {
         let out = Command::new(bin())
             .args(args)
             .stdout(std::fs::File::create("/dev/full").unwrap())

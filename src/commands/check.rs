@@ -40,7 +40,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Status> {
         )?,
     };
     if files == 0 && !args.allow_empty {
-        eprintln!("poolmerge: {NOTHING_ROUTED}");
+        errln!("poolmerge: {NOTHING_ROUTED}");
         return Ok(Status::Error);
     }
     let out = match args.format {
@@ -49,7 +49,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Status> {
         Format::Github => report::check_github(&items),
         Format::Markdown => report::check_markdown(&items, files, args.merge.as_deref()),
     };
-    print!("{out}");
+    out!("{out}")?;
     Ok(if items.iter().any(|i| i.failure) {
         Status::Conflicts
     } else {

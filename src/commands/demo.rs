@@ -191,16 +191,14 @@ pub(crate) fn run() -> Result<Status> {
     )?;
     git.ok(&["checkout", "-q", "fork"])?;
 
-    println!(
-        "poolmerge demo: a fork pins StaticPool; upstream edits around and inside the engine."
-    );
-    println!("(in a temporary repository, removed at the end)\n");
-    println!("upstream changed {FILE}: an import next to the pool import, the comment");
-    println!("above the engine, and echo=False inside create_engine(...).");
-    println!("the fork changed it: NullPool -> StaticPool, timeout 20.0, pool_pre_ping=True.\n");
+    outln!("poolmerge demo: a fork pins StaticPool; upstream edits around and inside the engine.")?;
+    outln!("(in a temporary repository, removed at the end)\n")?;
+    outln!("upstream changed {FILE}: an import next to the pool import, the comment")?;
+    outln!("above the engine, and echo=False inside create_engine(...).")?;
+    outln!("the fork changed it: NullPool -> StaticPool, timeout 20.0, pool_pre_ping=True.\n")?;
 
     // 1. Plain git.
-    println!("1) git merge upstream, plain git:");
+    outln!("1) git merge upstream, plain git:")?;
     let plain = git.run(&["merge", "--no-edit", "upstream"])?;
     let conflicted = std::fs::read(dir.join(FILE))?;
     let blocks = crate::conflict::blocks(&conflicted, 7);
@@ -212,18 +210,18 @@ pub(crate) fn run() -> Result<Status> {
         .iter()
         .find(|b| crate::python::contains(&conflicted[b.range.clone()], b"poolclass"))
         .unwrap_or(&blocks[0]);
-    println!(
+    outln!(
         "   CONFLICT: {} in {FILE}; around the engine:",
         crate::report::counted(blocks.len(), "conflict block", "conflict blocks")
-    );
-    print!(
+    )?;
+    out!(
         "{}",
         indent(&String::from_utf8_lossy(&conflicted[shown.range.clone()]))
-    );
+    )?;
     git.ok(&["merge", "--abort"])?;
 
     // 2. With poolmerge as the merge driver.
-    println!("\n2) git merge upstream, with poolmerge registered as the merge driver:");
+    outln!("\n2) git merge upstream, with poolmerge registered as the merge driver:")?;
     let exe = current_exe()?;
     git.ok(&["config", "merge.poolmerge.name", "poolmerge"])?;
     git.ok(&["config", "merge.poolmerge.driver", &driver_line(&exe)])?;
@@ -236,7 +234,7 @@ pub(crate) fn run() -> Result<Status> {
         .lines()
         .filter(|l| l.starts_with("poolmerge"))
     {
-        println!("   {line}");
+        outln!("   {line}")?;
     }
     if !merged.status.success() {
         bail!(
@@ -245,7 +243,7 @@ pub(crate) fn run() -> Result<Status> {
         );
     }
     let commit = git.ok(&["log", "-1", "--format=%h %s"])?;
-    println!("   merged cleanly: {}", commit.trim());
+    outln!("   merged cleanly: {}", commit.trim())?;
     let result = std::fs::read_to_string(dir.join(FILE))?;
     // The summary says what the merged file holds: it is checked, not assumed.
     let missing = unmet_claims(&result);
@@ -255,21 +253,21 @@ pub(crate) fn run() -> Result<Status> {
             missing.join(", ")
         );
     }
-    println!("\n   the merged engine:");
-    print!("{}", indent(&engine_block(&result)));
+    outln!("\n   the merged engine:")?;
+    out!("{}", indent(&engine_block(&result)))?;
     let import = result
         .lines()
         .filter(|l| l.starts_with("from sqlalchemy."))
         .collect::<Vec<_>>()
         .join("\n");
-    println!("\n   the imports:\n{}", indent(&import));
-    println!(
+    outln!("\n   the imports:\n{}", indent(&import))?;
+    outln!(
         "summary: plain git left {} to fix by hand; poolmerge merged cleanly,\n\
          kept the fork's pin (StaticPool, timeout 20.0, pool_pre_ping) and took upstream's\n\
          comment, import and echo=False. Next, in your fork: poolmerge install --hooks\n\
          (or ./install.sh --repo PATH --hooks), then commit .gitattributes.",
         crate::report::counted(blocks.len(), "conflict block", "conflict blocks")
-    );
+    )?;
     Ok(Status::Clean)
 }
 

@@ -25,11 +25,11 @@ enum Verdict {
     Problem(String, String),
 }
 
-fn print(v: &Verdict) {
+fn print(v: &Verdict) -> Result<(), crate::output::WriteError> {
     match v {
-        Verdict::Ok(s) => println!("ok       {s}"),
-        Verdict::Note(s) => println!("note     {s}"),
-        Verdict::Problem(s, fix) => println!("PROBLEM  {s}\n         fix: {fix}"),
+        Verdict::Ok(s) => outln!("ok       {s}"),
+        Verdict::Note(s) => outln!("note     {s}"),
+        Verdict::Problem(s, fix) => outln!("PROBLEM  {s}\n         fix: {fix}"),
     }
 }
 
@@ -106,20 +106,20 @@ pub(crate) fn run() -> Result<Status> {
         )),
     }
     for v in &verdicts {
-        print(v);
+        print(v)?;
     }
     let problems = verdicts
         .iter()
         .filter(|v| matches!(v, Verdict::Problem(..)))
         .count();
     if problems == 0 && !installed {
-        println!("poolmerge is not installed here.");
+        outln!("poolmerge is not installed here.")?;
         Ok(Status::Clean)
     } else if problems == 0 {
-        println!("poolmerge is set up.");
+        outln!("poolmerge is set up.")?;
         Ok(Status::Clean)
     } else {
-        println!("{}.", counted(problems, "problem", "problems"));
+        outln!("{}.", counted(problems, "problem", "problems"))?;
         Ok(Status::Conflicts)
     }
 }

@@ -55,7 +55,7 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
     let profile = profile(repo)?;
     let (paths, attrs) = owned_or_named(repo, &args.paths, &profile)?;
     if paths.is_empty() && args.paths.is_empty() && !args.allow_empty {
-        eprintln!(
+        errln!(
             "poolmerge: {}",
             crate::commands::check::NOTHING_ROUTED.replace("checked", "pinned")
         );
@@ -72,7 +72,7 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
                     needed |= n;
                 }
                 Err(e) => {
-                    eprintln!("poolmerge: {path}: {}", crate::exit::one_line(&e));
+                    errln!("poolmerge: {path}: {}", crate::exit::one_line(&e));
                     errors = true;
                 }
             }
@@ -86,19 +86,19 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
         let text = match read_worktree_file(workdir, path) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                eprintln!("poolmerge: {path}: no such file");
+                errln!("poolmerge: {path}: no such file");
                 errors = true;
                 continue;
             }
             Err(why) => {
-                eprintln!("poolmerge: {path}: {why}");
+                errln!("poolmerge: {path}: {why}");
                 errors = true;
                 continue;
             }
         };
         let fixed = check::fix_all(&text, &profile.pins, repo::marker_size(&attrs, path));
         for f in &fixed.unfixable {
-            println!("{path}:{}: {}", f.line, f.message);
+            outln!("{path}:{}: {}", f.line, f.message)?;
             left = true;
         }
         if fixed.content == text {
@@ -107,12 +107,12 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
         needed = true;
         if args.check {
             for f in &fixed.changed {
-                println!("{path}:{}: needs: {}", f.line, f.message);
+                outln!("{path}:{}: needs: {}", f.line, f.message)?;
             }
             continue;
         }
         if let Err(e) = atomic_write(&file, &fixed.content) {
-            eprintln!("poolmerge: cannot write {path}: {e}");
+            errln!("poolmerge: cannot write {path}: {e}");
             errors = true;
             continue;
         }
@@ -121,7 +121,7 @@ pub(crate) fn run_with_repo(repo: &Repository, args: &FixArgs) -> Result<Status>
             .iter()
             .map(|f| format!("{} (line {})", f.message, f.line))
             .collect();
-        println!("fixed {path}: {}", what.join("; "));
+        outln!("fixed {path}: {}", what.join("; "))?;
     }
     Ok(if errors {
         Status::Error
@@ -149,14 +149,14 @@ fn fix_outside(
     let fixed = check::fix_all(&blob, &profile.pins, repo::marker_size(attrs, path));
     let left = !fixed.unfixable.is_empty();
     for f in &fixed.unfixable {
-        println!("{path}:{}: {}", f.line, f.message);
+        outln!("{path}:{}: {}", f.line, f.message)?;
     }
     if fixed.content == blob {
         return Ok((left, false));
     }
     if check_only {
         for f in &fixed.changed {
-            println!("{path}:{}: needs: {}", f.line, f.message);
+            outln!("{path}:{}: needs: {}", f.line, f.message)?;
         }
         return Ok((left, true));
     }
@@ -167,10 +167,10 @@ fn fix_outside(
         .iter()
         .map(|f| format!("{} (line {})", f.message, f.line))
         .collect();
-    println!(
+    outln!(
         "fixed {path} in the index (outside the sparse checkout): {}",
         what.join("; ")
-    );
+    )?;
     Ok((left, true))
 }
 
@@ -248,7 +248,7 @@ pub(crate) fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -
         let size = repo::marker_size(&attrs, path);
         let fixed = check::fix_all(&blob, &profile.pins, size);
         for f in &fixed.unfixable {
-            println!("{path}:{}: {}", f.line, f.message);
+            outln!("{path}:{}: {}", f.line, f.message)?;
             left = true;
         }
         if fixed.content == blob {
@@ -264,14 +264,14 @@ pub(crate) fn fix_staged(repo: &Repository, workdir: &Path, named: &[PathBuf]) -
                 match atomic_write(&file, &worktree.content) {
                     Ok(()) => where_ = "staged and in the work tree",
                     Err(e) => {
-                        eprintln!("poolmerge: cannot write {path}: {e}");
+                        errln!("poolmerge: cannot write {path}: {e}");
                         errors = true;
                     }
                 }
             }
         }
         let what: Vec<&str> = fixed.changed.iter().map(|f| f.message.as_str()).collect();
-        eprintln!("poolmerge: pinned {path} ({where_}): {}", what.join("; "));
+        errln!("poolmerge: pinned {path} ({where_}): {}", what.join("; "));
     }
     let updates: Vec<(u32, git2::Oid, &str)> = updates
         .iter()

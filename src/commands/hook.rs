@@ -55,7 +55,7 @@ pub(crate) fn run(name: &str, args: &[String]) -> Result<Status> {
         Ok(r) => r,
         // Nothing can be known of what is staged: say so, and let git go on.
         Err(e) => {
-            eprintln!("poolmerge: {name}: {e:#}; nothing was pinned");
+            errln!("poolmerge: {name}: {e:#}; nothing was pinned");
             return Ok(Status::Clean);
         }
     };
@@ -104,7 +104,7 @@ pub(crate) fn run(name: &str, args: &[String]) -> Result<Status> {
     };
     // git ignores what a post-* hook returns: say what went wrong, and how to finish.
     if let Err(e) = result {
-        eprintln!(
+        errln!(
             "poolmerge: {name}: {e:#}; pin by hand: poolmerge fix, then commit (git commit --amend to fold it in)"
         );
     }
@@ -128,7 +128,7 @@ fn pre_commit(repo: &Repository) -> Result<Status> {
         if crate::commands::install::strategy_selected(repo) {
             let needing = crate::commands::fix::staged_needing_pin(repo)?;
             if !needing.is_empty() {
-                eprintln!(
+                errln!(
                     "poolmerge: pre-commit: {} staged without the pin, and git cherry-pick --continue takes no change from a hook: run poolmerge fix --staged, then continue again (or commit as it is: git commit --no-verify, then git cherry-pick --continue)",
                     needing.join(", ")
                 );
@@ -147,12 +147,12 @@ fn pre_commit(repo: &Repository) -> Result<Status> {
     let bypass = "to commit without the pin: git commit --no-verify";
     match crate::commands::fix::fix_staged(repo, &workdir, &[]) {
         Ok(Status::Error) => {
-            eprintln!("poolmerge: pre-commit: the pin could not be written (see above); {bypass}");
+            errln!("poolmerge: pre-commit: the pin could not be written (see above); {bypass}");
             Ok(Status::Conflicts)
         }
         Ok(_) => Ok(Status::Clean),
         Err(e) => {
-            eprintln!("poolmerge: pre-commit: cannot pin the staged files: {e:#}; {bypass}");
+            errln!("poolmerge: pre-commit: cannot pin the staged files: {e:#}; {bypass}");
             Ok(Status::Conflicts)
         }
     }

@@ -109,12 +109,12 @@ fn register(repo: Option<&Repository>, scope: &str, where_: &str, exe: &Path) ->
     let (_, current) = git_config(repo, scope, &["--get", "merge.poolmerge.driver"])?;
     let (_, name) = git_config(repo, scope, &["--get", "merge.poolmerge.name"])?;
     if current == driver && name == DRIVER_NAME {
-        println!("driver: already registered in {where_}");
+        outln!("driver: already registered in {where_}")?;
         return Ok(());
     }
     git_config(repo, scope, &["merge.poolmerge.name", DRIVER_NAME])?;
     git_config(repo, scope, &["merge.poolmerge.driver", &driver])?;
-    println!("driver: registered in {where_}: {driver}");
+    outln!("driver: registered in {where_}: {driver}")?;
     Ok(())
 }
 
@@ -123,13 +123,13 @@ fn unregister(repo: Option<&Repository>, scope: &str, where_: &str) -> Result<()
     let (code, _) = git_config(repo, scope, &["--get", "merge.poolmerge.driver"])?;
     let (name_code, _) = git_config(repo, scope, &["--get", "merge.poolmerge.name"])?;
     if code != 0 && name_code != 0 {
-        println!("driver: not registered in {where_}");
+        outln!("driver: not registered in {where_}")?;
         return Ok(());
     }
     for key in ["merge.poolmerge.driver", "merge.poolmerge.name"] {
         git_config(repo, scope, &["--unset-all", key])?;
     }
-    println!("driver: removed from {where_}");
+    outln!("driver: removed from {where_}")?;
     Ok(())
 }
 
@@ -174,7 +174,7 @@ fn add_attributes(repo: &Repository, file: &Path, patterns: &[String]) -> Result
     for p in patterns {
         let line = attribute_line(p);
         if present.contains(&line) {
-            println!("attributes: `{line}` already in {}", display(repo, file));
+            outln!("attributes: `{line}` already in {}", display(repo, file))?;
         } else {
             added.push(line);
         }
@@ -197,7 +197,7 @@ fn add_attributes(repo: &Repository, file: &Path, patterns: &[String]) -> Result
     atomic_write(file, text.as_bytes())
         .with_context(|| format!("cannot write {}", file.display()))?;
     for line in added {
-        println!("attributes: added `{line}` to {}", display(repo, file));
+        outln!("attributes: added `{line}` to {}", display(repo, file))?;
     }
     Ok(())
 }
@@ -229,19 +229,19 @@ fn remove_attributes(repo: &Repository, file: &Path) -> Result<bool> {
     }
     if kept.iter().all(|l| l.trim().is_empty()) {
         std::fs::remove_file(file)?;
-        println!(
+        outln!(
             "attributes: deleted {} (it held only poolmerge's {})",
             display(repo, file),
             if removed == 1 { "line" } else { "lines" }
-        );
+        )?;
     } else {
         let mut out = kept.join("\n");
         out.push('\n');
         atomic_write(file, out.as_bytes())?;
-        println!(
+        outln!(
             "attributes: removed {removed} line(s) from {}",
             display(repo, file)
-        );
+        )?;
     }
     Ok(true)
 }
@@ -265,9 +265,9 @@ fn git_here(repo: &Repository, args: &[&str]) -> Result<Option<String>> {
 fn say_commit_after_install(repo: &Repository) -> Result<()> {
     let changed = git_here(repo, &["status", "--porcelain", "--", ".gitattributes"])?;
     if changed.is_some_and(|s| !s.trim().is_empty()) {
-        println!(
+        outln!(
             "next: commit .gitattributes, so that the route holds in every clone: git add .gitattributes && git commit -m \"Merge with poolmerge\""
-        );
+        )?;
     }
     Ok(())
 }
@@ -282,9 +282,9 @@ fn stage_after_uninstall(repo: &Repository) -> Result<()> {
     }
     git_here(repo, &["add", "-A", "--", ".gitattributes"])?
         .context("cannot stage the change to .gitattributes (git add)")?;
-    println!(
+    outln!(
         "next: the change to .gitattributes is staged; commit it so that no clone routes files to poolmerge: git commit -m \"Stop merging with poolmerge\""
-    );
+    )?;
     Ok(())
 }
 
@@ -298,10 +298,10 @@ pub(crate) fn install(args: &InstallArgs) -> Result<Status> {
             );
         }
         register(None, "--global", "your global git config", &exe)?;
-        println!(
+        outln!(
             "attributes stay per repository: run `poolmerge install` in each fork (or add `{}`)",
             attribute_line(DEFAULT_PATTERN)
-        );
+        )?;
         return Ok(Status::Clean);
     }
     let repo = repo::open()?;
@@ -380,14 +380,14 @@ pub(crate) fn install_in(repo: &Repository, args: &InstallArgs, exe: &Path) -> R
         // git makes the merge commit of `git merge` and `git pull` itself, pinned by
         // poolmerge's strategy; where git cannot find it, the post-merge hook pins.
         match install_strategy(repo, exe)? {
-            Ok(at) => println!(
+            Ok(at) => outln!(
                 "strategy: git merge and git pull merge with {} (pull.twohead = {})",
                 at.display(),
                 crate::commands::strategy::NAME
-            ),
-            Err(why) => println!(
+            )?,
+            Err(why) => outln!(
                 "strategy: not used ({why}); the post-merge hook pins merge commits instead"
-            ),
+            )?,
         }
     }
     if !args.local {
@@ -437,11 +437,11 @@ pub(crate) fn uninstall_in(repo: &Repository, shared: bool) -> Result<Status> {
     let here = hooks_dir(repo)?;
     if here.shared() && !shared {
         if hooks_in(&here.path) {
-            println!(
+            outln!(
                 "hooks: left in {} (shared with other repositories through your {} core.hooksPath; inert here now). `poolmerge uninstall --shared-hooks` removes them for every repository",
                 here.path.display(),
                 here.scope.as_deref().unwrap_or("global")
-            );
+            )?;
         }
         return Ok(Status::Clean);
     }

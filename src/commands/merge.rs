@@ -223,7 +223,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
         match read(what, path, what == "OURS" && !settings.stdout) {
             Ok(bytes) => inputs.push(bytes),
             Err(msg) => {
-                eprintln!("{msg}");
+                errln!("{msg}");
                 return Ok(Status::Error);
             }
         }
@@ -270,7 +270,7 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     let outcome = match merge_safely(&input, &opts, line, enabled) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("poolmerge: {}: {e}", settings.path);
+            errln!("poolmerge: {}: {e}", settings.path);
             return Ok(Status::Fatal);
         }
     };
@@ -284,13 +284,13 @@ pub(crate) fn run_with(settings: &MergeSettings, line: &dyn LineMerge) -> Result
     if settings.stdout {
         let mut out = std::io::stdout().lock();
         if let Err(e) = out.write_all(&outcome.content).and_then(|_| out.flush()) {
-            eprintln!("poolmerge: cannot write the result to standard output: {e}");
+            errln!("poolmerge: cannot write the result to standard output: {e}");
             return Ok(Status::Fatal);
         }
     } else if outcome.content != input.ours
         && let Err(e) = atomic_write_transient(&settings.ours, &outcome.content)
     {
-        eprintln!("poolmerge: cannot write {}: {e}", settings.ours.display());
+        errln!("poolmerge: cannot write {}: {e}", settings.ours.display());
         return Ok(Status::Fatal);
     }
 
@@ -320,10 +320,10 @@ pub(crate) fn report_outcome(
 ) {
     if !quiet {
         for d in &outcome.decisions {
-            eprintln!("{}", report::decision_line(path, d));
+            errln!("{}", report::decision_line(path, d));
         }
         for w in warnings {
-            eprintln!("{}", report::warning_line(path, w));
+            errln!("{}", report::warning_line(path, w));
         }
     }
     if outcome.decisions.is_empty() && warnings.is_empty() {
@@ -342,7 +342,7 @@ pub(crate) fn report_outcome(
     if let Err(e) = report::append_log(&log, &lines)
         && !quiet
     {
-        eprintln!(
+        errln!(
             "{}",
             report::warning_line(path, &format!("cannot append to {}: {e}", log.display()))
         );

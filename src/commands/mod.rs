@@ -168,7 +168,7 @@ pub(crate) fn pinned_blob(
     let blob = repo::read_blob(repo, oid)?;
     let fixed = crate::check::fix_all(&blob, &profile.pins, repo::marker_size(attrs, path));
     for f in &fixed.unfixable {
-        eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
+        errln!("poolmerge: {path}:{}: {}", f.line, f.message);
     }
     Ok((fixed.content != blob).then_some(fixed))
 }

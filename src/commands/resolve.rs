@@ -110,13 +110,13 @@ pub(crate) fn run_with_repo(
     let would = if args.dry_run { "would be " } else { "" };
     let (mut remaining, mut errors) = (0usize, 0usize);
     if named.is_empty() && conflicts.is_empty() {
-        println!("nothing to resolve: no path is unmerged");
+        outln!("nothing to resolve: no path is unmerged")?;
     }
     // Never a silent success while paths stay unmerged: say why each is left.
     for path in &unrouted {
-        println!(
+        outln!(
             "{path}: still conflicted, not routed to poolmerge (no merge=poolmerge attribute here); `poolmerge install` routes it (also in .git/info/attributes, which holds during a rebase), or name it: poolmerge resolve {path}"
-        );
+        )?;
         remaining += 1;
     }
     let mut decisions: Vec<(String, Decision)> = Vec::new();
@@ -145,7 +145,7 @@ pub(crate) fn run_with_repo(
     index::add(repo, &staged).context("cannot stage the resolved files")?;
     if !args.quiet {
         for (path, d) in &decisions {
-            eprintln!("{}", report::decision_line(path, d));
+            errln!("{}", report::decision_line(path, d));
         }
     }
     if !args.dry_run {
@@ -155,7 +155,7 @@ pub(crate) fn run_with_repo(
             .map(|(p, d)| report::decision_json(p, d, time))
             .collect();
         if let Err(e) = report::append_log(&repo::log_path(repo), &lines) {
-            eprintln!("poolmerge: warning: cannot append to the log: {e}");
+            errln!("poolmerge: warning: cannot append to the log: {e}");
         }
     }
     Ok(if errors > 0 {
@@ -200,7 +200,7 @@ impl OnePath<'_> {
         let worktree = match read_worktree_file(self.workdir, path) {
             Ok(t) => t,
             Err(why) => {
-                eprintln!("poolmerge: {path}: {why}");
+                errln!("poolmerge: {path}: {why}");
                 return Ok((Done::Error, Vec::new()));
             }
         };
@@ -215,7 +215,7 @@ impl OnePath<'_> {
         };
         match stages {
             Some(stages) => self.merged_again(path, stages, markers),
-            None => Ok(self.blocks_in_file(path, worktree, &markers)),
+            None => self.blocks_in_file(path, worktree, &markers),
         }
     }
 
@@ -225,34 +225,34 @@ impl OnePath<'_> {
         path: &String,
         worktree: Option<Vec<u8>>,
         markers: &Markers,
-    ) -> (Done, Vec<Decision>) {
+    ) -> Result<(Done, Vec<Decision>)> {
         let would = self.would;
         let Some(text) = worktree else {
-            eprintln!("poolmerge: {path}: no such file and not unmerged");
-            return (Done::Error, Vec::new());
+            errln!("poolmerge: {path}: no such file and not unmerged");
+            return Ok((Done::Error, Vec::new()));
         };
         let res = resolve::resolve_all(&text, markers, &self.profile.pins, self.line);
         if res.resolved + res.left == 0 {
-            println!("{path}: no conflict to resolve");
-            return (Done::Resolved, Vec::new());
+            outln!("{path}: no conflict to resolve")?;
+            return Ok((Done::Resolved, Vec::new()));
         }
         if res.resolved > 0
             && !self.args.dry_run
             && let Err(e) = atomic_write(&self.workdir.join(path), &res.content)
         {
-            eprintln!("poolmerge: cannot write {path}: {e}");
-            return (Done::Error, Vec::new());
+            errln!("poolmerge: cannot write {path}: {e}");
+            return Ok((Done::Error, Vec::new()));
         }
         if res.left == 0 {
-            println!("{path}: {would}resolved");
-            (Done::Resolved, res.decisions)
+            outln!("{path}: {would}resolved")?;
+            Ok((Done::Resolved, res.decisions))
         } else {
-            println!(
+            outln!(
                 "{path}: {} left ({} {would}resolved)",
                 counted(res.left, "conflict", "conflicts"),
                 res.resolved
-            );
-            (Done::Left, res.decisions)
+            )?;
+            Ok((Done::Left, res.decisions))
         }
     }
 
@@ -271,7 +271,7 @@ impl OnePath<'_> {
             } else {
                 "theirs"
             };
-            println!("{path}: still conflicted (deleted in {who}, changed in the other)");
+            outln!("{path}: still conflicted (deleted in {who}, changed in the other)")?;
             return Ok((Done::Left, Vec::new()));
         }
         let (base, ours, theirs) = (
@@ -288,23 +288,23 @@ impl OnePath<'_> {
         let outcome = match merge_safely(&input, &opts, self.line, true) {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("poolmerge: {path}: {e}");
+                errln!("poolmerge: {path}: {e}");
                 return Ok((Done::Error, Vec::new()));
             }
         };
         for w in &outcome.warnings {
-            eprintln!("{}", report::warning_line(path, w));
+            errln!("{}", report::warning_line(path, w));
         }
         let decisions = outcome.decisions.clone();
         let content = self.eol.to_worktree(&outcome.content, self.attrs, path);
         if !self.args.dry_run
             && let Err(e) = atomic_write(&self.workdir.join(path), &content)
         {
-            eprintln!("poolmerge: cannot write {path}: {e}");
+            errln!("poolmerge: cannot write {path}: {e}");
             return Ok((Done::Error, decisions));
         }
         if outcome.conflicts == 0 {
-            println!("{path}: {would}resolved");
+            outln!("{path}: {would}resolved")?;
             let done = if self.args.dry_run {
                 Done::Resolved
             } else {
@@ -312,10 +312,10 @@ impl OnePath<'_> {
             };
             Ok((done, decisions))
         } else {
-            println!(
+            outln!(
                 "{path}: {} left",
                 counted(outcome.conflicts, "conflict", "conflicts")
-            );
+            )?;
             Ok((Done::Left, decisions))
         }
     }

@@ -15,7 +15,7 @@ pub(super) fn say_unpinned(
     let needed = pinned_versions(repo, before, &head.tree()?)?.files;
     if !needed.is_empty() {
         let paths: Vec<&str> = needed.iter().map(|p| p.path.as_str()).collect();
-        eprintln!(
+        errln!(
             "poolmerge: {} arrived without the pin; {why}: run poolmerge fix and commit",
             paths.join(", ")
         );
@@ -161,7 +161,7 @@ pub(super) fn pin_head(
         Place::OnTop => format!("in a commit on top of {what}"),
     };
     for p in pinned {
-        eprintln!(
+        errln!(
             "poolmerge: pinned {} {where_} ({})",
             p.path,
             p.what.join("; ")
@@ -183,18 +183,18 @@ pub(super) fn pin_head(
         })
         .collect();
     if let Err(e) = crate::report::append_log(&repo::log_path(repo), &lines) {
-        eprintln!(
+        errln!(
             "poolmerge: cannot append to {}: {e}",
             repo::log_path(repo).display()
         );
     }
     match place {
-        Place::Replace => eprintln!(
+        Place::Replace => errln!(
             "poolmerge: HEAD is now {} ({what} with the pin; it was {})",
             short(new),
             short(head.id())
         ),
-        Place::OnTop => eprintln!(
+        Place::OnTop => errln!(
             "poolmerge: HEAD is now {} (the pin, on top of {})",
             short(new),
             short(head.id())

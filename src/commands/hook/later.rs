@@ -45,7 +45,7 @@ pub(super) fn finish_later(
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.spawn()
         .with_context(|| format!("cannot start the pin after {command}"))?;
-    eprintln!("poolmerge: the commit is pinned as soon as {command} has finished");
+    errln!("poolmerge: the commit is pinned as soon as {command} has finished");
     Ok(())
 }
 

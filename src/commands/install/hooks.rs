@@ -314,28 +314,28 @@ pub(super) fn install_hook(dir: &Path, hook: &str, exe: &Path, portable: bool) -
         Ok(old) => {
             let (rest, had) = strip_block(&old);
             if !had && chained_as_legacy(dir, hook) {
-                println!(
+                outln!(
                     "hook {hook}: runs through the pre-commit framework, from {}.legacy",
                     path.display()
-                );
+                )?;
                 return Ok(true);
             }
             if !is_shell_script(&rest) && chains(&rest, hook) {
-                println!("hook {hook}: chained in {}", path.display());
+                outln!("hook {hook}: chained in {}", path.display())?;
                 return Ok(true);
             }
             if !is_shell_script(&rest) {
-                println!(
+                outln!(
                     "hook {hook}: {} exists and is not a shell script; left as it is. To chain poolmerge, add:\n{}",
                     path.display(),
                     foreign_hook_body(&rest, hook, exe)
-                );
+                )?;
                 return Ok(false);
             }
             let (shebang, body) = rest.split_once('\n').unwrap_or((&rest, ""));
             let new = format!("{shebang}\n{block}{body}");
             if new == old {
-                println!("hook {hook}: already installed");
+                outln!("hook {hook}: already installed")?;
                 return Ok(true);
             }
             let message = if had {
@@ -350,7 +350,7 @@ pub(super) fn install_hook(dir: &Path, hook: &str, exe: &Path, portable: bool) -
     atomic_write(&path, text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     make_executable(&path)?;
-    println!("hook {hook}: {message}");
+    outln!("hook {hook}: {message}")?;
     Ok(true)
 }
 
@@ -365,10 +365,10 @@ pub(super) fn uninstall_hook(dir: &Path, hook: &str) -> Result<()> {
     }
     if rest == NEW_HOOK {
         std::fs::remove_file(&path)?;
-        println!("hook {hook}: removed");
+        outln!("hook {hook}: removed")?;
     } else {
         atomic_write(&path, rest.as_bytes())?;
-        println!("hook {hook}: poolmerge's part removed, the rest kept");
+        outln!("hook {hook}: poolmerge's part removed, the rest kept")?;
     }
     Ok(())
 }

@@ -79,7 +79,7 @@ pub(crate) fn run(args: &[String]) -> u8 {
         Ok(code) => code,
         Err(e) => {
             // git leaves the merge undone and says the strategy failed.
-            eprintln!(
+            errln!(
                 "poolmerge: merge strategy: {e:#}; nothing was merged (git merge -s ort merges without poolmerge)"
             );
             2
@@ -132,7 +132,7 @@ fn strategy(args: &[String]) -> Result<u8> {
     let staged = staged_changes(&repo, &head.tree()?)?;
     if !staged.is_empty() {
         let _ = merging.join();
-        eprintln!(
+        errln!(
             "error: Your local changes to the following files would be overwritten by merge:\n  {}",
             staged.join("\n  ")
         );
@@ -214,7 +214,7 @@ fn strategy(args: &[String]) -> Result<u8> {
         None,
     )?;
     if code != 0 {
-        eprint!("{}", porcelain(&err));
+        crate::output::error_text(format_args!("{}", porcelain(&err)));
         return Ok(2);
     }
     if !clean {
@@ -642,7 +642,7 @@ fn pin(
             // Pinned while merge-tree ran.
             Some(fixed) => {
                 for f in &fixed.unfixable {
-                    eprintln!("poolmerge: {path}:{}: {}", f.line, f.message);
+                    errln!("poolmerge: {path}:{}: {}", f.line, f.message);
                 }
                 (fixed.content != repo::read_blob(repo, oid)?).then_some(fixed)
             }
@@ -650,7 +650,7 @@ fn pin(
         };
         if let Some(fixed) = fixed {
             let what: Vec<&str> = fixed.changed.iter().map(|f| f.message.as_str()).collect();
-            eprintln!("poolmerge: pinned {path} ({})", what.join("; "));
+            errln!("poolmerge: pinned {path} ({})", what.join("; "));
             update.upsert(path.as_str(), repo.blob(&fixed.content)?, mode);
             any = true;
         }
