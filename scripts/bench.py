@@ -104,10 +104,11 @@ def module(rng, size, pinned, upstream, seed):
     return head, body
 
 
-def write_triple(directory, size, seed):
+def write_triple(directory, size, seed, conflict=False):
     """base/ours/theirs of about `size` bytes: the fork pins the engine and edits a
     function; upstream edits the comment and the call near the engine and functions
-    far from it."""
+    far from it. With `conflict`, both also change the last function's limit, each
+    its own way: one real conflict, as far from the engine as the file allows."""
     rng = random.Random(seed)
     bh, bb = module(rng, size, pinned=False, upstream=False, seed=seed)
     oh, ob = module(rng, size, pinned=True, upstream=False, seed=seed)
@@ -120,6 +121,9 @@ def write_triple(directory, size, seed):
         ob[k] = ob[k].replace("limit=100", "limit=200")
     for k in rng.sample(range(n), max(2, n // 100)):
         tb[k] = tb[k].replace("return [(r.id, r.name) for r in rows]", "return [(r.id, r.name, r.note) for r in rows]")
+    if conflict:
+        ob[-1] = bb[-1].replace("limit=100", "limit=300")
+        tb[-1] = bb[-1].replace("limit=100", "limit=400")
     paths = {}
     for name, head, body in (("base", bh, bb), ("ours", oh, ob), ("theirs", th, tb)):
         path = os.path.join(directory, f"{name}.py")
@@ -142,16 +146,17 @@ def peak_rss_kb(cmd, cwd=None):
     return int(out.stderr.strip().splitlines()[-1])
 
 
-def bench_merge(binary, size, runs, tmp):
+def bench_merge(binary, size, runs, tmp, conflict=False):
     """Both tools on the same triple, interleaved run by run: each writing its result
     into a copy of OURS (what `git merge-file` does by default, and what a merge driver
-    does with %A), and each printing it to standard output (no file written)."""
-    d = os.path.join(tmp, f"m{size}")
+    does with %A), and each printing it to standard output (no file written). With
+    `conflict`, a triple whose merge leaves one conflict far from the engine."""
+    d = os.path.join(tmp, f"m{size}{'c' if conflict else ''}")
     os.makedirs(d)
     # git runs a merge driver at the root of the work tree: so does the benchmark (the
     # decision log goes to .git/poolmerge.log, found without a repository search).
     subprocess.run(["git", "init", "-q", d], check=True)
-    p = write_triple(d, size, seed=size)
+    p = write_triple(d, size, seed=size, conflict=conflict)
     work_git = os.path.join(d, "work_git.py")
     work_pm = os.path.join(d, "work_pm.py")
     labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
@@ -177,7 +182,7 @@ def bench_merge(binary, size, runs, tmp):
     mem_pm = peak_rss_kb(pm, cwd=d)
     mem_git = peak_rss_kb(git, cwd=d)
     row = {"size": os.path.getsize(p["base"]), "inputs": inputs, "runs": runs, "exit": rc,
-           "mem_git": mem_git, "mem_pm": mem_pm}
+           "mem_git": mem_git, "mem_pm": mem_pm, "conflict": conflict}
     row.update({k: statistics.median(v) for k, v in times.items()})
     return row
 
@@ -419,7 +424,8 @@ def main():
     sizes = [int(s[:-1]) * mult[s[-1]] for s in a.sizes.split(",") if s]
     runs_for = (lambda s: 5) if a.quick else (lambda s: 301 if s <= 50_000 else 101 if s <= 500_000 else 21 if s <= 5_000_000 else 7)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [bench_merge(binary, s, runs_for(s), tmp) for s in sizes]
+        rows = [bench_merge(binary, s, runs_for(s), tmp, conflict=c)
+                for s in sizes for c in (False, True)]
         chk = None if a.quick else bench_check_merge(binary, 21, tmp)
         whole = bench_whole_merge(binary, 5 if a.quick else 21, tmp)
         replays = (bench_replays(binary, os.path.abspath(a.replays), a.replay_syncs,
@@ -434,13 +440,14 @@ def main():
                 out = subprocess.run([a.throughput, p["base"], p["ours"], p["theirs"]], capture_output=True,
                                      text=True, check=True)
                 thr.append(json.loads(out.stdout))
-    print("| module | runs | git merge-file | poolmerge merge | ratio | to stdout: git | poolmerge | ratio "
-          "| peak memory git | peak memory poolmerge | memory bound |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| module | merge | runs | git merge-file | poolmerge merge | ratio | to stdout: git | poolmerge "
+          "| ratio | peak memory git | peak memory poolmerge | memory bound |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         bound = 4 * r["inputs"] + 16 * 1024 * 1024
         ok = "yes" if r["mem_pm"] * 1024 <= bound else "NO"
-        print(f"| {human(r['size'])} | {r['runs']} | {r['git'] * 1000:.2f} ms | {r['pm'] * 1000:.2f} ms | "
+        kind = f"one conflict (exit {r['exit']})" if r["conflict"] else f"clean (exit {r['exit']})"
+        print(f"| {human(r['size'])} | {kind} | {r['runs']} | {r['git'] * 1000:.2f} ms | {r['pm'] * 1000:.2f} ms | "
               f"{r['pm'] / r['git']:.2f}x | {r['git_out'] * 1000:.2f} ms | {r['pm_out'] * 1000:.2f} ms | "
               f"{r['pm_out'] / r['git_out']:.2f}x | {human(r['mem_git'] * 1024)} | {human(r['mem_pm'] * 1024)} | "
               f"{human(bound)} ({ok}) |")

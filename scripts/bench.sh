@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # poolmerge's benchmark: poolmerge merge against git merge-file at 20 KB to 20 MB,
+# each clean and with one conflict far from the engine,
 # peak memory, check --merge against git merge-tree, a whole git merge with no driver,
 # a no-op driver, poolmerge's driver and its hooks, the engine in MB/s. Prints a
 # Markdown report (docs/BENCHMARKS.md holds the last one).
