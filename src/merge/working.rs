@@ -28,6 +28,20 @@ fn side_unverified(text: &[u8], input: &Input, pins: &[Pin], census: &[usize]) -
             .any(|(side, both)| side < both)
 }
 
+/// Whether `side` compiles wherever `other` does, told from the top-level statements
+/// `side` does not share with `other`, each parsed on its own: where each of them
+/// compiles, a statement that does not is one both hold, so `other` does not compile
+/// either. `false` where one of them does not compile: the caller then parses both
+/// whole. Two sides of a merge share all but the statements its conflicts and merged
+/// regions touch, so this parses a few statements instead of two whole files.
+fn compiles_where(side: &[u8], other: &[u8]) -> bool {
+    let shared: rustc_hash::FxHashSet<&[u8]> =
+        crate::python::chunks::top_level_statements(other).collect();
+    crate::python::chunks::top_level_statements(side)
+        .filter(|s| !shared.contains(s))
+        .all(crate::python::compiles)
+}
+
 /// Every side of a conflict is a working module (M9): where taking ours (or theirs) in
 /// every block would not be, while git's own merge gives one, the versions are merged
 /// again with the pins applied to each of them first; failing that, git's plain merge.
@@ -90,11 +104,42 @@ pub(super) fn working_sides(
             side_unverified(&theirs, input, &pins, &census),
         ]
     };
+    let git = plain(input, opts, line, Plain::NoRegions)?;
+    // The sides' own faults, without parsing them whole: where every statement a side
+    // does not share with git's side compiles, its compiling is no worse than git's,
+    // and only the faults that need no parse decide (as they would below).
+    let sides_of = |o: &MergeOutcome| {
+        if o.conflicts == 0 {
+            (o.content.clone(), o.content.clone())
+        } else {
+            let (_, ours, theirs) = crate::conflict::sides(&o.content, size);
+            (ours, theirs)
+        }
+    };
+    let ((ours, theirs), (git_ours, git_theirs)) = (sides_of(&outcome), sides_of(&git));
+    if compiles_where(&ours, &git_ours) && compiles_where(&theirs, &git_theirs) {
+        let cheap = |side: &[u8], git_side: &[u8]| {
+            let uses = |t: &[u8]| {
+                imported.iter().any(|(module, name)| {
+                    imports::name_used(t, name) && !imports::imports_name(t, module, name)
+                })
+            };
+            let unverified = side_unverified(side, input, &pins, &census);
+            (uses(side), uses(git_side), unverified)
+        };
+        let (a, b) = (cheap(&ours, &git_ours), cheap(&theirs, &git_theirs));
+        let fine = |(uses, git_uses, unverified): (bool, bool, bool)| {
+            !unverified && (!uses || git_uses)
+        };
+        if fine(a) && fine(b) {
+            return Ok(outcome);
+        }
+    }
     let ours_faults = faults(&outcome);
     if ours_faults == [false; 6] {
         return Ok(outcome);
     }
-    let git_faults = faults(&plain(input, opts, line, Plain::NoRegions)?);
+    let git_faults = faults(&git);
     // No worse than git's own merge, fault by fault: the pin's merge stands.
     let no_worse = |f: [bool; 6]| (0..6).all(|i| !f[i] || git_faults[i]);
     // A side that is not its side's intent is never kept for git's being no better:

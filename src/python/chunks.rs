@@ -148,6 +148,18 @@ pub(crate) fn statement_starts_until(text: &[u8], limit: usize) -> Vec<usize> {
     starts
 }
 
+/// Each top-level statement of `text` (with the comment lines directly above it), in
+/// order; together they are the whole text.
+pub(crate) fn top_level_statements(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let starts = statement_starts_until(text, usize::MAX);
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
+    starts
+        .into_iter()
+        .zip(ends)
+        .filter(|(start, end)| start < end)
+        .map(move |(start, end)| &text[start..end])
+}
+
 /// The chunks (runs of whole top-level statements) holding any of `offsets`.
 pub(crate) fn chunks_holding(text: &[u8], offsets: &[usize]) -> Vec<Range<usize>> {
     if offsets.is_empty() {
