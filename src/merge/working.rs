@@ -10,10 +10,16 @@ use super::*;
 pub(super) fn side_faults(text: &[u8], imported: &[(String, String)]) -> [bool; 2] {
     [
         !crate::python::compiles(text),
-        imported.iter().any(|(module, name)| {
-            imports::name_used(text, name) && !imports::imports_name(text, module, name)
-        }),
+        side_faults_without_parse(text, imported),
     ]
+}
+
+/// [`side_faults`]'s second fault alone (a name a pin's module gives, used and not
+/// imported), which needs no parse.
+fn side_faults_without_parse(text: &[u8], imported: &[(String, String)]) -> bool {
+    imported.iter().any(|(module, name)| {
+        imports::name_used(text, name) && !imports::imports_name(text, module, name)
+    })
 }
 
 /// Whether one side of a conflict, taken whole, is not that side's intent: it holds
@@ -104,6 +110,29 @@ pub(super) fn working_sides(
             side_unverified(&theirs, input, &pins, &census),
         ]
     };
+    // Cheapest first, with no other merge: every statement of a side that is not the
+    // same in all three versions compiles on its own. A statement that does not
+    // compile is then one no version changed, which git's merge keeps in both of its
+    // sides too; with no import fault and nothing unverified, the sides stand.
+    let (_, ours, theirs) = crate::conflict::sides(&outcome.content, size);
+    let everywhere = {
+        use crate::python::chunks::top_level_statements as statements;
+        let ours_has: rustc_hash::FxHashSet<&[u8]> = statements(input.ours).collect();
+        let theirs_has: rustc_hash::FxHashSet<&[u8]> = statements(input.theirs).collect();
+        statements(input.base)
+            .filter(|s| ours_has.contains(s) && theirs_has.contains(s))
+            .collect::<rustc_hash::FxHashSet<&[u8]>>()
+    };
+    let stands = |side: &[u8]| {
+        crate::python::chunks::top_level_statements(side)
+            .filter(|s| !everywhere.contains(s))
+            .all(crate::python::compiles)
+            && !side_faults_without_parse(side, &imported)
+            && !side_unverified(side, input, &pins, &census)
+    };
+    if stands(&ours) && stands(&theirs) {
+        return Ok(outcome);
+    }
     let git = plain(input, opts, line, Plain::NoRegions)?;
     // The sides' own faults, without parsing them whole: where every statement a side
     // does not share with git's side compiles, its compiling is no worse than git's,
@@ -116,14 +145,10 @@ pub(super) fn working_sides(
             (ours, theirs)
         }
     };
-    let ((ours, theirs), (git_ours, git_theirs)) = (sides_of(&outcome), sides_of(&git));
+    let (git_ours, git_theirs) = sides_of(&git);
     if compiles_where(&ours, &git_ours) && compiles_where(&theirs, &git_theirs) {
         let cheap = |side: &[u8], git_side: &[u8]| {
-            let uses = |t: &[u8]| {
-                imported.iter().any(|(module, name)| {
-                    imports::name_used(t, name) && !imports::imports_name(t, module, name)
-                })
-            };
+            let uses = |t: &[u8]| side_faults_without_parse(t, &imported);
             let unverified = side_unverified(side, input, &pins, &census);
             (uses(side), uses(git_side), unverified)
         };
@@ -209,4 +234,25 @@ pub(super) fn pinned_versions(
         mode: Mode::Regions,
         ..again
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_side_compiles_where_the_other_does_from_what_it_does_not_share() {
+        let git = b"import os\n\n\ndef f():\n    return 1\n\n\nx = (\n    1,\n)\n";
+        // The same statements but one, which compiles: no worse than git's side.
+        let side = b"import os\n\n\ndef f():\n    return 2\n\n\nx = (\n    1,\n)\n";
+        assert!(compiles_where(side, git));
+        // A statement of its own that does not compile: told apart.
+        let broken = b"import os\n\n\ndef f(:\n    return 2\n\n\nx = (\n    1,\n)\n";
+        assert!(!compiles_where(broken, git));
+        // A broken statement both hold is git's too: no worse.
+        let both = b"import os\n\n\ndef g(:\n    pass\n";
+        let shared = b"import sys\n\n\ndef g(:\n    pass\n";
+        assert!(compiles_where(both, shared));
+        assert!(!crate::python::compiles(both) && !crate::python::compiles(shared));
+    }
 }
