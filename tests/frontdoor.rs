@@ -3,21 +3,12 @@
 
 use std::path::Path;
 
-use crate::support::{FILE, Repo, bin, case, clean_command};
+use crate::support::{FILE, Repo, case};
 
-/// Runs poolmerge in `dir` with a clean environment.
+/// Runs poolmerge in `dir` with a clean environment and a HOME of its own.
 fn poolmerge_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let home = tempfile::tempdir().unwrap();
-    let out = clean_command(&bin(), home.path())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::support::poolmerge_in(dir, home.path(), args)
 }
 
 #[test]

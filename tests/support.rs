@@ -430,19 +430,25 @@ impl Repo {
     }
 }
 
+/// Runs poolmerge in `dir` with a clean environment whose HOME is `home`: its status,
+/// stdout and stderr.
+pub fn poolmerge_in(dir: &Path, home: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = clean_command(&bin(), home)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 impl Repo {
     /// Runs poolmerge in the work tree with the same clean environment.
     pub fn poolmerge(&self, args: &[&str]) -> (i32, String, String) {
-        let out = clean_command(&bin(), &self.home())
-            .current_dir(self.work())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        poolmerge_in(&self.work(), &self.home(), args)
     }
 
     /// Routes database/*.py to poolmerge through .gitattributes (committed) without

@@ -259,15 +259,13 @@ impl Runner {
 fn gh_stub(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let gh = dir.join("gh");
-    std::fs::write(
+    write_script(
         &gh,
-        format!(
+        &format!(
             "#!/bin/sh\necho \"$*\" >> '{}'\n[ \"$1 $2\" = \"pr view\" ] && exit 1\nexit 0\n",
             dir.join("gh.log").display()
         ),
-    )
-    .unwrap();
-    Command::new("chmod").arg("755").arg(&gh).status().unwrap();
+    );
     dir.to_path_buf()
 }
 
@@ -387,6 +385,13 @@ fn releases(dir: &Path, version: &str) -> PathBuf {
         ("macos", "aarch64") => "aarch64-apple-darwin",
         other => panic!("no release target for {other:?}"),
     };
+    release_of(dir, version, target);
+    dir.to_path_buf()
+}
+
+/// The binary under test packed as the release archive of `target` in `dir` (a `.zip`
+/// for a Windows target), with a SHA256SUMS file listing it; the archive's name.
+fn release_of(dir: &Path, version: &str, target: &str) -> String {
     let out = Command::new(root().join("scripts/package-release.sh"))
         .args([version, target])
         .arg(bin())
@@ -398,13 +403,25 @@ fn releases(dir: &Path, version: &str) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let extension = if target.contains("-windows-") {
+        "zip"
+    } else {
+        "tar.gz"
+    };
+    let archive = format!("poolmerge-{version}-{target}.{extension}");
     let sums = Command::new("sha256sum")
         .current_dir(dir)
-        .arg(format!("poolmerge-{version}-{target}.tar.gz"))
+        .arg(&archive)
         .output()
         .unwrap();
     std::fs::write(dir.join("SHA256SUMS"), sums.stdout).unwrap();
-    dir.to_path_buf()
+    archive
+}
+
+/// Writes an executable script.
+fn write_script(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    Command::new("chmod").arg("755").arg(path).status().unwrap();
 }
 
 /// The action's steps, with the values a runner gives it.
@@ -516,37 +533,13 @@ fn the_action_installs_a_release_then_checks_the_pin_and_the_upstream_merge() {
 fn the_action_installs_the_windows_zip_under_git_for_windows_bash() {
     let f = Forked::new();
     let dist = f.home.join("dist");
-    let target = "x86_64-pc-windows-msvc";
-    let out = Command::new(root().join("scripts/package-release.sh"))
-        .args(["0.1.0", target])
-        .arg(bin())
-        .arg(&dist)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let zip = format!("poolmerge-0.1.0-{target}.zip");
-    let sums = Command::new("sha256sum")
-        .current_dir(&dist)
-        .arg(&zip)
-        .output()
-        .unwrap();
-    std::fs::write(dist.join("SHA256SUMS"), sums.stdout).unwrap();
+    release_of(&dist, "0.1.0", "x86_64-pc-windows-msvc");
     let fake = f.home.join("windows-bin");
     std::fs::create_dir_all(&fake).unwrap();
-    std::fs::write(
-        fake.join("uname"),
+    write_script(
+        &fake.join("uname"),
         "#!/bin/sh\ncase \"$1\" in -s) echo MINGW64_NT-10.0-20348 ;; -m) echo x86_64 ;; *) echo MINGW64_NT-10.0-20348 ;; esac\n",
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("755")
-        .arg(fake.join("uname"))
-        .status()
-        .unwrap();
+    );
     let action = load("action.yml");
     let steps = steps_of(&action["runs"]["steps"]);
     let dist_s = dist.display().to_string();
@@ -733,6 +726,20 @@ fn the_upstream_sync_merges_pins_tests_pushes_and_opens_a_pull_request() {
     assert_eq!(r.outputs["merge"]["result"], "current");
 }
 
+/// The upstream sync run to its end, which must be its push step failing.
+fn sync_failing_at_the_push(f: &Forked, gh: &Path) -> Runner {
+    let steps = steps_of(&load("examples/sync-upstream.yml")["jobs"]["sync"]["steps"]);
+    let (mut r, env) = sync_runner(f, gh, "");
+    let ran = r.run_all(&steps, &env);
+    assert_eq!(
+        ran.last(),
+        Some(&("Push and open a pull request".to_string(), 1)),
+        "{}",
+        r.log
+    );
+    r
+}
+
 /// GitHub refuses a push that changes `.github/workflows/*` from a token without the
 /// workflows permission: the sync says so in its summary, naming the files and the
 /// permission, and opens no pull request.
@@ -748,26 +755,12 @@ fn an_upstream_sync_whose_push_is_refused_names_the_files_and_the_permission() {
     );
     // origin refuses as GitHub does.
     let hook = f.origin.join("hooks/pre-receive");
-    std::fs::write(
+    write_script(
         &hook,
         "#!/bin/sh\nwhile read old new ref; do\n  if ! git diff --quiet refs/heads/main \"$new\" -- .github/workflows; then\n    echo \"refusing to allow a GitHub App to create or update workflow \\`.github/workflows/ci.yml\\` without \\`workflows\\` permission\" >&2\n    exit 1\n  fi\ndone\n",
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("755")
-        .arg(&hook)
-        .status()
-        .unwrap();
-    let gh = gh_stub(&f.home.join("gh"));
-    let steps = steps_of(&load("examples/sync-upstream.yml")["jobs"]["sync"]["steps"]);
-    let (mut r, env) = sync_runner(&f, &gh, "");
-    let ran = r.run_all(&steps, &env);
-    assert_eq!(
-        ran.last(),
-        Some(&("Push and open a pull request".to_string(), 1)),
-        "{}",
-        r.log
     );
+    let gh = gh_stub(&f.home.join("gh"));
+    let r = sync_failing_at_the_push(&f, &gh);
     let summary = r.summary();
     for said in [
         "### GitHub refused the push of `sync/upstream-",
@@ -797,25 +790,11 @@ fn an_upstream_sync_whose_pull_request_is_refused_names_the_setting() {
     f.upstream_commit(&[("database/app.py", UPSTREAM_ENGINE)], "upstream: echo");
     let gh = f.home.join("gh");
     std::fs::create_dir_all(&gh).unwrap();
-    std::fs::write(
-        gh.join("gh"),
+    write_script(
+        &gh.join("gh"),
         "#!/bin/sh\n[ \"$1 $2\" = \"pr view\" ] && exit 1\nif [ \"$1 $2\" = \"pr create\" ]; then\n  echo 'pull request create failed: GraphQL: GitHub Actions is not permitted to create or approve pull requests (createPullRequest)' >&2\n  exit 1\nfi\nexit 0\n",
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("755")
-        .arg(gh.join("gh"))
-        .status()
-        .unwrap();
-    let steps = steps_of(&load("examples/sync-upstream.yml")["jobs"]["sync"]["steps"]);
-    let (mut r, env) = sync_runner(&f, &gh, "");
-    let ran = r.run_all(&steps, &env);
-    assert_eq!(
-        ran.last(),
-        Some(&("Push and open a pull request".to_string(), 1)),
-        "{}",
-        r.log
     );
+    let r = sync_failing_at_the_push(&f, &gh);
     let summary = r.summary();
     for said in [
         "but GitHub refused the pull request",
