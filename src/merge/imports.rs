@@ -355,29 +355,33 @@ pub(crate) fn imports_name(text: &[u8], module: &str, name: &str) -> bool {
     let head = format!("from {module} import ");
     // A byte-order mark opens the first line, not its code.
     let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
-    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let Some(rest) = lines[i].strip_prefix(head.as_bytes()) else {
-            i += 1;
+    let line_end =
+        |from: usize| memchr::memchr(b'\n', &text[from..]).map_or(text.len(), |e| from + e);
+    // Each line's names, without its comment.
+    let code = |l: &[u8]| l[..l.iter().position(|&b| b == b'#').unwrap_or(l.len())].to_vec();
+    // Only the lines that start with the head are read (a search, not a split of the
+    // whole text into lines); a parenthesised list's lines are taken with its first.
+    let mut resume = 0;
+    for at in memchr::memmem::find_iter(text, head.as_bytes()) {
+        if at < resume || (at > 0 && text[at - 1] != b'\n') {
             continue;
-        };
-        // Each line's names, without its comment.
-        let code = |l: &[u8]| l[..l.iter().position(|&b| b == b'#').unwrap_or(l.len())].to_vec();
-        let mut list = code(rest);
+        }
+        let mut end = line_end(at);
+        let mut list = code(&text[at + head.len()..end]);
         if let Some(open) = list.trim_ascii_start().strip_prefix(b"(") {
             list = open.to_vec();
-            while !list.contains(&b')') && i + 1 < lines.len() {
-                i += 1;
+            while !list.contains(&b')') && end < text.len() {
+                let next = end + 1;
+                end = line_end(next);
                 list.push(b',');
-                list.extend(code(lines[i]));
+                list.extend(code(&text[next..end]));
             }
             list.retain(|&b| b != b')');
         }
         if name_used_in_list(&list, name) {
             return true;
         }
-        i += 1;
+        resume = end;
     }
     false
 }

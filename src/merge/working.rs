@@ -153,9 +153,8 @@ pub(super) fn working_sides(
             (uses(side), uses(git_side), unverified)
         };
         let (a, b) = (cheap(&ours, &git_ours), cheap(&theirs, &git_theirs));
-        let fine = |(uses, git_uses, unverified): (bool, bool, bool)| {
-            !unverified && (!uses || git_uses)
-        };
+        let fine =
+            |(uses, git_uses, unverified): (bool, bool, bool)| !unverified && (!uses || git_uses);
         if fine(a) && fine(b) {
             return Ok(outcome);
         }

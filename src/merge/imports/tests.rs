@@ -165,3 +165,49 @@ fn a_deleted_import_goes_back_after_its_neighbour_at_the_top_level_only() {
     let at = near_neighbour(broken.as_bytes(), text.as_bytes(), region).unwrap();
     assert_eq!(&broken[at..at + 5], "x = 1");
 }
+
+#[test]
+fn imports_name_reads_only_top_level_import_lines() {
+    let m = "sqlalchemy.pool";
+    assert!(imports_name(
+        b"from sqlalchemy.pool import StaticPool\n",
+        m,
+        "StaticPool"
+    ));
+    assert!(imports_name(
+        b"\xef\xbb\xbffrom sqlalchemy.pool import NullPool as N, StaticPool  # c\n",
+        m,
+        "StaticPool"
+    ));
+    assert!(imports_name(
+        b"from sqlalchemy.pool import N as StaticPool\n",
+        m,
+        "StaticPool"
+    ));
+    // A parenthesised list over several lines, comments in it.
+    let text = b"import os\nfrom sqlalchemy.pool import (\n    NullPool,  # old\n    StaticPool,\n)\nx = 1\n";
+    assert!(imports_name(text, m, "StaticPool"));
+    assert!(!imports_name(text, m, "QueuePool"));
+    // Not at the start of a line: inside a function, or in a string.
+    assert!(!imports_name(
+        b"def f():\n    from sqlalchemy.pool import StaticPool\n",
+        m,
+        "StaticPool"
+    ));
+    assert!(!imports_name(
+        b"x = 'from sqlalchemy.pool import StaticPool'\n",
+        m,
+        "StaticPool"
+    ));
+    // An open list at the end of the text, and the line after a list read again.
+    assert!(!imports_name(
+        b"from sqlalchemy.pool import (\n    NullPool,",
+        m,
+        "StaticPool"
+    ));
+    assert!(imports_name(
+        b"from sqlalchemy.pool import (NullPool)\nfrom sqlalchemy.pool import StaticPool\n",
+        m,
+        "StaticPool"
+    ));
+}
