@@ -246,11 +246,10 @@ fn remove_attributes(repo: &Repository, file: &Path) -> Result<bool> {
     Ok(true)
 }
 
-/// `git` in the work tree, its output when it succeeds.
+/// `git` in this repository, its output when it succeeds.
 fn git_here(repo: &Repository, args: &[&str]) -> Result<Option<String>> {
-    let out = Command::new("git")
+    let out = repo::git_command(repo)
         .args(args)
-        .current_dir(repo::git_cwd(repo))
         .stdin(std::process::Stdio::null())
         .output()
         .context("cannot run git")?;

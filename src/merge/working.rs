@@ -89,54 +89,7 @@ pub(super) fn working_sides(
         .zip(crate::check::side_census(input.theirs, &pins))
         .map(|(o, t)| o.min(t))
         .collect();
-    // Each side's faults, ours then theirs.
-    let faults = |o: &MergeOutcome| -> [bool; 6] {
-        let (ours, theirs) = if o.conflicts == 0 {
-            (o.content.clone(), o.content.clone())
-        } else {
-            let (_, ours, theirs) = crate::conflict::sides(&o.content, size);
-            (ours, theirs)
-        };
-        let (a, b) = (
-            side_faults(&ours, &imported),
-            side_faults(&theirs, &imported),
-        );
-        [
-            a[0],
-            a[1],
-            side_unverified(&ours, input, &pins, &census),
-            b[0],
-            b[1],
-            side_unverified(&theirs, input, &pins, &census),
-        ]
-    };
-    // Cheapest first, with no other merge: every statement of a side that is not the
-    // same in all three versions compiles on its own. A statement that does not
-    // compile is then one no version changed, which git's merge keeps in both of its
-    // sides too; with no import fault and nothing unverified, the sides stand.
-    let (_, ours, theirs) = crate::conflict::sides(&outcome.content, size);
-    let everywhere = {
-        use crate::python::chunks::top_level_statements as statements;
-        let ours_has: rustc_hash::FxHashSet<&[u8]> = statements(input.ours).collect();
-        let theirs_has: rustc_hash::FxHashSet<&[u8]> = statements(input.theirs).collect();
-        statements(input.base)
-            .filter(|s| ours_has.contains(s) && theirs_has.contains(s))
-            .collect::<rustc_hash::FxHashSet<&[u8]>>()
-    };
-    let stands = |side: &[u8]| {
-        crate::python::chunks::top_level_statements(side)
-            .filter(|s| !everywhere.contains(s))
-            .all(crate::python::compiles)
-            && !side_faults_without_parse(side, &imported)
-            && !side_unverified(side, input, &pins, &census)
-    };
-    if stands(&ours) && stands(&theirs) {
-        return Ok(outcome);
-    }
-    let git = plain(input, opts, line, Plain::NoRegions)?;
-    // The sides' own faults, without parsing them whole: where every statement a side
-    // does not share with git's side compiles, its compiling is no worse than git's,
-    // and only the faults that need no parse decide (as they would below).
+    // A result's two sides (the text itself twice where it is clean).
     let sides_of = |o: &MergeOutcome| {
         if o.conflicts == 0 {
             (o.content.clone(), o.content.clone())
@@ -145,25 +98,69 @@ pub(super) fn working_sides(
             (ours, theirs)
         }
     };
-    let (git_ours, git_theirs) = sides_of(&git);
-    if compiles_where(&ours, &git_ours) && compiles_where(&theirs, &git_theirs) {
-        let cheap = |side: &[u8], git_side: &[u8]| {
-            let uses = |t: &[u8]| side_faults_without_parse(t, &imported);
-            let unverified = side_unverified(side, input, &pins, &census);
-            (uses(side), uses(git_side), unverified)
-        };
-        let (a, b) = (cheap(&ours, &git_ours), cheap(&theirs, &git_theirs));
-        let fine =
-            |(uses, git_uses, unverified): (bool, bool, bool)| !unverified && (!uses || git_uses);
-        if fine(a) && fine(b) {
-            return Ok(outcome);
-        }
+    // Each side's faults, ours then theirs: does not compile, does not import a name
+    // it uses, is not its side's intent.
+    let faults_of = |ours: &[u8], theirs: &[u8]| -> [bool; 6] {
+        let (a, b) = (side_faults(ours, &imported), side_faults(theirs, &imported));
+        [
+            a[0],
+            a[1],
+            side_unverified(ours, input, &pins, &census),
+            b[0],
+            b[1],
+            side_unverified(theirs, input, &pins, &census),
+        ]
+    };
+    let (ours, theirs) = sides_of(&outcome);
+    // The faults that need no parse, each side's once.
+    let unimported = [&ours, &theirs].map(|s| side_faults_without_parse(s, &imported));
+    let unverified = [&ours, &theirs].map(|s| side_unverified(s, input, &pins, &census));
+    // Cheapest first, with no other merge: every statement of a side that is not the
+    // same in all three versions compiles on its own. A statement that does not
+    // compile is then one no version changed, which git's merge keeps in both of its
+    // sides too; with no import fault and nothing unverified, the sides stand.
+    let everywhere = {
+        use crate::python::chunks::top_level_statements as statements;
+        let ours_has: rustc_hash::FxHashSet<&[u8]> = statements(input.ours).collect();
+        let theirs_has: rustc_hash::FxHashSet<&[u8]> = statements(input.theirs).collect();
+        statements(input.base)
+            .filter(|s| ours_has.contains(s) && theirs_has.contains(s))
+            .collect::<rustc_hash::FxHashSet<&[u8]>>()
+    };
+    let compiles_beside = |side: &[u8]| {
+        crate::python::chunks::top_level_statements(side)
+            .filter(|s| !everywhere.contains(s))
+            .all(crate::python::compiles)
+    };
+    let parse_free = [0, 1].map(|k| !unimported[k] && !unverified[k]);
+    if parse_free == [true; 2] && compiles_beside(&ours) && compiles_beside(&theirs) {
+        return Ok(outcome);
     }
-    let ours_faults = faults(&outcome);
+    let git = plain(input, opts, line, Plain::NoRegions)?;
+    let (git_ours, git_theirs) = sides_of(&git);
+    // Then against git's sides, without parsing either whole: where every statement a
+    // side does not share with git's side compiles, its compiling is no worse than
+    // git's, and only the faults that need no parse decide (as they would below).
+    let git_unimported = [&git_ours, &git_theirs].map(|s| side_faults_without_parse(s, &imported));
+    let no_worse_unparsed = (0..2).all(|k| !unverified[k] && (!unimported[k] || git_unimported[k]));
+    if no_worse_unparsed && compiles_where(&ours, &git_ours) && compiles_where(&theirs, &git_theirs)
+    {
+        return Ok(outcome);
+    }
+    // Last, both sides whole.
+    let parsed = |text: &[u8]| !crate::python::compiles(text);
+    let ours_faults = [
+        parsed(&ours),
+        unimported[0],
+        unverified[0],
+        parsed(&theirs),
+        unimported[1],
+        unverified[1],
+    ];
     if ours_faults == [false; 6] {
         return Ok(outcome);
     }
-    let git_faults = faults(&git);
+    let git_faults = faults_of(&git_ours, &git_theirs);
     // No worse than git's own merge, fault by fault: the pin's merge stands.
     let no_worse = |f: [bool; 6]| (0..6).all(|i| !f[i] || git_faults[i]);
     // A side that is not its side's intent is never kept for git's being no better:
@@ -172,7 +169,10 @@ pub(super) fn working_sides(
         return Ok(outcome);
     }
     if let Some(again) = pinned_versions(input, opts, &pins, line, Doubt::BrokenSides)?
-        && no_worse(faults(&again))
+        && no_worse({
+            let (ours, theirs) = sides_of(&again);
+            faults_of(&ours, &theirs)
+        })
     {
         return Ok(again);
     }
